@@ -1,0 +1,528 @@
+//! The admin API's JSON types, shared by the Worker and the admin app so they cannot
+//! drift. Every request type rejects unknown fields, so a client cannot smuggle in
+//! server-owned ones (`sid`, `account`, `digest`, `created_at`, ...).
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::{AccountType, Role};
+use crate::credential::AccountSid;
+use crate::scope::{Access, CategoryView, Route};
+use crate::time::Timestamp;
+use crate::token::{GracePeriod, Nudge, TokenRecord, nudges};
+use crate::version::ApiVersion;
+
+/// The body of every error answer: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                field: field.map(str::to_owned),
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------- setup and session
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    pub account: NewAccount,
+    pub admin: NewAdmin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub account_type: AccountType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdmin {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupResponse {
+    pub account: AccountView,
+    pub admin: UserView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionView {
+    pub user: UserView,
+    pub account: AccountView,
+    /// Send as `X-CSRF-Token` with every state-changing request.
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+// ---------------------------------------------------------------- tokens
+
+/// `POST /api/tokens`: the create wizard's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenDraft {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Defaults to the latest version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<ApiVersion>,
+    /// User id of the primary contact.
+    pub primary_contact: String,
+    #[serde(default)]
+    pub developer_emails: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+/// `PATCH /api/tokens/{sid}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenEdit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_contact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer_emails: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+}
+
+/// `POST /api/tokens/{sid}/reset`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[serde(default)]
+    pub grace: GracePeriod,
+}
+
+/// `POST /api/tokens/{sid}/upgrade`: to `api_version`, or the latest when absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<ApiVersion>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    Enabled,
+    Disabled,
+}
+
+/// A token as the admin API shows it: never a digest, a ciphertext or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenView {
+    pub sid: AccountSid,
+    pub name: String,
+    pub description: String,
+    pub api_version: ApiVersion,
+    pub latest_version: bool,
+    pub primary_contact: String,
+    pub developer_emails: Vec<String>,
+    pub scopes: Vec<String>,
+    pub state: TokenState,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub rotated_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    /// Until when the previous auth token still verifies after a reset with grace.
+    pub previous_valid_until: Option<Timestamp>,
+    /// Whether `reveal` can show the auth token (false for show-once accounts).
+    pub revealable: bool,
+    pub nudges: Vec<Nudge>,
+}
+
+impl TokenView {
+    pub fn from_record(
+        record: &TokenRecord,
+        last_used_at: Option<Timestamp>,
+        account_type: AccountType,
+        now: Timestamp,
+    ) -> TokenView {
+        TokenView {
+            sid: record.sid.clone(),
+            name: record.name.clone(),
+            description: record.description.clone(),
+            api_version: record.api_version,
+            latest_version: record.api_version.is_latest(),
+            primary_contact: record.primary_contact.clone(),
+            developer_emails: record.developer_emails.clone(),
+            scopes: record.scopes.iter().cloned().collect(),
+            state: if record.enabled {
+                TokenState::Enabled
+            } else {
+                TokenState::Disabled
+            },
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            rotated_at: record.rotated_at,
+            last_used_at,
+            previous_valid_until: record
+                .secret
+                .previous
+                .map(|p| p.valid_until)
+                .filter(|t| *t > now),
+            revealable: record.sealed_auth_token.is_some(),
+            nudges: nudges(record, last_used_at, account_type, now),
+        }
+    }
+}
+
+impl crate::filter::Listed for TokenView {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn sid(&self) -> &str {
+        self.sid.as_str()
+    }
+    fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+    fn enabled(&self) -> bool {
+        self.state == TokenState::Enabled
+    }
+}
+
+impl crate::filter::Listed for TokenRecord {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn sid(&self) -> &str {
+        self.sid.as_str()
+    }
+    fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+}
+
+/// Create, duplicate and reset answer with the token and, this once, its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuedToken {
+    pub token: TokenView,
+    pub auth_token: String,
+}
+
+/// `POST /api/tokens/{sid}/reveal`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealedToken {
+    pub auth_token: String,
+}
+
+/// `GET /api/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenPage {
+    pub tokens: Vec<TokenView>,
+    pub next_cursor: Option<String>,
+    /// How many tokens match the filter in all.
+    pub total: usize,
+}
+
+// ---------------------------------------------------------------- catalog
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteView {
+    pub method: String,
+    pub pattern: String,
+}
+
+impl From<&Route> for RouteView {
+    fn from(r: &Route) -> RouteView {
+        RouteView {
+            method: r.method.as_str().to_owned(),
+            pattern: r.pattern.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeView {
+    pub id: String,
+    pub access: Access,
+    pub routes: Vec<RouteView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryJson {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub scopes: Vec<ScopeView>,
+}
+
+impl From<&CategoryView> for CategoryJson {
+    fn from(c: &CategoryView) -> CategoryJson {
+        CategoryJson {
+            key: c.def.key.to_owned(),
+            name: c.def.name.to_owned(),
+            description: c.def.description.to_owned(),
+            scopes: c
+                .scopes
+                .iter()
+                .map(|s| ScopeView {
+                    id: s.id.to_owned(),
+                    access: s.access,
+                    routes: s.routes.iter().map(RouteView::from).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/catalog[?version=...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogResponse {
+    pub versions: Vec<ApiVersion>,
+    pub latest: ApiVersion,
+    pub account_type: AccountType,
+    pub api_version: ApiVersion,
+    pub categories: Vec<CategoryJson>,
+}
+
+impl CatalogResponse {
+    pub fn build(account_type: AccountType, api_version: ApiVersion) -> CatalogResponse {
+        CatalogResponse {
+            versions: ApiVersion::all().collect(),
+            latest: ApiVersion::latest(),
+            account_type,
+            api_version,
+            categories: crate::scope::catalog(account_type, api_version)
+                .iter()
+                .map(CategoryJson::from)
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- users and account
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub enabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// `POST /api/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// `PATCH /api/users/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub account_type: AccountType,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub api_access_enabled: bool,
+    pub show_tokens_once: bool,
+    pub created_at: Timestamp,
+}
+
+/// `PATCH /api/account`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_access_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_tokens_once: Option<bool>,
+}
+
+// ---------------------------------------------------------------- audit and edge
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    TokenCreated,
+    TokenEdited,
+    TokenDuplicated,
+    TokenReset,
+    TokenUpgraded,
+    TokenDisabled,
+    TokenEnabled,
+    TokenDeleted,
+    TokenRevealed,
+    UserCreated,
+    UserEdited,
+    UserDisabled,
+    AccountEdited,
+    SignedIn,
+    SignedOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: Timestamp,
+    pub actor_id: String,
+    pub actor_email: String,
+    pub action: AuditAction,
+    /// SID of the token or id of the user acted on.
+    pub target: String,
+    pub target_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// `GET|POST /v1/verify` on success.
+pub type VerifyResponse = crate::verify::Identity;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::tests::issued;
+
+    #[test]
+    fn requests_refuse_server_owned_fields() {
+        let ok = r#"{"name":"n","primary_contact":"u","scopes":["actions.read"]}"#;
+        assert!(serde_json::from_str::<TokenDraft>(ok).is_ok());
+        for extra in [
+            "sid",
+            "account",
+            "digest",
+            "created_at",
+            "enabled",
+            "secret",
+        ] {
+            let body = format!(r#"{{"name":"n","primary_contact":"u","scopes":[],"{extra}":"x"}}"#);
+            assert!(
+                serde_json::from_str::<TokenDraft>(&body).is_err(),
+                "{extra}"
+            );
+            let patch = format!(r#"{{"{extra}":"x"}}"#);
+            assert!(
+                serde_json::from_str::<TokenEdit>(&patch).is_err(),
+                "{extra}"
+            );
+        }
+        assert!(serde_json::from_str::<UserPatch>(r#"{"account":"a"}"#).is_err());
+        assert!(serde_json::from_str::<ResetRequest>(r#"{"grace":"2h"}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<ResetRequest>(r#"{"grace":"15m"}"#)
+                .map(|r| r.grace)
+                .ok(),
+            Some(GracePeriod::FifteenMinutes)
+        );
+    }
+
+    #[test]
+    fn a_token_view_holds_no_secret_material() {
+        let mut i = issued(1);
+        i.record.sealed_auth_token = Some("ciphertext".into());
+        let view = TokenView::from_record(&i.record, None, AccountType::Partner, Timestamp(2_000));
+        let json = serde_json::to_string(&view).expect("serializes");
+        assert!(!json.contains(i.auth_token.expose()));
+        assert!(!json.contains(&i.record.secret.digest.to_hex()));
+        assert!(!json.contains("ciphertext"));
+        assert!(view.revealable);
+        let back: TokenView = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, view);
+    }
+
+    #[test]
+    fn catalog_response_lists_versions_and_categories() {
+        let c = CatalogResponse::build(AccountType::Brand, ApiVersion::latest());
+        assert_eq!(c.versions.len(), crate::version::VERSIONS.len());
+        assert!(c.categories.iter().any(|c| c.key == "invoices"));
+        assert!(!c.categories.iter().any(|c| c.key == "payments"));
+        let json = serde_json::to_string(&c).expect("serializes");
+        assert!(json.contains("\"GET\""));
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let e = ErrorBody::new("name_empty", "give the token a name", Some("name"));
+        assert_eq!(
+            serde_json::to_string(&e).expect("serializes"),
+            r#"{"error":{"code":"name_empty","message":"give the token a name","field":"name"}}"#
+        );
+    }
+}

@@ -1,0 +1,642 @@
+//! The token list filter, sort order and paging: one implementation for the Worker
+//! (`GET /api/tokens`) and the browser (instant filtering of loaded tokens).
+//!
+//! * **Name search**: a case-insensitive substring match after Unicode NFKC
+//!   normalisation, so `ｶﾀｶﾅ` finds `カタカナ`, `ＡＰＩ` finds `api`, and Japanese or
+//!   Chinese names match on whole characters.
+//! * **Created**: within the last 7 days, within the last 30 days, or more than 30
+//!   days ago, measured from `now`.
+//! * **State**: enabled or disabled.
+//! * **Clear all**: [`TokenFilter::default`], which matches everything.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::time::{Span, Timestamp};
+
+/// Longest search text looked at, in characters.
+pub const MAX_QUERY_LEN: usize = 100;
+/// Default and largest page sizes.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// What the list shows of a token, whatever its representation.
+pub trait Listed {
+    fn name(&self) -> &str;
+    fn sid(&self) -> &str;
+    fn created_at(&self) -> Timestamp;
+    fn enabled(&self) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CreatedWithin {
+    #[serde(rename = "7d")]
+    Last7Days,
+    #[serde(rename = "30d")]
+    Last30Days,
+    #[serde(rename = "older")]
+    OlderThan30Days,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    Enabled,
+    Disabled,
+}
+
+/// The filters of the token list. The default (Clear all) matches every token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<CreatedWithin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateFilter>,
+}
+
+/// Why a list query was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FilterError {
+    #[error("created must be 7d, 30d or older")]
+    Created,
+    #[error("state must be enabled or disabled")]
+    State,
+    #[error("search text has at most 100 characters")]
+    QueryTooLong,
+    #[error("limit must be a whole number from 1 to 100")]
+    Limit,
+    #[error("this cursor is not valid: start again from the first page")]
+    Cursor,
+    #[error("\"{0}\" is not a known list parameter: use q, created, state, cursor or limit")]
+    UnknownParameter(String),
+    #[error("the query string is not valid percent-encoded UTF-8")]
+    Encoding,
+}
+
+impl FilterError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            FilterError::Created => "invalid_created",
+            FilterError::State => "invalid_state",
+            FilterError::QueryTooLong => "query_too_long",
+            FilterError::Limit => "invalid_limit",
+            FilterError::Cursor => "invalid_cursor",
+            FilterError::UnknownParameter(_) => "unknown_parameter",
+            FilterError::Encoding => "invalid_encoding",
+        }
+    }
+
+    pub fn field(&self) -> &'static str {
+        match self {
+            FilterError::Created => "created",
+            FilterError::State => "state",
+            FilterError::QueryTooLong => "q",
+            FilterError::Limit => "limit",
+            FilterError::Cursor => "cursor",
+            FilterError::UnknownParameter(_) | FilterError::Encoding => "query",
+        }
+    }
+}
+
+/// Normalises text for searching: NFKC, then lower case.
+pub fn search_key(text: &str) -> String {
+    text.nfkc().flat_map(char::to_lowercase).collect()
+}
+
+/// A filter prepared for matching many tokens (the search text normalised once).
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    needle: Option<String>,
+    created: Option<CreatedWithin>,
+    state: Option<StateFilter>,
+    now: Timestamp,
+}
+
+impl TokenFilter {
+    /// Whether nothing is filtered (the state after Clear all).
+    pub fn is_clear(&self) -> bool {
+        self.q.as_deref().is_none_or(|q| q.trim().is_empty())
+            && self.created.is_none()
+            && self.state.is_none()
+    }
+
+    pub fn matcher(&self, now: Timestamp) -> Matcher {
+        let needle = self
+            .q
+            .as_deref()
+            .map(|q| search_key(q.trim()))
+            .filter(|q| !q.is_empty());
+        Matcher {
+            needle,
+            created: self.created,
+            state: self.state,
+            now,
+        }
+    }
+
+    /// Reads `q`, `created` and `state` from a URL query string (without `?`), plus the
+    /// paging parameters `cursor` and `limit`.
+    pub fn from_query(query: &str) -> Result<(TokenFilter, PageRequest), FilterError> {
+        let mut filter = TokenFilter::default();
+        let mut page = PageRequest::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = percent_decode(k)?;
+            let value = percent_decode(v)?;
+            match key.as_str() {
+                "q" => {
+                    if value.chars().count() > MAX_QUERY_LEN {
+                        return Err(FilterError::QueryTooLong);
+                    }
+                    filter.q = (!value.trim().is_empty()).then_some(value);
+                }
+                "created" => {
+                    filter.created = match value.as_str() {
+                        "7d" => Some(CreatedWithin::Last7Days),
+                        "30d" => Some(CreatedWithin::Last30Days),
+                        "older" => Some(CreatedWithin::OlderThan30Days),
+                        "" => None,
+                        _ => return Err(FilterError::Created),
+                    }
+                }
+                "state" => {
+                    filter.state = match value.as_str() {
+                        "enabled" => Some(StateFilter::Enabled),
+                        "disabled" => Some(StateFilter::Disabled),
+                        "" => None,
+                        _ => return Err(FilterError::State),
+                    }
+                }
+                "limit" => {
+                    let n: usize = value.parse().map_err(|_| FilterError::Limit)?;
+                    if n == 0 || n > MAX_PAGE_SIZE {
+                        return Err(FilterError::Limit);
+                    }
+                    page.limit = n;
+                }
+                "cursor" => {
+                    page.cursor = (!value.is_empty())
+                        .then(|| Cursor::parse(&value))
+                        .transpose()?
+                }
+                _ => {
+                    return Err(FilterError::UnknownParameter(
+                        key.chars().take(32).collect(),
+                    ));
+                }
+            }
+        }
+        Ok((filter, page))
+    }
+
+    /// Writes the filter as a URL query string (without `?`).
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(q) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            parts.push(format!("q={}", percent_encode(q)));
+        }
+        if let Some(c) = self.created {
+            parts.push(format!(
+                "created={}",
+                match c {
+                    CreatedWithin::Last7Days => "7d",
+                    CreatedWithin::Last30Days => "30d",
+                    CreatedWithin::OlderThan30Days => "older",
+                }
+            ));
+        }
+        if let Some(s) = self.state {
+            parts.push(format!(
+                "state={}",
+                match s {
+                    StateFilter::Enabled => "enabled",
+                    StateFilter::Disabled => "disabled",
+                }
+            ));
+        }
+        parts.join("&")
+    }
+}
+
+impl Matcher {
+    pub fn matches<T: Listed + ?Sized>(&self, token: &T) -> bool {
+        if let Some(state) = self.state {
+            if token.enabled() != (state == StateFilter::Enabled) {
+                return false;
+            }
+        }
+        if let Some(created) = self.created {
+            let age = self.now.since(token.created_at());
+            let ok = match created {
+                CreatedWithin::Last7Days => age <= Span::days(7),
+                CreatedWithin::Last30Days => age <= Span::days(30),
+                CreatedWithin::OlderThan30Days => age > Span::days(30),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        match &self.needle {
+            Some(needle) => search_key(token.name()).contains(needle.as_str()),
+            None => true,
+        }
+    }
+}
+
+/// Orders tokens newest first (ties broken by SID) — the list's one order.
+pub fn sort_newest_first<T: Listed>(tokens: &mut [T]) {
+    tokens.sort_by(|a, b| {
+        b.created_at()
+            .cmp(&a.created_at())
+            .then_with(|| a.sid().cmp(b.sid()))
+    });
+}
+
+/// Where a page starts: just after the token with this creation time and SID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: Timestamp,
+    pub sid: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at.0, self.sid)
+    }
+
+    pub fn parse(s: &str) -> Result<Cursor, FilterError> {
+        let (t, sid) = s.split_once('.').ok_or(FilterError::Cursor)?;
+        let created_at = Timestamp(t.parse().map_err(|_| FilterError::Cursor)?);
+        if sid.is_empty() || sid.len() > 64 || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(FilterError::Cursor);
+        }
+        Ok(Cursor {
+            created_at,
+            sid: sid.to_owned(),
+        })
+    }
+
+    fn is_after<T: Listed>(&self, t: &T) -> bool {
+        // In newest-first order, `t` comes after the cursor when it is older, or equally
+        // old with a greater SID.
+        t.created_at() < self.created_at
+            || (t.created_at() == self.created_at && t.sid() > self.sid.as_str())
+    }
+}
+
+/// Which page to return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            cursor: None,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+/// Filters, sorts and pages `tokens`; returns the page and the cursor of the next one.
+pub fn list<T: Listed + Clone>(
+    tokens: &[T],
+    filter: &TokenFilter,
+    page: &PageRequest,
+    now: Timestamp,
+) -> (Vec<T>, Option<Cursor>) {
+    let matcher = filter.matcher(now);
+    let mut hits: Vec<T> = tokens
+        .iter()
+        .filter(|t| matcher.matches(*t))
+        .cloned()
+        .collect();
+    sort_newest_first(&mut hits);
+    let start = match &page.cursor {
+        Some(c) => hits
+            .iter()
+            .position(|t| c.is_after(t))
+            .unwrap_or(hits.len()),
+        None => 0,
+    };
+    let limit = page.limit.clamp(1, MAX_PAGE_SIZE);
+    let end = (start + limit).min(hits.len());
+    let next = (end < hits.len()).then(|| {
+        let last = &hits[end - 1];
+        Cursor {
+            created_at: last.created_at(),
+            sid: last.sid().to_owned(),
+        }
+    });
+    (hits[start..end].to_vec(), next)
+}
+
+fn percent_decode(s: &str) -> Result<String, FilterError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).ok_or(FilterError::Encoding)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| FilterError::Encoding)?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| FilterError::Encoding)?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| FilterError::Encoding)
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    struct T {
+        name: String,
+        sid: String,
+        created: i64,
+        enabled: bool,
+    }
+
+    impl Listed for T {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn sid(&self) -> &str {
+            &self.sid
+        }
+        fn created_at(&self) -> Timestamp {
+            Timestamp(self.created)
+        }
+        fn enabled(&self) -> bool {
+            self.enabled
+        }
+    }
+
+    const NOW: i64 = 100 * 86_400_000;
+
+    fn t(name: &str, days_ago: i64, enabled: bool) -> T {
+        T {
+            name: name.into(),
+            sid: format!("S{name}{days_ago}").replace(|c: char| !c.is_ascii_alphanumeric(), ""),
+            created: NOW - days_ago * 86_400_000,
+            enabled,
+        }
+    }
+
+    fn names(v: &[T]) -> Vec<&str> {
+        v.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn search_is_case_insensitive_and_width_insensitive() {
+        let tokens = [
+            t("Reporting API", 1, true),
+            t("本番トークン", 2, true),
+            t("ｶﾀｶﾅ", 3, true),
+            t("数据同步", 4, true),
+        ];
+        let find = |q: &str| {
+            let f = TokenFilter {
+                q: Some(q.into()),
+                ..TokenFilter::default()
+            };
+            names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join(",")
+        };
+        assert_eq!(find("api"), "Reporting API");
+        assert_eq!(find("ＲＥＰＯＲＴ"), "Reporting API");
+        assert_eq!(find("トークン"), "本番トークン");
+        assert_eq!(find("カタ"), "ｶﾀｶﾅ");
+        assert_eq!(find("同步"), "数据同步");
+        assert_eq!(find("  "), "Reporting API,本番トークン,ｶﾀｶﾅ,数据同步");
+    }
+
+    #[test]
+    fn created_and_state_filters() {
+        let tokens = [
+            t("a", 0, true),
+            t("b", 7, false),
+            t("c", 8, true),
+            t("d", 30, true),
+            t("e", 31, false),
+        ];
+        let run = |f: TokenFilter| {
+            names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join("")
+        };
+        assert_eq!(
+            run(TokenFilter {
+                created: Some(CreatedWithin::Last7Days),
+                ..Default::default()
+            }),
+            "ab"
+        );
+        assert_eq!(
+            run(TokenFilter {
+                created: Some(CreatedWithin::Last30Days),
+                ..Default::default()
+            }),
+            "abcd"
+        );
+        assert_eq!(
+            run(TokenFilter {
+                created: Some(CreatedWithin::OlderThan30Days),
+                ..Default::default()
+            }),
+            "e"
+        );
+        assert_eq!(
+            run(TokenFilter {
+                state: Some(StateFilter::Disabled),
+                ..Default::default()
+            }),
+            "be"
+        );
+        assert_eq!(run(TokenFilter::default()), "abcde");
+        assert!(TokenFilter::default().is_clear());
+    }
+
+    #[test]
+    fn query_strings_round_trip_and_reject_garbage() {
+        let f = TokenFilter {
+            q: Some("本番 token".into()),
+            created: Some(CreatedWithin::Last30Days),
+            state: Some(StateFilter::Enabled),
+        };
+        let q = f.to_query();
+        let (back, page) = TokenFilter::from_query(&q).expect("parses");
+        assert_eq!(back, f);
+        assert_eq!(page, PageRequest::default());
+        assert_eq!(
+            TokenFilter::from_query("created=1y").unwrap_err(),
+            FilterError::Created
+        );
+        assert_eq!(
+            TokenFilter::from_query("state=on").unwrap_err(),
+            FilterError::State
+        );
+        assert_eq!(
+            TokenFilter::from_query("limit=1000000000").unwrap_err(),
+            FilterError::Limit
+        );
+        assert_eq!(
+            TokenFilter::from_query("limit=0").unwrap_err(),
+            FilterError::Limit
+        );
+        assert_eq!(
+            TokenFilter::from_query("cursor=zzz").unwrap_err(),
+            FilterError::Cursor
+        );
+        assert_eq!(
+            TokenFilter::from_query("q=%E3%81").unwrap_err(),
+            FilterError::Encoding
+        );
+        assert_eq!(
+            TokenFilter::from_query("q=%").unwrap_err(),
+            FilterError::Encoding
+        );
+        assert!(matches!(
+            TokenFilter::from_query("admin=1"),
+            Err(FilterError::UnknownParameter(_))
+        ));
+        assert_eq!(
+            TokenFilter::from_query("").expect("empty").0,
+            TokenFilter::default()
+        );
+    }
+
+    #[test]
+    fn paging_walks_every_match_once() {
+        let tokens: Vec<T> = (0..23)
+            .map(|i| t(&format!("tok{i}"), i % 5, i % 2 == 0))
+            .collect();
+        let mut seen = Vec::new();
+        let mut page = PageRequest {
+            cursor: None,
+            limit: 5,
+        };
+        loop {
+            let (items, next) = list(&tokens, &TokenFilter::default(), &page, Timestamp(NOW));
+            assert!(items.len() <= 5);
+            seen.extend(items.into_iter().map(|t| t.sid));
+            match next {
+                Some(c) => {
+                    page.cursor = Some(Cursor::parse(&c.encode()).expect("own cursor parses"))
+                }
+                None => break,
+            }
+        }
+        let mut all: Vec<String> = tokens.iter().map(|t| t.sid.clone()).collect();
+        all.sort();
+        let mut got = seen.clone();
+        got.sort();
+        assert_eq!(got, all);
+    }
+
+    fn naive(tokens: &[T], f: &TokenFilter, now: i64) -> Vec<String> {
+        let day = 86_400_000i64;
+        let mut out: Vec<&T> = tokens
+            .iter()
+            .filter(|t| match f.state {
+                Some(StateFilter::Enabled) => t.enabled,
+                Some(StateFilter::Disabled) => !t.enabled,
+                None => true,
+            })
+            .filter(|t| {
+                let age = now.saturating_sub(t.created);
+                match f.created {
+                    Some(CreatedWithin::Last7Days) => age <= 7 * day,
+                    Some(CreatedWithin::Last30Days) => age <= 30 * day,
+                    Some(CreatedWithin::OlderThan30Days) => age > 30 * day,
+                    None => true,
+                }
+            })
+            .filter(|t| {
+                let q: Vec<char> = search_key(f.q.as_deref().unwrap_or("").trim())
+                    .chars()
+                    .collect();
+                let n: Vec<char> = search_key(&t.name).chars().collect();
+                q.is_empty() || n.windows(q.len()).any(|w| w == q.as_slice())
+            })
+            .collect();
+        out.sort_by(|a, b| b.created.cmp(&a.created).then(a.sid.cmp(&b.sid)));
+        out.into_iter().map(|t| t.sid.clone()).collect()
+    }
+
+    fn arb_token() -> impl Strategy<Value = T> {
+        (
+            "[a-cA-Cあア本ｱ ]{0,6}",
+            "[A-Za-z0-9]{1,8}",
+            0i64..(60 * 86_400_000),
+            any::<bool>(),
+        )
+            .prop_map(|(name, sid, created, enabled)| T {
+                name,
+                sid,
+                created,
+                enabled,
+            })
+    }
+
+    fn arb_filter() -> impl Strategy<Value = TokenFilter> {
+        (
+            proptest::option::of("[a-cA-Cあア本ｱ ]{0,3}"),
+            proptest::option::of(prop_oneof![
+                Just(CreatedWithin::Last7Days),
+                Just(CreatedWithin::Last30Days),
+                Just(CreatedWithin::OlderThan30Days)
+            ]),
+            proptest::option::of(prop_oneof![
+                Just(StateFilter::Enabled),
+                Just(StateFilter::Disabled)
+            ]),
+        )
+            .prop_map(|(q, created, state)| TokenFilter { q, created, state })
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_a_naive_reference(tokens in proptest::collection::vec(arb_token(), 0..40), f in arb_filter()) {
+            let now = 45 * 86_400_000;
+            let page = PageRequest { cursor: None, limit: MAX_PAGE_SIZE };
+            let (got, _) = list(&tokens, &f, &page, Timestamp(now));
+            let got: Vec<String> = got.into_iter().map(|t| t.sid).collect();
+            prop_assert_eq!(got, naive(&tokens, &f, now));
+        }
+
+        #[test]
+        fn from_query_never_panics(s in "\\PC{0,120}") {
+            let _ = TokenFilter::from_query(&s);
+        }
+
+        #[test]
+        fn query_round_trip(f in arb_filter()) {
+            let (back, _) = TokenFilter::from_query(&f.to_query()).expect("own query parses");
+            let clean = TokenFilter { q: f.q.clone().filter(|q| !q.trim().is_empty()), ..f.clone() };
+            prop_assert_eq!(back, clean);
+        }
+    }
+}

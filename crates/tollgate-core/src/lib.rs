@@ -1,0 +1,29 @@
+//! # tollgate-core
+//!
+//! Every rule of Tollgate lives here, as pure functions over plain data:
+//!
+//! * [`credential`]: the Account SID and Auth Token formats, their checksums and digests;
+//! * [`authorization`]: parsing and building `Authorization: Basic` header values;
+//! * [`version`] and [`scope`]: dated API versions, the scope catalog and the route map;
+//! * [`account`]: account types, roles and what each role may do, user and contact validation;
+//! * [`token`]: the stored token record and every operation on it;
+//! * [`filter`]: the token list filter shared by the Worker and the browser;
+//! * [`verify`]: the edge's allow / deny decision;
+//! * [`api`]: the admin API's JSON types.
+//!
+//! The crate performs no I/O and reads no clock and no random source: the current time
+//! ([`time::Timestamp`]) and random bytes are always arguments. It therefore runs the
+//! same natively (tests, benchmarks) and on `wasm32-unknown-unknown` (the Worker, the
+//! admin app and the npm package).
+
+pub mod account;
+pub mod api;
+pub mod authorization;
+pub mod credential;
+pub mod email;
+pub mod filter;
+pub mod scope;
+pub mod time;
+pub mod token;
+pub mod verify;
+pub mod version;

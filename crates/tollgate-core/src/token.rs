@@ -1,0 +1,960 @@
+//! The stored token record and every operation on it, as pure functions.
+//!
+//! Each operation takes the current record (or a draft), the caller's context, `now` and,
+//! where new credentials are made, caller-supplied random bytes; it returns the new
+//! record or a [`TokenError`] that says what to fix. Nothing here stores anything.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::account::AccountType;
+use crate::api::{TokenDraft, TokenEdit};
+use crate::credential::{AccountSid, AuthToken, CredentialSeed, Digest, TOKEN_ENTROPY_BYTES};
+use crate::email::{EmailError, email_key, normalize_email};
+use crate::scope::{all_scope_ids, find_scope};
+use crate::time::{Span, Timestamp};
+use crate::version::ApiVersion;
+
+/// Version of the stored record layout. Bump it, and teach [`TokenRecord::from_json`]
+/// to read the old layout, whenever the layout changes.
+pub const SCHEMA_VERSION: u32 = 1;
+pub const MAX_TOKEN_NAME_LEN: usize = 100;
+pub const MAX_DESCRIPTION_LEN: usize = 500;
+pub const MAX_DEVELOPER_EMAILS: usize = 20;
+/// A token's last-used time is written at most this often.
+pub const LAST_USED_RESOLUTION: Span = Span::MINUTE;
+/// Tokens not reset for this long are nudged towards rotation.
+pub const ROTATION_ADVICE: Span = Span::days(90);
+
+/// How long a reset token's previous auth token keeps verifying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum GracePeriod {
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    #[serde(rename = "1m")]
+    OneMinute,
+    #[serde(rename = "15m")]
+    FifteenMinutes,
+    #[serde(rename = "1h")]
+    OneHour,
+    #[serde(rename = "6h")]
+    SixHours,
+    #[serde(rename = "24h")]
+    TwentyFourHours,
+}
+
+impl GracePeriod {
+    pub const ALL: [GracePeriod; 6] = [
+        GracePeriod::None,
+        GracePeriod::OneMinute,
+        GracePeriod::FifteenMinutes,
+        GracePeriod::OneHour,
+        GracePeriod::SixHours,
+        GracePeriod::TwentyFourHours,
+    ];
+
+    pub fn span(self) -> Span {
+        match self {
+            GracePeriod::None => Span(0),
+            GracePeriod::OneMinute => Span::minutes(1),
+            GracePeriod::FifteenMinutes => Span::minutes(15),
+            GracePeriod::OneHour => Span::hours(1),
+            GracePeriod::SixHours => Span::hours(6),
+            GracePeriod::TwentyFourHours => Span::hours(24),
+        }
+    }
+}
+
+/// The previous auth token's digest, valid until a deadline after a reset with grace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousSecret {
+    pub digest: Digest,
+    pub valid_until: Timestamp,
+}
+
+/// What verification needs of the secret: digests only, never the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredSecret {
+    pub digest: Digest,
+    pub previous: Option<PreviousSecret>,
+}
+
+impl StoredSecret {
+    /// Whether `presented` is the current token, or the previous one within its grace.
+    /// Both digests are always compared, in constant time.
+    pub fn accepts(&self, presented: &Digest, now: Timestamp) -> bool {
+        let current = self.digest.ct_eq(presented);
+        let previous = match &self.previous {
+            Some(p) => p.digest.ct_eq(presented) & (now < p.valid_until),
+            None => false,
+        };
+        current | previous
+    }
+}
+
+/// A token as stored (one record per SID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRecord {
+    pub schema: u32,
+    pub sid: AccountSid,
+    pub account_id: String,
+    pub name: String,
+    pub description: String,
+    pub api_version: ApiVersion,
+    /// User id of the primary contact (a user of the account).
+    pub primary_contact: String,
+    pub developer_emails: Vec<String>,
+    pub scopes: BTreeSet<String>,
+    pub enabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// When the auth token was last issued (creation or reset).
+    pub rotated_at: Timestamp,
+    pub secret: StoredSecret,
+    /// The auth token sealed by the storage shell (AES-256-GCM), or `None` for
+    /// show-once accounts. Opaque to the core; every operation that issues a new auth
+    /// token clears it, so a stale ciphertext can never be revealed.
+    pub sealed_auth_token: Option<String>,
+}
+
+/// A record together with the auth token just issued for it: the only moment the
+/// plaintext token exists.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub record: TokenRecord,
+    pub auth_token: AuthToken,
+}
+
+/// What a token operation needs to know about the account.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountContext<'a> {
+    pub account_id: &'a str,
+    pub account_type: AccountType,
+    /// Ids of the account's enabled users: the possible primary contacts.
+    pub users: &'a [String],
+}
+
+/// Why a token operation was refused. Every message says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenError {
+    #[error("give the token a name")]
+    NameEmpty,
+    #[error("a token name has at most {max} characters")]
+    NameTooLong { max: usize },
+    #[error("a token name cannot contain control characters")]
+    NameControlCharacter,
+    #[error("a description has at most {max} characters")]
+    DescriptionTooLong { max: usize },
+    #[error("a description cannot contain control characters other than line breaks and tabs")]
+    DescriptionControlCharacter,
+    #[error("choose a primary contact from the account's users")]
+    UnknownContact,
+    #[error("\"{email}\" is not a valid e-mail address: {reason}")]
+    EmailInvalid { email: String, reason: EmailError },
+    #[error("\"{email}\" is listed more than once")]
+    EmailRepeated { email: String },
+    #[error("list at most {max} developer e-mails")]
+    TooManyEmails { max: usize },
+    #[error("select at least one API scope")]
+    NoScopes,
+    #[error("\"{scope}\" is not a scope of API version {version} for this account type")]
+    UnknownScope { scope: String, version: ApiVersion },
+    #[error("a token cannot move back from API version {from} to {to}")]
+    Downgrade { from: ApiVersion, to: ApiVersion },
+    #[error("the token already uses API version {version}")]
+    AlreadyAtVersion { version: ApiVersion },
+    #[error("the token is already disabled")]
+    AlreadyDisabled,
+    #[error("the token is already enabled")]
+    AlreadyEnabled,
+    #[error("this token belongs to another account")]
+    WrongAccount,
+}
+
+impl TokenError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::NameEmpty => "name_empty",
+            TokenError::NameTooLong { .. } => "name_too_long",
+            TokenError::NameControlCharacter => "name_control_character",
+            TokenError::DescriptionTooLong { .. } => "description_too_long",
+            TokenError::DescriptionControlCharacter => "description_control_character",
+            TokenError::UnknownContact => "unknown_contact",
+            TokenError::EmailInvalid { .. } => "email_invalid",
+            TokenError::EmailRepeated { .. } => "email_repeated",
+            TokenError::TooManyEmails { .. } => "too_many_emails",
+            TokenError::NoScopes => "no_scopes",
+            TokenError::UnknownScope { .. } => "unknown_scope",
+            TokenError::Downgrade { .. } => "downgrade",
+            TokenError::AlreadyAtVersion { .. } => "already_at_version",
+            TokenError::AlreadyDisabled => "already_disabled",
+            TokenError::AlreadyEnabled => "already_enabled",
+            TokenError::WrongAccount => "not_found",
+        }
+    }
+
+    /// The request field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            TokenError::NameEmpty
+            | TokenError::NameTooLong { .. }
+            | TokenError::NameControlCharacter => Some("name"),
+            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => {
+                Some("description")
+            }
+            TokenError::UnknownContact => Some("primary_contact"),
+            TokenError::EmailInvalid { .. }
+            | TokenError::EmailRepeated { .. }
+            | TokenError::TooManyEmails { .. } => Some("developer_emails"),
+            TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
+            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => {
+                Some("api_version")
+            }
+            TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => {
+                None
+            }
+        }
+    }
+
+    /// Whether the error is a conflict with the token's current state (HTTP 409) rather
+    /// than bad input (HTTP 422).
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            TokenError::AlreadyAtVersion { .. }
+                | TokenError::AlreadyDisabled
+                | TokenError::AlreadyEnabled
+        )
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+fn check_name(raw: &str) -> Result<String, TokenError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(TokenError::NameEmpty);
+    }
+    if name.chars().count() > MAX_TOKEN_NAME_LEN {
+        return Err(TokenError::NameTooLong {
+            max: MAX_TOKEN_NAME_LEN,
+        });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(TokenError::NameControlCharacter);
+    }
+    Ok(name.to_owned())
+}
+
+fn check_description(raw: &str) -> Result<String, TokenError> {
+    let text = raw.trim();
+    if text.chars().count() > MAX_DESCRIPTION_LEN {
+        return Err(TokenError::DescriptionTooLong {
+            max: MAX_DESCRIPTION_LEN,
+        });
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(TokenError::DescriptionControlCharacter);
+    }
+    Ok(text.to_owned())
+}
+
+fn check_contact(contact: &str, ctx: &AccountContext<'_>) -> Result<String, TokenError> {
+    if ctx.users.iter().any(|u| u == contact) {
+        Ok(contact.to_owned())
+    } else {
+        Err(TokenError::UnknownContact)
+    }
+}
+
+fn check_emails(raw: &[String]) -> Result<Vec<String>, TokenError> {
+    if raw.len() > MAX_DEVELOPER_EMAILS {
+        return Err(TokenError::TooManyEmails {
+            max: MAX_DEVELOPER_EMAILS,
+        });
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for email in raw {
+        let normalized = normalize_email(email).map_err(|reason| TokenError::EmailInvalid {
+            email: clip(email.trim(), 80),
+            reason,
+        })?;
+        if !seen.insert(email_key(&normalized)) {
+            return Err(TokenError::EmailRepeated { email: normalized });
+        }
+        out.push(normalized);
+    }
+    Ok(out)
+}
+
+fn check_scopes(
+    raw: &[String],
+    account_type: AccountType,
+    version: ApiVersion,
+) -> Result<BTreeSet<String>, TokenError> {
+    let mut out = BTreeSet::new();
+    for scope in raw {
+        match find_scope(account_type, version, scope) {
+            Some(def) => {
+                out.insert(def.id.to_owned());
+            }
+            None => {
+                return Err(TokenError::UnknownScope {
+                    scope: clip(scope, 64),
+                    version,
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(TokenError::NoScopes);
+    }
+    Ok(out)
+}
+
+fn new_secret(bytes: &[u8; TOKEN_ENTROPY_BYTES]) -> (AuthToken, StoredSecret) {
+    let token = AuthToken::from_entropy(bytes);
+    let secret = StoredSecret {
+        digest: token.digest(),
+        previous: None,
+    };
+    (token, secret)
+}
+
+/// The name of a duplicate: "X (copy)", shortened so it stays within the limit.
+pub fn copy_name(name: &str) -> String {
+    const SUFFIX: &str = " (copy)";
+    let room = MAX_TOKEN_NAME_LEN - SUFFIX.chars().count();
+    let base: String = name.chars().take(room).collect();
+    format!("{}{SUFFIX}", base.trim_end())
+}
+
+/// Creates a token from the wizard's draft.
+pub fn create(
+    draft: &TokenDraft,
+    ctx: &AccountContext<'_>,
+    seed: &CredentialSeed,
+    now: Timestamp,
+) -> Result<Issued, TokenError> {
+    let api_version = draft.api_version.unwrap_or_default();
+    let name = check_name(&draft.name)?;
+    let description = check_description(&draft.description)?;
+    let primary_contact = check_contact(&draft.primary_contact, ctx)?;
+    let developer_emails = check_emails(&draft.developer_emails)?;
+    let scopes = check_scopes(&draft.scopes, ctx.account_type, api_version)?;
+    let (auth_token, secret) = new_secret(&seed.token);
+    let record = TokenRecord {
+        schema: SCHEMA_VERSION,
+        sid: AccountSid::from_entropy(&seed.sid),
+        account_id: ctx.account_id.to_owned(),
+        name,
+        description,
+        api_version,
+        primary_contact,
+        developer_emails,
+        scopes,
+        enabled: true,
+        created_at: now,
+        updated_at: now,
+        rotated_at: now,
+        secret,
+        sealed_auth_token: None,
+    };
+    Ok(Issued { record, auth_token })
+}
+
+fn own(record: &TokenRecord, ctx: &AccountContext<'_>) -> Result<(), TokenError> {
+    if record.account_id == ctx.account_id {
+        Ok(())
+    } else {
+        Err(TokenError::WrongAccount)
+    }
+}
+
+/// Applies an edit: only the fields present change. An empty edit changes nothing.
+pub fn edit(
+    record: &TokenRecord,
+    changes: &TokenEdit,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<TokenRecord, TokenError> {
+    own(record, ctx)?;
+    let mut next = record.clone();
+    if let Some(name) = &changes.name {
+        next.name = check_name(name)?;
+    }
+    if let Some(description) = &changes.description {
+        next.description = check_description(description)?;
+    }
+    if let Some(contact) = &changes.primary_contact {
+        next.primary_contact = check_contact(contact, ctx)?;
+    }
+    if let Some(emails) = &changes.developer_emails {
+        next.developer_emails = check_emails(emails)?;
+    }
+    if let Some(scopes) = &changes.scopes {
+        next.scopes = check_scopes(scopes, ctx.account_type, record.api_version)?;
+    }
+    if next != *record {
+        next.updated_at = now;
+    }
+    Ok(next)
+}
+
+/// A new token with the same access and settings, new credentials and a "(copy)" name.
+pub fn duplicate(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    seed: &CredentialSeed,
+    now: Timestamp,
+) -> Result<Issued, TokenError> {
+    own(record, ctx)?;
+    let draft = TokenDraft {
+        name: copy_name(&record.name),
+        description: record.description.clone(),
+        api_version: Some(record.api_version),
+        primary_contact: record.primary_contact.clone(),
+        developer_emails: record.developer_emails.clone(),
+        scopes: record.scopes.iter().cloned().collect(),
+    };
+    create(&draft, ctx, seed, now)
+}
+
+/// Issues a new auth token. With a grace period the previous token keeps verifying
+/// until `now + grace`; a token older than that (from an earlier reset) stops at once.
+pub fn reset(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    token_entropy: &[u8; TOKEN_ENTROPY_BYTES],
+    grace: GracePeriod,
+    now: Timestamp,
+) -> Result<Issued, TokenError> {
+    own(record, ctx)?;
+    let (auth_token, mut secret) = new_secret(token_entropy);
+    if grace != GracePeriod::None {
+        secret.previous = Some(PreviousSecret {
+            digest: record.secret.digest,
+            valid_until: now.plus(grace.span()),
+        });
+    }
+    let mut next = record.clone();
+    next.secret = secret;
+    next.sealed_auth_token = None;
+    next.rotated_at = now;
+    next.updated_at = now;
+    Ok(Issued {
+        record: next,
+        auth_token,
+    })
+}
+
+/// Moves the token to a newer API version (the latest when `target` is `None`).
+pub fn upgrade(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    target: Option<ApiVersion>,
+    now: Timestamp,
+) -> Result<TokenRecord, TokenError> {
+    own(record, ctx)?;
+    let to = target.unwrap_or_else(ApiVersion::latest);
+    if to < record.api_version {
+        return Err(TokenError::Downgrade {
+            from: record.api_version,
+            to,
+        });
+    }
+    if to == record.api_version {
+        return Err(TokenError::AlreadyAtVersion { version: to });
+    }
+    // Later versions only add scopes, but check anyway so a catalog change that removed
+    // one would be caught here rather than at the edge.
+    let scopes: Vec<String> = record.scopes.iter().cloned().collect();
+    let scopes = check_scopes(&scopes, ctx.account_type, to)?;
+    let mut next = record.clone();
+    next.api_version = to;
+    next.scopes = scopes;
+    next.updated_at = now;
+    Ok(next)
+}
+
+/// Turns a token off: it fails verification from the next request on.
+pub fn disable(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<TokenRecord, TokenError> {
+    own(record, ctx)?;
+    if !record.enabled {
+        return Err(TokenError::AlreadyDisabled);
+    }
+    let mut next = record.clone();
+    next.enabled = false;
+    next.updated_at = now;
+    Ok(next)
+}
+
+/// Turns a disabled token back on.
+pub fn enable(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<TokenRecord, TokenError> {
+    own(record, ctx)?;
+    if record.enabled {
+        return Err(TokenError::AlreadyEnabled);
+    }
+    let mut next = record.clone();
+    next.enabled = true;
+    next.updated_at = now;
+    Ok(next)
+}
+
+/// What remains of a deleted token: enough for the audit log, no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub sid: AccountSid,
+    pub account_id: String,
+    pub name: String,
+    pub deleted_at: Timestamp,
+}
+
+/// Deletes a token. The storage shell removes the record; verification then finds no
+/// record and denies.
+pub fn delete(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<Deleted, TokenError> {
+    own(record, ctx)?;
+    Ok(Deleted {
+        sid: record.sid.clone(),
+        account_id: record.account_id.clone(),
+        name: record.name.clone(),
+        deleted_at: now,
+    })
+}
+
+/// Whether a use at `now` should be written, given when the last use was written.
+///
+/// Last use is kept apart from the token record (so recording it can never overwrite a
+/// concurrent admin change) and written at most once per [`LAST_USED_RESOLUTION`].
+pub fn should_record_use(last_written: Option<Timestamp>, now: Timestamp) -> bool {
+    match last_written {
+        None => true,
+        Some(t) => now.since(t) >= LAST_USED_RESOLUTION,
+    }
+}
+
+/// Advice the token list shows beside a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nudge {
+    /// Not reset for [`ROTATION_ADVICE`].
+    RotationDue,
+    /// Holds every scope its account type can grant at its version.
+    EveryScope,
+    /// Never used since it was created.
+    NeverUsed,
+}
+
+/// The nudges that apply to a token now.
+pub fn nudges(
+    record: &TokenRecord,
+    last_used_at: Option<Timestamp>,
+    account_type: AccountType,
+    now: Timestamp,
+) -> Vec<Nudge> {
+    let mut out = Vec::new();
+    if now.since(record.rotated_at) >= ROTATION_ADVICE {
+        out.push(Nudge::RotationDue);
+    }
+    if record.scopes == all_scope_ids(account_type, record.api_version) {
+        out.push(Nudge::EveryScope);
+    }
+    if last_used_at.is_none() {
+        out.push(Nudge::NeverUsed);
+    }
+    out
+}
+
+impl TokenRecord {
+    /// Reads a stored record, refusing unknown layouts.
+    pub fn from_json(json: &str) -> Result<TokenRecord, serde_json::Error> {
+        let record: TokenRecord = serde_json::from_str(json)?;
+        if record.schema != SCHEMA_VERSION {
+            return Err(serde::de::Error::custom(format!(
+                "token record schema {} is not {SCHEMA_VERSION}",
+                record.schema
+            )));
+        }
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    pub(crate) fn users() -> Vec<String> {
+        vec!["usr_admin".to_owned(), "usr_dev".to_owned()]
+    }
+
+    pub(crate) fn ctx(users: &[String]) -> AccountContext<'_> {
+        AccountContext {
+            account_id: "acc_1",
+            account_type: AccountType::Partner,
+            users,
+        }
+    }
+
+    pub(crate) fn seed(n: u8) -> CredentialSeed {
+        CredentialSeed {
+            sid: [n; 16],
+            token: [n.wrapping_add(1); 32],
+        }
+    }
+
+    pub(crate) fn draft() -> TokenDraft {
+        TokenDraft {
+            name: "Reporting sync".into(),
+            description: "Nightly export".into(),
+            api_version: None,
+            primary_contact: "usr_dev".into(),
+            developer_emails: vec!["dev@example.com".into()],
+            scopes: vec!["reports.read".into(), "actions.read".into()],
+        }
+    }
+
+    pub(crate) fn issued(n: u8) -> Issued {
+        let u = users();
+        create(&draft(), &ctx(&u), &seed(n), Timestamp(1_000)).expect("valid draft")
+    }
+
+    #[test]
+    fn create_defaults_to_the_latest_version_and_stores_only_a_digest() {
+        let i = issued(1);
+        assert_eq!(i.record.api_version, ApiVersion::latest());
+        assert!(i.record.enabled);
+        assert_eq!(i.record.secret.digest, i.auth_token.digest());
+        let json = serde_json::to_string(&i.record).expect("serializes");
+        assert!(!json.contains(i.auth_token.expose()));
+        assert_eq!(TokenRecord::from_json(&json).expect("reads back"), i.record);
+    }
+
+    #[test]
+    fn create_reports_each_problem_on_its_field() {
+        let u = users();
+        let c = ctx(&u);
+        let cases: Vec<(fn(&mut TokenDraft), &str)> = vec![
+            (|d| d.name = "  ".into(), "name_empty"),
+            (|d| d.name = "x".repeat(101), "name_too_long"),
+            (|d| d.description = "x".repeat(501), "description_too_long"),
+            (
+                |d| d.primary_contact = "usr_other".into(),
+                "unknown_contact",
+            ),
+            (
+                |d| d.developer_emails = vec!["nope".into()],
+                "email_invalid",
+            ),
+            (
+                |d| d.developer_emails = vec!["a@b.co".into(), "A@B.CO".into()],
+                "email_repeated",
+            ),
+            (
+                |d| d.developer_emails = vec!["a@b.co".into(); 21],
+                "too_many_emails",
+            ),
+            (|d| d.scopes = vec![], "no_scopes"),
+            (|d| d.scopes = vec!["invoices.read".into()], "unknown_scope"),
+            (
+                |d| d.scopes = vec!["webhooks.read".into()],
+                "unknown_scope_old",
+            ),
+        ];
+        for (change, code) in cases {
+            let mut d = draft();
+            if code == "unknown_scope_old" {
+                d.api_version = Some(ApiVersion::V2024_04_01);
+            }
+            change(&mut d);
+            let err = create(&d, &c, &seed(1), Timestamp(0)).expect_err(code);
+            assert_eq!(err.code(), code.trim_end_matches("_old"));
+            assert!(err.field().is_some());
+            assert!(!err.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn edit_changes_only_what_is_given() {
+        let i = issued(1);
+        let u = users();
+        let e = TokenEdit {
+            name: Some("Renamed".into()),
+            ..TokenEdit::default()
+        };
+        let next = edit(&i.record, &e, &ctx(&u), Timestamp(2_000)).expect("valid edit");
+        assert_eq!(next.name, "Renamed");
+        assert_eq!(next.scopes, i.record.scopes);
+        assert_eq!(next.updated_at, Timestamp(2_000));
+        let same =
+            edit(&i.record, &TokenEdit::default(), &ctx(&u), Timestamp(3_000)).expect("no-op");
+        assert_eq!(same, i.record);
+        let bad = TokenEdit {
+            scopes: Some(vec!["nope".into()]),
+            ..TokenEdit::default()
+        };
+        assert_eq!(
+            edit(&i.record, &bad, &ctx(&u), Timestamp(4))
+                .unwrap_err()
+                .code(),
+            "unknown_scope"
+        );
+    }
+
+    #[test]
+    fn duplicate_copies_access_with_new_credentials() {
+        let i = issued(1);
+        let u = users();
+        let d = duplicate(&i.record, &ctx(&u), &seed(9), Timestamp(5_000)).expect("duplicates");
+        assert_eq!(d.record.name, "Reporting sync (copy)");
+        assert_eq!(d.record.scopes, i.record.scopes);
+        assert_eq!(d.record.api_version, i.record.api_version);
+        assert_ne!(d.record.sid, i.record.sid);
+        assert_ne!(d.auth_token, i.auth_token);
+        assert_eq!(
+            copy_name(&"あ".repeat(100)).chars().count(),
+            MAX_TOKEN_NAME_LEN
+        );
+    }
+
+    #[test]
+    fn reset_without_grace_retires_the_old_token_at_once() {
+        let i = issued(1);
+        let u = users();
+        let r = reset(
+            &i.record,
+            &ctx(&u),
+            &[42; 32],
+            GracePeriod::None,
+            Timestamp(10_000),
+        )
+        .expect("reset");
+        assert!(
+            !r.record
+                .secret
+                .accepts(&i.auth_token.digest(), Timestamp(10_000))
+        );
+        assert!(
+            r.record
+                .secret
+                .accepts(&r.auth_token.digest(), Timestamp(10_000))
+        );
+        assert_eq!(r.record.sid, i.record.sid);
+        assert_eq!(r.record.rotated_at, Timestamp(10_000));
+    }
+
+    #[test]
+    fn reset_with_grace_keeps_the_old_token_until_the_deadline() {
+        let i = issued(1);
+        let u = users();
+        let now = Timestamp(10_000);
+        let r = reset(&i.record, &ctx(&u), &[42; 32], GracePeriod::OneMinute, now).expect("reset");
+        let old = i.auth_token.digest();
+        assert!(r.record.secret.accepts(&old, now.plus(Span(59_999))));
+        assert!(!r.record.secret.accepts(&old, now.plus(Span::MINUTE)));
+        // A second reset drops the first token even within its grace.
+        let r2 = reset(
+            &r.record,
+            &ctx(&u),
+            &[43; 32],
+            GracePeriod::OneHour,
+            now.plus(Span(1)),
+        )
+        .expect("reset");
+        assert!(!r2.record.secret.accepts(&old, now.plus(Span(2))));
+        assert!(
+            r2.record
+                .secret
+                .accepts(&r.auth_token.digest(), now.plus(Span(2)))
+        );
+    }
+
+    #[test]
+    fn upgrade_moves_forward_only() {
+        let u = users();
+        let mut d = draft();
+        d.api_version = Some(ApiVersion::V2024_04_01);
+        let old = create(&d, &ctx(&u), &seed(3), Timestamp(0))
+            .expect("valid")
+            .record;
+        let up = upgrade(&old, &ctx(&u), None, Timestamp(1)).expect("upgrades");
+        assert_eq!(up.api_version, ApiVersion::latest());
+        assert_eq!(up.scopes, old.scopes);
+        assert_eq!(
+            upgrade(&up, &ctx(&u), Some(ApiVersion::V2025_04_01), Timestamp(2)).unwrap_err(),
+            TokenError::Downgrade {
+                from: ApiVersion::latest(),
+                to: ApiVersion::V2025_04_01
+            }
+        );
+        assert_eq!(
+            upgrade(&up, &ctx(&u), None, Timestamp(2))
+                .unwrap_err()
+                .code(),
+            "already_at_version"
+        );
+    }
+
+    #[test]
+    fn disable_and_enable_toggle_and_refuse_repeats() {
+        let i = issued(1);
+        let u = users();
+        let off = disable(&i.record, &ctx(&u), Timestamp(7)).expect("disables");
+        assert!(!off.enabled);
+        assert_eq!(
+            disable(&off, &ctx(&u), Timestamp(8)),
+            Err(TokenError::AlreadyDisabled)
+        );
+        let on = enable(&off, &ctx(&u), Timestamp(9)).expect("enables");
+        assert!(on.enabled);
+        assert_eq!(
+            enable(&on, &ctx(&u), Timestamp(9)),
+            Err(TokenError::AlreadyEnabled)
+        );
+    }
+
+    #[test]
+    fn another_accounts_token_is_refused() {
+        let i = issued(1);
+        let u = users();
+        let other = AccountContext {
+            account_id: "acc_2",
+            ..ctx(&u)
+        };
+        assert_eq!(
+            disable(&i.record, &other, Timestamp(1)),
+            Err(TokenError::WrongAccount)
+        );
+        assert!(delete(&i.record, &other, Timestamp(1)).is_err());
+        assert!(delete(&i.record, &ctx(&u), Timestamp(1)).is_ok());
+    }
+
+    #[test]
+    fn last_used_is_written_at_most_once_a_minute() {
+        assert!(should_record_use(None, Timestamp(100_000)));
+        assert!(!should_record_use(
+            Some(Timestamp(100_000)),
+            Timestamp(159_999)
+        ));
+        assert!(should_record_use(
+            Some(Timestamp(100_000)),
+            Timestamp(160_000)
+        ));
+    }
+
+    #[test]
+    fn nudges_point_at_risky_tokens() {
+        let i = issued(1);
+        let t = AccountType::Partner;
+        assert_eq!(
+            nudges(&i.record, None, t, Timestamp(1_000)),
+            vec![Nudge::NeverUsed]
+        );
+        let mut all = i.record.clone();
+        all.scopes = all_scope_ids(t, all.api_version);
+        let late = Timestamp(1_000).plus(ROTATION_ADVICE);
+        assert_eq!(
+            nudges(&all, Some(Timestamp(2_000)), t, late),
+            vec![Nudge::RotationDue, Nudge::EveryScope]
+        );
+    }
+
+    #[test]
+    fn unknown_record_fields_and_schemas_are_refused() {
+        let i = issued(1);
+        let mut v = serde_json::to_value(&i.record).expect("serializes");
+        v["schema"] = 99.into();
+        assert!(TokenRecord::from_json(&v.to_string()).is_err());
+        v["schema"] = 1.into();
+        v["plaintext"] = "x".into();
+        assert!(TokenRecord::from_json(&v.to_string()).is_err());
+    }
+
+    fn arb_edit() -> impl Strategy<Value = TokenEdit> {
+        (
+            proptest::option::of(".{0,120}"),
+            proptest::option::of(".{0,600}"),
+            proptest::option::of("usr_[a-z]{0,6}"),
+            proptest::option::of(proptest::collection::vec(".{0,30}", 0..25)),
+            proptest::option::of(proptest::collection::vec(
+                "[a-z_]{0,12}\\.(read|write)",
+                0..6,
+            )),
+        )
+            .prop_map(
+                |(name, description, primary_contact, developer_emails, scopes)| TokenEdit {
+                    name,
+                    description,
+                    primary_contact,
+                    developer_emails,
+                    scopes,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn no_operation_panics(e in arb_edit(), n in any::<u8>(), grace in 0usize..6, now in any::<i64>()) {
+            let u = users();
+            let c = ctx(&u);
+            let i = issued(1);
+            let now = Timestamp(now);
+            let _ = edit(&i.record, &e, &c, now);
+            let d = TokenDraft {
+                name: e.name.clone().unwrap_or_default(),
+                description: e.description.clone().unwrap_or_default(),
+                api_version: None,
+                primary_contact: e.primary_contact.clone().unwrap_or_default(),
+                developer_emails: e.developer_emails.clone().unwrap_or_default(),
+                scopes: e.scopes.clone().unwrap_or_default(),
+            };
+            let _ = create(&d, &c, &seed(n), now);
+            let _ = duplicate(&i.record, &c, &seed(n), now);
+            let r = reset(&i.record, &c, &[n; 32], GracePeriod::ALL[grace], now);
+            prop_assert!(r.is_ok());
+            let _ = upgrade(&i.record, &c, None, now);
+            let _ = disable(&i.record, &c, now).and_then(|r| enable(&r, &c, now));
+            let _ = should_record_use(Some(now), now);
+            let _ = nudges(&i.record, None, AccountType::Brand, now);
+        }
+
+        #[test]
+        fn a_successful_edit_yields_a_valid_record(e in arb_edit()) {
+            let u = users();
+            let c = ctx(&u);
+            let i = issued(1);
+            if let Ok(next) = edit(&i.record, &e, &c, Timestamp(5)) {
+                prop_assert!(!next.name.is_empty() && next.name.chars().count() <= MAX_TOKEN_NAME_LEN);
+                prop_assert!(!next.scopes.is_empty());
+                prop_assert!(u.contains(&next.primary_contact));
+                prop_assert_eq!(next.sid, i.record.sid);
+                prop_assert_eq!(next.secret, i.record.secret);
+            }
+        }
+    }
+}
