@@ -240,3 +240,285 @@ mod tests {
         assert_eq!(AccountType::parse("advertiser"), None);
     }
 }
+
+pub use records::*;
+
+mod records {
+    use serde::{Deserialize, Serialize};
+
+    use super::{
+        AccountError, AccountType, MAX_ACCOUNT_NAME_LEN, MAX_PERSON_NAME_LEN, Role, check_email,
+        check_password, clean_name,
+    };
+    use crate::api::{AccountPatch, AccountView, NewUser, UserPatch, UserView};
+    use crate::time::Timestamp;
+
+    /// Version of the stored account and user layouts.
+    pub const ACCOUNT_SCHEMA_VERSION: u32 = 1;
+
+    /// An account as stored.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct AccountRecord {
+        pub schema: u32,
+        pub id: String,
+        pub name: String,
+        pub account_type: AccountType,
+        pub contact_name: String,
+        pub contact_email: String,
+        /// Off: every token of the account fails verification.
+        pub api_access_enabled: bool,
+        /// On: auth tokens are shown once at issue and never stored encrypted.
+        pub show_tokens_once: bool,
+        pub created_at: Timestamp,
+    }
+
+    /// A user as stored. The password is kept only as an Argon2id PHC string.
+    #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct UserRecord {
+        pub schema: u32,
+        pub id: String,
+        pub account_id: String,
+        pub email: String,
+        pub name: String,
+        pub role: Role,
+        pub enabled: bool,
+        pub password_hash: String,
+        pub created_at: Timestamp,
+        /// Bumped whenever the password changes or the user is disabled; sessions from
+        /// an older generation are dead.
+        pub generation: u32,
+    }
+
+    impl std::fmt::Debug for UserRecord {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("UserRecord")
+                .field("id", &self.id)
+                .field("account_id", &self.account_id)
+                .field("role", &self.role)
+                .field("enabled", &self.enabled)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl AccountRecord {
+        /// A new account; its technical contact starts as the first admin.
+        pub fn new(
+            id: String,
+            name: &str,
+            account_type: AccountType,
+            contact_name: &str,
+            contact_email: &str,
+            now: Timestamp,
+        ) -> Result<AccountRecord, AccountError> {
+            Ok(AccountRecord {
+                schema: ACCOUNT_SCHEMA_VERSION,
+                id,
+                name: clean_name(name, MAX_ACCOUNT_NAME_LEN)?,
+                account_type,
+                contact_name: clean_name(contact_name, MAX_PERSON_NAME_LEN)?,
+                contact_email: check_email(contact_email)?,
+                api_access_enabled: true,
+                show_tokens_once: false,
+                created_at: now,
+            })
+        }
+
+        pub fn view(&self) -> AccountView {
+            AccountView {
+                id: self.id.clone(),
+                name: self.name.clone(),
+                account_type: self.account_type,
+                contact_name: self.contact_name.clone(),
+                contact_email: self.contact_email.clone(),
+                api_access_enabled: self.api_access_enabled,
+                show_tokens_once: self.show_tokens_once,
+                created_at: self.created_at,
+            }
+        }
+
+        /// Applies a settings change; only the fields present change.
+        pub fn patch(
+            &self,
+            p: &AccountPatch,
+        ) -> Result<AccountRecord, (AccountError, &'static str)> {
+            let mut next = self.clone();
+            if let Some(n) = &p.name {
+                next.name = clean_name(n, MAX_ACCOUNT_NAME_LEN).map_err(|e| (e, "name"))?;
+            }
+            if let Some(n) = &p.contact_name {
+                next.contact_name =
+                    clean_name(n, MAX_PERSON_NAME_LEN).map_err(|e| (e, "contact_name"))?;
+            }
+            if let Some(e) = &p.contact_email {
+                next.contact_email = check_email(e).map_err(|e| (e, "contact_email"))?;
+            }
+            if let Some(b) = p.api_access_enabled {
+                next.api_access_enabled = b;
+            }
+            if let Some(b) = p.show_tokens_once {
+                next.show_tokens_once = b;
+            }
+            Ok(next)
+        }
+    }
+
+    impl UserRecord {
+        /// Validates a new user; the caller hashes the (already checked) password.
+        pub fn validate_new(u: &NewUser) -> Result<(String, String), (AccountError, &'static str)> {
+            let email = check_email(&u.email).map_err(|e| (e, "email"))?;
+            let name = clean_name(&u.name, MAX_PERSON_NAME_LEN).map_err(|e| (e, "name"))?;
+            check_password(&u.password).map_err(|e| (e, "password"))?;
+            Ok((email, name))
+        }
+
+        pub fn view(&self) -> UserView {
+            UserView {
+                id: self.id.clone(),
+                email: self.email.clone(),
+                name: self.name.clone(),
+                role: self.role,
+                enabled: self.enabled,
+                created_at: self.created_at,
+            }
+        }
+
+        /// Applies a user change made by `actor`. `admins_left` is how many *other*
+        /// enabled account admins the account has. The new password, if any, is hashed
+        /// by the caller and passed as `new_hash`.
+        pub fn patch(
+            &self,
+            p: &UserPatch,
+            actor_id: &str,
+            other_enabled_admins: usize,
+            new_hash: Option<String>,
+        ) -> Result<UserRecord, (AccountError, &'static str)> {
+            let mut next = self.clone();
+            let is_self = self.id == actor_id;
+            if let Some(n) = &p.name {
+                next.name = clean_name(n, MAX_PERSON_NAME_LEN).map_err(|e| (e, "name"))?;
+            }
+            if let Some(role) = p.role {
+                if is_self && role != self.role {
+                    return Err((AccountError::SelfChange, "role"));
+                }
+                next.role = role;
+            }
+            if let Some(enabled) = p.enabled {
+                if is_self && !enabled {
+                    return Err((AccountError::SelfChange, "enabled"));
+                }
+                next.enabled = enabled;
+            }
+            if let Some(pw) = &p.password {
+                check_password(pw).map_err(|e| (e, "password"))?;
+                if let Some(h) = new_hash {
+                    next.password_hash = h;
+                }
+                next.generation = next.generation.wrapping_add(1);
+            }
+            let was_admin = self.enabled && self.role == Role::AccountAdmin;
+            let is_admin = next.enabled && next.role == Role::AccountAdmin;
+            if was_admin && !is_admin && other_enabled_admins == 0 {
+                return Err((AccountError::LastAdmin, "role"));
+            }
+            if self.enabled && !next.enabled {
+                next.generation = next.generation.wrapping_add(1);
+            }
+            Ok(next)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn user(id: &str, role: Role) -> UserRecord {
+            UserRecord {
+                schema: 1,
+                id: id.into(),
+                account_id: "a".into(),
+                email: format!("{id}@example.com"),
+                name: id.into(),
+                role,
+                enabled: true,
+                password_hash: "$argon2id$secret".into(),
+                created_at: Timestamp(0),
+                generation: 0,
+            }
+        }
+
+        #[test]
+        fn the_last_admin_stays() {
+            let admin = user("a1", Role::AccountAdmin);
+            let demote = UserPatch {
+                role: Some(Role::StandardUser),
+                ..Default::default()
+            };
+            assert_eq!(
+                admin.patch(&demote, "a2", 0, None).unwrap_err().0,
+                AccountError::LastAdmin
+            );
+            assert!(admin.patch(&demote, "a2", 1, None).is_ok());
+            let off = UserPatch {
+                enabled: Some(false),
+                ..Default::default()
+            };
+            assert_eq!(
+                admin.patch(&off, "a1", 1, None).unwrap_err().0,
+                AccountError::SelfChange
+            );
+        }
+
+        #[test]
+        fn disabling_or_a_new_password_ends_sessions() {
+            let u = user("u1", Role::StandardUser);
+            let off = u
+                .patch(
+                    &UserPatch {
+                        enabled: Some(false),
+                        ..Default::default()
+                    },
+                    "a1",
+                    1,
+                    None,
+                )
+                .expect("ok");
+            assert_eq!(off.generation, 1);
+            let pw = UserPatch {
+                password: Some("a much longer password".into()),
+                ..Default::default()
+            };
+            let changed = u
+                .patch(&pw, "a1", 1, Some("$argon2id$new".into()))
+                .expect("ok");
+            assert_eq!(changed.generation, 1);
+            assert_eq!(changed.password_hash, "$argon2id$new");
+            assert!(!format!("{changed:?}").contains("argon2"));
+        }
+
+        #[test]
+        fn account_patch_validates_contact() {
+            let a = AccountRecord::new(
+                "a".into(),
+                "Acme",
+                AccountType::Brand,
+                "Ann",
+                "ann@example.com",
+                Timestamp(0),
+            )
+            .expect("ok");
+            let bad = AccountPatch {
+                contact_email: Some("nope".into()),
+                ..Default::default()
+            };
+            assert_eq!(a.patch(&bad).unwrap_err().1, "contact_email");
+            let off = AccountPatch {
+                api_access_enabled: Some(false),
+                ..Default::default()
+            };
+            assert!(!a.patch(&off).expect("ok").api_access_enabled);
+        }
+    }
+}

@@ -23,6 +23,7 @@ pub mod credential;
 pub mod email;
 pub mod filter;
 pub mod scope;
+pub mod session;
 pub mod time;
 pub mod token;
 pub mod verify;

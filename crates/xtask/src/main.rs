@@ -1,1 +1,207 @@
-fn main() {}
+//! `cargo xtask <command>`: everything needed to build, run and test Tollgate from a fresh
+//! clone, installing the tools it needs on the way (idempotently).
+//!
+//! * `dev`   — build, run the Worker and the admin app on http://localhost:8787 with
+//!   local persisted KV, bootstrap a demo account, print how to sign in and a curl line.
+//! * `test`  — fmt, clippy, unit and property tests, the Worker's integration tests
+//!   against `wrangler dev`, and a browser smoke test; ends with a summary.
+//! * `build` — the Worker bundle and the static assets.
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+pub type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev(args.iter().any(|a| a == "--reset")),
+        Some("test") => test(),
+        Some("build") => tools::Tools::ensure(false).and_then(|t| build(&t)),
+        Some("setup") => tools::Tools::ensure(true).map(|_| ()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  setup          install the tools the other commands need"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (the parent of `crates/`).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors().nth(2).map(Path::to_path_buf).unwrap_or(here)
+}
+
+pub fn step(msg: &str) {
+    println!("==> {msg}");
+}
+
+/// Runs a command in the repository root, streaming its output; fails on non-zero exit.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    let status = cmd.current_dir(root()).status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+}
+
+/// Builds the Worker (worker-build, release) and the static assets.
+fn build(t: &tools::Tools) -> Result<()> {
+    step("building the Worker (worker-build --release)");
+    let mut cmd = Command::new(&t.worker_build);
+    cmd.arg("--release")
+        .env("WASM_BINDGEN_BIN", &t.wasm_bindgen)
+        .env("ESBUILD_BIN", &t.esbuild)
+        .env("WASM_OPT_BIN", &t.wasm_opt)
+        .current_dir(root().join("worker"));
+    let status = cmd.status().map_err(|e| format!("could not start worker-build: {e}"))?;
+    if !status.success() {
+        return Err("worker-build failed".into());
+    }
+    step("preparing static assets (web/dist)");
+    let dist = root().join("web/dist");
+    std::fs::create_dir_all(&dist).map_err(|e| format!("web/dist: {e}"))?;
+    for entry in std::fs::read_dir(root().join("web/placeholder")).map_err(|e| e.to_string())? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        std::fs::copy(entry.path(), dist.join(entry.file_name())).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn random_b64(n: usize) -> Result<String> {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let mut buf = vec![0u8; n];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).map_err(|e| e.to_string())?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(buf))
+}
+
+fn random_password() -> Result<String> {
+    let raw = random_b64(18)?;
+    Ok(raw.replace(['+', '/'], "x"))
+}
+
+/// Writes `.dev.vars` with fresh secrets unless it exists.
+fn ensure_dev_vars() -> Result<()> {
+    let path = root().join(".dev.vars");
+    if path.exists() {
+        step(".dev.vars exists: keeping its SETUP_SECRET and TOKEN_ENCRYPTION_KEY");
+        return Ok(());
+    }
+    step("writing .dev.vars with a random SETUP_SECRET and TOKEN_ENCRYPTION_KEY (git-ignored)");
+    let body = format!(
+        "SETUP_SECRET=\"{}\"\nTOKEN_ENCRYPTION_KEY=\"{}\"\n",
+        random_b64(32)?.replace(['+', '/', '='], ""),
+        random_b64(32)?
+    );
+    std::fs::write(&path, body).map_err(|e| format!(".dev.vars: {e}"))
+}
+
+fn dev_var(name: &str) -> Result<String> {
+    let text = std::fs::read_to_string(root().join(".dev.vars")).map_err(|e| e.to_string())?;
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .ok_or_else(|| format!("{name} missing from .dev.vars"))
+}
+
+fn dev(reset: bool) -> Result<()> {
+    let t = tools::Tools::ensure(false)?;
+    build(&t)?;
+    ensure_dev_vars()?;
+    let state = root().join(".wrangler/state");
+    if reset && state.exists() {
+        step("--reset: removing local state (.wrangler/state)");
+        std::fs::remove_dir_all(&state).map_err(|e| e.to_string())?;
+    }
+    let marker = state.join("tollgate-demo-bootstrapped");
+    let port = 8787;
+    step(&format!("starting wrangler dev --local on http://localhost:{port} (state in .wrangler/state)"));
+    let mut server = tollgate_tests::Server::start(&state, port, None, tollgate_tests::Output::Inherit)?;
+    let base = format!("http://localhost:{port}");
+    if marker.exists() {
+        step("the demo account exists already (its password was printed when it was created)");
+        println!("    sign in at {base}/ ; run `cargo xtask dev --reset` to start over with a new demo account");
+    } else {
+        let demo = tollgate_tests::bootstrap_demo(&base, &dev_var("SETUP_SECRET")?, &random_password()?)?;
+        std::fs::write(&marker, "bootstrapped\n").map_err(|e| e.to_string())?;
+        println!();
+        println!("Tollgate is running at {base}/");
+        println!("  admin sign-in:  {}  /  {}   (shown only now)", demo.email, demo.password);
+        println!("  demo token:     Account SID {}", demo.sid);
+        println!("  try it:         curl -u '{}:{}' {base}/v1/verify", demo.sid, demo.auth_token);
+        println!("                  curl -u '{}:{}' {base}/v1/reports", demo.sid, demo.auth_token);
+    }
+    println!("\nPress Ctrl-C to stop.");
+    server.wait()
+}
+
+fn test() -> Result<()> {
+    let started = Instant::now();
+    let mut summary: Vec<(String, Result<()>)> = Vec::new();
+    let t = tools::Tools::ensure(true)?;
+    let _ = &t.chromium;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+    fn stage(summary: &mut Vec<(String, Result<()>)>, name: &str, f: &mut dyn FnMut() -> Result<()>) {
+        step(name);
+        let r = f();
+        if let Err(e) = &r {
+            eprintln!("    FAILED: {e}");
+        }
+        summary.push((name.to_owned(), r));
+    }
+
+    stage(&mut summary, "cargo fmt --check", &mut || run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"])));
+    stage(&mut summary, "clippy -D warnings (native)", &mut || {
+        run(Command::new(&cargo).args(["clippy", "--workspace", "--exclude", "tollgate-worker", "--all-targets", "--", "-D", "warnings"]))
+    });
+    stage(&mut summary, "clippy -D warnings (wasm32: core and Worker)", &mut || {
+        run(Command::new(&cargo).args([
+            "clippy", "-p", "tollgate-core", "-p", "tollgate-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+        ]))
+    });
+    stage(&mut summary, "unit and property tests (tollgate-core, xtask)", &mut || {
+        run(Command::new(&cargo).args(["test", "-p", "tollgate-core", "-p", "xtask"]))
+    });
+    stage(&mut summary, "architecture invariants", &mut || {
+        run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "architecture"]))
+    });
+    stage(&mut summary, "build (worker-build, assets)", &mut || build(&t));
+    if summary.last().is_some_and(|(_, r)| r.is_ok()) {
+        stage(&mut summary, "integration tests against wrangler dev", &mut || {
+            run(Command::new(&cargo).args([
+                "test", "-p", "tollgate-tests", "--test", "worker",
+            ]))
+        });
+    }
+
+    println!("\n==== summary ({:.0} s) ====", started.elapsed().as_secs_f64());
+    let mut failed = 0;
+    for (name, r) in &summary {
+        match r {
+            Ok(()) => println!("  ok      {name}"),
+            Err(e) => {
+                failed += 1;
+                println!("  FAILED  {name}: {e}");
+            }
+        }
+    }
+    if failed == 0 {
+        println!("{} passed, 0 failed", summary.len());
+        Ok(())
+    } else {
+        Err(format!("{failed} of {} stages failed", summary.len()))
+    }
+}

@@ -1,0 +1,165 @@
+//! Admin sessions: lifetimes and CSRF rules. The session id and CSRF token are random
+//! strings made by the caller; only their SHA-256 digests are stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::credential::Digest;
+use crate::time::{Span, Timestamp};
+
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT: Span = Span::minutes(30);
+/// A session ends this long after sign-in, however active.
+pub const ABSOLUTE_TIMEOUT: Span = Span::hours(12);
+/// The stored last-seen time is refreshed at most this often.
+pub const TOUCH_INTERVAL: Span = Span::MINUTE;
+/// Name of the session cookie (the `__Host-` prefix pins it to this origin, path `/`, Secure).
+pub const COOKIE_NAME: &str = "__Host-tollgate_session";
+
+/// A session as stored, keyed by the digest of its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRecord {
+    pub schema: u32,
+    pub user_id: String,
+    pub account_id: String,
+    /// The user's generation at sign-in; a later password change or disable ends it.
+    pub generation: u32,
+    pub csrf_digest: Digest,
+    pub created_at: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+/// What a stored session is worth now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Active,
+    /// Active, and the stored last-seen time should be refreshed.
+    ActiveTouch,
+    Expired,
+}
+
+impl SessionRecord {
+    pub fn state(&self, now: Timestamp, user_generation: u32) -> SessionState {
+        if user_generation != self.generation
+            || now.since(self.last_seen) >= IDLE_TIMEOUT
+            || now.since(self.created_at) >= ABSOLUTE_TIMEOUT
+            || now < self.created_at
+        {
+            SessionState::Expired
+        } else if now.since(self.last_seen) >= TOUCH_INTERVAL {
+            SessionState::ActiveTouch
+        } else {
+            SessionState::Active
+        }
+    }
+
+    /// When the session ends if no request comes.
+    pub fn expires_at(&self) -> Timestamp {
+        let idle = self.last_seen.plus(IDLE_TIMEOUT);
+        let absolute = self.created_at.plus(ABSOLUTE_TIMEOUT);
+        idle.min(absolute)
+    }
+
+    /// Whether `presented` (the `X-CSRF-Token` header) matches, in constant time.
+    pub fn csrf_ok(&self, presented: Option<&str>) -> bool {
+        match presented {
+            Some(p) if !p.is_empty() && p.len() <= 128 => {
+                self.csrf_digest.ct_eq(&Digest::of(p.as_bytes()))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The `Set-Cookie` value that installs a session.
+pub fn session_cookie(session_id: &str) -> String {
+    format!(
+        "{COOKIE_NAME}={session_id}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}",
+        ABSOLUTE_TIMEOUT.millis() / 1000
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE_NAME}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// Finds the session id in a `Cookie` header.
+pub fn session_id_from_cookies(cookie_header: &str) -> Option<&str> {
+    cookie_header
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE_NAME)
+        .map(|(_, v)| v)
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s() -> SessionRecord {
+        SessionRecord {
+            schema: 1,
+            user_id: "u".into(),
+            account_id: "a".into(),
+            generation: 3,
+            csrf_digest: Digest::of(b"csrf"),
+            created_at: Timestamp(0),
+            last_seen: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_or_old_or_outdated() {
+        let s = s();
+        assert_eq!(s.state(Timestamp(1), 3), SessionState::Active);
+        assert_eq!(
+            s.state(Timestamp(0).plus(TOUCH_INTERVAL), 3),
+            SessionState::ActiveTouch
+        );
+        assert_eq!(
+            s.state(Timestamp(0).plus(IDLE_TIMEOUT), 3),
+            SessionState::Expired
+        );
+        assert_eq!(s.state(Timestamp(1), 4), SessionState::Expired);
+        let mut busy = s.clone();
+        busy.last_seen = Timestamp(0).plus(ABSOLUTE_TIMEOUT).minus(Span::MINUTE);
+        assert_eq!(
+            busy.state(Timestamp(0).plus(ABSOLUTE_TIMEOUT), 3),
+            SessionState::Expired
+        );
+        assert_eq!(s.expires_at(), Timestamp(0).plus(IDLE_TIMEOUT));
+    }
+
+    #[test]
+    fn csrf_and_cookies() {
+        let s = s();
+        assert!(s.csrf_ok(Some("csrf")));
+        assert!(!s.csrf_ok(Some("csrF")));
+        assert!(!s.csrf_ok(None));
+        let c = session_cookie("abc");
+        assert!(c.starts_with("__Host-tollgate_session=abc;"));
+        for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(c.contains(attr));
+        }
+        assert_eq!(
+            session_id_from_cookies("a=b; __Host-tollgate_session=xyz_1"),
+            Some("xyz_1")
+        );
+        assert_eq!(
+            session_id_from_cookies("__Host-tollgate_session=x;y"),
+            Some("x")
+        );
+        assert_eq!(
+            session_id_from_cookies("__Host-tollgate_session=<script>"),
+            None
+        );
+        assert_eq!(session_id_from_cookies("tollgate_session=x"), None);
+    }
+}

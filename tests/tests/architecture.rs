@@ -1,0 +1,56 @@
+//! The dependency invariant of ARCHITECTURE.md: the core has no I/O, no platform and no
+//! DOM dependencies, on any target.
+
+use std::process::Command;
+
+fn tree(target: Option<&str>) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["tree", "-p", "tollgate-core", "-e", "normal", "--prefix", "none"]).current_dir(tollgate_tests::root());
+    if let Some(t) = target {
+        cmd.args(["--target", t]);
+    }
+    let out = cmd.output().expect("cargo tree runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_core_depends_on_no_platform_crate() {
+    for target in [None, Some("wasm32-unknown-unknown")] {
+        let t = tree(target);
+        assert!(t.contains("tollgate-core"), "{t}");
+        for banned in ["worker", "web-sys", "js-sys", "leptos", "getrandom", "wasm-bindgen", "rand", "tokio", "ureq"] {
+            assert!(
+                !t.lines().any(|l| l.split_whitespace().next() == Some(banned)),
+                "tollgate-core must not depend on {banned} ({target:?}):\n{t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_worker_touches_kv() {
+    let root = tollgate_tests::root();
+    let core = std::fs::read_to_string(root.join("crates/tollgate-core/Cargo.toml")).expect("core manifest");
+    assert!(!core.contains("worker"), "the core's manifest names no worker crate");
+    for file in walk(&root.join("crates/tollgate-core/src")) {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        for banned in ["std::fs", "std::net", "std::time::SystemTime", "Instant::now", "thread_rng"] {
+            assert!(!text.contains(banned), "{} uses {banned}", file.display());
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}

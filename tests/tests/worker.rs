@@ -1,0 +1,583 @@
+//! Integration tests of the real Worker on `wrangler dev --local`, with a fresh state
+//! directory per run. A small runner (no libtest) owns the server, so that it is stopped
+//! however the run ends, and runs the cases in order; the output ends with libtest's
+//! summary line.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tollgate_core::authorization::encode_basic;
+use tollgate_tests::{Answer, Result, Sandbox, Server, Session, send, setup_account};
+
+struct Ctx {
+    sandbox: Sandbox,
+    server: Server,
+    base: String,
+    admin: Session,
+    admin_password: String,
+    other: Session,
+    /// (deadline, sid, old token, new token) of a reset with grace, checked at the end.
+    grace: Option<(Instant, String, String, String)>,
+}
+
+type Case = fn(&mut Ctx) -> Result<()>;
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
+    ensure!(a.status == status, "{what}: expected {status}, got {} {}", a.status, a.body);
+    Ok(())
+}
+
+fn expect_error(a: &Answer, status: u16, code: &str, what: &str) -> Result<()> {
+    expect(a, status, what)?;
+    ensure!(a.code() == code, "{what}: expected code {code}, got {}", a.body);
+    ensure!(a.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: no message");
+    Ok(())
+}
+
+fn password() -> String {
+    format!("pw-{}", tollgate_tests::random_b64(12))
+}
+
+fn verify(base: &str, sid: &str, token: &str) -> Result<Answer> {
+    let h = encode_basic(sid, token);
+    send("GET", &format!("{base}/v1/verify"), &[("Authorization", &h)], None)
+}
+
+fn gateway(base: &str, method: &str, path: &str, sid: &str, token: &str) -> Result<Answer> {
+    let h = encode_basic(sid, token);
+    send(method, &format!("{base}{path}"), &[("Authorization", &h)], None)
+}
+
+fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, Value)> {
+    let a = s.call(
+        "POST",
+        "/api/tokens",
+        Some(&json!({
+            "name": name,
+            "description": "integration test",
+            "primary_contact": s.user["id"],
+            "developer_emails": ["dev@example.com"],
+            "scopes": scopes,
+        })),
+    )?;
+    expect(&a, 201, "create token")?;
+    let v = a.json();
+    Ok((v["token"]["sid"].as_str().unwrap_or_default().to_owned(), v["auth_token"].as_str().unwrap_or_default().to_owned(), v))
+}
+
+fn count_tokens(s: &Session) -> Result<u64> {
+    let a = s.call("GET", "/api/tokens?limit=100", None)?;
+    expect(&a, 200, "list")?;
+    Ok(a.json()["total"].as_u64().unwrap_or(u64::MAX))
+}
+
+fn add_user(admin: &Session, email: &str, role: &str, pw: &str) -> Result<Value> {
+    let a = admin.call("POST", "/api/users", Some(&json!({"email": email, "name": "Test User", "role": role, "password": pw})))?;
+    expect(&a, 201, "add user")?;
+    Ok(a.json())
+}
+
+// ------------------------------------------------------------------ cases
+
+fn lifecycle(c: &mut Ctx) -> Result<()> {
+    let (sid, token, v) = create(&c.admin, "Lifecycle", &["reports.read", "actions.read"])?;
+    ensure!(sid.starts_with("TGSID") && token.starts_with("tgat_"), "credential formats: {sid} {token}");
+    ensure!(v["token"]["api_version"] == json!("2026-04-01"), "latest version by default");
+    let ok = verify(&c.base, &sid, &token)?;
+    expect(&ok, 200, "verify")?;
+    ensure!(ok.json()["sid"] == json!(sid) && ok.json()["scopes"] == json!(["actions.read", "reports.read"]), "identity {}", ok.body);
+    ensure!(ok.json()["account"] == c.admin.account["id"], "account in identity");
+    let granted = gateway(&c.base, "GET", "/v1/reports/42", &sid, &token)?;
+    expect(&granted, 200, "gateway granted")?;
+    ensure!(granted.json()["identity"]["sid"] == json!(sid), "echo identity");
+    expect_error(&gateway(&c.base, "GET", "/v1/campaigns", &sid, &token)?, 403, "insufficient_scope", "ungranted")?;
+    expect_error(&gateway(&c.base, "GET", "/v1/nowhere", &sid, &token)?, 404, "no_such_route", "unknown route")?;
+
+    let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({})))?;
+    expect(&r, 200, "reset")?;
+    let new = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    ensure!(new != token && new.starts_with("tgat_"), "new token");
+    expect(&verify(&c.base, &sid, &token)?, 401, "old token after reset")?;
+    expect(&verify(&c.base, &sid, &new)?, 200, "new token after reset")?;
+
+    expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
+    let denied = verify(&c.base, &sid, &new)?;
+    expect(&denied, 401, "disabled")?;
+    ensure!(denied.header("www-authenticate").is_some_and(|h| h.starts_with("Basic realm=") && h.contains("charset=\"UTF-8\"")), "WWW-Authenticate");
+    expect_error(&c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 409, "already_disabled", "disable twice")?;
+    expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?, 200, "enable")?;
+    expect(&verify(&c.base, &sid, &new)?, 200, "enabled again")?;
+
+    expect(&c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": false})))?, 200, "API access off")?;
+    expect(&verify(&c.base, &sid, &new)?, 401, "account API access off")?;
+    expect(&c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": true})))?, 200, "API access on")?;
+    expect(&verify(&c.base, &sid, &new)?, 200, "account API access on")?;
+
+    expect(&c.admin.call("DELETE", &format!("/api/tokens/{sid}"), None)?, 204, "delete")?;
+    expect(&verify(&c.base, &sid, &new)?, 401, "deleted")?;
+    expect_error(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 404, "not_found", "deleted token")?;
+    Ok(())
+}
+
+fn one_answer_for_every_failure(c: &mut Ctx) -> Result<()> {
+    let (sid, token, _) = create(&c.admin, "Uniform", &["reports.read"])?;
+    let (sid2, token2, _) = create(&c.admin, "Uniform 2", &["reports.read"])?;
+    expect(&c.admin.call("POST", &format!("/api/tokens/{sid2}/disable"), None)?, 200, "disable")?;
+    let unknown_sid = format!("TGSID{}", "Z".repeat(22));
+    let answers = [
+        verify(&c.base, &unknown_sid, &token)?,
+        verify(&c.base, &sid, &token2)?,
+        verify(&c.base, &sid2, &token2)?,
+        send("GET", &format!("{}/v1/verify", c.base), &[], None)?,
+        send("GET", &format!("{}/v1/verify", c.base), &[("Authorization", "Basic !!!")], None)?,
+    ];
+    for a in &answers {
+        ensure!(a.status == 401 && a.body == answers[0].body, "uniform 401: {} {}", a.status, a.body);
+    }
+    Ok(())
+}
+
+fn grace_begin(c: &mut Ctx) -> Result<()> {
+    let (sid, token, _) = create(&c.admin, "Grace", &["reports.read"])?;
+    let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1m"})))?;
+    expect(&r, 200, "reset with grace")?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let new = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    ensure!(r.json()["token"]["previous_valid_until"].is_number(), "grace deadline shown: {}", r.body);
+    expect(&verify(&c.base, &sid, &token)?, 200, "old token within grace")?;
+    expect(&verify(&c.base, &sid, &new)?, 200, "new token within grace")?;
+    expect_error(&c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "2h"})))?, 400, "invalid_value", "unknown grace")?;
+    c.grace = Some((deadline, sid, token, new));
+    Ok(())
+}
+
+fn grace_end(c: &mut Ctx) -> Result<()> {
+    let (deadline, sid, old, new) = c.grace.take().ok_or("grace_begin did not run")?;
+    let now = Instant::now();
+    if deadline > now {
+        std::thread::sleep(deadline - now + Duration::from_millis(1500));
+    }
+    expect(&verify(&c.base, &sid, &old)?, 401, "old token after the grace")?;
+    expect(&verify(&c.base, &sid, &new)?, 200, "new token after the grace")
+}
+
+fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
+    let (sid, token, v) = create(&c.admin, "Original", &["reports.read", "media.read"])?;
+    let d = c.admin.call("POST", &format!("/api/tokens/{sid}/duplicate"), None)?;
+    expect(&d, 201, "duplicate")?;
+    let dv = d.json();
+    ensure!(dv["token"]["name"] == json!("Original (copy)"), "copy name {}", d.body);
+    ensure!(dv["token"]["scopes"] == v["token"]["scopes"], "same scopes");
+    let (dsid, dtoken) = (dv["token"]["sid"].as_str().unwrap_or_default(), dv["auth_token"].as_str().unwrap_or_default());
+    ensure!(dsid != sid && dtoken != token, "new credentials");
+    expect(&verify(&c.base, dsid, dtoken)?, 200, "duplicate verifies")?;
+    expect(&verify(&c.base, &sid, &token)?, 200, "original still verifies")?;
+
+    let old = c.admin.call(
+        "POST",
+        "/api/tokens",
+        Some(&json!({"name": "Old version", "api_version": "2024-04-01", "primary_contact": c.admin.user["id"], "scopes": ["reports.read"]})),
+    )?;
+    expect(&old, 201, "create on an old version")?;
+    let osid = old.json()["token"]["sid"].as_str().unwrap_or_default().to_owned();
+    ensure!(old.json()["token"]["latest_version"] == json!(false), "marked old");
+    let u = c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?;
+    expect(&u, 200, "upgrade")?;
+    ensure!(u.json()["api_version"] == json!("2026-04-01") && u.json()["latest_version"] == json!(true), "upgraded {}", u.body);
+    expect_error(&c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?, 409, "already_at_version", "upgrade twice")?;
+    expect_error(
+        &c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), Some(&json!({"api_version": "2025-04-01"})))?,
+        422,
+        "downgrade",
+        "downgrade",
+    )
+}
+
+fn filters_and_paging(c: &mut Ctx) -> Result<()> {
+    let s = &c.other;
+    for name in ["本番トークン", "ステージング", "Reporting ETL", "reporting backup", "数据同步"] {
+        create(s, name, &["reports.read"])?;
+    }
+    let list = s.call("GET", "/api/tokens?limit=100", None)?;
+    let sid_of = |name: &str| {
+        list.json()["tokens"].as_array().and_then(|a| a.iter().find(|t| t["name"] == json!(name)).map(|t| t["sid"].as_str().unwrap_or("").to_owned())).unwrap_or_default()
+    };
+    let sid = sid_of("ステージング");
+    expect(&s.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
+    let names = |q: &str| -> Result<Vec<String>> {
+        let a = s.call("GET", &format!("/api/tokens?{q}"), None)?;
+        expect(&a, 200, q)?;
+        Ok(a.json()["tokens"].as_array().map(|a| a.iter().map(|t| t["name"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default())
+    };
+    ensure!(names("q=REPORTING")?.len() == 2, "case-insensitive search");
+    ensure!(names("q=%E3%83%88%E3%83%BC%E3%82%AF%E3%83%B3")? == vec!["本番トークン"], "Japanese search");
+    ensure!(names("q=%E5%90%8C%E6%AD%A5")? == vec!["数据同步"], "Chinese search");
+    ensure!(names("state=disabled")? == vec!["ステージング"], "state filter");
+    ensure!(names("state=enabled")?.len() == 4, "enabled filter");
+    ensure!(names("created=7d")?.len() == 5 && names("created=30d")?.len() == 5, "recent");
+    ensure!(names("created=older")?.is_empty(), "older than 30 days");
+    ensure!(names("q=reporting&state=enabled&created=7d")?.len() == 2, "combined");
+    ensure!(names("")?.len() == 5, "clear all");
+    // Paging walks every token once, newest first.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..10 {
+        let a = s.call("GET", &format!("/api/tokens?limit=2{cursor}"), None)?;
+        expect(&a, 200, "page")?;
+        let v = a.json();
+        ensure!(v["tokens"].as_array().map_or(0, Vec::len) <= 2 && v["total"] == json!(5), "page size and total");
+        seen.extend(v["tokens"].as_array().into_iter().flatten().map(|t| t["sid"].as_str().unwrap_or("").to_owned()));
+        match v["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    ensure!(seen.len() == 5 && unique.len() == 5, "paging saw {seen:?}");
+    expect_error(&s.call("GET", "/api/tokens?limit=1000000000", None)?, 400, "invalid_limit", "huge limit")?;
+    expect_error(&s.call("GET", "/api/tokens?created=yesterday", None)?, 400, "invalid_created", "bad created")?;
+    expect_error(&s.call("GET", "/api/tokens?cursor=garbage", None)?, 400, "invalid_cursor", "bad cursor")?;
+    expect_error(&s.call("GET", "/api/tokens?account=x", None)?, 400, "unknown_parameter", "unknown parameter")
+}
+
+fn roles(c: &mut Ctx) -> Result<()> {
+    let spw = password();
+    let upw = password();
+    add_user(&c.admin, "specialist@acme.test", "implementation_specialist", &spw)?;
+    add_user(&c.admin, "standard@acme.test", "standard_user", &upw)?;
+    let spec = Session::login(&c.base, "specialist@acme.test", &spw)?;
+    let std = Session::login(&c.base, "standard@acme.test", &upw)?;
+    let (sid, _, _) = create(&c.admin, "Role target", &["reports.read"])?;
+
+    // The implementation specialist manages tokens, not users or settings.
+    expect(&spec.call("GET", "/api/tokens", None)?, 200, "specialist lists")?;
+    let (ssid, _, _) = create(&spec, "Specialist's token", &["reports.read"])?;
+    expect(&spec.call("POST", &format!("/api/tokens/{ssid}/disable"), None)?, 200, "specialist disables")?;
+    expect(&spec.call("GET", "/api/users", None)?, 200, "specialist sees users (contacts)")?;
+    expect(&spec.call("GET", "/api/catalog", None)?, 200, "specialist sees the catalog")?;
+    expect(&spec.call("GET", "/api/audit", None)?, 200, "specialist sees the audit log")?;
+    expect_error(&spec.call("POST", "/api/users", Some(&json!({"email": "x@acme.test", "name": "X", "role": "account_admin", "password": password()})))?, 403, "forbidden", "specialist adds user")?;
+    expect_error(&spec.call("PATCH", &format!("/api/users/{}", spec.user["id"].as_str().unwrap_or("")), Some(&json!({"role": "account_admin"})))?, 403, "forbidden", "specialist promotes self")?;
+    expect_error(&spec.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": true})))?, 403, "forbidden", "specialist edits account")?;
+    expect_error(&spec.call("GET", "/api/account", None)?, 403, "forbidden", "specialist reads account")?;
+
+    // A standard user has no access to tokens or settings.
+    let denied: [(&str, String, Option<Value>); 12] = [
+        ("GET", "/api/tokens".into(), None),
+        ("POST", "/api/tokens".into(), Some(json!({"name": "x", "primary_contact": "x", "scopes": ["reports.read"]}))),
+        ("GET", format!("/api/tokens/{sid}"), None),
+        ("PATCH", format!("/api/tokens/{sid}"), Some(json!({"name": "pwned"}))),
+        ("DELETE", format!("/api/tokens/{sid}"), None),
+        ("POST", format!("/api/tokens/{sid}/reset"), None),
+        ("POST", format!("/api/tokens/{sid}/reveal"), None),
+        ("GET", "/api/catalog".into(), None),
+        ("GET", "/api/users".into(), None),
+        ("GET", "/api/account".into(), None),
+        ("PATCH", "/api/account".into(), Some(json!({"api_access_enabled": false}))),
+        ("GET", "/api/audit".into(), None),
+    ];
+    for (m, p, b) in &denied {
+        expect_error(&std.call(m, p, b.as_ref())?, 403, "forbidden", &format!("standard user {m} {p}"))?;
+    }
+    expect(&std.call("GET", "/api/session", None)?, 200, "standard user sees own session")?;
+    expect(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 200, "token untouched")?;
+    Ok(())
+}
+
+fn tenant_isolation(c: &mut Ctx) -> Result<()> {
+    let (sid, token, _) = create(&c.admin, "A's token", &["reports.read"])?;
+    let b = &c.other;
+    let attempts: [(&str, String, Option<Value>); 10] = [
+        ("GET", format!("/api/tokens/{sid}"), None),
+        ("PATCH", format!("/api/tokens/{sid}"), Some(json!({"name": "stolen"}))),
+        ("DELETE", format!("/api/tokens/{sid}"), None),
+        ("POST", format!("/api/tokens/{sid}/duplicate"), None),
+        ("POST", format!("/api/tokens/{sid}/reset"), None),
+        ("POST", format!("/api/tokens/{sid}/upgrade"), None),
+        ("POST", format!("/api/tokens/{sid}/disable"), None),
+        ("POST", format!("/api/tokens/{sid}/reveal"), None),
+        ("PATCH", format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")), Some(json!({"role": "standard_user"}))),
+        ("DELETE", format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")), None),
+    ];
+    for (m, p, body) in &attempts {
+        expect_error(&b.call(m, p, body.as_ref())?, 404, "not_found", &format!("B {m} {p}"))?;
+    }
+    // B cannot name A's user as a primary contact, nor see A's tokens in its list or audit.
+    let a = b.call("POST", "/api/tokens", Some(&json!({"name": "x", "primary_contact": c.admin.user["id"], "scopes": ["reports.read"]})))?;
+    expect_error(&a, 422, "unknown_contact", "foreign contact")?;
+    let listed = b.call("GET", "/api/tokens?limit=100", None)?;
+    ensure!(!listed.body.contains(&sid), "B's list shows A's token");
+    let audit = b.call(&"GET".to_string(), &format!("/api/audit?token={sid}"), None)?;
+    ensure!(audit.json()["entries"].as_array().is_some_and(Vec::is_empty), "B's audit shows A's token");
+    expect(&verify(&c.base, &sid, &token)?, 200, "A's token unharmed")?;
+    expect(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 200, "A still sees it")?;
+    Ok(())
+}
+
+fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
+    let s = &c.admin;
+    let (sid, _, _) = create(s, "Input target", &["reports.read"])?;
+    let before_count = count_tokens(s)?;
+    let before = s.call("GET", &format!("/api/tokens/{sid}"), None)?.body;
+    let raw = |method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>| {
+        let mut h = vec![("Cookie", s.cookie.as_str()), ("X-CSRF-Token", s.csrf.as_str())];
+        h.extend_from_slice(headers);
+        send(method, &format!("{}{path}", s.base), &h, body)
+    };
+    let json_h = [("Content-Type", "application/json")];
+    let contact = s.user["id"].as_str().unwrap_or("").to_owned();
+    let huge = format!(r#"{{"name":"{}","primary_contact":"{contact}","scopes":["reports.read"]}}"#, "x".repeat(70_000));
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let cases: Vec<(&str, String, Vec<(&str, &str)>, Option<String>, u16, &str)> = vec![
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some("{not json".into()), 400, "invalid_json"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(deep.clone()), 400, "invalid_value"),
+        ("POST", format!("/api/tokens/{sid}/disable"), json_h.to_vec(), Some(format!(r#"{{"a":{deep}}}"#)), 400, "invalid_json"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(huge), 413, "body_too_large"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"sid":"TGSID0000000000000000000000"}}"#)), 400, "unknown_field"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"account":"acc_x"}}"#)), 400, "unknown_field"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":5,"primary_contact":"{contact}","scopes":["reports.read"]}}"#)), 400, "invalid_value"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["invoices.read"]}}"#)), 422, "unknown_scope"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"developer_emails":["not-an-email"]}}"#)), 422, "email_invalid"),
+        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"  ","primary_contact":"{contact}","scopes":["reports.read"]}}"#)), 422, "name_empty"),
+        ("POST", "/api/tokens".into(), vec![("Content-Type", "text/plain")], Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#)), 415, "unsupported_media_type"),
+        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"digest":"00"}"#.into()), 400, "unknown_field"),
+        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"created_at":1}"#.into()), 400, "unknown_field"),
+        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"scopes":["nope.read"]}"#.into()), 422, "unknown_scope"),
+        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"developer_emails":["a@b.co","A@B.CO"]}"#.into()), 422, "email_repeated"),
+        ("POST", format!("/api/tokens/{sid}/disable"), json_h.to_vec(), Some(r#"{"enabled":false}"#.into()), 400, "unknown_field"),
+        ("POST", "/api/users".into(), json_h.to_vec(), Some(r#"{"email":"x@acme.test","name":"X","role":"root","password":"long enough pass"}"#.into()), 400, "invalid_value"),
+        ("POST", "/api/users".into(), json_h.to_vec(), Some(r#"{"email":"x@acme.test","name":"X","role":"standard_user","password":"short"}"#.into()), 422, "password_too_short"),
+        ("PATCH", "/api/account".into(), json_h.to_vec(), Some(r#"{"type":"brand"}"#.into()), 400, "unknown_field"),
+        ("PATCH", "/api/account".into(), json_h.to_vec(), Some(r#"{"contact_email":"nope"}"#.into()), 422, "email_invalid"),
+    ];
+    for (m, p, h, b, status, code) in &cases {
+        let a = raw(m, p, h, b.as_deref())?;
+        expect_error(&a, *status, code, &format!("{m} {p} {}", b.as_deref().unwrap_or("").chars().take(60).collect::<String>()))?;
+    }
+    // Session and CSRF.
+    let body = format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#);
+    expect_error(&send("POST", &format!("{}/api/tokens", c.base), &json_h, Some(&body))?, 401, "unauthenticated", "no session")?;
+    expect_error(&send("POST", &format!("{}/api/tokens", c.base), &[("Cookie", &s.cookie), ("Content-Type", "application/json")], Some(&body))?, 403, "csrf", "no CSRF token")?;
+    expect_error(&send("POST", &format!("{}/api/tokens", c.base), &[("Cookie", &s.cookie), ("X-CSRF-Token", "forged"), ("Content-Type", "application/json")], Some(&body))?, 403, "csrf", "forged CSRF token")?;
+    expect_error(&raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Sec-Fetch-Site", "cross-site")], Some(&body))?, 403, "forbidden", "cross-site")?;
+    expect_error(&raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Origin", "null")], Some(&body))?, 403, "forbidden", "Origin null")?;
+    expect_error(&raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Origin", "https://evil.example")], Some(&body))?, 403, "forbidden", "foreign Origin")?;
+    expect_error(&raw("PUT", "/api/tokens", &json_h, Some(&body))?, 405, "method_not_allowed", "PUT")?;
+    expect_error(&raw("GET", "/api/nothing", &[], None)?, 404, "not_found", "unknown path")?;
+    expect_error(&raw("GET", "/api/tokens/not-a-sid", &[], None)?, 404, "not_found", "malformed sid")?;
+
+    ensure!(count_tokens(s)? == before_count, "token count changed");
+    let after = s.call("GET", &format!("/api/tokens/{sid}"), None)?.body;
+    ensure!(after == before, "token changed:\n{before}\n{after}");
+    Ok(())
+}
+
+fn edit_and_reveal(c: &mut Ctx) -> Result<()> {
+    let s = &c.admin;
+    let (sid, token, _) = create(s, "Editable", &["reports.read"])?;
+    let e = s.call(
+        "PATCH",
+        &format!("/api/tokens/{sid}"),
+        Some(&json!({"name": "Edited", "description": "new", "developer_emails": ["a@example.com", "b@example.com"], "scopes": ["campaigns.read", "reports.read"]})),
+    )?;
+    expect(&e, 200, "edit")?;
+    ensure!(e.json()["name"] == json!("Edited") && e.json()["scopes"] == json!(["campaigns.read", "reports.read"]), "edited {}", e.body);
+    expect(&gateway(&c.base, "GET", "/v1/campaigns", &sid, &token)?, 200, "new scope takes effect")?;
+    let r = s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?;
+    expect(&r, 200, "reveal")?;
+    ensure!(r.json()["auth_token"] == json!(token), "revealed token matches");
+    let audit = s.call("GET", &format!("/api/audit?token={sid}"), None)?;
+    expect(&audit, 200, "audit")?;
+    let actions: Vec<String> = audit.json()["entries"].as_array().into_iter().flatten().map(|e| e["action"].as_str().unwrap_or("").to_owned()).collect();
+    ensure!(actions == ["token_revealed", "token_edited", "token_created"], "audit newest first: {actions:?}");
+    ensure!(!audit.body.contains(&token), "the audit log holds no secret");
+    // Show-once: the copy goes away, and no ciphertext is kept for new tokens.
+    expect(&s.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": true})))?, 200, "show once on")?;
+    expect_error(&s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?, 409, "show_once", "reveal on show-once")?;
+    let (sid2, _, v2) = create(s, "Shown once", &["reports.read"])?;
+    ensure!(v2["token"]["revealable"] == json!(false), "not revealable");
+    expect(&s.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": false})))?, 200, "show once off")?;
+    expect_error(&s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?, 409, "not_revealable", "old ciphertext dropped")?;
+    expect_error(&s.call("POST", &format!("/api/tokens/{sid2}/reveal"), None)?, 409, "not_revealable", "never kept")?;
+    Ok(())
+}
+
+fn sessions(c: &mut Ctx) -> Result<()> {
+    let pw = password();
+    let u = add_user(&c.admin, "sessions@acme.test", "implementation_specialist", &pw)?;
+    let id = u["id"].as_str().unwrap_or("").to_owned();
+    let first = Session::login(&c.base, "sessions@acme.test", &pw)?;
+    ensure!(first.cookie.starts_with("__Host-tollgate_session="), "cookie name");
+    let s2 = Session::login(&c.base, "sessions@acme.test", &pw)?;
+    expect(&s2.call("DELETE", "/api/session", None)?, 204, "logout")?;
+    expect_error(&s2.call("GET", "/api/tokens", None)?, 401, "unauthenticated", "after logout")?;
+    expect(&first.call("GET", "/api/tokens", None)?, 200, "other session lives")?;
+    // A password change ends the user's sessions.
+    expect(&c.admin.call("PATCH", &format!("/api/users/{id}"), Some(&json!({"password": "another long password"})))?, 200, "password change")?;
+    expect_error(&first.call("GET", "/api/tokens", None)?, 401, "unauthenticated", "after password change")?;
+    let third = Session::login(&c.base, "sessions@acme.test", "another long password")?;
+    expect(&third.call("GET", "/api/tokens", None)?, 200, "new password works")?;
+    // Disabling the user ends them too, and sign-in is refused.
+    expect(&c.admin.call("DELETE", &format!("/api/users/{id}"), None)?, 200, "disable user")?;
+    expect_error(&third.call("GET", "/api/tokens", None)?, 401, "unauthenticated", "after disable")?;
+    ensure!(Session::login(&c.base, "sessions@acme.test", "another long password").is_err(), "disabled user signs in");
+    // Wrong passwords: one answer, then a limit.
+    let bad = json!({"email": "nobody@acme.test", "password": "wrong password!"}).to_string();
+    let a = send("POST", &format!("{}/api/session", c.base), &[("Content-Type", "application/json")], Some(&bad))?;
+    expect_error(&a, 401, "invalid_credentials", "unknown user")?;
+    // The session cookie's attributes.
+    let body = json!({"email": "admin@acme.test", "password": c.admin_password}).to_string();
+    let a = send("POST", &format!("{}/api/session", c.base), &[("Content-Type", "application/json")], Some(&body))?;
+    let cookie = a.header("set-cookie").unwrap_or("");
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        ensure!(cookie.contains(attr), "cookie lacks {attr}: {cookie}");
+    }
+    ensure!(!a.body.contains(cookie.split(';').next().unwrap_or("-").split('=').nth(1).unwrap_or("-")), "session id in body");
+    // The last admin cannot be demoted, and nobody changes their own role.
+    expect_error(&c.admin.call("PATCH", &format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")), Some(&json!({"role": "standard_user"})))?, 403, "self_change", "self demotion")?;
+    Ok(())
+}
+
+fn edge_abuse(c: &mut Ctx) -> Result<()> {
+    let (sid, token, _) = create(&c.admin, "Brute force target", &["reports.read"])?;
+    let wrong = {
+        let other = create(&c.admin, "Other", &["reports.read"])?;
+        other.1
+    };
+    let mut limited = None;
+    for i in 0..40 {
+        let a = verify(&c.base, &sid, &wrong)?;
+        if a.status == 429 {
+            limited = Some((i, a));
+            break;
+        }
+        expect(&a, 401, "wrong token")?;
+    }
+    let (after, a) = limited.ok_or("no 429 after 40 wrong tokens")?;
+    ensure!(after >= 10, "limited too early ({after})");
+    ensure!(a.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| s >= 1 && s <= 60), "Retry-After {:?}", a.headers);
+    expect(&verify(&c.base, &sid, &token)?, 200, "the right token still works")?;
+    // The same password with a look-alike or case-flipped SID is not the token.
+    expect(&verify(&c.base, &sid.replacen('S', "Ѕ", 1), &token)?, 401, "look-alike SID")?;
+    expect(&verify(&c.base, &sid.to_lowercase(), &token)?, 401, "lower-cased SID")?;
+    let flipped: String = token.chars().map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() }).collect();
+    expect(&verify(&c.base, &sid, &flipped)?, 401, "case-flipped token")?;
+    // Last use is recorded.
+    let v = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
+    ensure!(v.json()["last_used_at"].is_number(), "last use recorded: {}", v.body);
+    Ok(())
+}
+
+fn catalog_and_users(c: &mut Ctx) -> Result<()> {
+    let a = c.admin.call("GET", "/api/catalog", None)?;
+    expect(&a, 200, "catalog")?;
+    let v = a.json();
+    ensure!(v["latest"] == json!("2026-04-01") && v["account_type"] == json!("partner"), "catalog head");
+    ensure!(v["categories"].as_array().is_some_and(|c| c.len() >= 10), "categories");
+    ensure!(a.body.contains("/v1/reports/{id}"), "routes listed");
+    let old = c.admin.call("GET", "/api/catalog?version=2024-04-01", None)?;
+    ensure!(!old.body.contains("webhooks"), "old version lacks webhooks");
+    expect_error(&c.admin.call("GET", "/api/catalog?version=1999-01-01", None)?, 400, "unknown_version", "bad version")?;
+    let users = c.admin.call("GET", "/api/users", None)?;
+    expect(&users, 200, "users")?;
+    ensure!(!users.body.contains("argon2") && !users.body.contains("password"), "no hashes in users");
+    let dup = c.admin.call("POST", "/api/users", Some(&json!({"email": "ADMIN@acme.test", "name": "Dup", "role": "standard_user", "password": password()})))?;
+    expect_error(&dup, 409, "email_taken", "duplicate e-mail")
+}
+
+fn setup_is_guarded(c: &mut Ctx) -> Result<()> {
+    let a = setup_account(&c.base, "wrong-secret-wrong-secret", "X", "brand", "x@x.test", &password())?;
+    expect_error(&a, 401, "unauthenticated", "wrong setup secret")?;
+    let b = setup_account(&c.base, &c.sandbox.setup_secret, "X", "advertiser", "x@x.test", &password())?;
+    expect_error(&b, 400, "invalid_value", "bad account type")?;
+    let weak = setup_account(&c.base, &c.sandbox.setup_secret, "X", "brand", "x@x.test", "short")?;
+    expect_error(&weak, 422, "password_too_short", "weak password")
+}
+
+fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
+    let (sid, token, _) = create(&c.admin, "Survives restarts", &["reports.read"])?;
+    let before = count_tokens(&c.admin)?;
+    c.server.kill();
+    c.server = c.sandbox.start()?;
+    c.base = c.server.base.clone();
+    expect(&verify(&c.base, &sid, &token)?, 200, "verifies after restart")?;
+    let s = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
+    ensure!(count_tokens(&s)? == before, "token count after restart");
+    c.admin = s;
+    Ok(())
+}
+
+fn main() {
+    let started = Instant::now();
+    let cases: &[(&str, Case)] = &[
+        ("setup_is_guarded", setup_is_guarded),
+        ("grace_begin", grace_begin),
+        ("lifecycle", lifecycle),
+        ("one_answer_for_every_failure", one_answer_for_every_failure),
+        ("duplicate_and_upgrade", duplicate_and_upgrade),
+        ("filters_and_paging", filters_and_paging),
+        ("roles", roles),
+        ("tenant_isolation", tenant_isolation),
+        ("bad_input_changes_nothing", bad_input_changes_nothing),
+        ("edit_and_reveal", edit_and_reveal),
+        ("sessions", sessions),
+        ("edge_abuse", edge_abuse),
+        ("catalog_and_users", catalog_and_users),
+        ("grace_end", grace_end),
+        ("restart_keeps_everything", restart_keeps_everything),
+    ];
+    let mut ctx = match boot() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("could not start the Worker: {e}");
+            println!("test result: FAILED. 0 passed; {} failed; 0 ignored; 0 measured; 0 filtered out", cases.len());
+            std::process::exit(1);
+        }
+    };
+    println!("\nrunning {} tests against {} (log: {})", cases.len(), ctx.base, ctx.sandbox.dir.join("wrangler.log").display());
+    let mut failed = Vec::new();
+    for (name, case) in cases {
+        let t = Instant::now();
+        match case(&mut ctx) {
+            Ok(()) => println!("test {name} ... ok ({:.1} s)", t.elapsed().as_secs_f64()),
+            Err(e) => {
+                println!("test {name} ... FAILED\n    {e}");
+                failed.push(*name);
+            }
+        }
+    }
+    ctx.server.kill();
+    let passed = cases.len() - failed.len();
+    let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out; finished in {:.2}s\n",
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}
+
+fn boot() -> Result<Ctx> {
+    let sandbox = Sandbox::new("worker")?;
+    let server = sandbox.start()?;
+    let base = server.base.clone();
+    let admin_password = password();
+    expect(&setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?, 201, "setup A")?;
+    let other_password = password();
+    expect(&setup_account(&base, &sandbox.setup_secret, "Other Brand", "brand", "admin@other.test", &other_password)?, 201, "setup B")?;
+    let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
+    let other = Session::login(&base, "admin@other.test", &other_password)?;
+    Ok(Ctx { sandbox, server, base, admin, admin_password, other, grace: None })
+}
