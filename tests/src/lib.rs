@@ -105,10 +105,10 @@ impl Server {
         let started = Instant::now();
         let agent = agent();
         while started.elapsed() < limit {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return Err(format!("wrangler exited early ({status})"));
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Err(format!("wrangler exited early ({status})"));
             }
             if agent.get(&format!("{}/v1/verify", self.base)).call().is_ok() {
                 return Ok(());
@@ -181,11 +181,8 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str
     let req = b.body(body.unwrap_or("").to_owned()).map_err(|e| e.to_string())?;
     let mut resp = agent().run(req).map_err(|e| format!("{method} {url}: {e}"))?;
     let status = resp.status().as_u16();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
+    let headers =
+        resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
     let body = resp.body_mut().read_to_string().unwrap_or_default();
     Ok(Answer { status, headers, body })
 }
@@ -230,14 +227,26 @@ impl Session {
 }
 
 /// Calls `POST /api/setup`: a new account and its first admin.
-pub fn setup_account(base: &str, setup_secret: &str, name: &str, kind: &str, email: &str, password: &str) -> Result<Answer> {
+pub fn setup_account(
+    base: &str,
+    setup_secret: &str,
+    name: &str,
+    kind: &str,
+    email: &str,
+    password: &str,
+) -> Result<Answer> {
     let body = json!({
         "account": { "name": name, "type": kind },
         "admin": { "email": email, "password": password, "name": "Demo Admin" },
     })
     .to_string();
     let auth = format!("Bearer {setup_secret}");
-    send("POST", &format!("{base}/api/setup"), &[("Authorization", &auth), ("Content-Type", "application/json")], Some(&body))
+    send(
+        "POST",
+        &format!("{base}/api/setup"),
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        Some(&body),
+    )
 }
 
 /// What `cargo xtask dev` prints after bootstrapping.

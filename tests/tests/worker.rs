@@ -70,7 +70,11 @@ fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, V
     )?;
     expect(&a, 201, "create token")?;
     let v = a.json();
-    Ok((v["token"]["sid"].as_str().unwrap_or_default().to_owned(), v["auth_token"].as_str().unwrap_or_default().to_owned(), v))
+    Ok((
+        v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
+        v["auth_token"].as_str().unwrap_or_default().to_owned(),
+        v,
+    ))
 }
 
 fn count_tokens(s: &Session) -> Result<u64> {
@@ -80,7 +84,11 @@ fn count_tokens(s: &Session) -> Result<u64> {
 }
 
 fn add_user(admin: &Session, email: &str, role: &str, pw: &str) -> Result<Value> {
-    let a = admin.call("POST", "/api/users", Some(&json!({"email": email, "name": "Test User", "role": role, "password": pw})))?;
+    let a = admin.call(
+        "POST",
+        "/api/users",
+        Some(&json!({"email": email, "name": "Test User", "role": role, "password": pw})),
+    )?;
     expect(&a, 201, "add user")?;
     Ok(a.json())
 }
@@ -93,7 +101,11 @@ fn lifecycle(c: &mut Ctx) -> Result<()> {
     ensure!(v["token"]["api_version"] == json!("2026-04-01"), "latest version by default");
     let ok = verify(&c.base, &sid, &token)?;
     expect(&ok, 200, "verify")?;
-    ensure!(ok.json()["sid"] == json!(sid) && ok.json()["scopes"] == json!(["actions.read", "reports.read"]), "identity {}", ok.body);
+    ensure!(
+        ok.json()["sid"] == json!(sid) && ok.json()["scopes"] == json!(["actions.read", "reports.read"]),
+        "identity {}",
+        ok.body
+    );
     ensure!(ok.json()["account"] == c.admin.account["id"], "account in identity");
     let granted = gateway(&c.base, "GET", "/v1/reports/42", &sid, &token)?;
     expect(&granted, 200, "gateway granted")?;
@@ -111,12 +123,26 @@ fn lifecycle(c: &mut Ctx) -> Result<()> {
     expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
     let denied = verify(&c.base, &sid, &new)?;
     expect(&denied, 401, "disabled")?;
-    ensure!(denied.header("www-authenticate").is_some_and(|h| h.starts_with("Basic realm=") && h.contains("charset=\"UTF-8\"")), "WWW-Authenticate");
-    expect_error(&c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 409, "already_disabled", "disable twice")?;
+    ensure!(
+        denied
+            .header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Basic realm=") && h.contains("charset=\"UTF-8\"")),
+        "WWW-Authenticate"
+    );
+    expect_error(
+        &c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?,
+        409,
+        "already_disabled",
+        "disable twice",
+    )?;
     expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?, 200, "enable")?;
     expect(&verify(&c.base, &sid, &new)?, 200, "enabled again")?;
 
-    expect(&c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": false})))?, 200, "API access off")?;
+    expect(
+        &c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": false})))?,
+        200,
+        "API access off",
+    )?;
     expect(&verify(&c.base, &sid, &new)?, 401, "account API access off")?;
     expect(&c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": true})))?, 200, "API access on")?;
     expect(&verify(&c.base, &sid, &new)?, 200, "account API access on")?;
@@ -154,7 +180,12 @@ fn grace_begin(c: &mut Ctx) -> Result<()> {
     ensure!(r.json()["token"]["previous_valid_until"].is_number(), "grace deadline shown: {}", r.body);
     expect(&verify(&c.base, &sid, &token)?, 200, "old token within grace")?;
     expect(&verify(&c.base, &sid, &new)?, 200, "new token within grace")?;
-    expect_error(&c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "2h"})))?, 400, "invalid_value", "unknown grace")?;
+    expect_error(
+        &c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "2h"})))?,
+        400,
+        "invalid_value",
+        "unknown grace",
+    )?;
     c.grace = Some((deadline, sid, token, new));
     Ok(())
 }
@@ -176,7 +207,8 @@ fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
     let dv = d.json();
     ensure!(dv["token"]["name"] == json!("Original (copy)"), "copy name {}", d.body);
     ensure!(dv["token"]["scopes"] == v["token"]["scopes"], "same scopes");
-    let (dsid, dtoken) = (dv["token"]["sid"].as_str().unwrap_or_default(), dv["auth_token"].as_str().unwrap_or_default());
+    let (dsid, dtoken) =
+        (dv["token"]["sid"].as_str().unwrap_or_default(), dv["auth_token"].as_str().unwrap_or_default());
     ensure!(dsid != sid && dtoken != token, "new credentials");
     expect(&verify(&c.base, dsid, dtoken)?, 200, "duplicate verifies")?;
     expect(&verify(&c.base, &sid, &token)?, 200, "original still verifies")?;
@@ -191,8 +223,17 @@ fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
     ensure!(old.json()["token"]["latest_version"] == json!(false), "marked old");
     let u = c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?;
     expect(&u, 200, "upgrade")?;
-    ensure!(u.json()["api_version"] == json!("2026-04-01") && u.json()["latest_version"] == json!(true), "upgraded {}", u.body);
-    expect_error(&c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?, 409, "already_at_version", "upgrade twice")?;
+    ensure!(
+        u.json()["api_version"] == json!("2026-04-01") && u.json()["latest_version"] == json!(true),
+        "upgraded {}",
+        u.body
+    );
+    expect_error(
+        &c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?,
+        409,
+        "already_at_version",
+        "upgrade twice",
+    )?;
     expect_error(
         &c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), Some(&json!({"api_version": "2025-04-01"})))?,
         422,
@@ -208,14 +249,22 @@ fn filters_and_paging(c: &mut Ctx) -> Result<()> {
     }
     let list = s.call("GET", "/api/tokens?limit=100", None)?;
     let sid_of = |name: &str| {
-        list.json()["tokens"].as_array().and_then(|a| a.iter().find(|t| t["name"] == json!(name)).map(|t| t["sid"].as_str().unwrap_or("").to_owned())).unwrap_or_default()
+        list.json()["tokens"]
+            .as_array()
+            .and_then(|a| {
+                a.iter().find(|t| t["name"] == json!(name)).map(|t| t["sid"].as_str().unwrap_or("").to_owned())
+            })
+            .unwrap_or_default()
     };
     let sid = sid_of("ステージング");
     expect(&s.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
     let names = |q: &str| -> Result<Vec<String>> {
         let a = s.call("GET", &format!("/api/tokens?{q}"), None)?;
         expect(&a, 200, q)?;
-        Ok(a.json()["tokens"].as_array().map(|a| a.iter().map(|t| t["name"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default())
+        Ok(a.json()["tokens"]
+            .as_array()
+            .map(|a| a.iter().map(|t| t["name"].as_str().unwrap_or("").to_owned()).collect())
+            .unwrap_or_default())
     };
     ensure!(names("q=REPORTING")?.len() == 2, "case-insensitive search");
     ensure!(names("q=%E3%83%88%E3%83%BC%E3%82%AF%E3%83%B3")? == vec!["本番トークン"], "Japanese search");
@@ -266,9 +315,32 @@ fn roles(c: &mut Ctx) -> Result<()> {
     expect(&spec.call("GET", "/api/users", None)?, 200, "specialist sees users (contacts)")?;
     expect(&spec.call("GET", "/api/catalog", None)?, 200, "specialist sees the catalog")?;
     expect(&spec.call("GET", "/api/audit", None)?, 200, "specialist sees the audit log")?;
-    expect_error(&spec.call("POST", "/api/users", Some(&json!({"email": "x@acme.test", "name": "X", "role": "account_admin", "password": password()})))?, 403, "forbidden", "specialist adds user")?;
-    expect_error(&spec.call("PATCH", &format!("/api/users/{}", spec.user["id"].as_str().unwrap_or("")), Some(&json!({"role": "account_admin"})))?, 403, "forbidden", "specialist promotes self")?;
-    expect_error(&spec.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": true})))?, 403, "forbidden", "specialist edits account")?;
+    expect_error(
+        &spec.call(
+            "POST",
+            "/api/users",
+            Some(&json!({"email": "x@acme.test", "name": "X", "role": "account_admin", "password": password()})),
+        )?,
+        403,
+        "forbidden",
+        "specialist adds user",
+    )?;
+    expect_error(
+        &spec.call(
+            "PATCH",
+            &format!("/api/users/{}", spec.user["id"].as_str().unwrap_or("")),
+            Some(&json!({"role": "account_admin"})),
+        )?,
+        403,
+        "forbidden",
+        "specialist promotes self",
+    )?;
+    expect_error(
+        &spec.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": true})))?,
+        403,
+        "forbidden",
+        "specialist edits account",
+    )?;
     expect_error(&spec.call("GET", "/api/account", None)?, 403, "forbidden", "specialist reads account")?;
 
     // A standard user has no access to tokens or settings.
@@ -306,18 +378,26 @@ fn tenant_isolation(c: &mut Ctx) -> Result<()> {
         ("POST", format!("/api/tokens/{sid}/upgrade"), None),
         ("POST", format!("/api/tokens/{sid}/disable"), None),
         ("POST", format!("/api/tokens/{sid}/reveal"), None),
-        ("PATCH", format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")), Some(json!({"role": "standard_user"}))),
+        (
+            "PATCH",
+            format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")),
+            Some(json!({"role": "standard_user"})),
+        ),
         ("DELETE", format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")), None),
     ];
     for (m, p, body) in &attempts {
         expect_error(&b.call(m, p, body.as_ref())?, 404, "not_found", &format!("B {m} {p}"))?;
     }
     // B cannot name A's user as a primary contact, nor see A's tokens in its list or audit.
-    let a = b.call("POST", "/api/tokens", Some(&json!({"name": "x", "primary_contact": c.admin.user["id"], "scopes": ["reports.read"]})))?;
+    let a = b.call(
+        "POST",
+        "/api/tokens",
+        Some(&json!({"name": "x", "primary_contact": c.admin.user["id"], "scopes": ["reports.read"]})),
+    )?;
     expect_error(&a, 422, "unknown_contact", "foreign contact")?;
     let listed = b.call("GET", "/api/tokens?limit=100", None)?;
     ensure!(!listed.body.contains(&sid), "B's list shows A's token");
-    let audit = b.call(&"GET".to_string(), &format!("/api/audit?token={sid}"), None)?;
+    let audit = b.call("GET", &format!("/api/audit?token={sid}"), None)?;
     ensure!(audit.json()["entries"].as_array().is_some_and(Vec::is_empty), "B's audit shows A's token");
     expect(&verify(&c.base, &sid, &token)?, 200, "A's token unharmed")?;
     expect(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 200, "A still sees it")?;
@@ -336,42 +416,217 @@ fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
     };
     let json_h = [("Content-Type", "application/json")];
     let contact = s.user["id"].as_str().unwrap_or("").to_owned();
-    let huge = format!(r#"{{"name":"{}","primary_contact":"{contact}","scopes":["reports.read"]}}"#, "x".repeat(70_000));
+    let huge =
+        format!(r#"{{"name":"{}","primary_contact":"{contact}","scopes":["reports.read"]}}"#, "x".repeat(70_000));
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, Option<String>, u16, &str)> = vec![
+    type BadInput<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, Option<String>, u16, &'a str);
+    let cases: Vec<BadInput<'_>> = vec![
         ("POST", "/api/tokens".into(), json_h.to_vec(), Some("{not json".into()), 400, "invalid_json"),
         ("POST", "/api/tokens".into(), json_h.to_vec(), Some(deep.clone()), 400, "invalid_value"),
-        ("POST", format!("/api/tokens/{sid}/disable"), json_h.to_vec(), Some(format!(r#"{{"a":{deep}}}"#)), 400, "invalid_json"),
+        (
+            "POST",
+            format!("/api/tokens/{sid}/disable"),
+            json_h.to_vec(),
+            Some(format!(r#"{{"a":{deep}}}"#)),
+            400,
+            "invalid_json",
+        ),
         ("POST", "/api/tokens".into(), json_h.to_vec(), Some(huge), 413, "body_too_large"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"sid":"TGSID0000000000000000000000"}}"#)), 400, "unknown_field"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"account":"acc_x"}}"#)), 400, "unknown_field"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":5,"primary_contact":"{contact}","scopes":["reports.read"]}}"#)), 400, "invalid_value"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["invoices.read"]}}"#)), 422, "unknown_scope"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"developer_emails":["not-an-email"]}}"#)), 422, "email_invalid"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(format!(r#"{{"name":"  ","primary_contact":"{contact}","scopes":["reports.read"]}}"#)), 422, "name_empty"),
-        ("POST", "/api/tokens".into(), vec![("Content-Type", "text/plain")], Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#)), 415, "unsupported_media_type"),
-        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"digest":"00"}"#.into()), 400, "unknown_field"),
-        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"created_at":1}"#.into()), 400, "unknown_field"),
-        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"scopes":["nope.read"]}"#.into()), 422, "unknown_scope"),
-        ("PATCH", format!("/api/tokens/{sid}"), json_h.to_vec(), Some(r#"{"developer_emails":["a@b.co","A@B.CO"]}"#.into()), 422, "email_repeated"),
-        ("POST", format!("/api/tokens/{sid}/disable"), json_h.to_vec(), Some(r#"{"enabled":false}"#.into()), 400, "unknown_field"),
-        ("POST", "/api/users".into(), json_h.to_vec(), Some(r#"{"email":"x@acme.test","name":"X","role":"root","password":"long enough pass"}"#.into()), 400, "invalid_value"),
-        ("POST", "/api/users".into(), json_h.to_vec(), Some(r#"{"email":"x@acme.test","name":"X","role":"standard_user","password":"short"}"#.into()), 422, "password_too_short"),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(format!(
+                r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"sid":"TGSID0000000000000000000000"}}"#
+            )),
+            400,
+            "unknown_field",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(format!(
+                r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"account":"acc_x"}}"#
+            )),
+            400,
+            "unknown_field",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(format!(r#"{{"name":5,"primary_contact":"{contact}","scopes":["reports.read"]}}"#)),
+            400,
+            "invalid_value",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["invoices.read"]}}"#)),
+            422,
+            "unknown_scope",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(format!(
+                r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"],"developer_emails":["not-an-email"]}}"#
+            )),
+            422,
+            "email_invalid",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(format!(r#"{{"name":"  ","primary_contact":"{contact}","scopes":["reports.read"]}}"#)),
+            422,
+            "name_empty",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            vec![("Content-Type", "text/plain")],
+            Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#)),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "PATCH",
+            format!("/api/tokens/{sid}"),
+            json_h.to_vec(),
+            Some(r#"{"digest":"00"}"#.into()),
+            400,
+            "unknown_field",
+        ),
+        (
+            "PATCH",
+            format!("/api/tokens/{sid}"),
+            json_h.to_vec(),
+            Some(r#"{"created_at":1}"#.into()),
+            400,
+            "unknown_field",
+        ),
+        (
+            "PATCH",
+            format!("/api/tokens/{sid}"),
+            json_h.to_vec(),
+            Some(r#"{"scopes":["nope.read"]}"#.into()),
+            422,
+            "unknown_scope",
+        ),
+        (
+            "PATCH",
+            format!("/api/tokens/{sid}"),
+            json_h.to_vec(),
+            Some(r#"{"developer_emails":["a@b.co","A@B.CO"]}"#.into()),
+            422,
+            "email_repeated",
+        ),
+        (
+            "POST",
+            format!("/api/tokens/{sid}/disable"),
+            json_h.to_vec(),
+            Some(r#"{"enabled":false}"#.into()),
+            400,
+            "unknown_field",
+        ),
+        (
+            "POST",
+            "/api/users".into(),
+            json_h.to_vec(),
+            Some(r#"{"email":"x@acme.test","name":"X","role":"root","password":"long enough pass"}"#.into()),
+            400,
+            "invalid_value",
+        ),
+        (
+            "POST",
+            "/api/users".into(),
+            json_h.to_vec(),
+            Some(r#"{"email":"x@acme.test","name":"X","role":"standard_user","password":"short"}"#.into()),
+            422,
+            "password_too_short",
+        ),
         ("PATCH", "/api/account".into(), json_h.to_vec(), Some(r#"{"type":"brand"}"#.into()), 400, "unknown_field"),
-        ("PATCH", "/api/account".into(), json_h.to_vec(), Some(r#"{"contact_email":"nope"}"#.into()), 422, "email_invalid"),
+        (
+            "PATCH",
+            "/api/account".into(),
+            json_h.to_vec(),
+            Some(r#"{"contact_email":"nope"}"#.into()),
+            422,
+            "email_invalid",
+        ),
     ];
     for (m, p, h, b, status, code) in &cases {
         let a = raw(m, p, h, b.as_deref())?;
-        expect_error(&a, *status, code, &format!("{m} {p} {}", b.as_deref().unwrap_or("").chars().take(60).collect::<String>()))?;
+        expect_error(
+            &a,
+            *status,
+            code,
+            &format!("{m} {p} {}", b.as_deref().unwrap_or("").chars().take(60).collect::<String>()),
+        )?;
     }
     // Session and CSRF.
     let body = format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#);
-    expect_error(&send("POST", &format!("{}/api/tokens", c.base), &json_h, Some(&body))?, 401, "unauthenticated", "no session")?;
-    expect_error(&send("POST", &format!("{}/api/tokens", c.base), &[("Cookie", &s.cookie), ("Content-Type", "application/json")], Some(&body))?, 403, "csrf", "no CSRF token")?;
-    expect_error(&send("POST", &format!("{}/api/tokens", c.base), &[("Cookie", &s.cookie), ("X-CSRF-Token", "forged"), ("Content-Type", "application/json")], Some(&body))?, 403, "csrf", "forged CSRF token")?;
-    expect_error(&raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Sec-Fetch-Site", "cross-site")], Some(&body))?, 403, "forbidden", "cross-site")?;
-    expect_error(&raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Origin", "null")], Some(&body))?, 403, "forbidden", "Origin null")?;
-    expect_error(&raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Origin", "https://evil.example")], Some(&body))?, 403, "forbidden", "foreign Origin")?;
+    expect_error(
+        &send("POST", &format!("{}/api/tokens", c.base), &json_h, Some(&body))?,
+        401,
+        "unauthenticated",
+        "no session",
+    )?;
+    expect_error(
+        &send(
+            "POST",
+            &format!("{}/api/tokens", c.base),
+            &[("Cookie", &s.cookie), ("Content-Type", "application/json")],
+            Some(&body),
+        )?,
+        403,
+        "csrf",
+        "no CSRF token",
+    )?;
+    expect_error(
+        &send(
+            "POST",
+            &format!("{}/api/tokens", c.base),
+            &[("Cookie", &s.cookie), ("X-CSRF-Token", "forged"), ("Content-Type", "application/json")],
+            Some(&body),
+        )?,
+        403,
+        "csrf",
+        "forged CSRF token",
+    )?;
+    expect_error(
+        &raw(
+            "POST",
+            "/api/tokens",
+            &[("Content-Type", "application/json"), ("Sec-Fetch-Site", "cross-site")],
+            Some(&body),
+        )?,
+        403,
+        "forbidden",
+        "cross-site",
+    )?;
+    expect_error(
+        &raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Origin", "null")], Some(&body))?,
+        403,
+        "forbidden",
+        "Origin null",
+    )?;
+    expect_error(
+        &raw(
+            "POST",
+            "/api/tokens",
+            &[("Content-Type", "application/json"), ("Origin", "https://evil.example")],
+            Some(&body),
+        )?,
+        403,
+        "forbidden",
+        "foreign Origin",
+    )?;
     expect_error(&raw("PUT", "/api/tokens", &json_h, Some(&body))?, 405, "method_not_allowed", "PUT")?;
     expect_error(&raw("GET", "/api/nothing", &[], None)?, 404, "not_found", "unknown path")?;
     expect_error(&raw("GET", "/api/tokens/not-a-sid", &[], None)?, 404, "not_found", "malformed sid")?;
@@ -391,23 +646,42 @@ fn edit_and_reveal(c: &mut Ctx) -> Result<()> {
         Some(&json!({"name": "Edited", "description": "new", "developer_emails": ["a@example.com", "b@example.com"], "scopes": ["campaigns.read", "reports.read"]})),
     )?;
     expect(&e, 200, "edit")?;
-    ensure!(e.json()["name"] == json!("Edited") && e.json()["scopes"] == json!(["campaigns.read", "reports.read"]), "edited {}", e.body);
+    ensure!(
+        e.json()["name"] == json!("Edited") && e.json()["scopes"] == json!(["campaigns.read", "reports.read"]),
+        "edited {}",
+        e.body
+    );
     expect(&gateway(&c.base, "GET", "/v1/campaigns", &sid, &token)?, 200, "new scope takes effect")?;
     let r = s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?;
     expect(&r, 200, "reveal")?;
     ensure!(r.json()["auth_token"] == json!(token), "revealed token matches");
     let audit = s.call("GET", &format!("/api/audit?token={sid}"), None)?;
     expect(&audit, 200, "audit")?;
-    let actions: Vec<String> = audit.json()["entries"].as_array().into_iter().flatten().map(|e| e["action"].as_str().unwrap_or("").to_owned()).collect();
+    let actions: Vec<String> = audit.json()["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["action"].as_str().unwrap_or("").to_owned())
+        .collect();
     ensure!(actions == ["token_revealed", "token_edited", "token_created"], "audit newest first: {actions:?}");
     ensure!(!audit.body.contains(&token), "the audit log holds no secret");
     // Show-once: the copy goes away, and no ciphertext is kept for new tokens.
     expect(&s.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": true})))?, 200, "show once on")?;
-    expect_error(&s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?, 409, "show_once", "reveal on show-once")?;
+    expect_error(
+        &s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?,
+        409,
+        "show_once",
+        "reveal on show-once",
+    )?;
     let (sid2, _, v2) = create(s, "Shown once", &["reports.read"])?;
     ensure!(v2["token"]["revealable"] == json!(false), "not revealable");
     expect(&s.call("PATCH", "/api/account", Some(&json!({"show_tokens_once": false})))?, 200, "show once off")?;
-    expect_error(&s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?, 409, "not_revealable", "old ciphertext dropped")?;
+    expect_error(
+        &s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?,
+        409,
+        "not_revealable",
+        "old ciphertext dropped",
+    )?;
     expect_error(&s.call("POST", &format!("/api/tokens/{sid2}/reveal"), None)?, 409, "not_revealable", "never kept")?;
     Ok(())
 }
@@ -423,7 +697,11 @@ fn sessions(c: &mut Ctx) -> Result<()> {
     expect_error(&s2.call("GET", "/api/tokens", None)?, 401, "unauthenticated", "after logout")?;
     expect(&first.call("GET", "/api/tokens", None)?, 200, "other session lives")?;
     // A password change ends the user's sessions.
-    expect(&c.admin.call("PATCH", &format!("/api/users/{id}"), Some(&json!({"password": "another long password"})))?, 200, "password change")?;
+    expect(
+        &c.admin.call("PATCH", &format!("/api/users/{id}"), Some(&json!({"password": "another long password"})))?,
+        200,
+        "password change",
+    )?;
     expect_error(&first.call("GET", "/api/tokens", None)?, 401, "unauthenticated", "after password change")?;
     let third = Session::login(&c.base, "sessions@acme.test", "another long password")?;
     expect(&third.call("GET", "/api/tokens", None)?, 200, "new password works")?;
@@ -442,9 +720,21 @@ fn sessions(c: &mut Ctx) -> Result<()> {
     for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         ensure!(cookie.contains(attr), "cookie lacks {attr}: {cookie}");
     }
-    ensure!(!a.body.contains(cookie.split(';').next().unwrap_or("-").split('=').nth(1).unwrap_or("-")), "session id in body");
+    ensure!(
+        !a.body.contains(cookie.split(';').next().unwrap_or("-").split('=').nth(1).unwrap_or("-")),
+        "session id in body"
+    );
     // The last admin cannot be demoted, and nobody changes their own role.
-    expect_error(&c.admin.call("PATCH", &format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")), Some(&json!({"role": "standard_user"})))?, 403, "self_change", "self demotion")?;
+    expect_error(
+        &c.admin.call(
+            "PATCH",
+            &format!("/api/users/{}", c.admin.user["id"].as_str().unwrap_or("")),
+            Some(&json!({"role": "standard_user"})),
+        )?,
+        403,
+        "self_change",
+        "self demotion",
+    )?;
     Ok(())
 }
 
@@ -465,12 +755,19 @@ fn edge_abuse(c: &mut Ctx) -> Result<()> {
     }
     let (after, a) = limited.ok_or("no 429 after 40 wrong tokens")?;
     ensure!(after >= 10, "limited too early ({after})");
-    ensure!(a.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| s >= 1 && s <= 60), "Retry-After {:?}", a.headers);
+    ensure!(
+        a.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| (1..=60).contains(&s)),
+        "Retry-After {:?}",
+        a.headers
+    );
     expect(&verify(&c.base, &sid, &token)?, 200, "the right token still works")?;
     // The same password with a look-alike or case-flipped SID is not the token.
     expect(&verify(&c.base, &sid.replacen('S', "Ѕ", 1), &token)?, 401, "look-alike SID")?;
     expect(&verify(&c.base, &sid.to_lowercase(), &token)?, 401, "lower-cased SID")?;
-    let flipped: String = token.chars().map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() }).collect();
+    let flipped: String = token
+        .chars()
+        .map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() })
+        .collect();
     expect(&verify(&c.base, &sid, &flipped)?, 401, "case-flipped token")?;
     // Last use is recorded.
     let v = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
@@ -487,11 +784,20 @@ fn catalog_and_users(c: &mut Ctx) -> Result<()> {
     ensure!(a.body.contains("/v1/reports/{id}"), "routes listed");
     let old = c.admin.call("GET", "/api/catalog?version=2024-04-01", None)?;
     ensure!(!old.body.contains("webhooks"), "old version lacks webhooks");
-    expect_error(&c.admin.call("GET", "/api/catalog?version=1999-01-01", None)?, 400, "unknown_version", "bad version")?;
+    expect_error(
+        &c.admin.call("GET", "/api/catalog?version=1999-01-01", None)?,
+        400,
+        "unknown_version",
+        "bad version",
+    )?;
     let users = c.admin.call("GET", "/api/users", None)?;
     expect(&users, 200, "users")?;
     ensure!(!users.body.contains("argon2") && !users.body.contains("password"), "no hashes in users");
-    let dup = c.admin.call("POST", "/api/users", Some(&json!({"email": "ADMIN@acme.test", "name": "Dup", "role": "standard_user", "password": password()})))?;
+    let dup = c.admin.call(
+        "POST",
+        "/api/users",
+        Some(&json!({"email": "ADMIN@acme.test", "name": "Dup", "role": "standard_user", "password": password()})),
+    )?;
     expect_error(&dup, 409, "email_taken", "duplicate e-mail")
 }
 
@@ -544,7 +850,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("\nrunning {} tests against {} (log: {})", cases.len(), ctx.base, ctx.sandbox.dir.join("wrangler.log").display());
+    println!(
+        "\nrunning {} tests against {} (log: {})",
+        cases.len(),
+        ctx.base,
+        ctx.sandbox.dir.join("wrangler.log").display()
+    );
     let mut failed = Vec::new();
     for (name, case) in cases {
         let t = Instant::now();
@@ -574,9 +885,17 @@ fn boot() -> Result<Ctx> {
     let server = sandbox.start()?;
     let base = server.base.clone();
     let admin_password = password();
-    expect(&setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?, 201, "setup A")?;
+    expect(
+        &setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?,
+        201,
+        "setup A",
+    )?;
     let other_password = password();
-    expect(&setup_account(&base, &sandbox.setup_secret, "Other Brand", "brand", "admin@other.test", &other_password)?, 201, "setup B")?;
+    expect(
+        &setup_account(&base, &sandbox.setup_secret, "Other Brand", "brand", "admin@other.test", &other_password)?,
+        201,
+        "setup B",
+    )?;
     let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
     let other = Session::login(&base, "admin@other.test", &other_password)?;
     Ok(Ctx { sandbox, server, base, admin, admin_password, other, grace: None })

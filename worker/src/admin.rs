@@ -4,13 +4,13 @@
 
 use serde::de::DeserializeOwned;
 use tollgate_core::account::{
-    ACCOUNT_SCHEMA_VERSION, AccountError, AccountRecord, Permission, Role, UserRecord, check_email, check_password,
-    clean_name, MAX_PERSON_NAME_LEN,
+    ACCOUNT_SCHEMA_VERSION, AccountError, AccountRecord, MAX_PERSON_NAME_LEN, Permission, Role, UserRecord,
+    check_email, check_password, clean_name,
 };
 use tollgate_core::api::{
     AccountPatch, AuditAction, AuditEntry, AuditPage, CatalogResponse, IssuedToken, LoginRequest, NewUser,
-    ResetRequest, RevealedToken, SessionView, SetupRequest, SetupResponse, TokenDraft, TokenEdit, TokenPage,
-    TokenView, UpgradeRequest, UserPatch, UserView,
+    ResetRequest, RevealedToken, SessionView, SetupRequest, SetupResponse, TokenDraft, TokenEdit, TokenPage, TokenView,
+    UpgradeRequest, UserPatch, UserView,
 };
 use tollgate_core::credential::{AccountSid, Digest};
 use tollgate_core::filter::{TokenFilter, list};
@@ -50,11 +50,7 @@ struct Caller {
 
 impl Caller {
     fn require(&self, p: Permission) -> ApiResult<()> {
-        if self.user.role.permits(p) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("your role does not allow this"))
-        }
+        if self.user.role.permits(p) { Ok(()) } else { Err(ApiError::forbidden("your role does not allow this")) }
     }
 }
 
@@ -69,12 +65,12 @@ fn same_site(req: &Request, method: &str) -> ApiResult<()> {
     if h.get("Sec-Fetch-Site").ok().flatten().as_deref() == Some("cross-site") {
         return Err(ApiError::forbidden("cross-site requests are refused"));
     }
-    if is_write(method) {
-        if let Some(origin) = h.get("Origin").ok().flatten() {
-            let own = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-            if origin != own {
-                return Err(ApiError::forbidden("requests from another origin are refused"));
-            }
+    if is_write(method)
+        && let Some(origin) = h.get("Origin").ok().flatten()
+    {
+        let own = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+        if origin != own {
+            return Err(ApiError::forbidden("requests from another origin are refused"));
         }
     }
     Ok(())
@@ -86,12 +82,14 @@ async fn body<T: DeserializeOwned>(req: &mut Request, empty_ok: bool) -> ApiResu
     if length.is_some_and(|l| l > MAX_BODY) {
         return Err(ApiError::new(413, "body_too_large", "the request body is larger than 64 KiB", None));
     }
-    let bytes = req.bytes().await.map_err(|_| ApiError::bad_request("unreadable_body", "the body could not be read", None))?;
+    let bytes =
+        req.bytes().await.map_err(|_| ApiError::bad_request("unreadable_body", "the body could not be read", None))?;
     if bytes.len() > MAX_BODY {
         return Err(ApiError::new(413, "body_too_large", "the request body is larger than 64 KiB", None));
     }
     if bytes.is_empty() && empty_ok {
-        return serde_json::from_str("{}").map_err(|_| ApiError::bad_request("body_required", "send a JSON body", None));
+        return serde_json::from_str("{}")
+            .map_err(|_| ApiError::bad_request("body_required", "send a JSON body", None));
     }
     let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -209,7 +207,9 @@ async fn authed(
             c.require(Permission::ViewAudit)?;
             audit(req, store, c).await
         }
-        (_, ["catalog" | "tokens" | "users" | "account" | "audit" | "session", ..]) => Err(ApiError::method_not_allowed()),
+        (_, ["catalog" | "tokens" | "users" | "account" | "audit" | "session", ..]) => {
+            Err(ApiError::method_not_allowed())
+        }
         _ => Err(ApiError::not_found()),
     }
 }
@@ -253,7 +253,8 @@ async fn setup(req: &mut Request, env: &Env, store: &Store, now: Timestamp) -> A
     };
     store.put_account(&account).await?;
     store.put_user(&admin).await?;
-    audit_entry(store, &account.id, &admin, AuditAction::UserCreated, &admin.id, &admin.name, Some("setup"), now).await?;
+    audit_entry(store, &account.id, &admin, AuditAction::UserCreated, &admin.id, &admin.name, Some("setup"), now)
+        .await?;
     reply::json(201, &SetupResponse { account: account.view(), admin: admin.view() })
 }
 
@@ -291,7 +292,8 @@ async fn login(req: &mut Request, store: &Store, now: Timestamp) -> ApiResult<Re
     };
     store.put_session(&digest, &record, (ABSOLUTE_TIMEOUT.millis() / 1000) as u64).await?;
     audit_entry(store, &account.id, &user, AuditAction::SignedIn, &user.id, &user.name, None, now).await?;
-    let view = SessionView { user: user.view(), account: account.view(), csrf_token: csrf, expires_at: record.expires_at() };
+    let view =
+        SessionView { user: user.view(), account: account.view(), csrf_token: csrf, expires_at: record.expires_at() };
     let mut r = reply::json(201, &view)?;
     r.headers_mut().set("Set-Cookie", &session_cookie(&session_id)).map_err(ApiError::from)?;
     Ok(r)
@@ -330,7 +332,12 @@ async fn session_view(store: &Store, c: &Caller, now: Timestamp) -> ApiResult<Re
     session.csrf_digest = Digest::of(csrf.as_bytes());
     let left = session.created_at.plus(ABSOLUTE_TIMEOUT).since(now).millis() / 1000;
     store.put_session(&c.session_digest, &session, left.max(60) as u64).await?;
-    let view = SessionView { user: c.user.view(), account: c.account.view(), csrf_token: csrf, expires_at: session.expires_at() };
+    let view = SessionView {
+        user: c.user.view(),
+        account: c.account.view(),
+        csrf_token: csrf,
+        expires_at: session.expires_at(),
+    };
     reply::json(200, &view)
 }
 
@@ -350,7 +357,8 @@ fn catalog(req: &Request, c: &Caller) -> ApiResult<Response> {
     for pair in q.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("version", v)) => {
-                version = ApiVersion::parse(v).map_err(|e| ApiError::bad_request("unknown_version", e.to_string(), Some("version")))?
+                version = ApiVersion::parse(v)
+                    .map_err(|e| ApiError::bad_request("unknown_version", e.to_string(), Some("version")))?
             }
             _ => return Err(ApiError::bad_request("unknown_parameter", "use ?version=YYYY-MM-DD", Some("query"))),
         }
@@ -449,7 +457,17 @@ async fn token_action(
         ("DELETE", []) => {
             let gone = token::delete(&record, &ctx, now)?;
             store.delete_token(&record).await?;
-            audit_entry(store, &c.account.id, &c.user, AuditAction::TokenDeleted, gone.sid.as_str(), &gone.name, None, now).await?;
+            audit_entry(
+                store,
+                &c.account.id,
+                &c.user,
+                AuditAction::TokenDeleted,
+                gone.sid.as_str(),
+                &gone.name,
+                None,
+                now,
+            )
+            .await?;
             return reply::no_content();
         }
         ("PATCH", []) => {
@@ -492,13 +510,31 @@ async fn token_action(
         }
         ("POST", ["reveal"]) => {
             if c.account.show_tokens_once {
-                return Err(ApiError::conflict("show_once", "this account shows auth tokens only once: reset the token to get a new one", None));
+                return Err(ApiError::conflict(
+                    "show_once",
+                    "this account shows auth tokens only once: reset the token to get a new one",
+                    None,
+                ));
             }
             let sealed = record.sealed_auth_token.as_deref().ok_or_else(|| {
-                ApiError::conflict("not_revealable", "this auth token was not kept: reset the token to get a new one", None)
+                ApiError::conflict(
+                    "not_revealable",
+                    "this auth token was not kept: reset the token to get a new one",
+                    None,
+                )
             })?;
             let auth_token = seal::open(env, record.sid.as_str(), sealed)?;
-            audit_entry(store, &c.account.id, &c.user, AuditAction::TokenRevealed, record.sid.as_str(), &record.name, None, now).await?;
+            audit_entry(
+                store,
+                &c.account.id,
+                &c.user,
+                AuditAction::TokenRevealed,
+                record.sid.as_str(),
+                &record.name,
+                None,
+                now,
+            )
+            .await?;
             return reply::json(200, &RevealedToken { auth_token });
         }
         (_, [] | ["duplicate" | "reset" | "upgrade" | "disable" | "enable" | "reveal"]) => {
@@ -508,7 +544,8 @@ async fn token_action(
     };
     if next != record {
         store.put_token(&next).await?;
-        audit_entry(store, &c.account.id, &c.user, action, next.sid.as_str(), &next.name, detail.as_deref(), now).await?;
+        audit_entry(store, &c.account.id, &c.user, action, next.sid.as_str(), &next.name, detail.as_deref(), now)
+            .await?;
     }
     reply::json(200, &view(store, c, &next, now).await?)
 }
@@ -517,7 +554,11 @@ async fn token_action(
 async fn empty_body(req: &mut Request) -> ApiResult<serde_json::Map<String, serde_json::Value>> {
     let m: serde_json::Map<String, serde_json::Value> = body(req, true).await?;
     if let Some(k) = m.keys().next() {
-        return Err(ApiError::bad_request("unknown_field", format!("unknown field `{k}`: this action takes no fields"), Some(k)));
+        return Err(ApiError::bad_request(
+            "unknown_field",
+            format!("unknown field `{k}`: this action takes no fields"),
+            Some(k),
+        ));
     }
     Ok(m)
 }
@@ -543,7 +584,17 @@ async fn create_user(req: &mut Request, store: &Store, c: &Caller, now: Timestam
         generation: 0,
     };
     store.put_user(&user).await?;
-    audit_entry(store, &c.account.id, &c.user, AuditAction::UserCreated, &user.id, &user.name, Some(user.role.as_str()), now).await?;
+    audit_entry(
+        store,
+        &c.account.id,
+        &c.user,
+        AuditAction::UserCreated,
+        &user.id,
+        &user.name,
+        Some(user.role.as_str()),
+        now,
+    )
+    .await?;
     reply::json(201, &user.view())
 }
 
@@ -598,7 +649,9 @@ async fn audit(req: &Request, store: &Store, c: &Caller) -> ApiResult<Response> 
     for pair in query(req).split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("token", v)) => {
-                target = Some(AccountSid::parse(v).map_err(|e| ApiError::bad_request(e.code(), e.to_string(), Some("token")))?)
+                target = Some(
+                    AccountSid::parse(v).map_err(|e| ApiError::bad_request(e.code(), e.to_string(), Some("token")))?,
+                )
             }
             Some(("cursor", v)) if v.len() <= 200 && v.starts_with("audit:") => cursor = Some(v.to_owned()),
             Some(("limit", v)) => {

@@ -38,9 +38,8 @@ pub fn forget_account(id: &str) {
 }
 
 async fn account(store: &Store, id: &str, now: Timestamp) -> ApiResult<Option<AccountRecord>> {
-    let cached = ACCOUNTS.with(|a| {
-        a.borrow().get(id).filter(|(at, _)| now.since(*at) < ACCOUNT_CACHE).map(|(_, r)| r.clone())
-    });
+    let cached =
+        ACCOUNTS.with(|a| a.borrow().get(id).filter(|(at, _)| now.since(*at) < ACCOUNT_CACHE).map(|(_, r)| r.clone()));
     if let Some(r) = cached {
         return Ok(Some(r));
     }

@@ -13,13 +13,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::random;
 
 fn cipher(env: &Env) -> ApiResult<Aes256Gcm> {
-    let raw = env
-        .secret("TOKEN_ENCRYPTION_KEY")
-        .map(|s| s.to_string())
-        .map_err(|_| {
-            worker::console_error!("TOKEN_ENCRYPTION_KEY is not set");
-            ApiError::unavailable()
-        })?;
+    let raw = env.secret("TOKEN_ENCRYPTION_KEY").map(|s| s.to_string()).map_err(|_| {
+        worker::console_error!("TOKEN_ENCRYPTION_KEY is not set");
+        ApiError::unavailable()
+    })?;
     let key = STANDARD.decode(raw.trim()).map_err(|_| ApiError::unavailable())?;
     Aes256Gcm::new_from_slice(&key).map_err(|_| {
         worker::console_error!("TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded");

@@ -121,11 +121,7 @@ impl Store {
     pub async fn put_token(&self, t: &TokenRecord) -> ApiResult<()> {
         self.put(&format!("tok:{}", t.sid), t).await?;
         let meta = IndexEntry { sid: String::new(), n: t.name.clone(), c: t.created_at.0, e: t.enabled };
-        self.kv
-            .put(&format!("idx:{}:{}", t.account_id, t.sid), "")?
-            .metadata(meta)?
-            .execute()
-            .await?;
+        self.kv.put(&format!("idx:{}:{}", t.account_id, t.sid), "")?.metadata(meta)?.execute().await?;
         Ok(())
     }
 
@@ -197,8 +193,12 @@ impl Store {
 
     pub async fn users(&self, account: &str) -> ApiResult<Vec<UserRecord>> {
         let prefix = format!("members:{account}:");
-        let ids: Vec<String> =
-            self.list_all(&prefix).await?.into_iter().filter_map(|k| k.name.strip_prefix(&prefix).map(str::to_owned)).collect();
+        let ids: Vec<String> = self
+            .list_all(&prefix)
+            .await?
+            .into_iter()
+            .filter_map(|k| k.name.strip_prefix(&prefix).map(str::to_owned))
+            .collect();
         let found = join_all(ids.iter().map(|id| self.user(id))).await;
         let mut out = Vec::new();
         for f in found {
@@ -271,10 +271,10 @@ impl Store {
             for (k, f) in batch.iter().zip(found) {
                 i += 1;
                 last = Some(k.name.clone());
-                if let Some(e) = f? {
-                    if target.is_none_or(|t| e.target == t) {
-                        out.push(e);
-                    }
+                if let Some(e) = f?
+                    && target.is_none_or(|t| e.target == t)
+                {
+                    out.push(e);
                 }
             }
         }

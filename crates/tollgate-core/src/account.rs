@@ -19,11 +19,7 @@ pub enum AccountType {
 }
 
 impl AccountType {
-    pub const ALL: [AccountType; 3] = [
-        AccountType::Partner,
-        AccountType::Brand,
-        AccountType::Agency,
-    ];
+    pub const ALL: [AccountType; 3] = [AccountType::Partner, AccountType::Brand, AccountType::Agency];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,11 +79,7 @@ impl Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [
-        Role::AccountAdmin,
-        Role::ImplementationSpecialist,
-        Role::StandardUser,
-    ];
+    pub const ALL: [Role; 3] = [Role::AccountAdmin, Role::ImplementationSpecialist, Role::StandardUser];
 
     /// Whether this role holds `permission`. Anything not listed is denied.
     pub fn permits(self, permission: Permission) -> bool {
@@ -95,10 +87,7 @@ impl Role {
         match self {
             Role::AccountAdmin => true,
             Role::ImplementationSpecialist => {
-                matches!(
-                    permission,
-                    ViewTokens | ManageTokens | RevealTokens | ViewUsers | ViewAudit
-                )
+                matches!(permission, ViewTokens | ManageTokens | RevealTokens | ViewUsers | ViewAudit)
             }
             Role::StandardUser => false,
         }
@@ -207,29 +196,17 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded_in_characters() {
-        assert_eq!(
-            clean_name("  本番トークン ", 10).as_deref(),
-            Ok("本番トークン")
-        );
+        assert_eq!(clean_name("  本番トークン ", 10).as_deref(), Ok("本番トークン"));
         assert_eq!(clean_name("   ", 10), Err(AccountError::NameEmpty));
-        assert_eq!(
-            clean_name("あいうえおかきくけこさ", 10),
-            Err(AccountError::NameTooLong { max: 10 })
-        );
-        assert_eq!(
-            clean_name("a\u{7}b", 10),
-            Err(AccountError::NameControlCharacter)
-        );
+        assert_eq!(clean_name("あいうえおかきくけこさ", 10), Err(AccountError::NameTooLong { max: 10 }));
+        assert_eq!(clean_name("a\u{7}b", 10), Err(AccountError::NameControlCharacter));
     }
 
     #[test]
     fn passwords_have_bounds() {
         assert_eq!(check_password("short"), Err(AccountError::PasswordTooShort));
         assert!(check_password("correct horse battery").is_ok());
-        assert_eq!(
-            check_password(&"x".repeat(300)),
-            Err(AccountError::PasswordTooLong)
-        );
+        assert_eq!(check_password(&"x".repeat(300)), Err(AccountError::PasswordTooLong));
     }
 
     #[test]
@@ -247,8 +224,8 @@ mod records {
     use serde::{Deserialize, Serialize};
 
     use super::{
-        AccountError, AccountType, MAX_ACCOUNT_NAME_LEN, MAX_PERSON_NAME_LEN, Role, check_email,
-        check_password, clean_name,
+        AccountError, AccountType, MAX_ACCOUNT_NAME_LEN, MAX_PERSON_NAME_LEN, Role, check_email, check_password,
+        clean_name,
     };
     use crate::api::{AccountPatch, AccountView, NewUser, UserPatch, UserView};
     use crate::time::Timestamp;
@@ -339,17 +316,13 @@ mod records {
         }
 
         /// Applies a settings change; only the fields present change.
-        pub fn patch(
-            &self,
-            p: &AccountPatch,
-        ) -> Result<AccountRecord, (AccountError, &'static str)> {
+        pub fn patch(&self, p: &AccountPatch) -> Result<AccountRecord, (AccountError, &'static str)> {
             let mut next = self.clone();
             if let Some(n) = &p.name {
                 next.name = clean_name(n, MAX_ACCOUNT_NAME_LEN).map_err(|e| (e, "name"))?;
             }
             if let Some(n) = &p.contact_name {
-                next.contact_name =
-                    clean_name(n, MAX_PERSON_NAME_LEN).map_err(|e| (e, "contact_name"))?;
+                next.contact_name = clean_name(n, MAX_PERSON_NAME_LEN).map_err(|e| (e, "contact_name"))?;
             }
             if let Some(e) = &p.contact_email {
                 next.contact_email = check_email(e).map_err(|e| (e, "contact_email"))?;
@@ -452,47 +425,20 @@ mod records {
         #[test]
         fn the_last_admin_stays() {
             let admin = user("a1", Role::AccountAdmin);
-            let demote = UserPatch {
-                role: Some(Role::StandardUser),
-                ..Default::default()
-            };
-            assert_eq!(
-                admin.patch(&demote, "a2", 0, None).unwrap_err().0,
-                AccountError::LastAdmin
-            );
+            let demote = UserPatch { role: Some(Role::StandardUser), ..Default::default() };
+            assert_eq!(admin.patch(&demote, "a2", 0, None).unwrap_err().0, AccountError::LastAdmin);
             assert!(admin.patch(&demote, "a2", 1, None).is_ok());
-            let off = UserPatch {
-                enabled: Some(false),
-                ..Default::default()
-            };
-            assert_eq!(
-                admin.patch(&off, "a1", 1, None).unwrap_err().0,
-                AccountError::SelfChange
-            );
+            let off = UserPatch { enabled: Some(false), ..Default::default() };
+            assert_eq!(admin.patch(&off, "a1", 1, None).unwrap_err().0, AccountError::SelfChange);
         }
 
         #[test]
         fn disabling_or_a_new_password_ends_sessions() {
             let u = user("u1", Role::StandardUser);
-            let off = u
-                .patch(
-                    &UserPatch {
-                        enabled: Some(false),
-                        ..Default::default()
-                    },
-                    "a1",
-                    1,
-                    None,
-                )
-                .expect("ok");
+            let off = u.patch(&UserPatch { enabled: Some(false), ..Default::default() }, "a1", 1, None).expect("ok");
             assert_eq!(off.generation, 1);
-            let pw = UserPatch {
-                password: Some("a much longer password".into()),
-                ..Default::default()
-            };
-            let changed = u
-                .patch(&pw, "a1", 1, Some("$argon2id$new".into()))
-                .expect("ok");
+            let pw = UserPatch { password: Some("a much longer password".into()), ..Default::default() };
+            let changed = u.patch(&pw, "a1", 1, Some("$argon2id$new".into())).expect("ok");
             assert_eq!(changed.generation, 1);
             assert_eq!(changed.password_hash, "$argon2id$new");
             assert!(!format!("{changed:?}").contains("argon2"));
@@ -500,24 +446,11 @@ mod records {
 
         #[test]
         fn account_patch_validates_contact() {
-            let a = AccountRecord::new(
-                "a".into(),
-                "Acme",
-                AccountType::Brand,
-                "Ann",
-                "ann@example.com",
-                Timestamp(0),
-            )
-            .expect("ok");
-            let bad = AccountPatch {
-                contact_email: Some("nope".into()),
-                ..Default::default()
-            };
+            let a = AccountRecord::new("a".into(), "Acme", AccountType::Brand, "Ann", "ann@example.com", Timestamp(0))
+                .expect("ok");
+            let bad = AccountPatch { contact_email: Some("nope".into()), ..Default::default() };
             assert_eq!(a.patch(&bad).unwrap_err().1, "contact_email");
-            let off = AccountPatch {
-                api_access_enabled: Some(false),
-                ..Default::default()
-            };
+            let off = AccountPatch { api_access_enabled: Some(false), ..Default::default() };
             assert!(!a.patch(&off).expect("ok").api_access_enabled);
         }
     }

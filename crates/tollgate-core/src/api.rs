@@ -30,11 +30,7 @@ pub struct ErrorDetail {
 impl ErrorBody {
     pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> ErrorBody {
         ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message: message.into(),
-                field: field.map(str::to_owned),
-            },
+            error: ErrorDetail { code: code.to_owned(), message: message.into(), field: field.map(str::to_owned) },
         }
     }
 }
@@ -186,20 +182,12 @@ impl TokenView {
             primary_contact: record.primary_contact.clone(),
             developer_emails: record.developer_emails.clone(),
             scopes: record.scopes.iter().cloned().collect(),
-            state: if record.enabled {
-                TokenState::Enabled
-            } else {
-                TokenState::Disabled
-            },
+            state: if record.enabled { TokenState::Enabled } else { TokenState::Disabled },
             created_at: record.created_at,
             updated_at: record.updated_at,
             rotated_at: record.rotated_at,
             last_used_at,
-            previous_valid_until: record
-                .secret
-                .previous
-                .map(|p| p.valid_until)
-                .filter(|t| *t > now),
+            previous_valid_until: record.secret.previous.map(|p| p.valid_until).filter(|t| *t > now),
             revealable: record.sealed_auth_token.is_some(),
             nudges: nudges(record, last_used_at, account_type, now),
         }
@@ -272,10 +260,7 @@ pub struct RouteView {
 
 impl From<&Route> for RouteView {
     fn from(r: &Route) -> RouteView {
-        RouteView {
-            method: r.method.as_str().to_owned(),
-            pattern: r.pattern.to_owned(),
-        }
+        RouteView { method: r.method.as_str().to_owned(), pattern: r.pattern.to_owned() }
     }
 }
 
@@ -333,10 +318,7 @@ impl CatalogResponse {
             latest: ApiVersion::latest(),
             account_type,
             api_version,
-            categories: crate::scope::catalog(account_type, api_version)
-                .iter()
-                .map(CategoryJson::from)
-                .collect(),
+            categories: crate::scope::catalog(account_type, api_version).iter().map(CategoryJson::from).collect(),
         }
     }
 }
@@ -464,31 +446,16 @@ mod tests {
     fn requests_refuse_server_owned_fields() {
         let ok = r#"{"name":"n","primary_contact":"u","scopes":["actions.read"]}"#;
         assert!(serde_json::from_str::<TokenDraft>(ok).is_ok());
-        for extra in [
-            "sid",
-            "account",
-            "digest",
-            "created_at",
-            "enabled",
-            "secret",
-        ] {
+        for extra in ["sid", "account", "digest", "created_at", "enabled", "secret"] {
             let body = format!(r#"{{"name":"n","primary_contact":"u","scopes":[],"{extra}":"x"}}"#);
-            assert!(
-                serde_json::from_str::<TokenDraft>(&body).is_err(),
-                "{extra}"
-            );
+            assert!(serde_json::from_str::<TokenDraft>(&body).is_err(), "{extra}");
             let patch = format!(r#"{{"{extra}":"x"}}"#);
-            assert!(
-                serde_json::from_str::<TokenEdit>(&patch).is_err(),
-                "{extra}"
-            );
+            assert!(serde_json::from_str::<TokenEdit>(&patch).is_err(), "{extra}");
         }
         assert!(serde_json::from_str::<UserPatch>(r#"{"account":"a"}"#).is_err());
         assert!(serde_json::from_str::<ResetRequest>(r#"{"grace":"2h"}"#).is_err());
         assert_eq!(
-            serde_json::from_str::<ResetRequest>(r#"{"grace":"15m"}"#)
-                .map(|r| r.grace)
-                .ok(),
+            serde_json::from_str::<ResetRequest>(r#"{"grace":"15m"}"#).map(|r| r.grace).ok(),
             Some(GracePeriod::FifteenMinutes)
         );
     }

@@ -147,9 +147,7 @@ impl AccountSid {
 
     /// Checks the SID's shape.
     pub fn parse(s: &str) -> Result<AccountSid, CredentialError> {
-        let body = s
-            .strip_prefix(SID_PREFIX)
-            .ok_or(CredentialError::SidPrefix)?;
+        let body = s.strip_prefix(SID_PREFIX).ok_or(CredentialError::SidPrefix)?;
         if s.len() != SID_LEN {
             return Err(CredentialError::SidLength);
         }
@@ -199,9 +197,7 @@ impl AuthToken {
     /// Checks prefix, length, alphabet and checksum. No store lookup is needed to reject
     /// a token that fails here.
     pub fn parse(s: &str) -> Result<AuthToken, CredentialError> {
-        let rest = s
-            .strip_prefix(TOKEN_PREFIX)
-            .ok_or(CredentialError::TokenPrefix)?;
+        let rest = s.strip_prefix(TOKEN_PREFIX).ok_or(CredentialError::TokenPrefix)?;
         if s.len() != TOKEN_LEN {
             return Err(CredentialError::TokenLength);
         }
@@ -335,10 +331,7 @@ mod tests {
             assert_eq!(s.as_str().len(), SID_LEN);
             assert!(AccountSid::parse(s.as_str()).is_ok());
         }
-        assert_eq!(
-            AccountSid::from_entropy(&[0; 16]).as_str(),
-            "TGSID0000000000000000000000"
-        );
+        assert_eq!(AccountSid::from_entropy(&[0; 16]).as_str(), "TGSID0000000000000000000000");
     }
 
     #[test]
@@ -352,30 +345,15 @@ mod tests {
     #[test]
     fn parse_reports_the_first_problem() {
         let good = AuthToken::from_entropy(&[7; 32]).expose().to_owned();
-        assert_eq!(
-            AuthToken::parse("ghp_abc"),
-            Err(CredentialError::TokenPrefix)
-        );
-        assert_eq!(
-            AuthToken::parse("tgat_abc"),
-            Err(CredentialError::TokenLength)
-        );
+        assert_eq!(AuthToken::parse("ghp_abc"), Err(CredentialError::TokenPrefix));
+        assert_eq!(AuthToken::parse("tgat_abc"), Err(CredentialError::TokenLength));
         let mut bad = good.clone();
         bad.replace_range(10..11, "-");
         assert_eq!(AuthToken::parse(&bad), Err(CredentialError::TokenAlphabet));
-        assert_eq!(
-            AuthToken::parse(&good[..53]),
-            Err(CredentialError::TokenLength)
-        );
+        assert_eq!(AuthToken::parse(&good[..53]), Err(CredentialError::TokenLength));
         assert_eq!(AccountSid::parse("AC123"), Err(CredentialError::SidPrefix));
-        assert_eq!(
-            AccountSid::parse("TGSID123"),
-            Err(CredentialError::SidLength)
-        );
-        assert_eq!(
-            AccountSid::parse("TGSID000000000000000000000_"),
-            Err(CredentialError::SidAlphabet)
-        );
+        assert_eq!(AccountSid::parse("TGSID123"), Err(CredentialError::SidLength));
+        assert_eq!(AccountSid::parse("TGSID000000000000000000000_"), Err(CredentialError::SidAlphabet));
     }
 
     #[test]
@@ -387,10 +365,7 @@ mod tests {
     #[test]
     fn digest_hex_round_trips() {
         let d = Digest::of(b"abc");
-        assert_eq!(
-            d.to_hex(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(d.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(Digest::from_hex(&d.to_hex()), Some(d));
         assert_eq!(Digest::from_hex("zz"), None);
         assert!(d.ct_eq(&Digest::of(b"abc")));

@@ -119,23 +119,12 @@ pub struct Matcher {
 impl TokenFilter {
     /// Whether nothing is filtered (the state after Clear all).
     pub fn is_clear(&self) -> bool {
-        self.q.as_deref().is_none_or(|q| q.trim().is_empty())
-            && self.created.is_none()
-            && self.state.is_none()
+        self.q.as_deref().is_none_or(|q| q.trim().is_empty()) && self.created.is_none() && self.state.is_none()
     }
 
     pub fn matcher(&self, now: Timestamp) -> Matcher {
-        let needle = self
-            .q
-            .as_deref()
-            .map(|q| search_key(q.trim()))
-            .filter(|q| !q.is_empty());
-        Matcher {
-            needle,
-            created: self.created,
-            state: self.state,
-            now,
-        }
+        let needle = self.q.as_deref().map(|q| search_key(q.trim())).filter(|q| !q.is_empty());
+        Matcher { needle, created: self.created, state: self.state, now }
     }
 
     /// Reads `q`, `created` and `state` from a URL query string (without `?`), plus the
@@ -178,15 +167,9 @@ impl TokenFilter {
                     }
                     page.limit = n;
                 }
-                "cursor" => {
-                    page.cursor = (!value.is_empty())
-                        .then(|| Cursor::parse(&value))
-                        .transpose()?
-                }
+                "cursor" => page.cursor = (!value.is_empty()).then(|| Cursor::parse(&value)).transpose()?,
                 _ => {
-                    return Err(FilterError::UnknownParameter(
-                        key.chars().take(32).collect(),
-                    ));
+                    return Err(FilterError::UnknownParameter(key.chars().take(32).collect()));
                 }
             }
         }
@@ -224,10 +207,10 @@ impl TokenFilter {
 
 impl Matcher {
     pub fn matches<T: Listed + ?Sized>(&self, token: &T) -> bool {
-        if let Some(state) = self.state {
-            if token.enabled() != (state == StateFilter::Enabled) {
-                return false;
-            }
+        if let Some(state) = self.state
+            && token.enabled() != (state == StateFilter::Enabled)
+        {
+            return false;
         }
         if let Some(created) = self.created {
             let age = self.now.since(token.created_at());
@@ -249,11 +232,7 @@ impl Matcher {
 
 /// Orders tokens newest first (ties broken by SID) — the list's one order.
 pub fn sort_newest_first<T: Listed>(tokens: &mut [T]) {
-    tokens.sort_by(|a, b| {
-        b.created_at()
-            .cmp(&a.created_at())
-            .then_with(|| a.sid().cmp(b.sid()))
-    });
+    tokens.sort_by(|a, b| b.created_at().cmp(&a.created_at()).then_with(|| a.sid().cmp(b.sid())));
 }
 
 /// Where a page starts: just after the token with this creation time and SID.
@@ -274,17 +253,13 @@ impl Cursor {
         if sid.is_empty() || sid.len() > 64 || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(FilterError::Cursor);
         }
-        Ok(Cursor {
-            created_at,
-            sid: sid.to_owned(),
-        })
+        Ok(Cursor { created_at, sid: sid.to_owned() })
     }
 
     fn is_after<T: Listed>(&self, t: &T) -> bool {
         // In newest-first order, `t` comes after the cursor when it is older, or equally
         // old with a greater SID.
-        t.created_at() < self.created_at
-            || (t.created_at() == self.created_at && t.sid() > self.sid.as_str())
+        t.created_at() < self.created_at || (t.created_at() == self.created_at && t.sid() > self.sid.as_str())
     }
 }
 
@@ -297,10 +272,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest {
-            cursor: None,
-            limit: DEFAULT_PAGE_SIZE,
-        }
+        PageRequest { cursor: None, limit: DEFAULT_PAGE_SIZE }
     }
 }
 
@@ -312,27 +284,17 @@ pub fn list<T: Listed + Clone>(
     now: Timestamp,
 ) -> (Vec<T>, Option<Cursor>) {
     let matcher = filter.matcher(now);
-    let mut hits: Vec<T> = tokens
-        .iter()
-        .filter(|t| matcher.matches(*t))
-        .cloned()
-        .collect();
+    let mut hits: Vec<T> = tokens.iter().filter(|t| matcher.matches(*t)).cloned().collect();
     sort_newest_first(&mut hits);
     let start = match &page.cursor {
-        Some(c) => hits
-            .iter()
-            .position(|t| c.is_after(t))
-            .unwrap_or(hits.len()),
+        Some(c) => hits.iter().position(|t| c.is_after(t)).unwrap_or(hits.len()),
         None => 0,
     };
     let limit = page.limit.clamp(1, MAX_PAGE_SIZE);
     let end = (start + limit).min(hits.len());
     let next = (end < hits.len()).then(|| {
         let last = &hits[end - 1];
-        Cursor {
-            created_at: last.created_at(),
-            sid: last.sid().to_owned(),
-        }
+        Cursor { created_at: last.created_at(), sid: last.sid().to_owned() }
     });
     (hits[start..end].to_vec(), next)
 }
@@ -414,17 +376,10 @@ mod tests {
 
     #[test]
     fn search_is_case_insensitive_and_width_insensitive() {
-        let tokens = [
-            t("Reporting API", 1, true),
-            t("本番トークン", 2, true),
-            t("ｶﾀｶﾅ", 3, true),
-            t("数据同步", 4, true),
-        ];
+        let tokens =
+            [t("Reporting API", 1, true), t("本番トークン", 2, true), t("ｶﾀｶﾅ", 3, true), t("数据同步", 4, true)];
         let find = |q: &str| {
-            let f = TokenFilter {
-                q: Some(q.into()),
-                ..TokenFilter::default()
-            };
+            let f = TokenFilter { q: Some(q.into()), ..TokenFilter::default() };
             names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join(",")
         };
         assert_eq!(find("api"), "Reporting API");
@@ -437,44 +392,12 @@ mod tests {
 
     #[test]
     fn created_and_state_filters() {
-        let tokens = [
-            t("a", 0, true),
-            t("b", 7, false),
-            t("c", 8, true),
-            t("d", 30, true),
-            t("e", 31, false),
-        ];
-        let run = |f: TokenFilter| {
-            names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join("")
-        };
-        assert_eq!(
-            run(TokenFilter {
-                created: Some(CreatedWithin::Last7Days),
-                ..Default::default()
-            }),
-            "ab"
-        );
-        assert_eq!(
-            run(TokenFilter {
-                created: Some(CreatedWithin::Last30Days),
-                ..Default::default()
-            }),
-            "abcd"
-        );
-        assert_eq!(
-            run(TokenFilter {
-                created: Some(CreatedWithin::OlderThan30Days),
-                ..Default::default()
-            }),
-            "e"
-        );
-        assert_eq!(
-            run(TokenFilter {
-                state: Some(StateFilter::Disabled),
-                ..Default::default()
-            }),
-            "be"
-        );
+        let tokens = [t("a", 0, true), t("b", 7, false), t("c", 8, true), t("d", 30, true), t("e", 31, false)];
+        let run = |f: TokenFilter| names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join("");
+        assert_eq!(run(TokenFilter { created: Some(CreatedWithin::Last7Days), ..Default::default() }), "ab");
+        assert_eq!(run(TokenFilter { created: Some(CreatedWithin::Last30Days), ..Default::default() }), "abcd");
+        assert_eq!(run(TokenFilter { created: Some(CreatedWithin::OlderThan30Days), ..Default::default() }), "e");
+        assert_eq!(run(TokenFilter { state: Some(StateFilter::Disabled), ..Default::default() }), "be");
         assert_eq!(run(TokenFilter::default()), "abcde");
         assert!(TokenFilter::default().is_clear());
     }
@@ -490,62 +413,28 @@ mod tests {
         let (back, page) = TokenFilter::from_query(&q).expect("parses");
         assert_eq!(back, f);
         assert_eq!(page, PageRequest::default());
-        assert_eq!(
-            TokenFilter::from_query("created=1y").unwrap_err(),
-            FilterError::Created
-        );
-        assert_eq!(
-            TokenFilter::from_query("state=on").unwrap_err(),
-            FilterError::State
-        );
-        assert_eq!(
-            TokenFilter::from_query("limit=1000000000").unwrap_err(),
-            FilterError::Limit
-        );
-        assert_eq!(
-            TokenFilter::from_query("limit=0").unwrap_err(),
-            FilterError::Limit
-        );
-        assert_eq!(
-            TokenFilter::from_query("cursor=zzz").unwrap_err(),
-            FilterError::Cursor
-        );
-        assert_eq!(
-            TokenFilter::from_query("q=%E3%81").unwrap_err(),
-            FilterError::Encoding
-        );
-        assert_eq!(
-            TokenFilter::from_query("q=%").unwrap_err(),
-            FilterError::Encoding
-        );
-        assert!(matches!(
-            TokenFilter::from_query("admin=1"),
-            Err(FilterError::UnknownParameter(_))
-        ));
-        assert_eq!(
-            TokenFilter::from_query("").expect("empty").0,
-            TokenFilter::default()
-        );
+        assert_eq!(TokenFilter::from_query("created=1y").unwrap_err(), FilterError::Created);
+        assert_eq!(TokenFilter::from_query("state=on").unwrap_err(), FilterError::State);
+        assert_eq!(TokenFilter::from_query("limit=1000000000").unwrap_err(), FilterError::Limit);
+        assert_eq!(TokenFilter::from_query("limit=0").unwrap_err(), FilterError::Limit);
+        assert_eq!(TokenFilter::from_query("cursor=zzz").unwrap_err(), FilterError::Cursor);
+        assert_eq!(TokenFilter::from_query("q=%E3%81").unwrap_err(), FilterError::Encoding);
+        assert_eq!(TokenFilter::from_query("q=%").unwrap_err(), FilterError::Encoding);
+        assert!(matches!(TokenFilter::from_query("admin=1"), Err(FilterError::UnknownParameter(_))));
+        assert_eq!(TokenFilter::from_query("").expect("empty").0, TokenFilter::default());
     }
 
     #[test]
     fn paging_walks_every_match_once() {
-        let tokens: Vec<T> = (0..23)
-            .map(|i| t(&format!("tok{i}"), i % 5, i % 2 == 0))
-            .collect();
+        let tokens: Vec<T> = (0..23).map(|i| t(&format!("tok{i}"), i % 5, i % 2 == 0)).collect();
         let mut seen = Vec::new();
-        let mut page = PageRequest {
-            cursor: None,
-            limit: 5,
-        };
+        let mut page = PageRequest { cursor: None, limit: 5 };
         loop {
             let (items, next) = list(&tokens, &TokenFilter::default(), &page, Timestamp(NOW));
             assert!(items.len() <= 5);
             seen.extend(items.into_iter().map(|t| t.sid));
             match next {
-                Some(c) => {
-                    page.cursor = Some(Cursor::parse(&c.encode()).expect("own cursor parses"))
-                }
+                Some(c) => page.cursor = Some(Cursor::parse(&c.encode()).expect("own cursor parses")),
                 None => break,
             }
         }
@@ -575,9 +464,7 @@ mod tests {
                 }
             })
             .filter(|t| {
-                let q: Vec<char> = search_key(f.q.as_deref().unwrap_or("").trim())
-                    .chars()
-                    .collect();
+                let q: Vec<char> = search_key(f.q.as_deref().unwrap_or("").trim()).chars().collect();
                 let n: Vec<char> = search_key(&t.name).chars().collect();
                 q.is_empty() || n.windows(q.len()).any(|w| w == q.as_slice())
             })
@@ -587,18 +474,8 @@ mod tests {
     }
 
     fn arb_token() -> impl Strategy<Value = T> {
-        (
-            "[a-cA-Cあア本ｱ ]{0,6}",
-            "[A-Za-z0-9]{1,8}",
-            0i64..(60 * 86_400_000),
-            any::<bool>(),
-        )
-            .prop_map(|(name, sid, created, enabled)| T {
-                name,
-                sid,
-                created,
-                enabled,
-            })
+        ("[a-cA-Cあア本ｱ ]{0,6}", "[A-Za-z0-9]{1,8}", 0i64..(60 * 86_400_000), any::<bool>())
+            .prop_map(|(name, sid, created, enabled)| T { name, sid, created, enabled })
     }
 
     fn arb_filter() -> impl Strategy<Value = TokenFilter> {
@@ -609,10 +486,7 @@ mod tests {
                 Just(CreatedWithin::Last30Days),
                 Just(CreatedWithin::OlderThan30Days)
             ]),
-            proptest::option::of(prop_oneof![
-                Just(StateFilter::Enabled),
-                Just(StateFilter::Disabled)
-            ]),
+            proptest::option::of(prop_oneof![Just(StateFilter::Enabled), Just(StateFilter::Disabled)]),
         )
             .prop_map(|(q, created, state)| TokenFilter { q, created, state })
     }

@@ -132,10 +132,7 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Write,
                 types: ADVERTISERS,
                 since: V24,
-                routes: &[
-                    r(Put, "/v1/actions/{id}"),
-                    r(Post, "/v1/actions/{id}/reversals"),
-                ],
+                routes: &[r(Put, "/v1/actions/{id}"), r(Post, "/v1/actions/{id}/reversals")],
             },
         ],
     },
@@ -149,20 +146,14 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Read,
                 types: ALL,
                 since: V24,
-                routes: &[
-                    r(Get, "/v1/action-inquiries"),
-                    r(Get, "/v1/action-inquiries/{id}"),
-                ],
+                routes: &[r(Get, "/v1/action-inquiries"), r(Get, "/v1/action-inquiries/{id}")],
             },
             ScopeDef {
                 id: "action_inquiries.write",
                 access: Access::Write,
                 types: ALL,
                 since: V24,
-                routes: &[
-                    r(Post, "/v1/action-inquiries"),
-                    r(Put, "/v1/action-inquiries/{id}"),
-                ],
+                routes: &[r(Post, "/v1/action-inquiries"), r(Put, "/v1/action-inquiries/{id}")],
             },
         ],
     },
@@ -176,11 +167,7 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Read,
                 types: ALL,
                 since: V24,
-                routes: &[
-                    r(Get, "/v1/reports"),
-                    r(Get, "/v1/reports/{id}"),
-                    r(Get, "/v1/reports/{id}/runs/{run}"),
-                ],
+                routes: &[r(Get, "/v1/reports"), r(Get, "/v1/reports/{id}"), r(Get, "/v1/reports/{id}/runs/{run}")],
             },
             ScopeDef {
                 id: "reports.write",
@@ -229,11 +216,7 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Write,
                 types: ADVERTISERS,
                 since: V24,
-                routes: &[
-                    r(Post, "/v1/ads"),
-                    r(Put, "/v1/ads/{id}"),
-                    r(Delete, "/v1/ads/{id}"),
-                ],
+                routes: &[r(Post, "/v1/ads"), r(Put, "/v1/ads/{id}"), r(Delete, "/v1/ads/{id}")],
             },
         ],
     },
@@ -343,20 +326,14 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Read,
                 types: &[P],
                 since: V24,
-                routes: &[
-                    r(Get, "/v1/media-properties"),
-                    r(Get, "/v1/media-properties/{id}"),
-                ],
+                routes: &[r(Get, "/v1/media-properties"), r(Get, "/v1/media-properties/{id}")],
             },
             ScopeDef {
                 id: "media_properties.write",
                 access: Access::Write,
                 types: &[P],
                 since: V24,
-                routes: &[
-                    r(Post, "/v1/media-properties"),
-                    r(Put, "/v1/media-properties/{id}"),
-                ],
+                routes: &[r(Post, "/v1/media-properties"), r(Put, "/v1/media-properties/{id}")],
             },
         ],
     },
@@ -370,10 +347,7 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Read,
                 types: ALL,
                 since: V24,
-                routes: &[
-                    r(Get, "/v1/tracking-links"),
-                    r(Get, "/v1/tracking-links/{id}"),
-                ],
+                routes: &[r(Get, "/v1/tracking-links"), r(Get, "/v1/tracking-links/{id}")],
             },
             ScopeDef {
                 id: "tracking_links.write",
@@ -394,21 +368,14 @@ pub static CATALOG: &[CategoryDef] = &[
                 access: Access::Read,
                 types: ALL,
                 since: V25,
-                routes: &[
-                    r(Get, "/v1/catalogs"),
-                    r(Get, "/v1/catalogs/{id}"),
-                    r(Get, "/v1/catalogs/{id}/items"),
-                ],
+                routes: &[r(Get, "/v1/catalogs"), r(Get, "/v1/catalogs/{id}"), r(Get, "/v1/catalogs/{id}/items")],
             },
             ScopeDef {
                 id: "catalogs.write",
                 access: Access::Write,
                 types: ADVERTISERS,
                 since: V25,
-                routes: &[
-                    r(Post, "/v1/catalogs/{id}/items"),
-                    r(Put, "/v1/catalogs/{id}/items/{item}"),
-                ],
+                routes: &[r(Post, "/v1/catalogs/{id}/items"), r(Put, "/v1/catalogs/{id}/items/{item}")],
             },
         ],
     },
@@ -484,40 +451,25 @@ pub fn catalog(account_type: AccountType, version: ApiVersion) -> Vec<CategoryVi
     CATALOG
         .iter()
         .filter_map(|def| {
-            let scopes: Vec<&'static ScopeDef> = def
-                .scopes
-                .iter()
-                .filter(|s| s.available(account_type, version))
-                .collect();
+            let scopes: Vec<&'static ScopeDef> =
+                def.scopes.iter().filter(|s| s.available(account_type, version)).collect();
             (!scopes.is_empty()).then_some(CategoryView { def, scopes })
         })
         .collect()
 }
 
-fn available_scopes(
-    account_type: AccountType,
-    version: ApiVersion,
-) -> impl Iterator<Item = &'static ScopeDef> {
-    CATALOG
-        .iter()
-        .flat_map(|c| c.scopes.iter())
-        .filter(move |s| s.available(account_type, version))
+fn available_scopes(account_type: AccountType, version: ApiVersion) -> impl Iterator<Item = &'static ScopeDef> {
+    CATALOG.iter().flat_map(|c| c.scopes.iter()).filter(move |s| s.available(account_type, version))
 }
 
 /// Looks a scope up by id, if the account type can grant it at that version.
-pub fn find_scope(
-    account_type: AccountType,
-    version: ApiVersion,
-    id: &str,
-) -> Option<&'static ScopeDef> {
+pub fn find_scope(account_type: AccountType, version: ApiVersion, id: &str) -> Option<&'static ScopeDef> {
     available_scopes(account_type, version).find(|s| s.id == id)
 }
 
 /// Every scope id the account type can grant at that version.
 pub fn all_scope_ids(account_type: AccountType, version: ApiVersion) -> BTreeSet<String> {
-    available_scopes(account_type, version)
-        .map(|s| s.id.to_owned())
-        .collect()
+    available_scopes(account_type, version).map(|s| s.id.to_owned()).collect()
 }
 
 /// Why a path is not in the route map.
@@ -563,10 +515,10 @@ pub fn required_scope(
     let mut best: Option<(usize, &'static ScopeDef)> = None;
     for scope in available_scopes(account_type, version) {
         for route in scope.routes.iter().filter(|r| r.method == method) {
-            if let Some(score) = match_pattern(route.pattern, path) {
-                if best.is_none_or(|(b, _)| score > b) {
-                    best = Some((score, scope));
-                }
+            if let Some(score) = match_pattern(route.pattern, path)
+                && best.is_none_or(|(b, _)| score > b)
+            {
+                best = Some((score, scope));
             }
         }
     }
@@ -614,10 +566,7 @@ mod tests {
                 for route in s.routes {
                     assert!(route.pattern.starts_with("/v1/"));
                     assert_ne!(route.pattern, "/v1/verify");
-                    assert!(
-                        seen.insert((route.method, route.pattern)),
-                        "{route:?} twice"
-                    );
+                    assert!(seen.insert((route.method, route.pattern)), "{route:?} twice");
                 }
             }
         }
@@ -638,27 +587,12 @@ mod tests {
     #[test]
     fn routes_resolve_to_their_scopes() {
         let v = ApiVersion::latest();
-        assert_eq!(
-            required_scope(P, v, Get, "/v1/actions").map(|s| s.id),
-            Ok("actions.read")
-        );
-        assert_eq!(
-            required_scope(B, v, Put, "/v1/actions/42").map(|s| s.id),
-            Ok("actions.write")
-        );
-        assert_eq!(
-            required_scope(B, v, Put, "/v1/catalogs/7/items/9").map(|s| s.id),
-            Ok("catalogs.write")
-        );
-        assert_eq!(
-            required_scope(A, v, Get, "/v1/reports/1/runs/2").map(|s| s.id),
-            Ok("reports.read")
-        );
+        assert_eq!(required_scope(P, v, Get, "/v1/actions").map(|s| s.id), Ok("actions.read"));
+        assert_eq!(required_scope(B, v, Put, "/v1/actions/42").map(|s| s.id), Ok("actions.write"));
+        assert_eq!(required_scope(B, v, Put, "/v1/catalogs/7/items/9").map(|s| s.id), Ok("catalogs.write"));
+        assert_eq!(required_scope(A, v, Get, "/v1/reports/1/runs/2").map(|s| s.id), Ok("reports.read"));
         // Partners cannot change actions at all: the route does not exist for them.
-        assert_eq!(
-            required_scope(P, v, Put, "/v1/actions/42").err(),
-            Some(RouteError::NotFound)
-        );
+        assert_eq!(required_scope(P, v, Put, "/v1/actions/42").err(), Some(RouteError::NotFound));
         // Webhooks arrived in 2026-04-01.
         assert!(required_scope(P, ApiVersion::V2025_04_01, Get, "/v1/webhooks").is_err());
         assert!(required_scope(P, v, Get, "/v1/webhooks").is_ok());

@@ -63,9 +63,7 @@ impl SessionRecord {
     /// Whether `presented` (the `X-CSRF-Token` header) matches, in constant time.
     pub fn csrf_ok(&self, presented: Option<&str>) -> bool {
         match presented {
-            Some(p) if !p.is_empty() && p.len() <= 128 => {
-                self.csrf_digest.ct_eq(&Digest::of(p.as_bytes()))
-            }
+            Some(p) if !p.is_empty() && p.len() <= 128 => self.csrf_digest.ct_eq(&Digest::of(p.as_bytes())),
             _ => false,
         }
     }
@@ -92,10 +90,7 @@ pub fn session_id_from_cookies(cookie_header: &str) -> Option<&str> {
         .find(|(k, _)| *k == COOKIE_NAME)
         .map(|(_, v)| v)
         .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -119,21 +114,12 @@ mod tests {
     fn sessions_expire_when_idle_or_old_or_outdated() {
         let s = s();
         assert_eq!(s.state(Timestamp(1), 3), SessionState::Active);
-        assert_eq!(
-            s.state(Timestamp(0).plus(TOUCH_INTERVAL), 3),
-            SessionState::ActiveTouch
-        );
-        assert_eq!(
-            s.state(Timestamp(0).plus(IDLE_TIMEOUT), 3),
-            SessionState::Expired
-        );
+        assert_eq!(s.state(Timestamp(0).plus(TOUCH_INTERVAL), 3), SessionState::ActiveTouch);
+        assert_eq!(s.state(Timestamp(0).plus(IDLE_TIMEOUT), 3), SessionState::Expired);
         assert_eq!(s.state(Timestamp(1), 4), SessionState::Expired);
         let mut busy = s.clone();
         busy.last_seen = Timestamp(0).plus(ABSOLUTE_TIMEOUT).minus(Span::MINUTE);
-        assert_eq!(
-            busy.state(Timestamp(0).plus(ABSOLUTE_TIMEOUT), 3),
-            SessionState::Expired
-        );
+        assert_eq!(busy.state(Timestamp(0).plus(ABSOLUTE_TIMEOUT), 3), SessionState::Expired);
         assert_eq!(s.expires_at(), Timestamp(0).plus(IDLE_TIMEOUT));
     }
 
@@ -148,18 +134,9 @@ mod tests {
         for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
             assert!(c.contains(attr));
         }
-        assert_eq!(
-            session_id_from_cookies("a=b; __Host-tollgate_session=xyz_1"),
-            Some("xyz_1")
-        );
-        assert_eq!(
-            session_id_from_cookies("__Host-tollgate_session=x;y"),
-            Some("x")
-        );
-        assert_eq!(
-            session_id_from_cookies("__Host-tollgate_session=<script>"),
-            None
-        );
+        assert_eq!(session_id_from_cookies("a=b; __Host-tollgate_session=xyz_1"), Some("xyz_1"));
+        assert_eq!(session_id_from_cookies("__Host-tollgate_session=x;y"), Some("x"));
+        assert_eq!(session_id_from_cookies("__Host-tollgate_session=<script>"), None);
         assert_eq!(session_id_from_cookies("tollgate_session=x"), None);
     }
 }

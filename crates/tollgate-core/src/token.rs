@@ -203,35 +203,22 @@ impl TokenError {
     /// The request field the error is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            TokenError::NameEmpty
-            | TokenError::NameTooLong { .. }
-            | TokenError::NameControlCharacter => Some("name"),
-            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => {
-                Some("description")
-            }
+            TokenError::NameEmpty | TokenError::NameTooLong { .. } | TokenError::NameControlCharacter => Some("name"),
+            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => Some("description"),
             TokenError::UnknownContact => Some("primary_contact"),
-            TokenError::EmailInvalid { .. }
-            | TokenError::EmailRepeated { .. }
-            | TokenError::TooManyEmails { .. } => Some("developer_emails"),
+            TokenError::EmailInvalid { .. } | TokenError::EmailRepeated { .. } | TokenError::TooManyEmails { .. } => {
+                Some("developer_emails")
+            }
             TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
-            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => {
-                Some("api_version")
-            }
-            TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => {
-                None
-            }
+            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => Some("api_version"),
+            TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => None,
         }
     }
 
     /// Whether the error is a conflict with the token's current state (HTTP 409) rather
     /// than bad input (HTTP 422).
     pub fn is_conflict(&self) -> bool {
-        matches!(
-            self,
-            TokenError::AlreadyAtVersion { .. }
-                | TokenError::AlreadyDisabled
-                | TokenError::AlreadyEnabled
-        )
+        matches!(self, TokenError::AlreadyAtVersion { .. } | TokenError::AlreadyDisabled | TokenError::AlreadyEnabled)
     }
 }
 
@@ -245,9 +232,7 @@ fn check_name(raw: &str) -> Result<String, TokenError> {
         return Err(TokenError::NameEmpty);
     }
     if name.chars().count() > MAX_TOKEN_NAME_LEN {
-        return Err(TokenError::NameTooLong {
-            max: MAX_TOKEN_NAME_LEN,
-        });
+        return Err(TokenError::NameTooLong { max: MAX_TOKEN_NAME_LEN });
     }
     if name.chars().any(char::is_control) {
         return Err(TokenError::NameControlCharacter);
@@ -258,40 +243,27 @@ fn check_name(raw: &str) -> Result<String, TokenError> {
 fn check_description(raw: &str) -> Result<String, TokenError> {
     let text = raw.trim();
     if text.chars().count() > MAX_DESCRIPTION_LEN {
-        return Err(TokenError::DescriptionTooLong {
-            max: MAX_DESCRIPTION_LEN,
-        });
+        return Err(TokenError::DescriptionTooLong { max: MAX_DESCRIPTION_LEN });
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(TokenError::DescriptionControlCharacter);
     }
     Ok(text.to_owned())
 }
 
 fn check_contact(contact: &str, ctx: &AccountContext<'_>) -> Result<String, TokenError> {
-    if ctx.users.iter().any(|u| u == contact) {
-        Ok(contact.to_owned())
-    } else {
-        Err(TokenError::UnknownContact)
-    }
+    if ctx.users.iter().any(|u| u == contact) { Ok(contact.to_owned()) } else { Err(TokenError::UnknownContact) }
 }
 
 fn check_emails(raw: &[String]) -> Result<Vec<String>, TokenError> {
     if raw.len() > MAX_DEVELOPER_EMAILS {
-        return Err(TokenError::TooManyEmails {
-            max: MAX_DEVELOPER_EMAILS,
-        });
+        return Err(TokenError::TooManyEmails { max: MAX_DEVELOPER_EMAILS });
     }
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(raw.len());
     for email in raw {
-        let normalized = normalize_email(email).map_err(|reason| TokenError::EmailInvalid {
-            email: clip(email.trim(), 80),
-            reason,
-        })?;
+        let normalized = normalize_email(email)
+            .map_err(|reason| TokenError::EmailInvalid { email: clip(email.trim(), 80), reason })?;
         if !seen.insert(email_key(&normalized)) {
             return Err(TokenError::EmailRepeated { email: normalized });
         }
@@ -312,10 +284,7 @@ fn check_scopes(
                 out.insert(def.id.to_owned());
             }
             None => {
-                return Err(TokenError::UnknownScope {
-                    scope: clip(scope, 64),
-                    version,
-                });
+                return Err(TokenError::UnknownScope { scope: clip(scope, 64), version });
             }
         }
     }
@@ -327,10 +296,7 @@ fn check_scopes(
 
 fn new_secret(bytes: &[u8; TOKEN_ENTROPY_BYTES]) -> (AuthToken, StoredSecret) {
     let token = AuthToken::from_entropy(bytes);
-    let secret = StoredSecret {
-        digest: token.digest(),
-        previous: None,
-    };
+    let secret = StoredSecret { digest: token.digest(), previous: None };
     (token, secret)
 }
 
@@ -377,11 +343,7 @@ pub fn create(
 }
 
 fn own(record: &TokenRecord, ctx: &AccountContext<'_>) -> Result<(), TokenError> {
-    if record.account_id == ctx.account_id {
-        Ok(())
-    } else {
-        Err(TokenError::WrongAccount)
-    }
+    if record.account_id == ctx.account_id { Ok(()) } else { Err(TokenError::WrongAccount) }
 }
 
 /// Applies an edit: only the fields present change. An empty edit changes nothing.
@@ -445,20 +407,14 @@ pub fn reset(
     own(record, ctx)?;
     let (auth_token, mut secret) = new_secret(token_entropy);
     if grace != GracePeriod::None {
-        secret.previous = Some(PreviousSecret {
-            digest: record.secret.digest,
-            valid_until: now.plus(grace.span()),
-        });
+        secret.previous = Some(PreviousSecret { digest: record.secret.digest, valid_until: now.plus(grace.span()) });
     }
     let mut next = record.clone();
     next.secret = secret;
     next.sealed_auth_token = None;
     next.rotated_at = now;
     next.updated_at = now;
-    Ok(Issued {
-        record: next,
-        auth_token,
-    })
+    Ok(Issued { record: next, auth_token })
 }
 
 /// Moves the token to a newer API version (the latest when `target` is `None`).
@@ -471,10 +427,7 @@ pub fn upgrade(
     own(record, ctx)?;
     let to = target.unwrap_or_else(ApiVersion::latest);
     if to < record.api_version {
-        return Err(TokenError::Downgrade {
-            from: record.api_version,
-            to,
-        });
+        return Err(TokenError::Downgrade { from: record.api_version, to });
     }
     if to == record.api_version {
         return Err(TokenError::AlreadyAtVersion { version: to });
@@ -491,11 +444,7 @@ pub fn upgrade(
 }
 
 /// Turns a token off: it fails verification from the next request on.
-pub fn disable(
-    record: &TokenRecord,
-    ctx: &AccountContext<'_>,
-    now: Timestamp,
-) -> Result<TokenRecord, TokenError> {
+pub fn disable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -> Result<TokenRecord, TokenError> {
     own(record, ctx)?;
     if !record.enabled {
         return Err(TokenError::AlreadyDisabled);
@@ -507,11 +456,7 @@ pub fn disable(
 }
 
 /// Turns a disabled token back on.
-pub fn enable(
-    record: &TokenRecord,
-    ctx: &AccountContext<'_>,
-    now: Timestamp,
-) -> Result<TokenRecord, TokenError> {
+pub fn enable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -> Result<TokenRecord, TokenError> {
     own(record, ctx)?;
     if record.enabled {
         return Err(TokenError::AlreadyEnabled);
@@ -533,11 +478,7 @@ pub struct Deleted {
 
 /// Deletes a token. The storage shell removes the record; verification then finds no
 /// record and denies.
-pub fn delete(
-    record: &TokenRecord,
-    ctx: &AccountContext<'_>,
-    now: Timestamp,
-) -> Result<Deleted, TokenError> {
+pub fn delete(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -> Result<Deleted, TokenError> {
     own(record, ctx)?;
     Ok(Deleted {
         sid: record.sid.clone(),
@@ -614,18 +555,11 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn ctx(users: &[String]) -> AccountContext<'_> {
-        AccountContext {
-            account_id: "acc_1",
-            account_type: AccountType::Partner,
-            users,
-        }
+        AccountContext { account_id: "acc_1", account_type: AccountType::Partner, users }
     }
 
     pub(crate) fn seed(n: u8) -> CredentialSeed {
-        CredentialSeed {
-            sid: [n; 16],
-            token: [n.wrapping_add(1); 32],
-        }
+        CredentialSeed { sid: [n; 16], token: [n.wrapping_add(1); 32] }
     }
 
     pub(crate) fn draft() -> TokenDraft {
@@ -659,32 +593,18 @@ pub(crate) mod tests {
     fn create_reports_each_problem_on_its_field() {
         let u = users();
         let c = ctx(&u);
-        let cases: Vec<(fn(&mut TokenDraft), &str)> = vec![
+        type Change = fn(&mut TokenDraft);
+        let cases: Vec<(Change, &str)> = vec![
             (|d| d.name = "  ".into(), "name_empty"),
             (|d| d.name = "x".repeat(101), "name_too_long"),
             (|d| d.description = "x".repeat(501), "description_too_long"),
-            (
-                |d| d.primary_contact = "usr_other".into(),
-                "unknown_contact",
-            ),
-            (
-                |d| d.developer_emails = vec!["nope".into()],
-                "email_invalid",
-            ),
-            (
-                |d| d.developer_emails = vec!["a@b.co".into(), "A@B.CO".into()],
-                "email_repeated",
-            ),
-            (
-                |d| d.developer_emails = vec!["a@b.co".into(); 21],
-                "too_many_emails",
-            ),
+            (|d| d.primary_contact = "usr_other".into(), "unknown_contact"),
+            (|d| d.developer_emails = vec!["nope".into()], "email_invalid"),
+            (|d| d.developer_emails = vec!["a@b.co".into(), "A@B.CO".into()], "email_repeated"),
+            (|d| d.developer_emails = vec!["a@b.co".into(); 21], "too_many_emails"),
             (|d| d.scopes = vec![], "no_scopes"),
             (|d| d.scopes = vec!["invoices.read".into()], "unknown_scope"),
-            (
-                |d| d.scopes = vec!["webhooks.read".into()],
-                "unknown_scope_old",
-            ),
+            (|d| d.scopes = vec!["webhooks.read".into()], "unknown_scope_old"),
         ];
         for (change, code) in cases {
             let mut d = draft();
@@ -703,27 +623,15 @@ pub(crate) mod tests {
     fn edit_changes_only_what_is_given() {
         let i = issued(1);
         let u = users();
-        let e = TokenEdit {
-            name: Some("Renamed".into()),
-            ..TokenEdit::default()
-        };
+        let e = TokenEdit { name: Some("Renamed".into()), ..TokenEdit::default() };
         let next = edit(&i.record, &e, &ctx(&u), Timestamp(2_000)).expect("valid edit");
         assert_eq!(next.name, "Renamed");
         assert_eq!(next.scopes, i.record.scopes);
         assert_eq!(next.updated_at, Timestamp(2_000));
-        let same =
-            edit(&i.record, &TokenEdit::default(), &ctx(&u), Timestamp(3_000)).expect("no-op");
+        let same = edit(&i.record, &TokenEdit::default(), &ctx(&u), Timestamp(3_000)).expect("no-op");
         assert_eq!(same, i.record);
-        let bad = TokenEdit {
-            scopes: Some(vec!["nope".into()]),
-            ..TokenEdit::default()
-        };
-        assert_eq!(
-            edit(&i.record, &bad, &ctx(&u), Timestamp(4))
-                .unwrap_err()
-                .code(),
-            "unknown_scope"
-        );
+        let bad = TokenEdit { scopes: Some(vec!["nope".into()]), ..TokenEdit::default() };
+        assert_eq!(edit(&i.record, &bad, &ctx(&u), Timestamp(4)).unwrap_err().code(), "unknown_scope");
     }
 
     #[test]
@@ -736,34 +644,16 @@ pub(crate) mod tests {
         assert_eq!(d.record.api_version, i.record.api_version);
         assert_ne!(d.record.sid, i.record.sid);
         assert_ne!(d.auth_token, i.auth_token);
-        assert_eq!(
-            copy_name(&"あ".repeat(100)).chars().count(),
-            MAX_TOKEN_NAME_LEN
-        );
+        assert_eq!(copy_name(&"あ".repeat(100)).chars().count(), MAX_TOKEN_NAME_LEN);
     }
 
     #[test]
     fn reset_without_grace_retires_the_old_token_at_once() {
         let i = issued(1);
         let u = users();
-        let r = reset(
-            &i.record,
-            &ctx(&u),
-            &[42; 32],
-            GracePeriod::None,
-            Timestamp(10_000),
-        )
-        .expect("reset");
-        assert!(
-            !r.record
-                .secret
-                .accepts(&i.auth_token.digest(), Timestamp(10_000))
-        );
-        assert!(
-            r.record
-                .secret
-                .accepts(&r.auth_token.digest(), Timestamp(10_000))
-        );
+        let r = reset(&i.record, &ctx(&u), &[42; 32], GracePeriod::None, Timestamp(10_000)).expect("reset");
+        assert!(!r.record.secret.accepts(&i.auth_token.digest(), Timestamp(10_000)));
+        assert!(r.record.secret.accepts(&r.auth_token.digest(), Timestamp(10_000)));
         assert_eq!(r.record.sid, i.record.sid);
         assert_eq!(r.record.rotated_at, Timestamp(10_000));
     }
@@ -778,20 +668,9 @@ pub(crate) mod tests {
         assert!(r.record.secret.accepts(&old, now.plus(Span(59_999))));
         assert!(!r.record.secret.accepts(&old, now.plus(Span::MINUTE)));
         // A second reset drops the first token even within its grace.
-        let r2 = reset(
-            &r.record,
-            &ctx(&u),
-            &[43; 32],
-            GracePeriod::OneHour,
-            now.plus(Span(1)),
-        )
-        .expect("reset");
+        let r2 = reset(&r.record, &ctx(&u), &[43; 32], GracePeriod::OneHour, now.plus(Span(1))).expect("reset");
         assert!(!r2.record.secret.accepts(&old, now.plus(Span(2))));
-        assert!(
-            r2.record
-                .secret
-                .accepts(&r.auth_token.digest(), now.plus(Span(2)))
-        );
+        assert!(r2.record.secret.accepts(&r.auth_token.digest(), now.plus(Span(2))));
     }
 
     #[test]
@@ -799,25 +678,15 @@ pub(crate) mod tests {
         let u = users();
         let mut d = draft();
         d.api_version = Some(ApiVersion::V2024_04_01);
-        let old = create(&d, &ctx(&u), &seed(3), Timestamp(0))
-            .expect("valid")
-            .record;
+        let old = create(&d, &ctx(&u), &seed(3), Timestamp(0)).expect("valid").record;
         let up = upgrade(&old, &ctx(&u), None, Timestamp(1)).expect("upgrades");
         assert_eq!(up.api_version, ApiVersion::latest());
         assert_eq!(up.scopes, old.scopes);
         assert_eq!(
             upgrade(&up, &ctx(&u), Some(ApiVersion::V2025_04_01), Timestamp(2)).unwrap_err(),
-            TokenError::Downgrade {
-                from: ApiVersion::latest(),
-                to: ApiVersion::V2025_04_01
-            }
+            TokenError::Downgrade { from: ApiVersion::latest(), to: ApiVersion::V2025_04_01 }
         );
-        assert_eq!(
-            upgrade(&up, &ctx(&u), None, Timestamp(2))
-                .unwrap_err()
-                .code(),
-            "already_at_version"
-        );
+        assert_eq!(upgrade(&up, &ctx(&u), None, Timestamp(2)).unwrap_err().code(), "already_at_version");
     }
 
     #[test]
@@ -826,30 +695,18 @@ pub(crate) mod tests {
         let u = users();
         let off = disable(&i.record, &ctx(&u), Timestamp(7)).expect("disables");
         assert!(!off.enabled);
-        assert_eq!(
-            disable(&off, &ctx(&u), Timestamp(8)),
-            Err(TokenError::AlreadyDisabled)
-        );
+        assert_eq!(disable(&off, &ctx(&u), Timestamp(8)), Err(TokenError::AlreadyDisabled));
         let on = enable(&off, &ctx(&u), Timestamp(9)).expect("enables");
         assert!(on.enabled);
-        assert_eq!(
-            enable(&on, &ctx(&u), Timestamp(9)),
-            Err(TokenError::AlreadyEnabled)
-        );
+        assert_eq!(enable(&on, &ctx(&u), Timestamp(9)), Err(TokenError::AlreadyEnabled));
     }
 
     #[test]
     fn another_accounts_token_is_refused() {
         let i = issued(1);
         let u = users();
-        let other = AccountContext {
-            account_id: "acc_2",
-            ..ctx(&u)
-        };
-        assert_eq!(
-            disable(&i.record, &other, Timestamp(1)),
-            Err(TokenError::WrongAccount)
-        );
+        let other = AccountContext { account_id: "acc_2", ..ctx(&u) };
+        assert_eq!(disable(&i.record, &other, Timestamp(1)), Err(TokenError::WrongAccount));
         assert!(delete(&i.record, &other, Timestamp(1)).is_err());
         assert!(delete(&i.record, &ctx(&u), Timestamp(1)).is_ok());
     }
@@ -857,31 +714,19 @@ pub(crate) mod tests {
     #[test]
     fn last_used_is_written_at_most_once_a_minute() {
         assert!(should_record_use(None, Timestamp(100_000)));
-        assert!(!should_record_use(
-            Some(Timestamp(100_000)),
-            Timestamp(159_999)
-        ));
-        assert!(should_record_use(
-            Some(Timestamp(100_000)),
-            Timestamp(160_000)
-        ));
+        assert!(!should_record_use(Some(Timestamp(100_000)), Timestamp(159_999)));
+        assert!(should_record_use(Some(Timestamp(100_000)), Timestamp(160_000)));
     }
 
     #[test]
     fn nudges_point_at_risky_tokens() {
         let i = issued(1);
         let t = AccountType::Partner;
-        assert_eq!(
-            nudges(&i.record, None, t, Timestamp(1_000)),
-            vec![Nudge::NeverUsed]
-        );
+        assert_eq!(nudges(&i.record, None, t, Timestamp(1_000)), vec![Nudge::NeverUsed]);
         let mut all = i.record.clone();
         all.scopes = all_scope_ids(t, all.api_version);
         let late = Timestamp(1_000).plus(ROTATION_ADVICE);
-        assert_eq!(
-            nudges(&all, Some(Timestamp(2_000)), t, late),
-            vec![Nudge::RotationDue, Nudge::EveryScope]
-        );
+        assert_eq!(nudges(&all, Some(Timestamp(2_000)), t, late), vec![Nudge::RotationDue, Nudge::EveryScope]);
     }
 
     #[test]
@@ -901,20 +746,15 @@ pub(crate) mod tests {
             proptest::option::of(".{0,600}"),
             proptest::option::of("usr_[a-z]{0,6}"),
             proptest::option::of(proptest::collection::vec(".{0,30}", 0..25)),
-            proptest::option::of(proptest::collection::vec(
-                "[a-z_]{0,12}\\.(read|write)",
-                0..6,
-            )),
+            proptest::option::of(proptest::collection::vec("[a-z_]{0,12}\\.(read|write)", 0..6)),
         )
-            .prop_map(
-                |(name, description, primary_contact, developer_emails, scopes)| TokenEdit {
-                    name,
-                    description,
-                    primary_contact,
-                    developer_emails,
-                    scopes,
-                },
-            )
+            .prop_map(|(name, description, primary_contact, developer_emails, scopes)| TokenEdit {
+                name,
+                description,
+                primary_contact,
+                developer_emails,
+                scopes,
+            })
     }
 
     proptest! {

@@ -72,10 +72,7 @@ pub enum Denial {
     /// 401, always with the same body.
     Unauthenticated(Why),
     /// 403: the token is valid but lacks the scope the route requires.
-    LacksScope {
-        identity: Identity,
-        required: &'static str,
-    },
+    LacksScope { identity: Identity, required: &'static str },
     /// 404: no route of the token's API version matches the method and path.
     NoSuchRoute { identity: Identity },
 }
@@ -121,16 +118,11 @@ pub fn decide(
     };
     match target {
         Target::CredentialsOnly => Ok(identity),
-        Target::Route { method, path } => {
-            match required_scope(account_type, record.api_version, method, path) {
-                Err(_) => Err(Denial::NoSuchRoute { identity }),
-                Ok(scope) if record.scopes.contains(scope.id) => Ok(identity),
-                Ok(scope) => Err(Denial::LacksScope {
-                    identity,
-                    required: scope.id,
-                }),
-            }
-        }
+        Target::Route { method, path } => match required_scope(account_type, record.api_version, method, path) {
+            Err(_) => Err(Denial::NoSuchRoute { identity }),
+            Ok(scope) if record.scopes.contains(scope.id) => Ok(identity),
+            Ok(scope) => Err(Denial::LacksScope { identity, required: scope.id }),
+        },
     }
 }
 
@@ -152,20 +144,10 @@ mod tests {
     fn allows_the_right_token_and_names_the_caller() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let id = decide(
-            &s,
-            Some(&i.record),
-            P,
-            Timestamp(5),
-            Target::CredentialsOnly,
-        )
-        .expect("allowed");
+        let id = decide(&s, Some(&i.record), P, Timestamp(5), Target::CredentialsOnly).expect("allowed");
         assert_eq!(id.sid, i.record.sid);
         assert_eq!(id.account, "acc_1");
-        assert_eq!(
-            id.scopes,
-            vec!["actions.read".to_owned(), "reports.read".to_owned()]
-        );
+        assert_eq!(id.scopes, vec!["actions.read".to_owned(), "reports.read".to_owned()]);
     }
 
     #[test]
@@ -177,34 +159,10 @@ mod tests {
         let disabled = disable(&i.record, &ctx(&u), Timestamp(1)).expect("disables");
         let cases = [
             decide(&s, None, P, Timestamp(5), Target::CredentialsOnly),
-            decide(
-                &s,
-                Some(&other.record),
-                P,
-                Timestamp(5),
-                Target::CredentialsOnly,
-            ),
-            decide(
-                &s,
-                Some(&disabled),
-                P,
-                Timestamp(5),
-                Target::CredentialsOnly,
-            ),
-            decide(
-                &s,
-                Some(&i.record),
-                Some((AccountType::Partner, false)),
-                Timestamp(5),
-                Target::CredentialsOnly,
-            ),
-            decide(
-                &s,
-                Some(&i.record),
-                None,
-                Timestamp(5),
-                Target::CredentialsOnly,
-            ),
+            decide(&s, Some(&other.record), P, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&disabled), P, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&i.record), Some((AccountType::Partner, false)), Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&i.record), None, Timestamp(5), Target::CredentialsOnly),
         ];
         for c in cases {
             assert!(matches!(c, Err(Denial::Unauthenticated(_))), "{c:?}");
@@ -218,13 +176,7 @@ mod tests {
         let mixed = encode_basic(b.record.sid.as_str(), a.auth_token.expose());
         let s = screen(Some(&mixed)).expect("well formed");
         assert_eq!(
-            decide(
-                &s,
-                Some(&b.record),
-                P,
-                Timestamp(5),
-                Target::CredentialsOnly
-            ),
+            decide(&s, Some(&b.record), P, Timestamp(5), Target::CredentialsOnly),
             Err(Denial::Unauthenticated(Why::WrongToken))
         );
     }
@@ -234,62 +186,20 @@ mod tests {
         let i = issued(1);
         let u = users();
         let now = Timestamp(10_000);
-        let r = reset(
-            &i.record,
-            &ctx(&u),
-            &[77; 32],
-            GracePeriod::FifteenMinutes,
-            now,
-        )
-        .expect("resets");
+        let r = reset(&i.record, &ctx(&u), &[77; 32], GracePeriod::FifteenMinutes, now).expect("resets");
         let old = screen(Some(&header(&i))).expect("well formed");
-        assert!(
-            decide(
-                &old,
-                Some(&r.record),
-                P,
-                now.plus(Span::minutes(14)),
-                Target::CredentialsOnly
-            )
-            .is_ok()
-        );
-        assert!(
-            decide(
-                &old,
-                Some(&r.record),
-                P,
-                now.plus(Span::minutes(15)),
-                Target::CredentialsOnly
-            )
-            .is_err()
-        );
+        assert!(decide(&old, Some(&r.record), P, now.plus(Span::minutes(14)), Target::CredentialsOnly).is_ok());
+        assert!(decide(&old, Some(&r.record), P, now.plus(Span::minutes(15)), Target::CredentialsOnly).is_err());
     }
 
     #[test]
     fn routes_need_their_scope() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let go = |m, p| {
-            decide(
-                &s,
-                Some(&i.record),
-                P,
-                Timestamp(5),
-                Target::Route { method: m, path: p },
-            )
-        };
+        let go = |m, p| decide(&s, Some(&i.record), P, Timestamp(5), Target::Route { method: m, path: p });
         assert!(go(Method::Get, "/v1/reports/9").is_ok());
-        assert!(matches!(
-            go(Method::Get, "/v1/campaigns"),
-            Err(Denial::LacksScope {
-                required: "campaigns.read",
-                ..
-            })
-        ));
-        assert!(matches!(
-            go(Method::Get, "/v1/nothing"),
-            Err(Denial::NoSuchRoute { .. })
-        ));
+        assert!(matches!(go(Method::Get, "/v1/campaigns"), Err(Denial::LacksScope { required: "campaigns.read", .. })));
+        assert!(matches!(go(Method::Get, "/v1/nothing"), Err(Denial::NoSuchRoute { .. })));
     }
 
     #[test]
@@ -303,10 +213,7 @@ mod tests {
             screen(Some(&encode_basic(i.record.sid.as_str(), &bad))),
             Err(Malformed::Credential(CredentialError::TokenChecksum))
         ));
-        assert!(matches!(
-            screen(Some("Bearer x")),
-            Err(Malformed::Header(BasicAuthError::Scheme))
-        ));
+        assert!(matches!(screen(Some("Bearer x")), Err(Malformed::Header(BasicAuthError::Scheme))));
         // A Unicode look-alike of the SID prefix (Cyrillic S) is not a SID.
         let lookalike = i.record.sid.as_str().replacen('S', "Ѕ", 1);
         assert!(matches!(

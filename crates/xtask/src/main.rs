@@ -165,11 +165,29 @@ fn test() -> Result<()> {
 
     stage(&mut summary, "cargo fmt --check", &mut || run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"])));
     stage(&mut summary, "clippy -D warnings (native)", &mut || {
-        run(Command::new(&cargo).args(["clippy", "--workspace", "--exclude", "tollgate-worker", "--all-targets", "--", "-D", "warnings"]))
+        run(Command::new(&cargo).args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "tollgate-worker",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     });
     stage(&mut summary, "clippy -D warnings (wasm32: core and Worker)", &mut || {
         run(Command::new(&cargo).args([
-            "clippy", "-p", "tollgate-core", "-p", "tollgate-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+            "clippy",
+            "-p",
+            "tollgate-core",
+            "-p",
+            "tollgate-worker",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
         ]))
     });
     stage(&mut summary, "unit and property tests (tollgate-core, xtask)", &mut || {
@@ -181,9 +199,7 @@ fn test() -> Result<()> {
     stage(&mut summary, "build (worker-build, assets)", &mut || build(&t));
     if summary.last().is_some_and(|(_, r)| r.is_ok()) {
         stage(&mut summary, "integration tests against wrangler dev", &mut || {
-            run(Command::new(&cargo).args([
-                "test", "-p", "tollgate-tests", "--test", "worker",
-            ]))
+            run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "worker"]))
         });
     }
 

@@ -35,10 +35,10 @@ pub fn locked_wasm_bindgen() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
-        if l == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_owned());
-            }
+        if l == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_owned());
         }
     }
     Err("wasm-bindgen is not in Cargo.lock".into())
@@ -89,7 +89,12 @@ impl Tools {
             step(&format!("worker-build {WORKER_BUILD_VERSION}: present"));
         } else {
             step(&format!("installing worker-build {WORKER_BUILD_VERSION}"));
-            run(Command::new(&cargo).args(["install", "worker-build", "--version", &format!("={WORKER_BUILD_VERSION}")]))?;
+            run(Command::new(&cargo).args([
+                "install",
+                "worker-build",
+                "--version",
+                &format!("={WORKER_BUILD_VERSION}"),
+            ]))?;
         }
 
         let chromium = if browser { Some(ensure_chromium()?) } else { None };
@@ -111,7 +116,8 @@ fn ensure_chromium() -> Result<PathBuf> {
         return Ok(path);
     }
     step("installing chromium from Debian's packages (apt-get)");
-    let sudo: &[&str] = if output(Command::new("id").arg("-u")).as_deref().map(str::trim) == Some("0") { &[] } else { &["sudo"] };
+    let sudo: &[&str] =
+        if output(Command::new("id").arg("-u")).as_deref().map(str::trim) == Some("0") { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = sudo.to_vec();
         all.push("apt-get");
