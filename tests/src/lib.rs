@@ -300,13 +300,21 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(name: &str) -> Result<Sandbox> {
+        Sandbox::with_vars(name, &[])
+    }
+
+    /// A sandbox whose Worker also gets `vars` (for example `ORIGIN_URL`).
+    pub fn with_vars(name: &str, vars: &[(&str, &str)]) -> Result<Sandbox> {
         let dir = root().join("target/tollgate-test").join(format!("{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let setup_secret = random_b64(24).replace(['+', '/', '='], "");
         let env_file = dir.join("test.env");
-        fs::write(&env_file, format!("SETUP_SECRET={setup_secret}\nTOKEN_ENCRYPTION_KEY={}\n", random_b64(32)))
-            .map_err(|e| e.to_string())?;
+        let mut text = format!("SETUP_SECRET={setup_secret}\nTOKEN_ENCRYPTION_KEY={}\n", random_b64(32));
+        for (k, v) in vars {
+            text.push_str(&format!("{k}={v}\n"));
+        }
+        fs::write(&env_file, text).map_err(|e| e.to_string())?;
         Ok(Sandbox { dir, env_file, setup_secret })
     }
 
@@ -314,4 +322,29 @@ impl Sandbox {
         let port = free_port()?;
         Server::start(&self.dir.join("state"), port, Some(&self.env_file), Output::File(self.dir.join("wrangler.log")))
     }
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_below(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The files below `dir` whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let n = needle.as_bytes();
+    files_below(dir)
+        .into_iter()
+        .filter(|p| fs::read(p).is_ok_and(|bytes| !n.is_empty() && bytes.windows(n.len()).any(|w| w == n)))
+        .collect()
 }

@@ -823,6 +823,94 @@ fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+fn gateway_forwards_to_origin(_c: &mut Ctx) -> Result<()> {
+    use std::io::{Read as _, Write as _};
+    let origin = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let origin_url = format!("http://127.0.0.1:{}", origin.local_addr().map_err(|e| e.to_string())?.port());
+    let seen = std::thread::spawn(move || -> String {
+        let Ok((mut conn, _)) = origin.accept() else { return String::new() };
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(20)));
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = conn.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf);
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let len = text[..head_end]
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if buf.len() >= head_end + 4 + len {
+                    break;
+                }
+            }
+        }
+        let _ = conn.write_all(b"HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-Origin: yes\r\nContent-Length: 8\r\nConnection: close\r\n\r\nfrom-api");
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    let sandbox = Sandbox::with_vars("forward", &[("ORIGIN_URL", &origin_url)])?;
+    let server = sandbox.start()?;
+    let base = server.base.clone();
+    let pw = password();
+    expect(&setup_account(&base, &sandbox.setup_secret, "Fwd", "brand", "fwd@brand.test", &pw)?, 201, "setup")?;
+    let s = Session::login(&base, "fwd@brand.test", &pw)?;
+    let (sid, token, _) = create(&s, "Forwarded", &["conversions.write"])?;
+    let h = encode_basic(&sid, &token);
+    let a = send(
+        "POST",
+        &format!("{base}/v1/conversions?source=test"),
+        &[("Authorization", &h), ("Content-Type", "application/json"), ("X-Tollgate-Sid", "forged")],
+        Some(r#"{"order":"A-1"}"#),
+    )?;
+    let request = seen.join().map_err(|_| "origin thread failed".to_owned())?;
+    expect(&a, 201, "origin's answer relayed")?;
+    ensure!(a.body == "from-api" && a.header("x-origin") == Some("yes"), "origin body and headers: {a:?}");
+    let lower = request.to_ascii_lowercase();
+    ensure!(lower.starts_with("post /v1/conversions?source=test "), "method, path and query: {request}");
+    ensure!(!lower.contains("authorization:"), "Authorization removed: {request}");
+    ensure!(lower.contains(&format!("x-tollgate-sid: {}", sid.to_ascii_lowercase())), "SID added: {request}");
+    ensure!(!lower.contains("x-tollgate-sid: forged"), "client's X-Tollgate header dropped");
+    ensure!(
+        lower.contains("x-tollgate-scopes: conversions.write") && lower.contains("x-tollgate-api-version: 2026-04-01"),
+        "identity headers: {request}"
+    );
+    ensure!(lower.contains("x-tollgate-account: acc_"), "account header");
+    ensure!(request.ends_with(r#"{"order":"A-1"}"#), "body forwarded: {request}");
+    Ok(())
+}
+
+fn no_plaintext_secret_at_rest(c: &mut Ctx) -> Result<()> {
+    let (sid, first, _) = create(&c.admin, "Dump check", &["reports.read"])?;
+    let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1h"})))?;
+    expect(&r, 200, "reset")?;
+    let second = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    let pw = password();
+    add_user(&c.admin, "dump@acme.test", "standard_user", &pw)?;
+    let s = Session::login(&c.base, "dump@acme.test", &pw)?;
+    let session_id = s.cookie.split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
+    let state = c.sandbox.dir.clone();
+    // Positive controls: the scan does see stored data (the public SID and the token's name).
+    ensure!(!tollgate_tests::files_containing(&state, &sid).is_empty(), "the scan finds no stored SID");
+    ensure!(!tollgate_tests::files_containing(&state, "Dump check").is_empty(), "the scan finds no stored value");
+    for (what, secret) in [
+        ("auth token", first.as_str()),
+        ("reset auth token", second.as_str()),
+        ("password", pw.as_str()),
+        ("admin password", c.admin_password.as_str()),
+        ("session id", session_id.as_str()),
+        ("CSRF token", s.csrf.as_str()),
+    ] {
+        ensure!(secret.len() >= 16, "{what} too short to search for");
+        let hits = tollgate_tests::files_containing(&state, secret);
+        ensure!(hits.is_empty(), "{what} stored or logged in plaintext: {hits:?}");
+    }
+    Ok(())
+}
+
 fn main() {
     let started = Instant::now();
     let cases: &[(&str, Case)] = &[
@@ -839,6 +927,8 @@ fn main() {
         ("sessions", sessions),
         ("edge_abuse", edge_abuse),
         ("catalog_and_users", catalog_and_users),
+        ("gateway_forwards_to_origin", gateway_forwards_to_origin),
+        ("no_plaintext_secret_at_rest", no_plaintext_secret_at_rest),
         ("grace_end", grace_end),
         ("restart_keeps_everything", restart_keeps_everything),
     ];
