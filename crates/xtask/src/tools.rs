@@ -69,8 +69,11 @@ impl Tools {
         if stamp.exists() && !newer(&lock, &stamp) {
             step("npm tools (package-lock.json): present");
         } else {
-            step("installing npm tools from package-lock.json (npm ci)");
-            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+            // `npm install` with the committed lock installs exactly the pinned versions;
+            // `npm ci` refuses this lock because of npm's handling of optional
+            // platform packages (workerd-darwin-*, ...).
+            step("installing npm tools pinned in package-lock.json (npm install)");
+            run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]))?;
         }
 
         let want = locked_wasm_bindgen()?;
