@@ -226,7 +226,8 @@ fn clip(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-fn check_name(raw: &str) -> Result<String, TokenError> {
+/// Checks a token name (trimmed, 1 to 100 characters, no control characters).
+pub fn check_name(raw: &str) -> Result<String, TokenError> {
     let name = raw.trim();
     if name.is_empty() {
         return Err(TokenError::NameEmpty);
@@ -240,7 +241,8 @@ fn check_name(raw: &str) -> Result<String, TokenError> {
     Ok(name.to_owned())
 }
 
-fn check_description(raw: &str) -> Result<String, TokenError> {
+/// Checks a description (at most 500 characters; line breaks and tabs allowed).
+pub fn check_description(raw: &str) -> Result<String, TokenError> {
     let text = raw.trim();
     if text.chars().count() > MAX_DESCRIPTION_LEN {
         return Err(TokenError::DescriptionTooLong { max: MAX_DESCRIPTION_LEN });
@@ -255,7 +257,8 @@ fn check_contact(contact: &str, ctx: &AccountContext<'_>) -> Result<String, Toke
     if ctx.users.iter().any(|u| u == contact) { Ok(contact.to_owned()) } else { Err(TokenError::UnknownContact) }
 }
 
-fn check_emails(raw: &[String]) -> Result<Vec<String>, TokenError> {
+/// Checks developer e-mails: valid, not repeated (case-insensitively), at most 20.
+pub fn check_emails(raw: &[String]) -> Result<Vec<String>, TokenError> {
     if raw.len() > MAX_DEVELOPER_EMAILS {
         return Err(TokenError::TooManyEmails { max: MAX_DEVELOPER_EMAILS });
     }
@@ -272,7 +275,8 @@ fn check_emails(raw: &[String]) -> Result<Vec<String>, TokenError> {
     Ok(out)
 }
 
-fn check_scopes(
+/// Checks scopes against the catalog of an account type and version; at least one.
+pub fn check_scopes(
     raw: &[String],
     account_type: AccountType,
     version: ApiVersion,

@@ -68,14 +68,62 @@ fn build(t: &tools::Tools) -> Result<()> {
     if !status.success() {
         return Err("worker-build failed".into());
     }
-    step("preparing static assets (web/dist)");
+    build_web(t)
+}
+
+/// Builds the admin app: cargo (wasm32, release) → wasm-bindgen → wasm-opt → web/dist.
+fn build_web(t: &tools::Tools) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    step("building the admin app (tollgate-web, wasm32, release)");
+    run(Command::new(&cargo).args(["build", "-p", "tollgate-web", "--target", "wasm32-unknown-unknown", "--release"]))?;
     let dist = root().join("web/dist");
-    std::fs::create_dir_all(&dist).map_err(|e| format!("web/dist: {e}"))?;
-    for entry in std::fs::read_dir(root().join("web/placeholder")).map_err(|e| e.to_string())? {
+    let pkg = dist.join("pkg");
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(&pkg).map_err(|e| format!("web/dist: {e}"))?;
+    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    let wasm = target_dir.join("wasm32-unknown-unknown/release/tollgate_web.wasm");
+    step("wasm-bindgen --target web");
+    run(Command::new(&t.wasm_bindgen).arg(&wasm).args(["--target", "web", "--no-typescript", "--out-dir"]).arg(&pkg))?;
+    let bg = pkg.join("tollgate_web_bg.wasm");
+    step("wasm-opt -Oz");
+    run(Command::new(&t.wasm_opt)
+        .arg(&bg)
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--enable-mutable-globals",
+            "-o",
+        ])
+        .arg(&bg))?;
+    for entry in std::fs::read_dir(root().join("web/static")).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
         std::fs::copy(entry.path(), dist.join(entry.file_name())).map_err(|e| e.to_string())?;
     }
+    let first_load =
+        [bg, pkg.join("tollgate_web.js"), dist.join("boot.js"), dist.join("style.css"), dist.join("index.html")];
+    let mut total = 0;
+    for f in &first_load {
+        total += gzipped_size(f)?;
+    }
+    step(&format!(
+        "admin app first load: {:.1} KiB gzipped (wasm {:.1} KiB)",
+        total as f64 / 1024.0,
+        gzipped_size(&first_load[0])? as f64 / 1024.0
+    ));
     Ok(())
+}
+
+/// Size of a file after `gzip -9`.
+pub fn gzipped_size(path: &Path) -> Result<u64> {
+    let out = Command::new("gzip").arg("-9").arg("-c").arg(path).output().map_err(|e| format!("gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip {} failed", path.display()));
+    }
+    Ok(out.stdout.len() as u64)
 }
 
 fn random_b64(n: usize) -> Result<String> {
@@ -176,7 +224,7 @@ fn test() -> Result<()> {
             "warnings",
         ]))
     });
-    stage(&mut summary, "clippy -D warnings (wasm32: core and Worker)", &mut || {
+    stage(&mut summary, "clippy -D warnings (wasm32: core, Worker, admin app)", &mut || {
         run(Command::new(&cargo).args([
             "clippy",
             "-p",
@@ -190,8 +238,8 @@ fn test() -> Result<()> {
             "warnings",
         ]))
     });
-    stage(&mut summary, "unit and property tests (tollgate-core, xtask)", &mut || {
-        run(Command::new(&cargo).args(["test", "-p", "tollgate-core", "-p", "xtask"]))
+    stage(&mut summary, "unit and property tests (tollgate-core, tollgate-web, xtask)", &mut || {
+        run(Command::new(&cargo).args(["test", "-p", "tollgate-core", "-p", "tollgate-web", "-p", "xtask"]))
     });
     stage(&mut summary, "architecture invariants", &mut || {
         run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "architecture"]))

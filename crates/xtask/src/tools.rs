@@ -112,13 +112,15 @@ impl Tools {
     }
 }
 
+/// Debian's chromium, and CJK fonts so the Japanese and Chinese screenshots show text.
 fn ensure_chromium() -> Result<PathBuf> {
     let path = PathBuf::from("/usr/bin/chromium");
-    if path.exists() {
-        step("chromium (Debian package): present");
+    let fonts = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+    if path.exists() && fonts.exists() {
+        step("chromium and CJK fonts (Debian packages): present");
         return Ok(path);
     }
-    step("installing chromium from Debian's packages (apt-get)");
+    step("installing chromium and fonts-noto-cjk from Debian's packages (apt-get)");
     let sudo: &[&str] =
         if output(Command::new("id").arg("-u")).as_deref().map(str::trim) == Some("0") { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
@@ -130,6 +132,6 @@ fn ensure_chromium() -> Result<PathBuf> {
         run(&mut cmd)
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "chromium"])?;
+    apt(&["install", "-y", "-q", "chromium", "fonts-noto-cjk"])?;
     if path.exists() { Ok(path) } else { Err("chromium did not install to /usr/bin/chromium".into()) }
 }

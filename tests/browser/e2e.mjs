@@ -1,0 +1,297 @@
+// End-to-end test of the admin app in headless Chromium (Debian's package) with
+// playwright-core. Run by tests/tests/browser.rs, which starts the Worker and passes:
+//   BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const { BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS } = process.env;
+mkdirSync(SHOTS, { recursive: true });
+
+const results = [];
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`test ${name} ... ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`test ${name} ... FAILED\n    ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n    ")}`);
+    throw e;
+  }
+}
+
+function basic(sid, token) {
+  return "Basic " + Buffer.from(`${sid}:${token}`).toString("base64");
+}
+async function edge(path, sid, token) {
+  const r = await fetch(BASE + path, { headers: { Authorization: basic(sid, token) } });
+  return r.status;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
+const page = await context.newPage();
+const consoleErrors = [];
+page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+page.on("pageerror", (e) => consoleErrors.push(String(e)));
+
+async function shot(name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+async function setLocale(tag) {
+  await page.selectOption("#locale", tag);
+}
+async function clipboard() {
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+async function confirmDialog(buttonName) {
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: buttonName, exact: true }).click();
+}
+
+let sid, token, newToken;
+let failed = false;
+try {
+  await step("login", async () => {
+    await page.goto(BASE + "/");
+    await page.waitForURL(/\/login$/);
+    await page.getByLabel("E-mail address").waitFor();
+    await shot("en-login");
+    await page.getByLabel("E-mail address").fill(ADMIN_EMAIL);
+    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/settings\/api$/);
+    await page.getByRole("heading", { name: "API access tokens" }).waitFor();
+    await page.getByText("No API access tokens yet").waitFor();
+    await shot("en-tokens-empty");
+  });
+
+  await step("create a token through all four steps", async () => {
+    await page.getByRole("link", { name: "Create access token" }).first().click();
+    await page.waitForURL(/\/settings\/api\/new$/);
+    // Step 1: the name is required.
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText("give the token a name").waitFor();
+    await page.getByLabel("Token name").fill("Browser <b>test</b> token");
+    await page.getByLabel("Description", { exact: true }).fill("Made by the browser test");
+    assert.equal(await page.locator("#version").inputValue(), "2026-04-01");
+    await shot("en-wizard-1-setup");
+    await page.getByRole("button", { name: "Next" }).click();
+    // Step 2: contact and developer e-mails.
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText("choose a primary contact").waitFor();
+    await page.selectOption("#contact", { index: 1 });
+    await page.locator("#email-new").fill("not-an-email");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("is not a valid e-mail address").waitFor();
+    await page.locator("#email-new").fill("dev@example.com");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("dev@example.com").waitFor();
+    await shot("en-wizard-2-contact");
+    await page.getByRole("button", { name: "Next" }).click();
+    // Step 3: scopes.
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText("Select at least one API scope.").first().waitFor();
+    await page.getByRole("switch", { name: "Reports" }).check();
+    await page.locator('input[type=checkbox][value="reports.read"]').check();
+    assert.match(await page.getByTestId("scope-count").innerText(), /^1 selected$/);
+    await page.getByPlaceholder("Search scopes").fill("actions");
+    await page.getByRole("switch", { name: "Actions", exact: true }).check();
+    await page.getByRole("button", { name: "Select all" }).first().click();
+    await page.getByPlaceholder("Search scopes").fill("");
+    assert.match(await page.getByTestId("scope-count").innerText(), /^2 selected$/);
+    await page.getByRole("button", { name: "Clear all" }).click();
+    assert.match(await page.getByTestId("scope-count").innerText(), /^0 selected$/);
+    await page.getByRole("switch", { name: "Reports" }).check();
+    await page.locator('input[type=checkbox][value="reports.read"]').check();
+    await shot("en-wizard-3-scopes");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText("Review the token").waitFor();
+    await shot("en-wizard-4-create");
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: "Your new access token" }).waitFor();
+    sid = (await page.getByTestId("issued-sid").innerText()).trim();
+    token = (await page.getByTestId("issued-token").innerText()).trim();
+    assert.match(sid, /^TGSID[0-9A-Za-z]{22}$/);
+    assert.match(token, /^tgat_[0-9A-Za-z]{49}$/);
+    await page.getByRole("button", { name: "Copy Account SID" }).click();
+    assert.equal(await clipboard(), sid);
+    await page.getByRole("button", { name: "Copy Auth Token" }).click();
+    assert.equal(await clipboard(), token);
+    await shot("en-wizard-done");
+    assert.equal(await edge("/v1/verify", sid, token), 200);
+    await page.getByRole("button", { name: "Back to tokens" }).click();
+    await page.waitForURL(/\/settings\/api$/);
+  });
+
+  await step("the list shows it, and the filters work", async () => {
+    for (const name of ["Nightly export", "Staging"]) {
+      const r = await page.evaluate(async ([name]) => {
+        const s = await (await fetch("/api/session")).json();
+        const users = await (await fetch("/api/users")).json();
+        const r = await fetch("/api/tokens", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+          body: JSON.stringify({ name, primary_contact: users[0].id, scopes: ["reports.read"] }) });
+        return r.status;
+      }, [name]);
+      assert.equal(r, 201);
+    }
+    await page.reload();
+    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    await card.waitFor();
+    // Markup in a name is shown as text.
+    assert.equal(await card.locator(".token-name").innerText(), "Browser <b>test</b> token");
+    assert.equal(await page.locator("li.token-card b").count(), 0);
+    await page.getByPlaceholder("Search by name").fill("BROWSER");
+    assert.equal(await page.locator("li.token-card").count(), 1);
+    await page.getByPlaceholder("Search by name").fill("");
+    await page.selectOption("#state", "disabled");
+    assert.equal(await page.locator("li.token-card").count(), 0);
+    await page.getByText("No token matches these filters.").waitFor();
+    await page.selectOption("#state", "enabled");
+    assert.equal(await page.locator("li.token-card").count(), 3);
+    await page.selectOption("#created", "older");
+    assert.equal(await page.locator("li.token-card").count(), 0);
+    await page.selectOption("#created", "7d");
+    assert.equal(await page.locator("li.token-card").count(), 3);
+    await shot("en-tokens-filtered");
+    await page.getByRole("button", { name: "Clear all" }).click();
+    assert.equal(await page.locator("#state").inputValue(), "");
+    assert.equal(await page.locator("#created").inputValue(), "");
+    assert.equal(await page.locator("li.token-card").count(), 3);
+    await shot("en-tokens");
+  });
+
+  await step("reset from the menu: old token 401, new 200", async () => {
+    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    await card.getByRole("button", { name: "More" }).click();
+    await card.getByRole("menuitem", { name: "Reset" }).click();
+    await page.getByRole("dialog").getByText("Integrations using the old Auth Token stop authenticating").waitFor();
+    await shot("en-confirm-reset");
+    await confirmDialog("Reset");
+    await page.getByRole("heading", { name: "Your new access token" }).waitFor();
+    newToken = (await page.getByTestId("issued-token").innerText()).trim();
+    assert.notEqual(newToken, token);
+    assert.equal(await edge("/v1/verify", sid, token), 401);
+    assert.equal(await edge("/v1/verify", sid, newToken), 200);
+    await page.getByRole("button", { name: "Back to tokens" }).click();
+  });
+
+  await step("disable from the menu: 401", async () => {
+    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    await card.getByRole("button", { name: "More" }).click();
+    await card.getByRole("menuitem", { name: "Disable" }).click();
+    await confirmDialog("Disable");
+    await card.getByText("Disabled", { exact: true }).waitFor();
+    assert.equal(await edge("/v1/verify", sid, newToken), 401);
+    await card.getByRole("button", { name: "More" }).click();
+    await card.getByRole("menuitem", { name: "Enable" }).click();
+    await confirmDialog("Enable");
+    await card.getByText("Enabled", { exact: true }).waitFor();
+    assert.equal(await edge("/v1/verify", sid, newToken), 200);
+  });
+
+  await step("edit scopes and update", async () => {
+    await page.locator(`li.token-card[data-sid="${sid}"] .token-name`).click();
+    await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
+    await page.getByRole("heading", { name: "API scopes" }).waitFor();
+    assert.equal(await page.getByTestId("sid").innerText(), sid);
+    await page.getByTestId("copy-token").click();
+    await page.waitForTimeout(300);
+    assert.equal(await clipboard(), newToken);
+    assert.equal(await edge("/v1/campaigns", sid, newToken), 403);
+    await page.getByRole("switch", { name: "Campaigns" }).check();
+    await page.locator('input[type=checkbox][value="campaigns.read"]').check();
+    await shot("en-edit");
+    await page.getByRole("button", { name: "Update", exact: true }).click();
+    await confirmDialog("Update");
+    await page.getByText("Token updated").waitFor();
+    assert.equal(await edge("/v1/campaigns", sid, newToken), 200);
+  });
+
+  await step("delete", async () => {
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await confirmDialog("Delete");
+    await page.waitForURL(/\/settings\/api$/);
+    await page.locator("li.token-card").first().waitFor();
+    assert.equal(await page.locator(`li.token-card[data-sid="${sid}"]`).count(), 0);
+    assert.equal(await edge("/v1/verify", sid, newToken), 401);
+  });
+
+  await step("every page in Japanese and Chinese", async () => {
+    const pages = [["tokens", "/settings/api"], ["wizard", "/settings/api/new"], ["users", "/settings/users"],
+      ["account", "/settings/account"], ["audit", "/settings/audit"], ["security", "/settings/api/security"]];
+    const expected = {
+      ja: { tokens: "フィルター", create: "アクセストークンを作成", more: "その他" },
+      "zh-CN": { tokens: "筛选", create: "创建访问令牌", more: "更多" },
+    };
+    for (const [tag, words] of Object.entries(expected)) {
+      await page.goto(BASE + "/settings/api");
+      await setLocale(tag);
+      await page.getByRole("link", { name: words.create }).first().waitFor();
+      assert.ok(await page.getByLabel(words.tokens).count() >= 0);
+      await page.locator(`section.filters[aria-label="${words.tokens}"]`).waitFor();
+      const lang = await page.evaluate(() => document.documentElement.lang);
+      assert.equal(lang, tag);
+      for (const [name, path] of pages) {
+        await page.goto(BASE + path);
+        await page.locator("main h1").first().waitFor();
+        await shot(`${tag}-${name}`);
+      }
+    }
+    await setLocale("en");
+    for (const [name, path] of pages.slice(2)) {
+      await page.goto(BASE + path);
+      await page.locator("main h1").first().waitFor();
+      await shot(`en-${name}`);
+    }
+  });
+
+  await step("usable at 360 px", async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.goto(BASE + "/settings/api");
+    await page.locator("li.token-card").first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `horizontal overflow of ${overflow}px`);
+    await shot("en-tokens-360");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step("a standard user sees no tokens", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login$/);
+    await page.getByLabel("E-mail address").fill(STD_EMAIL);
+    await page.getByLabel("Password").fill(STD_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Your role has no access to API access tokens.").waitFor();
+    assert.equal(await page.locator("li.token-card").count(), 0);
+    assert.equal(await page.locator("nav.nav a").count(), 0);
+    await shot("en-standard-user");
+  });
+
+  await step("no console errors and a strict CSP", async () => {
+    const r = await fetch(BASE + "/");
+    const csp = r.headers.get("content-security-policy");
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    const unexpected = consoleErrors.filter((e) => !/status of 4\d\d/.test(e));
+    assert.deepEqual(unexpected, []);
+  });
+} catch (e) {
+  failed = true;
+  await shot("failure").catch(() => {});
+}
+await browser.close();
+const passed = results.filter((r) => r[1]).length;
+console.log(`\nscreenshots: ${SHOTS}`);
+console.log(`${passed} passed, ${results.length - passed + (failed && results.every((r) => r[1]) ? 1 : 0)} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,316 @@
+//! Pieces shared by the pages: toasts, the confirmation dialog, copy buttons, field
+//! errors and the scope picker.
+
+use std::collections::BTreeSet;
+
+use leptos::html;
+use leptos::prelude::*;
+use tollgate_core::api::CatalogResponse;
+use tollgate_core::scope::Access;
+
+use crate::api::ApiError;
+use crate::i18n::use_i18n;
+
+// ------------------------------------------------------------------ toasts
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub id: u64,
+    pub text: String,
+    pub error: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Toasts {
+    list: RwSignal<Vec<Toast>>,
+    next: StoredValue<u64>,
+}
+
+impl Toasts {
+    pub fn new() -> Toasts {
+        Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0) }
+    }
+
+    pub fn show(self, text: String, error: bool) {
+        let id = self.next.get_value();
+        self.next.set_value(id + 1);
+        self.list.update(|l| l.push(Toast { id, text, error }));
+        let list = self.list;
+        set_timeout(move || list.update(|l| l.retain(|t| t.id != id)), std::time::Duration::from_millis(4500));
+    }
+
+    pub fn ok(self, text: String) {
+        self.show(text, false);
+    }
+
+    pub fn fail(self, e: &ApiError) {
+        let i = use_i18n();
+        let text = if e.message.is_empty() { i.t("app.error") } else { e.message.clone() };
+        self.show(text, true);
+    }
+}
+
+pub fn use_toasts() -> Toasts {
+    expect_context::<Toasts>()
+}
+
+#[component]
+pub fn ToastList() -> impl IntoView {
+    let toasts = use_toasts();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || toasts.list.get() key=|t| t.id let:t>
+                <div class="toast" class:toast-error=t.error>{t.text.clone()}</div>
+            </For>
+        </div>
+    }
+}
+
+// ------------------------------------------------------------------ field errors
+
+/// The message of `error` if it is about `field`.
+#[component]
+pub fn FieldError(error: RwSignal<Option<ApiError>>, #[prop(into)] field: String) -> impl IntoView {
+    let field2 = field.clone();
+    let message =
+        Signal::derive(move || error.get().filter(|e| e.field.as_deref() == Some(field2.as_str())).map(|e| e.message));
+    view! {
+        <Show when=move || message.with(Option::is_some)>
+            <p class="field-error" role="alert" id=format!("err-{field}")>{move || message.get()}</p>
+        </Show>
+    }
+}
+
+/// The message of an error that names no field shown here.
+#[component]
+pub fn FormError(error: RwSignal<Option<ApiError>>, fields: &'static [&'static str]) -> impl IntoView {
+    let message = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f)))
+            .map(|e| if e.message.is_empty() { e.code } else { e.message })
+    });
+    view! {
+        <Show when=move || message.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+// ------------------------------------------------------------------ dialog
+
+/// A modal confirmation. Focus moves into it when it opens and back when it closes;
+/// Escape cancels.
+#[component]
+pub fn Confirm(
+    open: RwSignal<bool>,
+    #[prop(into)] title: Signal<String>,
+    #[prop(into)] confirm_label: Signal<String>,
+    #[prop(optional)] danger: bool,
+    on_confirm: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let i = use_i18n();
+    let dialog_ref = NodeRef::<html::Div>::new();
+    let opener: StoredValue<Option<web_sys::HtmlElement>> = StoredValue::new(None);
+    Effect::new(move |_| {
+        if open.get() {
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            opener.set_value(active);
+            request_animation_frame(move || {
+                if let Some(d) = dialog_ref.get() {
+                    let _ = d.focus();
+                }
+            });
+        } else if let Some(el) = opener.get_value() {
+            let _ = el.focus();
+        }
+    });
+    let children = StoredValue::new(children);
+    view! {
+        <Show when=move || open.get()>
+            <div class="backdrop" on:click=move |_| open.set(false)></div>
+            <div
+                class="dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-label=move || title.get()
+                tabindex="-1"
+                node_ref=dialog_ref
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        open.set(false);
+                    }
+                }
+            >
+                <h2>{move || title.get()}</h2>
+                {children.with_value(|c| c())}
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>
+                        {move || i.t("app.cancel")}
+                    </button>
+                    <button
+                        type="button"
+                        class="button"
+                        class:primary=!danger
+                        class:danger=danger
+                        on:click=move |_| {
+                            open.set(false);
+                            on_confirm.run(());
+                        }
+                    >
+                        {move || confirm_label.get()}
+                    </button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+// ------------------------------------------------------------------ copy
+
+pub fn copy_to_clipboard(text: String) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(&text);
+    }
+}
+
+#[component]
+pub fn CopyButton(#[prop(into)] value: Signal<String>, #[prop(into)] label: Signal<String>) -> impl IntoView {
+    let i = use_i18n();
+    let copied = RwSignal::new(false);
+    view! {
+        <button
+            type="button"
+            class="button small"
+            aria-label=move || label.get()
+            on:click=move |_| {
+                copy_to_clipboard(value.get());
+                copied.set(true);
+                set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+            }
+        >
+            {move || if copied.get() { i.t("app.copied") } else { i.t("app.copy") }}
+        </button>
+    }
+}
+
+// ------------------------------------------------------------------ scope picker
+
+/// Categories with an on/off toggle, a checkbox per scope, select-all per category, a
+/// search box, Clear all and a count.
+#[component]
+pub fn ScopePicker(catalog: Signal<Option<CatalogResponse>>, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    let i = use_i18n();
+    let search = RwSignal::new(String::new());
+    let opened = RwSignal::new(BTreeSet::<String>::new());
+    let categories = move || {
+        let q = tollgate_core::filter::search_key(search.get().trim());
+        catalog
+            .get()
+            .map(|c| c.categories)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| {
+                q.is_empty()
+                    || tollgate_core::filter::search_key(&i.t(&format!("cat.{}", c.key))).contains(&q)
+                    || c.scopes.iter().any(|s| s.id.contains(&q))
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <div class="scope-picker">
+            <div class="scope-tools">
+                <label class="visually-hidden" for="scope-search">{move || i.t("scopes.search")}</label>
+                <input
+                    id="scope-search"
+                    type="search"
+                    placeholder=move || i.t("scopes.search")
+                    prop:value=move || search.get()
+                    on:input=move |ev| search.set(event_target_value(&ev))
+                />
+                <span class="count" data-testid="scope-count">{move || i.tn("scopes.selected", selected.with(|s| s.len()))}</span>
+                <button type="button" class="button" on:click=move |_| selected.set(BTreeSet::new())>
+                    {move || i.t("scopes.clear_all")}
+                </button>
+            </div>
+            <For each=categories key=|c| c.key.clone() let:cat>
+                {
+                    let key = cat.key.clone();
+                    let ids: Vec<String> = cat.scopes.iter().map(|s| s.id.clone()).collect();
+                    let ids_on = ids.clone();
+                    let ids_all = ids.clone();
+                    let ids_toggle = ids.clone();
+                    let key_open = key.clone();
+                    let key_toggle = key.clone();
+                    let is_on = move || {
+                        opened.with(|o| o.contains(&key_open)) || selected.with(|s| ids_on.iter().any(|id| s.contains(id)))
+                    };
+                    let is_on2 = is_on.clone();
+                    let label_key = format!("cat.{key}");
+                    let label_key2 = label_key.clone();
+                    view! {
+                        <fieldset class="scope-category" data-category=key.clone()>
+                            <legend>
+                                <label class="switch">
+                                    <input
+                                        type="checkbox"
+                                        role="switch"
+                                        prop:checked=is_on
+                                        aria-label=move || i.t(&label_key2)
+                                        on:change=move |ev| {
+                                            if event_target_checked(&ev) {
+                                                opened.update(|o| { o.insert(key_toggle.clone()); });
+                                            } else {
+                                                opened.update(|o| { o.remove(&key_toggle); });
+                                                selected.update(|s| ids_toggle.iter().for_each(|id| { s.remove(id); }));
+                                            }
+                                        }
+                                    />
+                                    <span>{move || i.t(&label_key)}</span>
+                                </label>
+                            </legend>
+                            <Show when=is_on2>
+                                <div class="scope-list">
+                                    {
+                                        let ids_all = ids_all.clone();
+                                        view! {
+                                            <button type="button" class="link" on:click=move |_| selected.update(|s| ids_all.iter().for_each(|id| { s.insert(id.clone()); }))>
+                                                {move || i.t("scopes.select_all")}
+                                            </button>
+                                        }
+                                    }
+                                    {cat.scopes.iter().map(|s| {
+                                        let id = s.id.clone();
+                                        let id_check = id.clone();
+                                        let id_change = id.clone();
+                                        let access = if s.access == Access::Read { "scopes.read" } else { "scopes.write" };
+                                        let routes = s.routes.iter().map(|r| format!("{} {}", r.method, r.pattern)).collect::<Vec<_>>().join("\n");
+                                        view! {
+                                            <label class="scope" title=routes>
+                                                <input
+                                                    type="checkbox"
+                                                    value=id.clone()
+                                                    prop:checked=move || selected.with(|s| s.contains(&id_check))
+                                                    on:change=move |ev| {
+                                                        let on = event_target_checked(&ev);
+                                                        selected.update(|s| { if on { s.insert(id_change.clone()); } else { s.remove(&id_change); } });
+                                                    }
+                                                />
+                                                <span>{move || i.t(access)}</span>
+                                                <code>{id.clone()}</code>
+                                            </label>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            </Show>
+                        </fieldset>
+                    }
+                }
+            </For>
+        </div>
+    }
+}

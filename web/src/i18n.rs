@@ -1,0 +1,177 @@
+//! Translations (English, Japanese, Simplified Chinese) from `web/locales/*.json`, and
+//! locale-aware date formatting. Every string the app shows comes from here.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    En,
+    Ja,
+    Zh,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 3] = [Locale::En, Locale::Ja, Locale::Zh];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ja => "ja",
+            Locale::Zh => "zh-CN",
+        }
+    }
+
+    /// The language's own name, for the picker.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::Ja => "日本語",
+            Locale::Zh => "简体中文",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Locale> {
+        let s = s.to_ascii_lowercase();
+        if s.starts_with("ja") {
+            Some(Locale::Ja)
+        } else if s.starts_with("zh") {
+            Some(Locale::Zh)
+        } else if s.starts_with("en") {
+            Some(Locale::En)
+        } else {
+            None
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Locale::En => include_str!("../locales/en.json"),
+            Locale::Ja => include_str!("../locales/ja.json"),
+            Locale::Zh => include_str!("../locales/zh.json"),
+        }
+    }
+}
+
+type Table = HashMap<String, String>;
+
+fn table(locale: Locale) -> &'static Table {
+    static TABLES: OnceLock<[Table; 3]> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| Locale::ALL.map(|l| serde_json::from_str(l.source()).unwrap_or_default()));
+    &tables[Locale::ALL.iter().position(|l| *l == locale).unwrap_or(0)]
+}
+
+/// Looks a key up; falls back to English, then to the key itself.
+pub fn lookup(locale: Locale, key: &str) -> String {
+    table(locale).get(key).or_else(|| table(Locale::En).get(key)).cloned().unwrap_or_else(|| key.to_owned())
+}
+
+/// The current locale, shared through context.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    pub locale: RwSignal<Locale>,
+}
+
+impl I18n {
+    pub fn new(initial: Locale) -> I18n {
+        I18n { locale: RwSignal::new(initial) }
+    }
+
+    /// The text for `key` in the current locale (reactive).
+    pub fn t(self, key: &str) -> String {
+        lookup(self.locale.get(), key)
+    }
+
+    /// The text for `key` with `{n}` replaced.
+    pub fn tn(self, key: &str, n: usize) -> String {
+        self.t(key).replace("{n}", &n.to_string())
+    }
+
+    /// A date and time in the current locale.
+    pub fn datetime(self, ms: i64) -> String {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+        let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+        String::from(date.to_locale_string(self.locale.get().tag(), &options))
+    }
+
+    /// A date in the current locale.
+    pub fn date(self, ms: i64) -> String {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+        String::from(date.to_locale_date_string(self.locale.get().tag(), &options))
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+/// The browser's preferred locale, or English.
+pub fn browser_locale() -> Locale {
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item("tollgate.locale").ok().flatten())
+        .and_then(|l| Locale::parse(&l));
+    stored
+        .or_else(|| web_sys::window().and_then(|w| w.navigator().language()).and_then(|l| Locale::parse(&l)))
+        .unwrap_or(Locale::En)
+}
+
+pub fn remember_locale(locale: Locale) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item("tollgate.locale", locale.tag());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_locale_has_every_key() {
+        let en = table(Locale::En);
+        assert!(en.len() > 100);
+        for l in [Locale::Ja, Locale::Zh] {
+            let t = table(l);
+            for k in en.keys() {
+                assert!(t.get(k).is_some_and(|v| !v.is_empty()), "{l:?} lacks {k}");
+            }
+            assert_eq!(t.len(), en.len(), "{l:?} has extra keys");
+        }
+    }
+
+    #[test]
+    fn the_help_pages_wording_is_used() {
+        assert_eq!(lookup(Locale::Ja, "tokens.filters"), "フィルター");
+        assert_eq!(lookup(Locale::Ja, "menu.duplicate"), "複製");
+        assert_eq!(lookup(Locale::Ja, "menu.reset"), "リセット");
+        assert_eq!(lookup(Locale::Zh, "tokens.create"), "创建访问令牌");
+        assert_eq!(lookup(Locale::Zh, "edit.reset"), "重置令牌");
+    }
+
+    #[test]
+    fn every_key_used_in_the_source_exists() {
+        let en = table(Locale::En);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).expect("src").flatten() {
+                let p = e.path();
+                if p.is_dir() { stack.push(p) } else { files.push(p) }
+            }
+        }
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("readable");
+            for part in text.split(".t(\"").skip(1).chain(text.split(".tn(\"").skip(1)) {
+                let key = part.split('"').next().unwrap_or("");
+                assert!(en.contains_key(key), "{}: unknown key {key}", f.display());
+            }
+        }
+    }
+}

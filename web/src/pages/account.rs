@@ -1,0 +1,81 @@
+use leptos::prelude::*;
+use tollgate_core::api::{AccountPatch, AccountView};
+
+use crate::api::{self, ApiError};
+use crate::app::use_auth;
+use crate::components::{FieldError, FormError, use_toasts};
+use crate::i18n::use_i18n;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let i = use_i18n();
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let account = RwSignal::new(None::<AccountView>);
+    let contact_name = RwSignal::new(String::new());
+    let contact_email = RwSignal::new(String::new());
+    let api_access = RwSignal::new(true);
+    let show_once = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let fill = move |a: AccountView| {
+        contact_name.set(a.contact_name.clone());
+        contact_email.set(a.contact_email.clone());
+        api_access.set(a.api_access_enabled);
+        show_once.set(a.show_tokens_once);
+        auth.session.update(|s| {
+            if let Some(s) = s {
+                s.account = a.clone()
+            }
+        });
+        account.set(Some(a));
+    };
+    leptos::task::spawn_local(async move {
+        match api::account().await {
+            Ok(a) => fill(a),
+            Err(e) => toasts.fail(&e),
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let p = AccountPatch {
+            name: None,
+            contact_name: Some(contact_name.get_untracked()),
+            contact_email: Some(contact_email.get_untracked()),
+            api_access_enabled: Some(api_access.get_untracked()),
+            show_tokens_once: Some(show_once.get_untracked()),
+        };
+        leptos::task::spawn_local(async move {
+            match api::patch_account(&p).await {
+                Ok(a) => {
+                    error.set(None);
+                    fill(a);
+                    toasts.ok(i.t("app.saved"));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h1>{move || i.t("account.title")}</h1>
+        <Show when=move || account.with(Option::is_some) fallback=move || view! { <p class="loading">{move || i.t("app.loading")}</p> }>
+            <form class="card" on:submit=save>
+                <p>{move || i.t("account.name")}": "{move || account.with(|a| a.as_ref().map(|a| a.name.clone()))}</p>
+                <p>{move || i.t("account.type")}": "{move || account.with(|a| a.as_ref().map(|a| i.t(&format!("type.{}", a.account_type.as_str()))))}</p>
+                <label for="c-name">{move || i.t("account.contact_name")}</label>
+                <input id="c-name" prop:value=move || contact_name.get() on:input=move |ev| contact_name.set(event_target_value(&ev)) />
+                <FieldError error=error field="contact_name" />
+                <label for="c-email">{move || i.t("account.contact_email")}</label>
+                <input id="c-email" type="email" prop:value=move || contact_email.get() on:input=move |ev| contact_email.set(event_target_value(&ev)) />
+                <FieldError error=error field="contact_email" />
+                <label class="switch"><input type="checkbox" role="switch" prop:checked=move || api_access.get() on:change=move |ev| api_access.set(event_target_checked(&ev)) />
+                    <span>{move || i.t("account.api_access")}</span></label>
+                <p class="hint">{move || i.t("account.api_access_hint")}</p>
+                <label class="switch"><input type="checkbox" role="switch" prop:checked=move || show_once.get() on:change=move |ev| show_once.set(event_target_checked(&ev)) />
+                    <span>{move || i.t("account.show_once")}</span></label>
+                <p class="hint">{move || i.t("account.show_once_hint")}</p>
+                <FormError error=error fields=&["contact_name", "contact_email"] />
+                <button type="submit" class="button primary">{move || i.t("app.save")}</button>
+            </form>
+        </Show>
+    }
+}

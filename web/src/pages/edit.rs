@@ -1,0 +1,226 @@
+//! The edit page: Overview, API credentials, API scopes, then Update, Disable, Delete.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use tollgate_core::account::Permission;
+use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
+use tollgate_core::token::GracePeriod;
+
+use super::tokens::{Action, GraceChoice, Outcome, perform};
+use super::wizard::{ContactSelect, EmailList};
+use super::{Crumbs, IssuedPanel};
+use crate::api::{self, ApiError};
+use crate::app::use_auth;
+use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, copy_to_clipboard, use_toasts};
+use crate::i18n::use_i18n;
+
+#[component]
+pub fn EditPage() -> impl IntoView {
+    let i = use_i18n();
+    let auth = use_auth();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let params = use_params_map();
+    let sid = move || params.with(|p| p.get("sid").unwrap_or_default());
+    let token = RwSignal::new(None::<TokenView>);
+    let users = RwSignal::new(Vec::<UserView>::new());
+    let catalog = RwSignal::new(None::<CatalogResponse>);
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
+    let emails = RwSignal::new(Vec::<String>::new());
+    let scopes = RwSignal::new(BTreeSet::<String>::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let issued = RwSignal::new(None::<IssuedToken>);
+    let update_open = RwSignal::new(false);
+    let action_open = RwSignal::new(false);
+    let pending = RwSignal::new(None::<Action>);
+    let grace = RwSignal::new(GracePeriod::None);
+    let missing = RwSignal::new(false);
+
+    let fill = move |t: TokenView| {
+        name.set(t.name.clone());
+        description.set(t.description.clone());
+        contact.set(t.primary_contact.clone());
+        emails.set(t.developer_emails.clone());
+        scopes.set(t.scopes.iter().cloned().collect());
+        let version = t.api_version;
+        token.set(Some(t));
+        leptos::task::spawn_local(async move {
+            if let Ok(c) = api::catalog(version.as_str()).await {
+                catalog.set(Some(c));
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let s = sid();
+        leptos::task::spawn_local(async move {
+            match api::token(&s).await {
+                Ok(t) => fill(t),
+                Err(e) => {
+                    missing.set(true);
+                    toasts.fail(&e);
+                }
+            }
+            if let Ok(u) = api::users().await {
+                users.set(u);
+            }
+        });
+    });
+
+    let update = move |_| {
+        let Some(t) = token.get_untracked() else { return };
+        let current: BTreeSet<String> = t.scopes.iter().cloned().collect();
+        let e = TokenEdit {
+            name: Some(name.get_untracked()).filter(|n| *n != t.name),
+            description: Some(description.get_untracked()).filter(|d| *d != t.description),
+            primary_contact: Some(contact.get_untracked()).filter(|c| *c != t.primary_contact),
+            developer_emails: Some(emails.get_untracked()).filter(|e| *e != t.developer_emails),
+            scopes: Some(scopes.get_untracked()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
+        };
+        leptos::task::spawn_local(async move {
+            match api::edit(t.sid.as_str(), &e).await {
+                Ok(v) => {
+                    error.set(None);
+                    fill(v);
+                    toasts.ok(i.t("toast.updated"));
+                }
+                Err(e) => {
+                    toasts.fail(&e);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let ask = move |a: Action| {
+        grace.set(GracePeriod::None);
+        pending.set(Some(a));
+        action_open.set(true);
+    };
+    let navigate2 = navigate.clone();
+    let run = move |_| {
+        let (Some(a), Some(t)) = (pending.get_untracked(), token.get_untracked()) else { return };
+        let g = grace.get_untracked();
+        let navigate = navigate2.clone();
+        leptos::task::spawn_local(async move {
+            match perform(a, t.sid.as_str(), g).await {
+                Ok(Outcome::Changed(v)) => fill(v),
+                Ok(Outcome::Removed) => navigate("/settings/api", Default::default()),
+                Ok(Outcome::Issued(new)) => {
+                    if a == Action::Reset {
+                        fill(new.token.clone());
+                    }
+                    issued.set(Some(new));
+                }
+                Err(e) => {
+                    toasts.fail(&e);
+                    return;
+                }
+            }
+            toasts.ok(i.t(match a {
+                Action::Duplicate => "toast.duplicated",
+                Action::Reset => "toast.reset",
+                Action::Upgrade => "toast.upgraded",
+                Action::Disable => "toast.disabled",
+                Action::Enable => "toast.enabled",
+                Action::Delete => "toast.deleted",
+            }));
+        });
+    };
+    let copy_token = move |_| {
+        let Some(t) = token.get_untracked() else { return };
+        leptos::task::spawn_local(async move {
+            match api::reveal(t.sid.as_str()).await {
+                Ok(r) => {
+                    copy_to_clipboard(r.auth_token);
+                    toasts.ok(i.t("app.copied"));
+                }
+                Err(e) => toasts.fail(&e),
+            }
+        });
+    };
+    let can_manage = move || auth.can(Permission::ManageTokens);
+    let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
+    let t = move || token.get();
+    view! {
+        <Crumbs />
+        <Show when=move || missing.get()><p>{move || i.t("app.not_found")}</p></Show>
+        <Show when=move || issued.with(Option::is_some)>
+            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| issued.set(None)) /> })}
+        </Show>
+        <Show when=move || token.with(Option::is_some) fallback=move || view! { <Show when=move || !missing.get()><p class="loading">{move || i.t("app.loading")}</p></Show> }>
+            <h1>{move || t().map(|t| t.name)}</h1>
+            <p>
+                <span class="badge" class:badge-off=move || t().is_some_and(|t| t.state == TokenState::Disabled)>
+                    {move || if t().is_some_and(|t| t.state == TokenState::Enabled) { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
+                </span>
+            </p>
+            <section class="card">
+                <h2>{move || i.t("edit.overview")}</h2>
+                <label for="name">{move || i.t("wizard.name")}</label>
+                <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <FieldError error=error field="name" />
+                <label for="description">{move || i.t("wizard.description")}</label>
+                <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <FieldError error=error field="description" />
+                <p>{move || i.t("tokens.version")}": "{move || t().map(|t| t.api_version.to_string())}</p>
+                <Show when=move || t().is_some_and(|t| !t.latest_version) && can_manage()>
+                    <button type="button" class="button" on:click=move |_| ask(Action::Upgrade)>{move || i.t("edit.upgrade")}</button>
+                </Show>
+            </section>
+            <section class="card">
+                <h2>{move || i.t("edit.credentials")}</h2>
+                <label for="contact">{move || i.t("wizard.contact")}</label>
+                <ContactSelect users=users contact=contact />
+                <FieldError error=error field="primary_contact" />
+                <EmailList emails=emails error=error />
+                <dl>
+                    <dt>{move || i.t("done.sid")}</dt>
+                    <dd><code data-testid="sid">{move || t().map(|t| t.sid.to_string())}</code>
+                        <CopyButton value=Signal::derive(move || t().map(|t| t.sid.to_string()).unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_sid")) /></dd>
+                    <dt>{move || i.t("done.token")}</dt>
+                    <dd>
+                        <Show when=move || !show_once() && t().is_some_and(|t| t.revealable) fallback=move || view! { <p class="hint">{move || i.t("edit.show_once")}</p> }>
+                            <button type="button" class="button small" data-testid="copy-token" on:click=copy_token>{move || i.t("edit.copy_token")}</button>
+                        </Show>
+                    </dd>
+                </dl>
+                <Show when=can_manage>
+                    <button type="button" class="button danger" on:click=move |_| ask(Action::Reset)>{move || i.t("edit.reset")}</button>
+                </Show>
+            </section>
+            <section class="card">
+                <h2>{move || i.t("edit.scopes")}</h2>
+                <ScopePicker catalog=catalog.into() selected=scopes />
+                <FieldError error=error field="scopes" />
+            </section>
+            <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes"] />
+            <Show when=can_manage>
+                <div class="edit-actions">
+                    <button type="button" class="button primary" on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>
+                    <Show when=move || t().is_some_and(|t| t.state == TokenState::Enabled) fallback=move || view! {
+                        <button type="button" class="button" on:click=move |_| ask(Action::Enable)>{move || i.t("edit.enable")}</button>
+                    }>
+                        <button type="button" class="button" on:click=move |_| ask(Action::Disable)>{move || i.t("edit.disable")}</button>
+                    </Show>
+                    <button type="button" class="button danger" on:click=move |_| ask(Action::Delete)>{move || i.t("edit.delete")}</button>
+                </div>
+            </Show>
+        </Show>
+        <Confirm open=update_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(update)>
+            <p>{move || i.t("confirm.update")}</p>
+        </Confirm>
+        <Confirm
+            open=action_open
+            title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
+            confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
+            danger=true
+            on_confirm=Callback::new(run)
+        >
+            <p>{move || pending.get().map(|a| i.t(a.explanation())).unwrap_or_default()}</p>
+            <Show when=move || pending.get() == Some(Action::Reset)><GraceChoice grace=grace /></Show>
+        </Confirm>
+    }
+}

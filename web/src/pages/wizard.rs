@@ -1,0 +1,271 @@
+//! "Create access token": Setup, Contact information, API scopes, Create.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use tollgate_core::account::AccountType;
+use tollgate_core::api::{CatalogResponse, IssuedToken, TokenDraft, UserView};
+use tollgate_core::email::normalize_email;
+use tollgate_core::token::{TokenError, check_description, check_emails, check_name};
+use tollgate_core::version::{ApiVersion, VERSIONS};
+
+use super::{Crumbs, IssuedPanel};
+use crate::api::{self, ApiError};
+use crate::components::{FieldError, FormError, ScopePicker, use_toasts};
+use crate::i18n::use_i18n;
+
+const STEPS: [&str; 4] = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
+
+pub fn local_error(e: TokenError) -> ApiError {
+    ApiError { status: 422, code: e.code().into(), message: e.to_string(), field: e.field().map(str::to_owned) }
+}
+
+/// The developer e-mail list editor (add, remove, validated with the core's rules).
+#[component]
+pub fn EmailList(emails: RwSignal<Vec<String>>, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let i = use_i18n();
+    let draft = RwSignal::new(String::new());
+    let add = move || {
+        let raw = draft.get_untracked();
+        match normalize_email(&raw) {
+            Ok(e) => {
+                let mut next = emails.get_untracked();
+                next.push(e);
+                match check_emails(&next) {
+                    Ok(list) => {
+                        emails.set(list);
+                        draft.set(String::new());
+                        error.set(None);
+                    }
+                    Err(err) => error.set(Some(local_error(err))),
+                }
+            }
+            Err(reason) => error.set(Some(local_error(TokenError::EmailInvalid { email: raw, reason }))),
+        }
+    };
+    view! {
+        <label for="email-new">{move || i.t("wizard.emails")}</label>
+        <p class="hint">{move || i.t("wizard.emails_hint")}</p>
+        <ul class="emails">
+            <For each=move || emails.get() key=|e| e.clone() let:e>
+                {
+                    let e2 = e.clone();
+                    view! { <li><span>{e.clone()}</span>
+                        <button type="button" class="link" aria-label=move || format!("{} {}", i.t("wizard.remove"), e2) on:click={ let e = e.clone(); move |_| emails.update(|l| l.retain(|x| *x != e)) }>{move || i.t("wizard.remove")}</button></li> }
+                }
+            </For>
+        </ul>
+        <div class="row">
+            <input id="email-new" type="email" aria-describedby="err-developer_emails" prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev| { if ev.key() == "Enter" { ev.prevent_default(); add(); } } />
+            <button type="button" class="button" on:click=move |_| add()>{move || i.t("wizard.add_email")}</button>
+        </div>
+        <FieldError error=error field="developer_emails" />
+    }
+}
+
+#[component]
+pub fn ContactSelect(users: RwSignal<Vec<UserView>>, contact: RwSignal<String>) -> impl IntoView {
+    let i = use_i18n();
+    let enabled_users = move || users.get().into_iter().filter(|u| u.enabled).collect::<Vec<_>>();
+    view! {
+        <select id="contact" aria-describedby="err-primary_contact" on:change=move |ev| contact.set(event_target_value(&ev))>
+            <option value="" selected=move || contact.with(String::is_empty)>{move || i.t("wizard.choose")}</option>
+            <For each=enabled_users key=|u| u.id.clone() let:u>
+                {
+                    let id = u.id.clone();
+                    let id2 = id.clone();
+                    view! { <option value=id selected=move || contact.with(|c| *c == id2)>{format!("{} <{}>", u.name, u.email)}</option> }
+                }
+            </For>
+        </select>
+    }
+}
+
+#[component]
+pub fn WizardPage() -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let step = RwSignal::new(0usize);
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let version = RwSignal::new(ApiVersion::latest());
+    let contact = RwSignal::new(String::new());
+    let emails = RwSignal::new(Vec::<String>::new());
+    let scopes = RwSignal::new(BTreeSet::<String>::new());
+    let users = RwSignal::new(Vec::<UserView>::new());
+    let catalog = RwSignal::new(None::<CatalogResponse>);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let issued = RwSignal::new(None::<IssuedToken>);
+
+    leptos::task::spawn_local(async move {
+        match api::users().await {
+            Ok(u) => users.set(u),
+            Err(e) => toasts.fail(&e),
+        }
+    });
+    Effect::new(move |_| {
+        let v = version.get();
+        leptos::task::spawn_local(async move {
+            match api::catalog(v.as_str()).await {
+                Ok(c) => {
+                    let known: BTreeSet<String> =
+                        c.categories.iter().flat_map(|c| c.scopes.iter().map(|s| s.id.clone())).collect();
+                    scopes.update(|s| s.retain(|x| known.contains(x)));
+                    catalog.set(Some(c));
+                }
+                Err(e) => toasts.fail(&e),
+            }
+        });
+    });
+
+    // Per-step validation with the core's rules.
+    let check = move |s: usize| -> Result<(), ApiError> {
+        match s {
+            0 => {
+                check_name(&name.get_untracked()).map_err(local_error)?;
+                check_description(&description.get_untracked()).map_err(local_error)?;
+            }
+            1 => {
+                if contact.with_untracked(String::is_empty) {
+                    return Err(local_error(TokenError::UnknownContact));
+                }
+                check_emails(&emails.get_untracked()).map_err(local_error)?;
+            }
+            2 => {
+                if scopes.with_untracked(BTreeSet::is_empty) {
+                    return Err(ApiError {
+                        status: 422,
+                        code: "no_scopes".into(),
+                        message: i.t("wizard.scopes_needed"),
+                        field: Some("scopes".into()),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    };
+    let next = move |_| match check(step.get_untracked()) {
+        Ok(()) => {
+            error.set(None);
+            step.update(|s| *s = (*s + 1).min(3));
+        }
+        Err(e) => error.set(Some(e)),
+    };
+    let step_of = |field: &str| match field {
+        "name" | "description" | "api_version" => 0,
+        "primary_contact" | "developer_emails" => 1,
+        "scopes" => 2,
+        _ => 3,
+    };
+    let create = move |_| {
+        busy.set(true);
+        let draft = TokenDraft {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            api_version: Some(version.get_untracked()),
+            primary_contact: contact.get_untracked(),
+            developer_emails: emails.get_untracked(),
+            scopes: scopes.get_untracked().into_iter().collect(),
+        };
+        leptos::task::spawn_local(async move {
+            match api::create(&draft).await {
+                Ok(t) => {
+                    toasts.ok(i.t("toast.created"));
+                    issued.set(Some(t));
+                }
+                Err(e) => {
+                    if let Some(f) = e.field.as_deref() {
+                        step.set(step_of(f));
+                    }
+                    toasts.fail(&e);
+                    error.set(Some(e));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let account_type = move || catalog.with(|c| c.as_ref().map(|c| c.account_type)).unwrap_or(AccountType::Partner);
+    let navigate2 = navigate.clone();
+    view! {
+        <Crumbs />
+        <h1>{move || i.t("wizard.title")}</h1>
+        <Show when=move || issued.with(Option::is_some)>
+            {
+                let navigate = navigate2.clone();
+                move || {
+                    let navigate = navigate.clone();
+                    issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| navigate("/settings/api", Default::default())) /> })
+                }
+            }
+        </Show>
+        <Show when=move || issued.with(Option::is_none)>
+            <ol class="steps" aria-label=move || i.t("wizard.title")>
+                {STEPS.iter().enumerate().map(|(n, key)| view! {
+                    <li class:current=move || step.get() == n class:done=move || { step.get() > n } aria-current=move || if step.get() == n { "step" } else { "false" }>
+                        <span class="step-number">{n + 1}</span>" "{move || i.t(key)}
+                    </li>
+                }).collect_view()}
+            </ol>
+            <form class="card wizard" on:submit=move |ev| ev.prevent_default()>
+                <Show when=move || step.get() == 0>
+                    <h2>{move || i.t("wizard.step1")}</h2>
+                    <label for="name">{move || i.t("wizard.name")}</label>
+                    <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <FieldError error=error field="name" />
+                    <label for="description">{move || i.t("wizard.description")}</label>
+                    <p class="hint">{move || i.t("wizard.description_hint")}</p>
+                    <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                    <FieldError error=error field="description" />
+                    <label for="version">{move || i.t("wizard.version")}</label>
+                    <p class="hint">{move || i.t("wizard.version_hint")}</p>
+                    <select id="version" on:change=move |ev| { if let Ok(v) = ApiVersion::parse(&event_target_value(&ev)) { version.set(v) } }>
+                        {VERSIONS.iter().rev().map(|v| {
+                            let parsed = ApiVersion::parse(v).unwrap_or_default();
+                            view! { <option value=*v selected=move || version.get() == parsed>{*v}{move || if parsed.is_latest() { format!(" ({})", i.t("wizard.latest")) } else { String::new() }}</option> }
+                        }).collect_view()}
+                    </select>
+                </Show>
+                <Show when=move || step.get() == 1>
+                    <h2>{move || i.t("wizard.step2")}</h2>
+                    <label for="contact">{move || i.t("wizard.contact")}</label>
+                    <p class="hint">{move || i.t("wizard.contact_hint")}</p>
+                    <ContactSelect users=users contact=contact />
+                    <FieldError error=error field="primary_contact" />
+                    <EmailList emails=emails error=error />
+                </Show>
+                <Show when=move || step.get() == 2>
+                    <h2>{move || i.t("wizard.step3")}</h2>
+                    <ScopePicker catalog=catalog.into() selected=scopes />
+                    <FieldError error=error field="scopes" />
+                </Show>
+                <Show when=move || step.get() == 3>
+                    <h2>{move || i.t("wizard.step4")}</h2>
+                    <p>{move || i.t("wizard.review")}</p>
+                    <dl class="review">
+                        <dt>{move || i.t("wizard.name")}</dt><dd>{move || name.get()}</dd>
+                        <dt>{move || i.t("wizard.version")}</dt><dd>{move || version.get().to_string()}</dd>
+                        <dt>{move || i.t("wizard.contact")}</dt><dd>{move || users.with(|u| u.iter().find(|u| contact.with(|c| *c == u.id)).map(|u| u.name.clone()))}</dd>
+                        <dt>{move || i.t("wizard.emails")}</dt><dd>{move || emails.get().join(", ")}</dd>
+                        <dt>{move || i.t("wizard.step3")}</dt><dd>{move || scopes.get().into_iter().collect::<Vec<_>>().join(", ")}</dd>
+                        <dt>{move || i.t("account.type")}</dt><dd>{move || i.t(&format!("type.{}", account_type().as_str()))}</dd>
+                    </dl>
+                </Show>
+                <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes"] />
+                <div class="wizard-actions">
+                    <button type="button" class="button" disabled=move || step.get() == 0 on:click=move |_| { error.set(None); step.update(|s| *s = s.saturating_sub(1)); }>{move || i.t("wizard.back")}</button>
+                    <Show when=move || step.get() < 3 fallback=move || view! {
+                        <button type="button" class="button primary" disabled=move || busy.get() on:click=create>{move || if busy.get() { i.t("app.loading") } else { i.t("wizard.create") }}</button>
+                    }>
+                        <button type="button" class="button primary" on:click=next>{move || i.t("wizard.next")}</button>
+                    </Show>
+                </div>
+            </form>
+        </Show>
+    }
+}
