@@ -247,6 +247,10 @@ try {
         await page.locator("main h1").first().waitFor();
         await shot(`${tag}-${name}`);
       }
+      await page.goto(BASE + "/settings/api");
+      await page.locator("li.token-card .token-name").first().click();
+      await page.locator("section.card h2").first().waitFor();
+      await shot(`${tag}-edit`);
     }
     await setLocale("en");
     for (const [name, path] of pages.slice(2)) {
@@ -269,6 +273,12 @@ try {
   await step("a standard user sees no tokens", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/login$/);
+    for (const tag of ["ja", "zh-CN"]) {
+      await setLocale(tag);
+      await page.locator("main h1").waitFor();
+      await shot(`${tag}-login`);
+    }
+    await setLocale("en");
     await page.getByLabel("E-mail address").fill(STD_EMAIL);
     await page.getByLabel("Password").fill(STD_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();

@@ -89,11 +89,6 @@ impl Server {
                 cmd.stdout(log).stderr(log2);
             }
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt as _;
-            cmd.process_group(0);
-        }
         let child = cmd.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
         let base = format!("http://127.0.0.1:{port}");
         let mut server = Server { child: Some(child), port, base };
@@ -126,14 +121,45 @@ impl Server {
         }
     }
 
-    /// Stops the server and its workerd process at once (SIGKILL to the group).
+    /// Stops the server and the processes it started (workerd) at once, with SIGKILL to
+    /// each of them by process id.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", child.id())).status();
+            let pids = descendants(child.id());
             let _ = child.kill();
+            for pid in pids {
+                let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).stderr(Stdio::null()).status();
+            }
             let _ = child.wait();
         }
     }
+}
+
+/// The processes below `pid` (children, grandchildren, ...), read from /proc.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    if let Ok(entries) = fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let Ok(stat) = fs::read_to_string(e.path().join("stat")) else { continue };
+            // The parent pid is the second field after the parenthesised command name.
+            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                parents.push((p, ppid));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (p, pp) in &parents {
+            if *pp == parent && *p != pid && !out.contains(p) {
+                out.push(*p);
+                frontier.push(*p);
+            }
+        }
+    }
+    out
 }
 
 impl Drop for Server {
@@ -324,16 +350,17 @@ impl Sandbox {
     }
 }
 
-/// Every file below `dir`, recursively.
+/// Every regular file below `dir`, recursively. Symbolic links are not followed (the
+/// state directory holds links that lead out of it).
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = fs::read_dir(dir) {
         for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(files_below(&p));
-            } else {
-                out.push(p);
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                out.extend(files_below(&e.path()));
+            } else if kind.is_file() {
+                out.push(e.path());
             }
         }
     }
@@ -345,6 +372,7 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let n = needle.as_bytes();
     files_below(dir)
         .into_iter()
+        .filter(|p| fs::metadata(p).is_ok_and(|m| m.len() <= 256 * 1024 * 1024))
         .filter(|p| fs::read(p).is_ok_and(|bytes| !n.is_empty() && bytes.windows(n.len()).any(|w| w == n)))
         .collect()
 }

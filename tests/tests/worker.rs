@@ -932,6 +932,13 @@ fn main() {
         ("grace_end", grace_end),
         ("restart_keeps_everything", restart_keeps_everything),
     ];
+    // TOLLGATE_CASES=a,b runs only those cases (the others are reported as filtered out).
+    let only: Option<Vec<String>> =
+        std::env::var("TOLLGATE_CASES").ok().map(|v| v.split(',').map(str::to_owned).collect());
+    let all = cases.len();
+    let cases: Vec<(&str, Case)> =
+        cases.iter().copied().filter(|(n, _)| only.as_ref().is_none_or(|o| o.iter().any(|x| x == n))).collect();
+    let filtered = all - cases.len();
     let mut ctx = match boot() {
         Ok(c) => c,
         Err(e) => {
@@ -947,13 +954,13 @@ fn main() {
         ctx.sandbox.dir.join("wrangler.log").display()
     );
     let mut failed = Vec::new();
-    for (name, case) in cases {
+    for (name, case) in &cases {
         let t = Instant::now();
         match case(&mut ctx) {
             Ok(()) => println!("test {name} ... ok ({:.1} s)", t.elapsed().as_secs_f64()),
             Err(e) => {
                 println!("test {name} ... FAILED\n    {e}");
-                failed.push(*name);
+                failed.push(name.to_owned());
             }
         }
     }
@@ -961,7 +968,7 @@ fn main() {
     let passed = cases.len() - failed.len();
     let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
     println!(
-        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out; finished in {:.2}s\n",
+        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {filtered} filtered out; finished in {:.2}s\n",
         failed.len(),
         started.elapsed().as_secs_f64()
     );

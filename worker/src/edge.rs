@@ -102,11 +102,7 @@ async fn run(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> ApiR
     let identity = match decision {
         Ok(identity) => identity,
         Err(Denial::Unauthenticated(_)) => {
-            let blocked = FAILURES.with(|f| {
-                f.fail(&sid, now);
-                f.blocked(&sid, now)
-            });
-            return match blocked {
+            return match failed_attempt(env, &sid, now).await? {
                 Some(secs) => Err(ApiError::too_many(secs)),
                 None => unauthenticated(),
             };
@@ -128,6 +124,20 @@ async fn run(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> ApiR
         return crate::reply::json(200, &identity);
     }
     forward(&mut req, env, &identity).await
+}
+
+/// Counts a failed attempt on `sid`; says how long to wait once the SID is over its limit.
+/// Uses the Workers rate-limiting binding (`FAILED_AUTH_LIMITER`, 20 failures a minute per
+/// SID) where the runtime provides it, else this isolate's own counters.
+async fn failed_attempt(env: &Env, sid: &str, now: Timestamp) -> ApiResult<Option<i64>> {
+    if let Ok(limiter) = env.rate_limiter("FAILED_AUTH_LIMITER") {
+        let outcome = limiter.limit(sid.to_owned()).await.map_err(ApiError::from)?;
+        return Ok((!outcome.success).then_some(60));
+    }
+    Ok(FAILURES.with(|f| {
+        f.fail(sid, now);
+        f.blocked(sid, now)
+    }))
 }
 
 fn record_use(env: &Env, ctx: &Context, sid: &str, now: Timestamp) {

@@ -136,15 +136,13 @@ pub fn WizardPage() -> impl IntoView {
                 }
                 check_emails(&emails.get_untracked()).map_err(local_error)?;
             }
-            2 => {
-                if scopes.with_untracked(BTreeSet::is_empty) {
-                    return Err(ApiError {
-                        status: 422,
-                        code: "no_scopes".into(),
-                        message: i.t("wizard.scopes_needed"),
-                        field: Some("scopes".into()),
-                    });
-                }
+            2 if scopes.with_untracked(BTreeSet::is_empty) => {
+                return Err(ApiError {
+                    status: 422,
+                    code: "no_scopes".into(),
+                    message: i.t("wizard.scopes_needed"),
+                    field: Some("scopes".into()),
+                });
             }
             _ => {}
         }
