@@ -74,14 +74,22 @@ fn build(t: &tools::Tools) -> Result<()> {
 /// Builds the admin app: cargo (wasm32, release) → wasm-bindgen → wasm-opt → web/dist.
 fn build_web(t: &tools::Tools) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    step("building the admin app (tollgate-web, wasm32, release)");
-    run(Command::new(&cargo).args(["build", "-p", "tollgate-web", "--target", "wasm32-unknown-unknown", "--release"]))?;
+    step("building the admin app (tollgate-web, wasm32, profile web: release with opt-level z)");
+    run(Command::new(&cargo).args([
+        "build",
+        "-p",
+        "tollgate-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "web",
+    ]))?;
     let dist = root().join("web/dist");
     let pkg = dist.join("pkg");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&pkg).map_err(|e| format!("web/dist: {e}"))?;
     let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
-    let wasm = target_dir.join("wasm32-unknown-unknown/release/tollgate_web.wasm");
+    let wasm = target_dir.join("wasm32-unknown-unknown/web/tollgate_web.wasm");
     step("wasm-bindgen --target web");
     run(Command::new(&t.wasm_bindgen).arg(&wasm).args(["--target", "web", "--no-typescript", "--out-dir"]).arg(&pkg))?;
     let bg = pkg.join("tollgate_web_bg.wasm");

@@ -119,14 +119,7 @@ pub fn EditPage() -> impl IntoView {
                     return;
                 }
             }
-            toasts.ok(i.t(match a {
-                Action::Duplicate => "toast.duplicated",
-                Action::Reset => "toast.reset",
-                Action::Upgrade => "toast.upgraded",
-                Action::Disable => "toast.disabled",
-                Action::Enable => "toast.enabled",
-                Action::Delete => "toast.deleted",
-            }));
+            toasts.ok(i.t(a.done()));
         });
     };
     let copy_token = move |_| {

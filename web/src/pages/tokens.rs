@@ -47,7 +47,8 @@ impl Action {
             Action::Delete => "confirm.delete",
         }
     }
-    fn done(self) -> &'static str {
+    /// The toast shown when the action succeeded.
+    pub fn done(self) -> &'static str {
         match self {
             Action::Duplicate => "toast.duplicated",
             Action::Reset => "toast.reset",
