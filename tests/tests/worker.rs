@@ -692,7 +692,12 @@ fn sessions(c: &mut Ctx) -> Result<()> {
     let id = u["id"].as_str().unwrap_or("").to_owned();
     let first = Session::login(&c.base, "sessions@acme.test", &pw)?;
     ensure!(first.cookie.starts_with("__Host-tollgate_session="), "cookie name");
+    // Every tab of a session gets the same CSRF token, and it keeps working.
+    let again = first.call("GET", "/api/session", None)?;
+    expect(&again, 200, "session view")?;
+    ensure!(again.json()["csrf_token"] == json!(first.csrf), "CSRF token changed between tabs");
     let s2 = Session::login(&c.base, "sessions@acme.test", &pw)?;
+    ensure!(s2.csrf != first.csrf, "two sessions share a CSRF token");
     expect(&s2.call("DELETE", "/api/session", None)?, 204, "logout")?;
     expect_error(&s2.call("GET", "/api/tokens", None)?, 401, "unauthenticated", "after logout")?;
     expect(&first.call("GET", "/api/tokens", None)?, 200, "other session lives")?;

@@ -14,6 +14,12 @@ use tollgate_core::api::{
 thread_local! {
     static BASE: RefCell<String> = const { RefCell::new(String::new()) };
     static CSRF: RefCell<String> = const { RefCell::new(String::new()) };
+    static ON_SIGNED_OUT: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// What to do when the API says the session is gone (expired, ended elsewhere).
+pub fn on_signed_out(f: impl Fn() + 'static) {
+    ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(f)));
 }
 
 pub fn base() -> String {
@@ -47,6 +53,9 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
     }
     let status = r.status();
     let body: serde_json::Value = r.json().await.unwrap_or_default();
+    if status == 401 && body["error"]["code"] == "unauthenticated" {
+        ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|f| f()));
+    }
     Err(ApiError {
         status,
         code: body["error"]["code"].as_str().unwrap_or("error").to_owned(),

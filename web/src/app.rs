@@ -37,6 +37,8 @@ pub fn App() -> impl IntoView {
     provide_context(Toasts::new());
     let auth = Auth { session: RwSignal::new(None), checked: RwSignal::new(false) };
     provide_context(auth);
+    // A session that ends (idle timeout, sign-out elsewhere) sends the user to sign in.
+    api::on_signed_out(move || auth.session.set(None));
     leptos::task::spawn_local(async move {
         if let Ok(s) = api::session().await {
             auth.session.set(Some(s));

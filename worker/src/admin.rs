@@ -15,7 +15,8 @@ use tollgate_core::api::{
 use tollgate_core::credential::{AccountSid, Digest};
 use tollgate_core::filter::{TokenFilter, list};
 use tollgate_core::session::{
-    ABSOLUTE_TIMEOUT, SessionRecord, SessionState, clear_cookie, session_cookie, session_id_from_cookies,
+    ABSOLUTE_TIMEOUT, SessionRecord, SessionState, clear_cookie, csrf_token_for, session_cookie,
+    session_id_from_cookies,
 };
 use tollgate_core::time::{Span, Timestamp};
 use tollgate_core::token::{self, AccountContext, Issued, TokenRecord};
@@ -45,7 +46,10 @@ pub async fn handle(req: Request, env: &Env, now: Timestamp) -> Result<Response>
 struct Caller {
     user: UserRecord,
     account: AccountRecord,
+    session: SessionRecord,
     session_digest: String,
+    /// Kept in memory for this request only, to answer `GET /api/session` with its CSRF token.
+    session_id: String,
 }
 
 impl Caller {
@@ -153,7 +157,7 @@ async fn authed(
     now: Timestamp,
 ) -> ApiResult<Response> {
     match (method, segments) {
-        ("GET", ["session"]) => session_view(store, c, now).await,
+        ("GET", ["session"]) => session_view(c),
         ("DELETE", ["session"]) => logout(store, c, now).await,
         ("GET", ["catalog"]) => {
             c.require(Permission::ViewTokens)?;
@@ -279,7 +283,7 @@ async fn login(req: &mut Request, store: &Store, now: Timestamp) -> ApiResult<Re
     LOGIN_FAILURES.with(|f| f.forget(&key));
     let account = store.account(&user.account_id).await?.ok_or_else(ApiError::unauthenticated)?;
     let session_id = random::secret_string()?;
-    let csrf = random::secret_string()?;
+    let csrf = csrf_token_for(&session_id);
     let digest = Digest::of(session_id.as_bytes()).to_hex();
     let record = SessionRecord {
         schema: 1,
@@ -322,21 +326,16 @@ async fn authenticate(req: &Request, store: &Store, now: Timestamp, needs_csrf: 
         let left = session.created_at.plus(ABSOLUTE_TIMEOUT).since(now).millis() / 1000;
         store.put_session(&digest, &session, left.max(60) as u64).await?;
     }
-    Ok(Caller { user, account, session_digest: digest })
+    Ok(Caller { user, account, session, session_digest: digest, session_id: id.to_owned() })
 }
 
-/// The current session; issues a fresh CSRF token (the stored one is only a digest).
-async fn session_view(store: &Store, c: &Caller, now: Timestamp) -> ApiResult<Response> {
-    let mut session = store.session(&c.session_digest).await?.ok_or_else(ApiError::unauthenticated)?;
-    let csrf = random::secret_string()?;
-    session.csrf_digest = Digest::of(csrf.as_bytes());
-    let left = session.created_at.plus(ABSOLUTE_TIMEOUT).since(now).millis() / 1000;
-    store.put_session(&c.session_digest, &session, left.max(60) as u64).await?;
+/// The current session and its CSRF token (the same for every tab of the session).
+fn session_view(c: &Caller) -> ApiResult<Response> {
     let view = SessionView {
         user: c.user.view(),
         account: c.account.view(),
-        csrf_token: csrf,
-        expires_at: session.expires_at(),
+        csrf_token: csrf_token_for(&c.session_id),
+        expires_at: c.session.expires_at(),
     };
     reply::json(200, &view)
 }

@@ -69,6 +69,12 @@ impl SessionRecord {
     }
 }
 
+/// The CSRF token of a session: derived from the (secret, HttpOnly) session id, so every
+/// tab of one session gets the same token and the server stores only its digest.
+pub fn csrf_token_for(session_id: &str) -> String {
+    Digest::of(format!("tollgate-csrf-v1:{session_id}").as_bytes()).to_hex()
+}
+
 /// The `Set-Cookie` value that installs a session.
 pub fn session_cookie(session_id: &str) -> String {
     format!(
@@ -121,6 +127,18 @@ mod tests {
         busy.last_seen = Timestamp(0).plus(ABSOLUTE_TIMEOUT).minus(Span::MINUTE);
         assert_eq!(busy.state(Timestamp(0).plus(ABSOLUTE_TIMEOUT), 3), SessionState::Expired);
         assert_eq!(s.expires_at(), Timestamp(0).plus(IDLE_TIMEOUT));
+    }
+
+    #[test]
+    fn csrf_tokens_are_per_session_and_stable() {
+        let a = csrf_token_for("session-a");
+        assert_eq!(a, csrf_token_for("session-a"));
+        assert_ne!(a, csrf_token_for("session-b"));
+        assert!(!a.contains("session-a"));
+        let mut rec = s();
+        rec.csrf_digest = Digest::of(a.as_bytes());
+        assert!(rec.csrf_ok(Some(&a)));
+        assert!(!rec.csrf_ok(Some(&csrf_token_for("session-b"))));
     }
 
     #[test]
