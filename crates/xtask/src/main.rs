@@ -4,7 +4,7 @@
 //! * `dev`   — build, run the Worker and the admin app on http://localhost:8787 with
 //!   local persisted KV, bootstrap a demo account, print how to sign in and a curl line.
 //! * `test`  — fmt, clippy, unit and property tests, the Worker's integration tests
-//!   against `wrangler dev`, and a browser smoke test; ends with a summary.
+//!   against `wrangler dev`, and the browser tests of the admin app; ends with a summary.
 //! * `build` — the Worker bundle and the static assets.
 
 mod tools;
@@ -256,6 +256,9 @@ fn test() -> Result<()> {
     if summary.last().is_some_and(|(_, r)| r.is_ok()) {
         stage(&mut summary, "integration tests against wrangler dev", &mut || {
             run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "worker"]))
+        });
+        stage(&mut summary, "browser tests (headless chromium, playwright-core)", &mut || {
+            run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "browser"]))
         });
     }
 
