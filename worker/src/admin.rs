@@ -13,12 +13,12 @@ use tollgate_core::api::{
     UpgradeRequest, UserPatch, UserView,
 };
 use tollgate_core::credential::{AccountSid, Digest};
-use tollgate_core::filter::{TokenFilter, list};
+use tollgate_core::filter::{MAX_PAGE_SIZE, TokenFilter, list};
 use tollgate_core::session::{
-    ABSOLUTE_TIMEOUT, SessionRecord, SessionState, clear_cookie, csrf_token_for, session_cookie,
-    session_id_from_cookies,
+    ABSOLUTE_TIMEOUT, MAX_SIGN_IN_FAILURES, SIGN_IN_WINDOW, SessionRecord, SessionState, clear_cookie, csrf_token_for,
+    session_cookie, session_id_from_cookies,
 };
-use tollgate_core::time::{Span, Timestamp};
+use tollgate_core::time::Timestamp;
 use tollgate_core::token::{self, AccountContext, Issued, TokenRecord};
 use tollgate_core::version::ApiVersion;
 use worker::{Env, Request, Response, Result};
@@ -32,7 +32,7 @@ use crate::{edge, password, random, reply, seal};
 pub const MAX_BODY: usize = 64 * 1024;
 
 thread_local! {
-    static LOGIN_FAILURES: Limiter = Limiter::new(Span::minutes(15), 10);
+    static LOGIN_FAILURES: Limiter = Limiter::new(SIGN_IN_WINDOW, MAX_SIGN_IN_FAILURES);
 }
 
 pub async fn handle(req: Request, env: &Env, now: Timestamp) -> Result<Response> {
@@ -654,7 +654,7 @@ async fn audit(req: &Request, store: &Store, c: &Caller) -> ApiResult<Response> 
             }
             Some(("cursor", v)) if v.len() <= 200 && v.starts_with("audit:") => cursor = Some(v.to_owned()),
             Some(("limit", v)) => {
-                limit = v.parse().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
+                limit = v.parse().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
                     ApiError::bad_request("invalid_limit", "limit must be a whole number from 1 to 100", Some("limit"))
                 })?
             }

@@ -15,7 +15,7 @@ use tollgate_core::api::ErrorBody;
 use tollgate_core::scope::Method;
 use tollgate_core::time::{Span, Timestamp};
 use tollgate_core::token::should_record_use;
-use tollgate_core::verify::{Denial, Identity, Target, decide, screen};
+use tollgate_core::verify::{Denial, FAILURE_WINDOW, Identity, MAX_FAILED_VERIFICATIONS, Target, decide, screen};
 use worker::{Context, Env, Fetch, Headers, Request, RequestInit, Response, Result};
 
 use crate::error::{ApiError, ApiResult};
@@ -27,7 +27,7 @@ pub const ACCOUNT_CACHE: Span = Span(10_000);
 const REALM: &str = "Basic realm=\"Tollgate API\", charset=\"UTF-8\"";
 
 thread_local! {
-    static FAILURES: Limiter = Limiter::new(Span::MINUTE, 20);
+    static FAILURES: Limiter = Limiter::new(FAILURE_WINDOW, MAX_FAILED_VERIFICATIONS);
     static ACCOUNTS: RefCell<HashMap<String, (Timestamp, AccountRecord)>> = RefCell::new(HashMap::new());
     static LAST_USED: RefCell<HashMap<String, Timestamp>> = RefCell::new(HashMap::new());
 }

@@ -12,6 +12,9 @@ pub const IDLE_TIMEOUT: Span = Span::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Span = Span::hours(12);
 /// The stored last-seen time is refreshed at most this often.
 pub const TOUCH_INTERVAL: Span = Span::MINUTE;
+/// Failed sign-ins allowed per e-mail address within [`SIGN_IN_WINDOW`] before 429.
+pub const MAX_SIGN_IN_FAILURES: u32 = 10;
+pub const SIGN_IN_WINDOW: Span = Span::minutes(15);
 /// Name of the session cookie (the `__Host-` prefix pins it to this origin, path `/`, Secure).
 pub const COOKIE_NAME: &str = "__Host-tollgate_session";
 

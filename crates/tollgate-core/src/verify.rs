@@ -22,6 +22,12 @@ use crate::time::Timestamp;
 use crate::token::TokenRecord;
 use crate::version::ApiVersion;
 
+/// Failed verifications allowed per Account SID within [`FAILURE_WINDOW`]; past that,
+/// failures answer 429 (the right token keeps working). `wrangler.toml`'s rate-limiting
+/// binding states the same numbers.
+pub const MAX_FAILED_VERIFICATIONS: u32 = 20;
+pub const FAILURE_WINDOW: crate::time::Span = crate::time::Span::MINUTE;
+
 /// Credentials that passed the offline checks.
 #[derive(Debug, Clone)]
 pub struct Screened {
