@@ -22,6 +22,11 @@ pub fn on_signed_out(f: impl Fn() + 'static) {
     ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(f)));
 }
 
+/// Sets the origin that serves `/api/` (empty: the page's own origin).
+pub fn set_base(base: &str) {
+    BASE.with(|b| *b.borrow_mut() = base.to_owned());
+}
+
 pub fn base() -> String {
     BASE.with(|b| b.borrow().clone())
 }

@@ -2,9 +2,6 @@
 //! language picker; the routes.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
-use leptos_router::hooks::use_navigate;
-use leptos_router::path;
 use tollgate_core::account::Permission;
 use tollgate_core::api::SessionView;
 
@@ -12,6 +9,7 @@ use crate::api;
 use crate::components::{ToastList, Toasts};
 use crate::i18n::{I18n, Locale, browser_locale, remember_locale, use_i18n};
 use crate::pages::{AccountPage, AuditPage, EditPage, LoginPage, SecurityPage, TokensPage, UsersPage, WizardPage};
+use crate::route::{Link, Navigator, Route, use_navigator};
 
 /// The signed-in user, if any; `checked` turns true once the first session check ends.
 #[derive(Debug, Clone, Copy)]
@@ -30,11 +28,25 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// How the app is mounted: as the standalone admin app that owns the page, or embedded in
+/// a host page's element (the token manager widget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mounting {
+    #[default]
+    Standalone,
+    Embedded,
+}
+
 #[component]
-pub fn App() -> impl IntoView {
-    let i18n = I18n::new(browser_locale());
+pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Option<Locale>) -> impl IntoView {
+    let i18n = I18n::new(locale.unwrap_or_else(browser_locale));
     provide_context(i18n);
     provide_context(Toasts::new());
+    let nav = match mounting {
+        Mounting::Standalone => Navigator::from_url(),
+        Mounting::Embedded => Navigator::in_memory(Route::Tokens),
+    };
+    provide_context(nav);
     let auth = Auth { session: RwSignal::new(None), checked: RwSignal::new(false) };
     provide_context(auth);
     // A session that ends (idle timeout, sign-out elsewhere) sends the user to sign in.
@@ -45,32 +57,39 @@ pub fn App() -> impl IntoView {
         }
         auth.checked.set(true);
     });
-    Effect::new(move |_| {
-        let tag = i18n.locale.get().tag();
-        if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-            let _ = html.set_attribute("lang", tag);
+    if mounting == Mounting::Standalone {
+        // The standalone app owns the document, so it also sets the document's language.
+        Effect::new(move |_| {
+            let tag = i18n.locale.get().tag();
+            if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = html.set_attribute("lang", tag);
+            }
+        });
+    }
+    let page = move || match nav.current() {
+        Route::Login => view! { <LoginPage /> }.into_any(),
+        Route::Tokens => view! { <Guard><TokensPage /></Guard> }.into_any(),
+        Route::NewToken => view! { <Guard><WizardPage /></Guard> }.into_any(),
+        Route::Security => view! { <Guard><SecurityPage /></Guard> }.into_any(),
+        Route::Token(sid) => {
+            let sid = StoredValue::new(sid);
+            view! { <Guard><EditPage sid=sid.get_value() /></Guard> }.into_any()
         }
-    });
+        Route::Users => view! { <Guard><UsersPage /></Guard> }.into_any(),
+        Route::Account => view! { <Guard><AccountPage /></Guard> }.into_any(),
+        Route::Audit => view! { <Guard><AuditPage /></Guard> }.into_any(),
+        Route::NotFound => view! { <p>{move || i18n.t("app.not_found")}</p> }.into_any(),
+    };
     view! {
-        <Router>
+        <div class="tg-app" lang=move || i18n.locale.get().tag()>
             <Header />
             <main id="main" class="main">
                 <Show when=move || auth.checked.get() fallback=move || view! { <p class="loading">{move || i18n.t("app.loading")}</p> }>
-                    <Routes fallback=move || view! { <p>{move || i18n.t("app.not_found")}</p> }>
-                        <Route path=path!("/") view=|| view! { <Redirect path="/settings/api" /> } />
-                        <Route path=path!("/login") view=LoginPage />
-                        <Route path=path!("/settings/api") view=|| view! { <Guard><TokensPage /></Guard> } />
-                        <Route path=path!("/settings/api/new") view=|| view! { <Guard><WizardPage /></Guard> } />
-                        <Route path=path!("/settings/api/security") view=|| view! { <Guard><SecurityPage /></Guard> } />
-                        <Route path=path!("/settings/api/:sid") view=|| view! { <Guard><EditPage /></Guard> } />
-                        <Route path=path!("/settings/users") view=|| view! { <Guard><UsersPage /></Guard> } />
-                        <Route path=path!("/settings/account") view=|| view! { <Guard><AccountPage /></Guard> } />
-                        <Route path=path!("/settings/audit") view=|| view! { <Guard><AuditPage /></Guard> } />
-                    </Routes>
+                    {page}
                 </Show>
             </main>
             <ToastList />
-        </Router>
+        </div>
     }
 }
 
@@ -78,10 +97,10 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Guard(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
+    let nav = use_navigator();
     Effect::new(move |_| {
         if auth.checked.get() && auth.session.with(Option::is_none) {
-            navigate("/login", Default::default());
+            nav.replace(Route::Login);
         }
     });
     let children = StoredValue::new(children);
@@ -92,13 +111,12 @@ fn Guard(children: ChildrenFn) -> impl IntoView {
 fn Header() -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
-    let navigate = use_navigate();
+    let nav = use_navigator();
     let sign_out = move |_| {
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             let _ = api::logout().await;
             auth.session.set(None);
-            navigate("/login", Default::default());
+            nav.go(Route::Login);
         });
     };
     view! {
@@ -108,16 +126,16 @@ fn Header() -> impl IntoView {
             <Show when=move || auth.session.with(Option::is_some)>
                 <nav class="nav" aria-label=move || i.t("nav.settings")>
                     <Show when=move || auth.can(Permission::ViewTokens)>
-                        <A href="/settings/api">{move || i.t("nav.api")}</A>
+                        <Link to=Route::Tokens section=true>{move || i.t("nav.api")}</Link>
                     </Show>
                     <Show when=move || auth.can(Permission::ManageUsers)>
-                        <A href="/settings/users">{move || i.t("nav.users")}</A>
+                        <Link to=Route::Users section=true>{move || i.t("nav.users")}</Link>
                     </Show>
                     <Show when=move || auth.can(Permission::ManageAccount)>
-                        <A href="/settings/account">{move || i.t("nav.account")}</A>
+                        <Link to=Route::Account section=true>{move || i.t("nav.account")}</Link>
                     </Show>
                     <Show when=move || auth.can(Permission::ViewAudit)>
-                        <A href="/settings/audit">{move || i.t("nav.audit")}</A>
+                        <Link to=Route::Audit section=true>{move || i.t("nav.audit")}</Link>
                     </Show>
                 </nav>
             </Show>
@@ -143,7 +161,7 @@ fn Header() -> impl IntoView {
             </select>
             <Show when=move || auth.session.with(Option::is_some)>
                 <span class="user">{move || auth.session.with(|s| s.as_ref().map(|s| s.user.name.clone()))}</span>
-                <button type="button" class="button small" on:click=sign_out.clone()>{move || i.t("app.sign_out")}</button>
+                <button type="button" class="button small" on:click=sign_out>{move || i.t("app.sign_out")}</button>
             </Show>
         </header>
     }

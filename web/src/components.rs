@@ -115,10 +115,7 @@ pub fn Confirm(
     let opener: StoredValue<Option<web_sys::HtmlElement>> = StoredValue::new(None);
     Effect::new(move |_| {
         if open.get() {
-            let active = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.active_element())
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            let active = focused_element();
             opener.set_value(active);
             request_animation_frame(move || {
                 if let Some(d) = dialog_ref.get() {
@@ -168,6 +165,16 @@ pub fn Confirm(
             </div>
         </Show>
     }
+}
+
+/// The element that has focus, looking inside shadow roots (the embedded token manager
+/// lives in one, where `document.activeElement` names only its host).
+fn focused_element() -> Option<web_sys::HtmlElement> {
+    let mut active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element())?;
+    while let Some(inner) = active.shadow_root().and_then(|r| r.active_element()) {
+        active = inner;
+    }
+    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(active).ok()
 }
 
 // ------------------------------------------------------------------ copy

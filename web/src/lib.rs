@@ -1,7 +1,16 @@
 //! Tollgate's admin app: a Leptos client-side app over the admin API (`/api/`). It uses
 //! the core's JSON types, validation and list filter, so the browser and the Worker apply
 //! the same rules. Only this crate touches the DOM.
+//!
+//! Two entry points: `mountApp` (the standalone app served by the Worker, which owns the
+//! page) and `mountTokenManager` (the same app embedded in a host page's element, inside a
+//! shadow root so its styles and the host's stay apart, with its page kept in memory).
 
+use std::cell::Cell;
+
+use leptos::mount::UnmountHandle;
+use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyViewState;
 use wasm_bindgen::prelude::*;
 
 mod api;
@@ -9,14 +18,118 @@ mod app;
 mod components;
 mod i18n;
 mod pages;
+mod route;
 
-pub use app::App;
+pub use app::{App, AppProps, Mounting};
+
+/// The admin app's stylesheet, written into the token manager's shadow root.
+const STYLE: &str = include_str!("../static/style.css");
+
+thread_local! {
+    static MANAGER_MOUNTED: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Mounts the app on the page's body (the standalone admin app).
 #[wasm_bindgen(js_name = mountApp)]
 pub fn mount_app() {
     console_error_panic_hook_lite();
-    leptos::mount::mount_to_body(App);
+    leptos::mount::mount_to_body(|| view! { <App /> });
+}
+
+/// The embedded token manager; `unmount()` removes it from the host page.
+#[wasm_bindgen]
+pub struct TokenManager {
+    handle: Option<UnmountHandle<AnyViewState>>,
+    nodes: Vec<web_sys::Node>,
+}
+
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenManager").field("mounted", &self.handle.is_some()).finish()
+    }
+}
+
+#[wasm_bindgen]
+impl TokenManager {
+    /// Removes the token manager and everything it added to the host element. Calling it
+    /// again does nothing.
+    pub fn unmount(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            drop(handle);
+            for node in self.nodes.drain(..) {
+                if let Some(parent) = node.parent_node() {
+                    let _ = parent.remove_child(&node);
+                }
+            }
+            MANAGER_MOUNTED.with(|m| m.set(false));
+        }
+    }
+
+    /// Whether the token manager is still mounted.
+    #[wasm_bindgen(getter)]
+    pub fn mounted(&self) -> bool {
+        self.handle.is_some()
+    }
+}
+
+/// Mounts the token manager inside `element` (in its shadow root, created when missing).
+///
+/// `options.apiBase` is the origin that serves Tollgate's `/api/` (empty or missing: the
+/// page's own origin; the admin API only answers same-origin requests, so a different
+/// origin must be routed to the page's own, for example with a Workers route);
+/// `options.locale` is `"en"`, `"ja"` or `"zh"` (missing: the browser's language).
+/// One token manager per page: unmount it before mounting another.
+#[wasm_bindgen(js_name = mountTokenManager)]
+pub fn mount_token_manager(element: web_sys::HtmlElement, options: JsValue) -> Result<TokenManager, JsError> {
+    console_error_panic_hook_lite();
+    if MANAGER_MOUNTED.with(Cell::get) {
+        return Err(JsError::new("A token manager is already mounted on this page; call unmount() on it first."));
+    }
+    let api_base = option_string(&options, "apiBase")?.unwrap_or_default();
+    let api_base = api_base.trim_end_matches('/').to_owned();
+    if !(api_base.is_empty() || api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(JsError::new("apiBase must be an origin such as \"https://tollgate.example.com\", or empty."));
+    }
+    let locale =
+        match option_string(&options, "locale")? {
+            None => None,
+            Some(tag) => Some(i18n::Locale::parse(&tag).ok_or_else(|| {
+                JsError::new(&format!("Unknown locale {tag:?}: use one of \"en\", \"ja\" or \"zh\"."))
+            })?),
+        };
+    let root = match element.shadow_root() {
+        Some(root) => root,
+        None => element
+            .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+            .map_err(|_| JsError::new("This element cannot hold the token manager (it cannot have a shadow root)."))?,
+    };
+    let document = element.owner_document().ok_or_else(|| JsError::new("The element is not in a document."))?;
+    let style = document.create_element("style").map_err(|_| JsError::new("Could not create the style element."))?;
+    style.set_text_content(Some(STYLE));
+    let container: web_sys::HtmlElement = document
+        .create_element("div")
+        .ok()
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or_else(|| JsError::new("Could not create the container element."))?;
+    root.append_child(&style).map_err(|_| JsError::new("Could not add the styles to the element."))?;
+    root.append_child(&container).map_err(|_| JsError::new("Could not add the token manager to the element."))?;
+    api::set_base(&api_base);
+    let handle = leptos::mount::mount_to(container.clone(), move || {
+        App(AppProps { mounting: Mounting::Embedded, locale }).into_any()
+    });
+    MANAGER_MOUNTED.with(|m| m.set(true));
+    Ok(TokenManager { handle: Some(handle), nodes: vec![style.into(), container.into()] })
+}
+
+fn option_string(options: &JsValue, key: &str) -> Result<Option<String>, JsError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(options, &key.into()).map_err(|_| JsError::new("options must be an object."))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| JsError::new(&format!("options.{key} must be a string.")))
 }
 
 fn console_error_panic_hook_lite() {

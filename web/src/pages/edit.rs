@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use tollgate_core::account::Permission;
 use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
 use tollgate_core::token::GracePeriod;
@@ -17,13 +17,13 @@ use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker,
 use crate::i18n::use_i18n;
 
 #[component]
-pub fn EditPage() -> impl IntoView {
+pub fn EditPage(sid: String) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
-    let navigate = use_navigate();
-    let params = use_params_map();
-    let sid = move || params.with(|p| p.get("sid").unwrap_or_default());
+    let nav = use_navigator();
+    let sid = StoredValue::new(sid);
+    let sid = move || sid.get_value();
     let token = RwSignal::new(None::<TokenView>);
     let users = RwSignal::new(Vec::<UserView>::new());
     let catalog = RwSignal::new(None::<CatalogResponse>);
@@ -99,15 +99,13 @@ pub fn EditPage() -> impl IntoView {
         pending.set(Some(a));
         action_open.set(true);
     };
-    let navigate2 = navigate.clone();
     let run = move |_| {
         let (Some(a), Some(t)) = (pending.get_untracked(), token.get_untracked()) else { return };
         let g = grace.get_untracked();
-        let navigate = navigate2.clone();
         leptos::task::spawn_local(async move {
             match perform(a, t.sid.as_str(), g).await {
                 Ok(Outcome::Changed(v)) => fill(v),
-                Ok(Outcome::Removed) => navigate("/settings/api", Default::default()),
+                Ok(Outcome::Removed) => nav.go(Route::Tokens),
                 Ok(Outcome::Issued(new)) => {
                     if a == Action::Reset {
                         fill(new.token.clone());

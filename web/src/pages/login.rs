@@ -1,5 +1,5 @@
+use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
@@ -10,7 +10,7 @@ use crate::i18n::use_i18n;
 pub fn LoginPage() -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
-    let navigate = use_navigate();
+    let nav = use_navigator();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -19,13 +19,12 @@ pub fn LoginPage() -> impl IntoView {
         ev.prevent_default();
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::login(&email.get_untracked(), &password.get_untracked()).await {
                 Ok(s) => {
                     auth.session.set(Some(s));
                     password.set(String::new());
-                    navigate("/settings/api", Default::default());
+                    nav.go(Route::Tokens);
                 }
                 Err(mut e) => {
                     if e.status == 401 {

@@ -18,8 +18,8 @@ pub use tokens::TokensPage;
 pub use users::UsersPage;
 pub use wizard::WizardPage;
 
+use crate::route::{Link, Route};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::i18n::use_i18n;
 
@@ -33,7 +33,7 @@ pub fn Crumbs() -> impl IntoView {
             " › "
             <span>{move || i.t("nav.technical")}</span>
             " › "
-            <A href="/settings/api">{move || i.t("nav.api")}</A>
+            <Link to=Route::Tokens>{move || i.t("nav.api")}</Link>
         </nav>
     }
 }

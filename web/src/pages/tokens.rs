@@ -1,8 +1,7 @@
 //! The token list: cards, filters, the "more" menu and its confirmations.
 
+use crate::route::{Link, Route};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use tollgate_core::account::Permission;
 use tollgate_core::api::{IssuedToken, ResetRequest, TokenState, TokenView};
 use tollgate_core::filter::{CreatedWithin, StateFilter, TokenFilter};
@@ -123,7 +122,6 @@ pub fn TokensPage() -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
-    let navigate = use_navigate();
     let tokens = RwSignal::new(Vec::<TokenView>::new());
     let next = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
@@ -200,9 +198,9 @@ pub fn TokensPage() -> impl IntoView {
         <Crumbs />
         <div class="page-head">
             <h1>{move || i.t("tokens.title")}</h1>
-            <A href="/settings/api/security" attr:class="link">{move || i.t("nav.security")}</A>
+            <Link to=Route::Security class="link">{move || i.t("nav.security")}</Link>
             <Show when=can_manage>
-                <A href="/settings/api/new" attr:class="button primary">{move || i.t("tokens.create")}</A>
+                <Link to=Route::NewToken class="button primary">{move || i.t("tokens.create")}</Link>
             </Show>
         </div>
         <Show when=move || issued.with(Option::is_some)>
@@ -242,7 +240,7 @@ pub fn TokensPage() -> impl IntoView {
         <Show when=move || !loading.get() && !failed.get() && !forbidden.get() && tokens.with(Vec::is_empty)>
             <section class="empty card">
                 <p>{move || i.t("tokens.empty")}</p>
-                <Show when=can_manage><A href="/settings/api/new" attr:class="button primary">{move || i.t("tokens.create")}</A></Show>
+                <Show when=can_manage><Link to=Route::NewToken class="button primary">{move || i.t("tokens.create")}</Link></Show>
             </section>
         </Show>
         <Show when=move || !tokens.with(Vec::is_empty) && shown().is_empty()>
@@ -252,20 +250,17 @@ pub fn TokensPage() -> impl IntoView {
             <For each=shown key=|t| (t.sid.to_string(), t.updated_at, t.state == TokenState::Enabled, t.api_version) let:t>
                 {
                     let sid = t.sid.to_string();
-                    let href = format!("/settings/api/{sid}");
                     let enabled = t.state == TokenState::Enabled;
                     let sid_menu = StoredValue::new(sid.clone());
                     let t_menu = StoredValue::new(t.clone());
-                    let navigate = navigate.clone();
-                    let href2 = href.clone();
-                    let created = t.created_at.0;
+                                                            let created = t.created_at.0;
                     let last_used = t.last_used_at.map(|x| x.0);
                     let nudges = t.nudges.clone();
                     let latest = t.latest_version;
                     view! {
                         <li class="card token-card" data-sid=sid.clone()>
                             <div class="token-head">
-                                <a class="token-name" href=href.clone() on:click=move |ev| { ev.prevent_default(); navigate(&href2, Default::default()); }>{t.name.clone()}</a>
+                                <Link to=Route::Token(sid.clone()) class="token-name">{t.name.clone()}</Link>
                                 <span class="badge" class:badge-off=!enabled>{move || if enabled { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}</span>
                                 <Show when=can_manage>
                                     <div class="menu">
@@ -304,7 +299,7 @@ pub fn TokensPage() -> impl IntoView {
                             <ul class="nudges">
                                 {nudges.into_iter().map(|n| {
                                     let key = match n { Nudge::RotationDue => "nudge.rotation_due", Nudge::EveryScope => "nudge.every_scope", Nudge::NeverUsed => "nudge.never_used" };
-                                    view! { <li><A href="/settings/api/security">{move || i.t(key)}</A></li> }
+                                    view! { <li><Link to=Route::Security>{move || i.t(key)}</Link></li> }
                                 }).collect_view()}
                             </ul>
                         </li>

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use tollgate_core::account::AccountType;
 use tollgate_core::api::{CatalogResponse, IssuedToken, TokenDraft, UserView};
 use tollgate_core::email::normalize_email;
@@ -88,7 +88,7 @@ pub fn ContactSelect(users: RwSignal<Vec<UserView>>, contact: RwSignal<String>) 
 pub fn WizardPage() -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
-    let navigate = use_navigate();
+    let nav = use_navigator();
     let step = RwSignal::new(0usize);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -189,16 +189,13 @@ pub fn WizardPage() -> impl IntoView {
         });
     };
     let account_type = move || catalog.with(|c| c.as_ref().map(|c| c.account_type)).unwrap_or(AccountType::Partner);
-    let navigate2 = navigate.clone();
     view! {
         <Crumbs />
         <h1>{move || i.t("wizard.title")}</h1>
         <Show when=move || issued.with(Option::is_some)>
             {
-                let navigate = navigate2.clone();
                 move || {
-                    let navigate = navigate.clone();
-                    issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| navigate("/settings/api", Default::default())) /> })
+                    issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })
                 }
             }
         </Show>

@@ -1,0 +1,216 @@
+//! The app's pages and how it moves between them.
+//!
+//! Two modes: the standalone app owns the page's URL (History API, back/forward work),
+//! while the embedded token manager keeps its page in memory so it never touches the host
+//! page's URL or history.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+/// One page of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Login,
+    Tokens,
+    NewToken,
+    Security,
+    Token(String),
+    Users,
+    Account,
+    Audit,
+    NotFound,
+}
+
+impl Route {
+    /// The page a URL path names. `/` is the token list.
+    pub fn parse(path: &str) -> Route {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+        match path {
+            "" | "/" | "/settings/api" => Route::Tokens,
+            "/login" => Route::Login,
+            "/settings/api/new" => Route::NewToken,
+            "/settings/api/security" => Route::Security,
+            "/settings/users" => Route::Users,
+            "/settings/account" => Route::Account,
+            "/settings/audit" => Route::Audit,
+            other => match other.strip_prefix("/settings/api/") {
+                Some(sid) if !sid.is_empty() && !sid.contains('/') => Route::Token(sid.to_owned()),
+                _ => Route::NotFound,
+            },
+        }
+    }
+
+    /// The URL path of this page.
+    pub fn path(&self) -> String {
+        match self {
+            Route::Login => "/login".into(),
+            Route::Tokens => "/settings/api".into(),
+            Route::NewToken => "/settings/api/new".into(),
+            Route::Security => "/settings/api/security".into(),
+            Route::Token(sid) => format!("/settings/api/{sid}"),
+            Route::Users => "/settings/users".into(),
+            Route::Account => "/settings/account".into(),
+            Route::Audit => "/settings/audit".into(),
+            Route::NotFound => "/404".into(),
+        }
+    }
+
+    /// The navigation section a page belongs to (for `aria-current` in the header).
+    pub fn section(&self) -> Route {
+        match self {
+            Route::NewToken | Route::Security | Route::Token(_) => Route::Tokens,
+            other => other.clone(),
+        }
+    }
+}
+
+/// Where the app is and how to go elsewhere; provided as context by the shell.
+#[derive(Debug, Clone, Copy)]
+pub struct Navigator {
+    current: RwSignal<Route>,
+    owns_url: bool,
+}
+
+impl Navigator {
+    /// Reads the page from the browser's URL and follows back/forward.
+    pub fn from_url() -> Navigator {
+        let current = RwSignal::new(Route::parse(&location_path()));
+        let on_pop = Closure::<dyn Fn()>::new(move || current.set(Route::parse(&location_path())));
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+        }
+        on_pop.forget();
+        Navigator { current, owns_url: true }
+    }
+
+    /// Keeps the page in memory (embedded in a host page).
+    pub fn in_memory(start: Route) -> Navigator {
+        Navigator { current: RwSignal::new(start), owns_url: false }
+    }
+
+    pub fn current(self) -> Route {
+        self.current.get()
+    }
+
+    pub fn is(self, route: &Route) -> bool {
+        self.current.with(|c| c == route)
+    }
+
+    pub fn in_section(self, route: &Route) -> bool {
+        self.current.with(|c| c.section() == *route)
+    }
+
+    /// Goes to a page, adding a history entry when the app owns the URL.
+    pub fn go(self, route: Route) {
+        self.change(route, false);
+    }
+
+    /// Goes to a page in place of the current history entry.
+    pub fn replace(self, route: Route) {
+        self.change(route, true);
+    }
+
+    fn change(self, route: Route, replace: bool) {
+        if self.current.with_untracked(|c| *c == route) {
+            return;
+        }
+        if self.owns_url
+            && let Some(h) = web_sys::window().and_then(|w| w.history().ok())
+        {
+            let path = route.path();
+            let _ = if replace {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path))
+            } else {
+                h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path))
+            };
+        }
+        self.current.set(route);
+    }
+}
+
+fn location_path() -> String {
+    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
+}
+
+pub fn use_navigator() -> Navigator {
+    expect_context::<Navigator>()
+}
+
+/// A link to a page of the app. Plain clicks stay in the app; modified clicks (new tab,
+/// new window) are left to the browser when the app owns the URL.
+#[component]
+pub fn Link(
+    to: Route,
+    #[prop(optional, into)] class: Option<String>,
+    /// Marks the link as current when the page is in this link's section.
+    #[prop(optional)]
+    section: bool,
+    children: Children,
+) -> impl IntoView {
+    let nav = use_navigator();
+    let href = to.path();
+    let target = StoredValue::new(to);
+    let current = move || {
+        let on = target.with_value(|t| if section { nav.in_section(t) } else { nav.is(t) });
+        on.then_some("page")
+    };
+    view! {
+        <a
+            href=href
+            class=class
+            aria-current=current
+            on:click=move |ev: web_sys::MouseEvent| {
+                let modified = ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() || ev.button() != 0;
+                if modified && nav.owns_url {
+                    return;
+                }
+                ev.prevent_default();
+                nav.go(target.get_value());
+            }
+        >
+            {children()}
+        </a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_round_trips_through_its_path() {
+        let pages = [
+            Route::Login,
+            Route::Tokens,
+            Route::NewToken,
+            Route::Security,
+            Route::Token("TGSIDabc".into()),
+            Route::Users,
+            Route::Account,
+            Route::Audit,
+        ];
+        for p in pages {
+            assert_eq!(Route::parse(&p.path()), p, "{}", p.path());
+        }
+    }
+
+    #[test]
+    fn paths_are_read_leniently_but_unknown_ones_are_not_found() {
+        assert_eq!(Route::parse("/"), Route::Tokens);
+        assert_eq!(Route::parse(""), Route::Tokens);
+        assert_eq!(Route::parse("/settings/api/"), Route::Tokens);
+        assert_eq!(Route::parse("/settings/users?x=1"), Route::Users);
+        assert_eq!(Route::parse("/settings/api/TGSIDx#top"), Route::Token("TGSIDx".into()));
+        assert_eq!(Route::parse("/settings/api/a/b"), Route::NotFound);
+        assert_eq!(Route::parse("/nowhere"), Route::NotFound);
+    }
+
+    #[test]
+    fn token_pages_belong_to_the_token_section() {
+        assert_eq!(Route::Token("x".into()).section(), Route::Tokens);
+        assert_eq!(Route::NewToken.section(), Route::Tokens);
+        assert_eq!(Route::Users.section(), Route::Users);
+    }
+}
