@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::email::{EmailError, normalize_email};
 
 /// The kinds of impact.com-style accounts.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountType {
@@ -41,6 +42,7 @@ impl fmt::Display for AccountType {
 }
 
 /// A user's role within one account.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

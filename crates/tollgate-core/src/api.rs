@@ -12,12 +12,14 @@ use crate::token::{GracePeriod, Nudge, TokenRecord, nudges};
 use crate::version::ApiVersion;
 
 /// The body of every error answer: `{"error": {"code", "message", "field"?}}`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorDetail {
@@ -37,6 +39,7 @@ impl ErrorBody {
 
 // ---------------------------------------------------------------- setup and session
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetupRequest {
@@ -44,6 +47,7 @@ pub struct SetupRequest {
     pub admin: NewAdmin,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
@@ -52,6 +56,7 @@ pub struct NewAccount {
     pub account_type: AccountType,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAdmin {
@@ -60,6 +65,7 @@ pub struct NewAdmin {
     pub name: String,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetupResponse {
@@ -67,6 +73,7 @@ pub struct SetupResponse {
     pub admin: UserView,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -74,6 +81,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionView {
@@ -87,6 +95,7 @@ pub struct SessionView {
 // ---------------------------------------------------------------- tokens
 
 /// `POST /api/tokens`: the create wizard's fields.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenDraft {
@@ -104,6 +113,7 @@ pub struct TokenDraft {
 }
 
 /// `PATCH /api/tokens/{sid}`: only the fields present change.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenEdit {
@@ -120,6 +130,7 @@ pub struct TokenEdit {
 }
 
 /// `POST /api/tokens/{sid}/reset`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
@@ -128,6 +139,7 @@ pub struct ResetRequest {
 }
 
 /// `POST /api/tokens/{sid}/upgrade`: to `api_version`, or the latest when absent.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpgradeRequest {
@@ -135,6 +147,7 @@ pub struct UpgradeRequest {
     pub api_version: Option<ApiVersion>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenState {
@@ -143,6 +156,7 @@ pub enum TokenState {
 }
 
 /// A token as the admin API shows it: never a digest, a ciphertext or a secret.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenView {
@@ -225,6 +239,7 @@ impl crate::filter::Listed for TokenRecord {
 }
 
 /// Create, duplicate and reset answer with the token and, this once, its secret.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IssuedToken {
@@ -233,6 +248,7 @@ pub struct IssuedToken {
 }
 
 /// `POST /api/tokens/{sid}/reveal`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevealedToken {
@@ -240,6 +256,7 @@ pub struct RevealedToken {
 }
 
 /// `GET /api/tokens`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenPage {
@@ -251,6 +268,7 @@ pub struct TokenPage {
 
 // ---------------------------------------------------------------- catalog
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteView {
@@ -264,6 +282,7 @@ impl From<&Route> for RouteView {
     }
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeView {
@@ -272,6 +291,7 @@ pub struct ScopeView {
     pub routes: Vec<RouteView>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryJson {
@@ -301,6 +321,7 @@ impl From<&CategoryView> for CategoryJson {
 }
 
 /// `GET /api/catalog[?version=...]`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogResponse {
@@ -325,6 +346,7 @@ impl CatalogResponse {
 
 // ---------------------------------------------------------------- users and account
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserView {
@@ -337,6 +359,7 @@ pub struct UserView {
 }
 
 /// `POST /api/users`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
@@ -347,6 +370,7 @@ pub struct NewUser {
 }
 
 /// `PATCH /api/users/{id}`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
@@ -360,6 +384,7 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountView {
@@ -375,6 +400,7 @@ pub struct AccountView {
 }
 
 /// `PATCH /api/account`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
@@ -392,6 +418,7 @@ pub struct AccountPatch {
 
 // ---------------------------------------------------------------- audit and edge
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -412,6 +439,7 @@ pub enum AuditAction {
     SignedOut,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {
@@ -427,6 +455,7 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditPage {

@@ -29,6 +29,7 @@ pub trait Listed {
     fn enabled(&self) -> bool;
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CreatedWithin {
     #[serde(rename = "7d")]
@@ -39,6 +40,7 @@ pub enum CreatedWithin {
     OlderThan30Days,
 }
 
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StateFilter {
@@ -47,6 +49,7 @@ pub enum StateFilter {
 }
 
 /// The filters of the token list. The default (Clear all) matches every token.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenFilter {

@@ -26,5 +26,7 @@ pub mod scope;
 pub mod session;
 pub mod time;
 pub mod token;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 pub mod verify;
 pub mod version;

@@ -19,6 +19,7 @@ use AccountType::{Agency as A, Brand as B, Partner as P};
 use Method::{Delete, Get, Post, Put};
 
 /// The HTTP methods the route map knows. `HEAD` is treated as `GET`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
@@ -60,6 +61,7 @@ impl fmt::Display for Method {
 }
 
 /// Whether a scope reads or changes data.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {

@@ -29,6 +29,7 @@ pub const LAST_USED_RESOLUTION: Span = Span::MINUTE;
 pub const ROTATION_ADVICE: Span = Span::days(90);
 
 /// How long a reset token's previous auth token keeps verifying.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum GracePeriod {
     #[default]
@@ -504,6 +505,7 @@ pub fn should_record_use(last_written: Option<Timestamp>, now: Timestamp) -> boo
 }
 
 /// Advice the token list shows beside a token.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Nudge {
