@@ -1,11 +1,13 @@
 // End-to-end test of the admin app in headless Chromium (Debian's package) with
 // playwright-core. Run by tests/tests/browser.rs, which starts the Worker and passes:
-//   BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder).
+//   BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder),
+//   PKG (the built npm package) and EXAMPLE (the example host page's folder).
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, normalize } from "node:path";
 import assert from "node:assert/strict";
 
-const { BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS } = process.env;
+const { BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE } = process.env;
 mkdirSync(SHOTS, { recursive: true });
 
 const results = [];
@@ -268,6 +270,98 @@ try {
     assert.ok(overflow <= 1, `horizontal overflow of ${overflow}px`);
     await shot("en-tokens-360");
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step("the token manager embedded in a host page: log in, list, stay scoped, unmount", async () => {
+    // The example host page and the package are served on the Worker's origin (as a portal
+    // that routes /api/* to Tollgate would), straight from the build folders.
+    const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+    const host = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+    await host.route(`${BASE}/__example/**`, async (route) => {
+      const path = new URL(route.request().url()).pathname.slice("/__example/".length);
+      const file = path.startsWith("pkg/") ? join(PKG, normalize(path.slice(4))) : join(EXAMPLE, normalize(path));
+      const ext = file.slice(file.lastIndexOf("."));
+      try {
+        await route.fulfill({ status: 200, contentType: types[ext] || "application/octet-stream", body: readFileSync(file) });
+      } catch {
+        await route.fulfill({ status: 404, body: "not found" });
+      }
+    });
+    const hp = await host.newPage();
+    const errors = [];
+    hp.on("pageerror", (e) => errors.push(String(e)));
+    hp.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+    await hp.goto(`${BASE}/__example/index.html`);
+    await hp.locator("body[data-ready=true]").waitFor();
+    const url = hp.url();
+    const historyLength = await hp.evaluate(() => history.length);
+    // The package's own functions work on the host page too.
+    assert.equal(await hp.evaluate(() => window.tollgate.checkAuthToken("tgat_x").code), "token_length");
+
+    // Log in inside the widget (Playwright's locators reach into the open shadow root).
+    const widget = hp.locator("#tokens");
+    await widget.getByLabel("E-mail address").fill(ADMIN_EMAIL);
+    await widget.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await widget.getByRole("button", { name: "Sign in" }).click();
+    await widget.getByRole("heading", { name: "API access tokens" }).waitFor();
+    await widget.locator("li.token-card").first().waitFor();
+    const listed = await widget.locator("li.token-card").count();
+    const api = await hp.evaluate(async () => (await (await fetch("/api/tokens?limit=100")).json()).total);
+    assert.equal(listed, api, "the widget lists the account's tokens");
+    await hp.screenshot({ path: `${SHOTS}/en-embedded.png`, fullPage: true });
+
+    // Moving around inside the widget leaves the host page's URL and history alone.
+    await widget.locator("li.token-card .token-name").first().click();
+    await widget.locator("section.card h2").first().waitFor();
+    assert.equal(hp.url(), url);
+    assert.equal(await hp.evaluate(() => history.length), historyLength);
+
+    // Styles stay on their side of the shadow root.
+    const style = await hp.evaluate(() => {
+      const root = document.getElementById("tokens").shadowRoot;
+      const css = (el, p) => getComputedStyle(el).getPropertyValue(p);
+      const appButton = root.querySelector("button.button");
+      return {
+        shadow: !!root,
+        hostFont: css(document.body, "font-family"),
+        hostColor: css(document.body, "color"),
+        hostButton: css(document.getElementById("host-button"), "background-color"),
+        hostCard: css(document.getElementById("host-card"), "border-top-style"),
+        hostTitle: css(document.getElementById("host-title"), "font-size"),
+        appFont: css(root.querySelector(".tg-app"), "font-family"),
+        appColor: css(root.querySelector(".tg-app"), "color"),
+        appButton: css(appButton, "background-color"),
+        appCard: css(root.querySelector(".card"), "border-top-style"),
+        appTitle: css(root.querySelector("h1, h2"), "font-size"),
+      };
+    });
+    assert.ok(style.shadow, "mounted in a shadow root");
+    assert.match(style.hostFont, /Georgia/);
+    assert.equal(style.hostColor, "rgb(128, 0, 64)");
+    assert.equal(style.hostButton, "rgb(0, 255, 0)");
+    assert.equal(style.hostCard, "dashed");
+    assert.equal(style.hostTitle, "40px");
+    assert.doesNotMatch(style.appFont, /Georgia/);
+    assert.equal(style.appColor, "rgb(28, 36, 48)");
+    assert.notEqual(style.appButton, "rgb(0, 255, 0)");
+    assert.equal(style.appCard, "solid");
+    assert.notEqual(style.appTitle, "40px");
+
+    // Unmount: everything the widget added goes; mounting again works (in Japanese).
+    const after = await hp.evaluate(() => {
+      window.tollgate.manager.unmount();
+      const root = document.getElementById("tokens").shadowRoot;
+      return { children: root.childNodes.length, mounted: window.tollgate.manager.mounted };
+    });
+    assert.deepEqual(after, { children: 0, mounted: false });
+    await hp.evaluate(() => window.tollgate.remount({ locale: "ja" }));
+    await widget.getByRole("heading", { name: "API アクセス トークン" }).waitFor();
+    await widget.locator("li.token-card").first().waitFor();
+    const twice = await hp.evaluate(() => window.tollgate.remount().then(() => "mounted", (e) => e.message));
+    assert.match(twice, /already mounted/);
+    assert.equal(hp.url(), url);
+    assert.deepEqual(errors, []);
+    await host.close();
   });
 
   await step("a standard user sees no tokens", async () => {

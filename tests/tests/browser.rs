@@ -1,6 +1,7 @@
 //! The admin app end to end in headless Chromium: starts the Worker (serving the built
 //! app) on `wrangler dev`, makes an account with an admin and a standard user, and runs
-//! `tests/browser/e2e.mjs` (playwright-core driving Debian's chromium) against it.
+//! `tests/browser/e2e.mjs` (playwright-core driving Debian's chromium) against it, including
+//! the example host page that embeds the token manager from the built npm package.
 
 use std::process::Command;
 
@@ -35,6 +36,10 @@ fn run() -> Result<(), String> {
     }
     let shots = root().join("target/tollgate-test/screenshots");
     println!("screenshots go to {}", shots.display());
+    let pkg = root().join("target/npm/tollgate-core");
+    if !pkg.join("index.js").exists() {
+        return Err(format!("{} is missing: run `cargo xtask package` first", pkg.display()));
+    }
     let (node, _) = node_and_wrangler();
     let status = Command::new(node)
         .arg(root().join("tests/browser/e2e.mjs"))
@@ -45,6 +50,8 @@ fn run() -> Result<(), String> {
         .env("STD_EMAIL", "standard@browser.test")
         .env("STD_PASSWORD", &std_password)
         .env("SHOTS", &shots)
+        .env("PKG", &pkg)
+        .env("EXAMPLE", root().join("crates/tollgate-wasm/example"))
         .status()
         .map_err(|e| format!("could not run node: {e}"))?;
     drop(server);

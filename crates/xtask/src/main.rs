@@ -6,7 +6,9 @@
 //! * `test`  — fmt, clippy, unit and property tests, the Worker's integration tests
 //!   against `wrangler dev`, and the browser tests of the admin app; ends with a summary.
 //! * `build` — the Worker bundle and the static assets.
+//! * `package` — the `@tollgate/core` npm package (wasm bindings + the token manager).
 
+mod package;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +23,12 @@ fn main() -> ExitCode {
         Some("dev") => dev(args.iter().any(|a| a == "--reset")),
         Some("test") => test(),
         Some("build") => tools::Tools::ensure(false).and_then(|t| build(&t)),
+        Some("package") => tools::Tools::ensure(false).and_then(|t| build_web(&t).and_then(|()| package::package(&t))),
+        Some("package-test") => package::test_consumer(),
         Some("setup") => tools::Tools::ensure(true).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  setup          install the tools the other commands need"
+                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  setup          install the tools the other commands need"
             );
             return ExitCode::from(2);
         }
@@ -48,10 +52,14 @@ pub fn step(msg: &str) {
     println!("==> {msg}");
 }
 
-/// Runs a command in the repository root, streaming its output; fails on non-zero exit.
+/// Runs a command (in the repository root unless it names a directory), streaming its
+/// output; fails on non-zero exit.
 pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}").replace('"', "");
-    let status = cmd.current_dir(root()).status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
+    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
 }
 
@@ -88,25 +96,12 @@ fn build_web(t: &tools::Tools) -> Result<()> {
     let pkg = dist.join("pkg");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&pkg).map_err(|e| format!("web/dist: {e}"))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
-    let wasm = target_dir.join("wasm32-unknown-unknown/web/tollgate_web.wasm");
+    let wasm = target_dir().join("wasm32-unknown-unknown/web/tollgate_web.wasm");
     step("wasm-bindgen --target web");
     run(Command::new(&t.wasm_bindgen).arg(&wasm).args(["--target", "web", "--no-typescript", "--out-dir"]).arg(&pkg))?;
     let bg = pkg.join("tollgate_web_bg.wasm");
     step("wasm-opt -Oz");
-    run(Command::new(&t.wasm_opt)
-        .arg(&bg)
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            "--enable-mutable-globals",
-            "-o",
-        ])
-        .arg(&bg))?;
+    wasm_opt(t, &bg)?;
     for entry in std::fs::read_dir(root().join("web/static")).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
         std::fs::copy(entry.path(), dist.join(entry.file_name())).map_err(|e| e.to_string())?;
@@ -123,6 +118,28 @@ fn build_web(t: &tools::Tools) -> Result<()> {
         gzipped_size(&first_load[0])? as f64 / 1024.0
     ));
     Ok(())
+}
+
+/// Where cargo puts its builds (one shared `target/`).
+pub fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"))
+}
+
+/// Optimises a wasm file in place for size.
+pub fn wasm_opt(t: &tools::Tools, wasm: &Path) -> Result<()> {
+    run(Command::new(&t.wasm_opt)
+        .arg(wasm)
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--enable-mutable-globals",
+            "-o",
+        ])
+        .arg(wasm))
 }
 
 /// Size of a file after `gzip -9`.
@@ -227,33 +244,77 @@ fn test() -> Result<()> {
             "--exclude",
             "tollgate-worker",
             "--all-targets",
+            "--features",
+            "tollgate-core/typescript,tollgate-wasm/typescript",
             "--",
             "-D",
             "warnings",
         ]))
     });
-    stage(&mut summary, "clippy -D warnings (wasm32: core, Worker, admin app)", &mut || {
+    stage(&mut summary, "clippy -D warnings (wasm32: core, Worker, admin app, wasm package)", &mut || {
         run(Command::new(&cargo).args([
             "clippy",
             "-p",
             "tollgate-core",
             "-p",
             "tollgate-worker",
+            "-p",
+            "tollgate-web",
+            "-p",
+            "tollgate-wasm",
             "--target",
             "wasm32-unknown-unknown",
             "--",
             "-D",
             "warnings",
         ]))
+        .and_then(|()| {
+            // The wasm-bindgen-test suite only exists on wasm32.
+            run(Command::new(&cargo).args([
+                "clippy",
+                "-p",
+                "tollgate-wasm",
+                "--tests",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        })
     });
-    stage(&mut summary, "unit and property tests (tollgate-core, tollgate-web, xtask)", &mut || {
-        run(Command::new(&cargo).args(["test", "-p", "tollgate-core", "-p", "tollgate-web", "-p", "xtask"]))
-    });
+    stage(
+        &mut summary,
+        "unit, property and vector tests (tollgate-core incl. typescript, tollgate-web, xtask)",
+        &mut || {
+            run(Command::new(&cargo).args([
+                "test",
+                "-p",
+                "tollgate-core",
+                "--features",
+                "tollgate-core/typescript",
+                "-p",
+                "tollgate-web",
+                "-p",
+                "xtask",
+            ]))
+        },
+    );
     stage(&mut summary, "architecture invariants", &mut || {
         run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "architecture"]))
     });
-    stage(&mut summary, "build (worker-build, assets)", &mut || build(&t));
+    stage(&mut summary, "wasm bindings under wasm-bindgen-test (Node)", &mut || {
+        run(Command::new(&cargo)
+            .args(["test", "-p", "tollgate-wasm", "--target", "wasm32-unknown-unknown"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &t.wasm_bindgen_test_runner))
+    });
+    stage(&mut summary, "build (worker-build, assets, npm package)", &mut || {
+        build(&t).and_then(|()| package::package(&t))
+    });
     if summary.last().is_some_and(|(_, r)| r.is_ok()) {
+        stage(&mut summary, "npm package as a consumer uses it (Node 20 and 22, tsc --strict)", &mut || {
+            package::test_consumer()
+        });
         stage(&mut summary, "integration tests against wrangler dev", &mut || {
             run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "worker"]))
         });

@@ -14,6 +14,8 @@ const WORKER_BUILD_VERSION: &str = "0.8.7";
 pub struct Tools {
     pub worker_build: PathBuf,
     pub wasm_bindgen: PathBuf,
+    /// Installed with wasm-bindgen-cli; runs wasm-bindgen-test suites in Node.
+    pub wasm_bindgen_test_runner: PathBuf,
     pub esbuild: PathBuf,
     pub wasm_opt: PathBuf,
     pub chromium: Option<PathBuf>,
@@ -104,6 +106,7 @@ impl Tools {
 
         Ok(Tools {
             worker_build,
+            wasm_bindgen_test_runner: cargo_bin("wasm-bindgen-test-runner"),
             wasm_bindgen,
             esbuild: root().join("node_modules/@esbuild/linux-x64/bin/esbuild"),
             wasm_opt: root().join("node_modules/binaryen/bin/wasm-opt"),

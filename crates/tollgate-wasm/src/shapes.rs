@@ -1,0 +1,83 @@
+//! The package's own JavaScript shapes (the admin API's types come from the core).
+
+use serde::{Deserialize, Serialize};
+use tollgate_core::api::TokenState;
+use tollgate_core::scope::Access;
+use tollgate_core::time::Timestamp;
+
+/// The answer of `checkAuthToken` and `checkAccountSid`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormatCheck {
+    pub valid: bool,
+    /// A stable code such as `token_checksum`, when not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub code: Option<String>,
+    /// What is wrong, in English, when not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub reason: Option<String>,
+}
+
+/// The credentials of a Basic `Authorization` header.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    pub sid: String,
+    pub auth_token: String,
+}
+
+/// The scope a request needs.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequiredScope {
+    /// `category.access`, for example `actions.read`.
+    pub scope: String,
+    pub access: Access,
+}
+
+/// What the list filter reads of a token: any object with these fields (a `TokenView`
+/// from the admin API has them); other fields are ignored.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ListedToken {
+    pub sid: String,
+    pub name: String,
+    pub state: TokenState,
+    pub created_at: Timestamp,
+}
+
+/// Positions of the matching tokens in list order, and paging.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenOrder {
+    pub indices: Vec<u32>,
+    pub next_cursor: Option<String>,
+    /// How many tokens match the filter in all.
+    pub total: usize,
+}
+
+/// The declarations of these shapes.
+#[cfg(feature = "typescript")]
+pub fn declarations() -> String {
+    use ts_rs::{Config, TS};
+    fn export<T: TS>(cfg: &Config, out: &mut String) {
+        if let Some(docs) = T::docs() {
+            out.push_str(docs.trim_end());
+            out.push('\n');
+        }
+        out.push_str("export ");
+        out.push_str(&T::decl(cfg));
+        out.push_str("\n\n");
+    }
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::new();
+    export::<FormatCheck>(&cfg, &mut out);
+    export::<Credentials>(&cfg, &mut out);
+    export::<RequiredScope>(&cfg, &mut out);
+    export::<ListedToken>(&cfg, &mut out);
+    export::<TokenOrder>(&cfg, &mut out);
+    out
+}
