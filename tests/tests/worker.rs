@@ -171,6 +171,114 @@ fn one_answer_for_every_failure(c: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// A digest of what Workers KV holds locally (its SQLite files and blobs, but SQLite's
+/// shared-memory index, which readers touch too). The rate limiter's counters live
+/// elsewhere: counting failures is the one effect a failure is meant to have.
+fn stored_state(c: &Ctx) -> String {
+    let kv = c.sandbox.dir.join("state/v3/kv");
+    let mut files: Vec<_> =
+        tollgate_tests::files_below(&kv).into_iter().filter(|f| !f.to_string_lossy().ends_with("-shm")).collect();
+    files.sort();
+    let mut all = Vec::new();
+    for f in files {
+        all.extend_from_slice(f.to_string_lossy().as_bytes());
+        all.extend_from_slice(&std::fs::read(&f).unwrap_or_default());
+    }
+    tollgate_core::credential::Digest::of(&all).to_hex()
+}
+
+/// Every malformed `Authorization` an attacker or a broken client sends: each gets the one
+/// uniform 401 (never a 400 that tells the cases apart, never a 5xx), and none changes any
+/// stored state. The right token keeps working, including with a ':' appended to nothing.
+fn malformed_authorization(c: &mut Ctx) -> Result<()> {
+    use base64::Engine as _;
+    let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+    let url_b64 = |s: &[u8]| base64::engine::general_purpose::URL_SAFE.encode(s);
+    let (sid, token, _) = create(&c.admin, "Malformed target", &["reports.read"])?;
+    let (sid2, token2, _) = create(&c.admin, "Malformed other", &["reports.read"])?;
+    let good = encode_basic(&sid, &token);
+    let creds = format!("{sid}:{token}");
+    let url = format!("{}/v1/verify", c.base);
+    // Find bytes whose standard base64 has '+' or '/', so the URL-safe alphabet differs.
+    let odd = [&[0xfb, 0xff, 0xbf][..], creds.as_bytes()].concat();
+    let long = format!("Basic {}", b64(format!("{sid}:{}", "a".repeat(8 * 1024)).as_bytes()));
+    let lookalike = sid.replacen('S', "\u{0405}", 1);
+    let flipped: String = token
+        .chars()
+        .map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() })
+        .collect();
+    let unknown_with_checksum = "tgat_000000000000000000000000000000000000000000031AabC";
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("missing", vec![]),
+        ("empty", vec![("Authorization", String::new())]),
+        ("Basic alone", vec![("Authorization", "Basic".into())]),
+        ("Basic and a space", vec![("Authorization", "Basic ".into())]),
+        ("a tab after the scheme", vec![("Authorization", format!("Basic\t{}", b64(creds.as_bytes())))]),
+        ("a doubled scheme", vec![("Authorization", format!("Basic Basic {}", b64(creds.as_bytes())))]),
+        ("Bearer instead of Basic", vec![("Authorization", format!("Bearer {token}"))]),
+        ("two Authorization headers", vec![("Authorization", good.clone()), ("Authorization", good.clone())]),
+        (
+            "bad padding",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(creds.as_bytes()).trim_end_matches('=').to_owned() + "==="),
+            )],
+        ),
+        (
+            "missing padding",
+            vec![("Authorization", format!("Basic {}", b64(format!("{creds}x").as_bytes()).trim_end_matches('=')))],
+        ),
+        ("base64url alphabet", vec![("Authorization", format!("Basic {}", url_b64(&odd)))]),
+        ("over 8 KB", vec![("Authorization", long)]),
+        ("no colon", vec![("Authorization", format!("Basic {}", b64(format!("{sid}{token}").as_bytes())))]),
+        ("empty user", vec![("Authorization", format!("Basic {}", b64(format!(":{token}").as_bytes())))]),
+        ("empty password", vec![("Authorization", format!("Basic {}", b64(format!("{sid}:").as_bytes())))]),
+        (
+            "a password with ':' appended",
+            vec![("Authorization", format!("Basic {}", b64(format!("{creds}:").as_bytes())))],
+        ),
+        (
+            "a password with ':' inside",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!("{sid}:{}:{}", &token[..20], &token[20..]).as_bytes())),
+            )],
+        ),
+        ("NUL", vec![("Authorization", format!("Basic {}", b64(format!("{creds}\0").as_bytes())))]),
+        ("CR LF", vec![("Authorization", format!("Basic {}", b64(format!("{sid}\r\n:{token}").as_bytes())))]),
+        (
+            "invalid UTF-8",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(&[sid.as_bytes(), b":\xff\xfe", token.as_bytes()].concat())),
+            )],
+        ),
+        ("a look-alike SID", vec![("Authorization", encode_basic(&lookalike, &token))]),
+        ("a case-flipped token", vec![("Authorization", encode_basic(&sid, &flipped))]),
+        ("a valid checksum on an unknown token", vec![("Authorization", encode_basic(&sid, unknown_with_checksum))]),
+        ("a real token with another token's SID", vec![("Authorization", encode_basic(&sid2, &token))]),
+        ("the other real token with this SID", vec![("Authorization", encode_basic(&sid, &token2))]),
+    ];
+    ensure!(url_b64(&odd) != b64(&odd), "the base64url case must differ from standard base64");
+    let uniform = send("GET", &url, &[], None)?;
+    expect_error(&uniform, 401, uniform.code().as_str(), "missing")?;
+    ensure!(uniform.header("www-authenticate").is_some_and(|v| v.starts_with("Basic")), "WWW-Authenticate");
+    let before = stored_state(c);
+    for (what, headers) in &cases {
+        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let a = send("GET", &url, &h, None)?;
+        ensure!(a.status == 401, "{what}: expected 401, got {} {}", a.status, a.body);
+        ensure!(a.body == uniform.body, "{what}: the body tells the cases apart: {}", a.body);
+    }
+    ensure!(stored_state(c) == before, "a malformed Authorization changed stored state");
+    expect(&send("GET", &url, &[("Authorization", &good)], None)?, 200, "the right token still works")?;
+    // Positive control: a real write does change the digest.
+    create(&c.admin, "Malformed control", &["reports.read"])?;
+    ensure!(stored_state(c) != before, "the state digest does not see writes");
+    println!("    {} malformed Authorization cases: 401, one body, no state change", cases.len());
+    Ok(())
+}
+
 fn grace_begin(c: &mut Ctx) -> Result<()> {
     let (sid, token, _) = create(&c.admin, "Grace", &["reports.read"])?;
     let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1m"})))?;
@@ -930,6 +1038,7 @@ fn main() {
         ("bad_input_changes_nothing", bad_input_changes_nothing),
         ("edit_and_reveal", edit_and_reveal),
         ("sessions", sessions),
+        ("malformed_authorization", malformed_authorization),
         ("edge_abuse", edge_abuse),
         ("catalog_and_users", catalog_and_users),
         ("gateway_forwards_to_origin", gateway_forwards_to_origin),
