@@ -60,6 +60,18 @@ impl Server {
     /// Starts `wrangler dev --local` on `port` with state in `state` and, if given, the
     /// variables of `env_file` (otherwise `.dev.vars`). Waits until it answers.
     pub fn start(state: &Path, port: u16, env_file: Option<&Path>, output: Output) -> Result<Server> {
+        Server::start_with(None, state, port, env_file, output)
+    }
+
+    /// Like [`Server::start`], for the Worker of another wrangler configuration (the
+    /// benchmark's no-op baseline).
+    pub fn start_with(
+        config: Option<&Path>,
+        state: &Path,
+        port: u16,
+        env_file: Option<&Path>,
+        output: Output,
+    ) -> Result<Server> {
         let (node, wrangler) = node_and_wrangler();
         if !node.exists() || !wrangler.exists() {
             return Err("node_modules is missing: run `cargo xtask setup`".into());
@@ -80,6 +92,9 @@ impl Server {
             .stdin(Stdio::null());
         if let Some(f) = env_file {
             cmd.arg("--env-file").arg(f);
+        }
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
         }
         match &output {
             Output::Inherit => {}

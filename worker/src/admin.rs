@@ -629,7 +629,7 @@ async fn patch_account(req: &mut Request, store: &Store, c: &Caller, now: Timest
         if next.show_tokens_once && !c.account.show_tokens_once {
             // Show-once keeps no ciphertext: drop what was kept.
             let index = store.token_index(&next.id).await?;
-            let sids: Vec<String> = index.into_iter().map(|e| e.sid).collect();
+            let sids: Vec<String> = index.iter().map(|e| e.sid.clone()).collect();
             for mut t in store.tokens(&sids).await? {
                 if t.sealed_auth_token.take().is_some() {
                     store.put_token(&t).await?;

@@ -24,7 +24,10 @@ mod store;
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let now = Timestamp(Date::now().as_millis() as i64);
     let path = req.path();
-    let response = if path == "/v1" || path.starts_with("/v1/") {
+    let response = if path == "/__tollgate/stats" && env.var("EXPOSE_STATS").is_ok_and(|v| v.to_string() == "true") {
+        let (reads, writes) = store::counters::snapshot();
+        Response::from_json(&serde_json::json!({ "kv_reads": reads, "kv_writes": writes }))
+    } else if path == "/v1" || path.starts_with("/v1/") {
         edge::handle(req, &env, &ctx, now).await
     } else if path == "/api" || path.starts_with("/api/") {
         admin::handle(req, &env, now).await

@@ -4,6 +4,7 @@
 //! |---------------------------------------|-----------------------------------------|
 //! | `tok:{sid}`                           | `TokenRecord` — the single read of verification |
 //! | `idx:{account}:{sid}`                 | empty; metadata `{n, c, e}` (name, created, enabled) for listing and filtering |
+//! | `idxver:{account}`                    | a random version, rewritten whenever the account's index changes |
 //! | `used:{sid}`                          | last-used time (ms), written at most once a minute |
 //! | `acct:{account}`                      | `AccountRecord`                         |
 //! | `user:{user}`                         | `UserRecord` (Argon2id hash only)       |
@@ -15,6 +16,9 @@
 //!
 //! Every record carries a `schema` number. No key or value holds a plaintext auth token,
 //! password or session id.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -30,8 +34,69 @@ use crate::error::{ApiError, ApiResult};
 
 pub const BINDING: &str = "TOLLGATE_KV";
 
+/// How many KV operations this isolate has made (a list call counts as one read). Shown by
+/// `GET /__tollgate/stats` only when the `EXPOSE_STATS` variable is `"true"` (benchmarks
+/// use it to show that malformed credentials cost no read); never exposed otherwise.
+pub mod counters {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static READS: AtomicU64 = AtomicU64::new(0);
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+
+    pub fn read() {
+        READS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn write() {
+        WRITES.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (reads, writes) so far.
+    pub fn snapshot() -> (u64, u64) {
+        (READS.load(Ordering::Relaxed), WRITES.load(Ordering::Relaxed))
+    }
+}
+
 pub struct Store {
     kv: KvStore,
+}
+
+/// How many accounts' token indexes an isolate keeps (each about 100 bytes per token).
+const CACHED_INDEXES: usize = 8;
+
+/// A token index read by this isolate, and the index version it was read at.
+struct CachedIndex {
+    account: String,
+    version: String,
+    entries: Rc<Vec<IndexEntry>>,
+}
+
+thread_local! {
+    /// Token indexes read by this isolate, most recent last. One serves a list request only
+    /// while `idxver:{account}` still holds its version, so a listing costs one KV read
+    /// instead of one list call per 1,000 tokens.
+    static INDEXES: RefCell<Vec<CachedIndex>> = const { RefCell::new(Vec::new()) };
+}
+
+fn cached_index(account: &str, version: &str) -> Option<Rc<Vec<IndexEntry>>> {
+    INDEXES.with(|c| {
+        c.borrow().iter().find(|i| i.account == account && i.version == version).map(|i| Rc::clone(&i.entries))
+    })
+}
+
+fn remember_index(account: &str, version: String, entries: Rc<Vec<IndexEntry>>) {
+    INDEXES.with(|c| {
+        let mut c = c.borrow_mut();
+        c.retain(|i| i.account != account);
+        if c.len() >= CACHED_INDEXES {
+            c.remove(0);
+        }
+        c.push(CachedIndex { account: account.to_owned(), version, entries });
+    });
+}
+
+fn forget_index(account: &str) {
+    INDEXES.with(|c| c.borrow_mut().retain(|i| i.account != account));
 }
 
 /// What the account's token index keeps of each token: enough to filter and order.
@@ -79,11 +144,13 @@ impl Store {
     }
 
     async fn get<T: for<'de> Deserialize<'de>>(&self, key: &str) -> ApiResult<Option<T>> {
+        counters::read();
         let text = self.kv.get(key).text().await?;
         decode(key, text)
     }
 
     async fn put<T: Serialize>(&self, key: &str, value: &T) -> ApiResult<()> {
+        counters::write();
         self.kv.put(key, encode(value)?)?.execute().await?;
         Ok(())
     }
@@ -97,6 +164,7 @@ impl Store {
             if let Some(c) = cursor.take() {
                 b = b.cursor(c);
             }
+            counters::read();
             let page = b.execute().await?;
             out.extend(page.keys);
             match page.cursor {
@@ -109,6 +177,7 @@ impl Store {
     // ------------------------------------------------------------ tokens
 
     pub async fn token(&self, sid: &str) -> ApiResult<Option<TokenRecord>> {
+        counters::read();
         match self.kv.get(&format!("tok:{sid}")).text().await? {
             None => Ok(None),
             Some(t) => TokenRecord::from_json(&t).map(Some).map_err(|e| {
@@ -121,29 +190,54 @@ impl Store {
     pub async fn put_token(&self, t: &TokenRecord) -> ApiResult<()> {
         self.put(&format!("tok:{}", t.sid), t).await?;
         let meta = IndexEntry { sid: String::new(), n: t.name.clone(), c: t.created_at.0, e: t.enabled };
+        counters::write();
         self.kv.put(&format!("idx:{}:{}", t.account_id, t.sid), "")?.metadata(meta)?.execute().await?;
+        self.index_changed(&t.account_id).await
+    }
+
+    /// Marks the account's index as changed (after the change is written).
+    async fn index_changed(&self, account: &str) -> ApiResult<()> {
+        forget_index(account);
+        counters::write();
+        self.kv.put(&format!("idxver:{account}"), crate::random::id("v")?)?.execute().await?;
         Ok(())
     }
 
     pub async fn delete_token(&self, t: &TokenRecord) -> ApiResult<()> {
+        counters::write();
         self.kv.delete(&format!("tok:{}", t.sid)).await?;
+        counters::write();
         self.kv.delete(&format!("idx:{}:{}", t.account_id, t.sid)).await?;
+        counters::write();
         self.kv.delete(&format!("used:{}", t.sid)).await?;
-        Ok(())
+        self.index_changed(&t.account_id).await
     }
 
-    pub async fn token_index(&self, account: &str) -> ApiResult<Vec<IndexEntry>> {
+    /// The account's token index: this isolate's copy while `idxver:{account}` is unchanged
+    /// (one KV read), otherwise read afresh (one list call per 1,000 tokens).
+    pub async fn token_index(&self, account: &str) -> ApiResult<Rc<Vec<IndexEntry>>> {
+        counters::read();
+        let version = self.kv.get(&format!("idxver:{account}")).text().await?;
+        if let Some(entries) = version.as_deref().and_then(|v| cached_index(account, v)) {
+            return Ok(entries);
+        }
         let prefix = format!("idx:{account}:");
         let keys = self.list_all(&prefix).await?;
-        Ok(keys
-            .into_iter()
-            .filter_map(|k| {
-                let sid = k.name.strip_prefix(&prefix)?.to_owned();
-                let mut e: IndexEntry = serde_json::from_value(k.metadata?).ok()?;
-                e.sid = sid;
-                Some(e)
-            })
-            .collect())
+        let entries: Rc<Vec<IndexEntry>> = Rc::new(
+            keys.into_iter()
+                .filter_map(|k| {
+                    let sid = k.name.strip_prefix(&prefix)?.to_owned();
+                    let mut e: IndexEntry = serde_json::from_value(k.metadata?).ok()?;
+                    e.sid = sid;
+                    Some(e)
+                })
+                .collect(),
+        );
+        // An account whose index predates versions gets one at its next change.
+        if let Some(v) = version {
+            remember_index(account, v, Rc::clone(&entries));
+        }
+        Ok(entries)
     }
 
     pub async fn tokens(&self, sids: &[String]) -> ApiResult<Vec<TokenRecord>> {
@@ -158,10 +252,12 @@ impl Store {
     }
 
     pub async fn last_used(&self, sid: &str) -> ApiResult<Option<Timestamp>> {
+        counters::read();
         Ok(self.kv.get(&format!("used:{sid}")).text().await?.and_then(|t| t.parse().ok()).map(Timestamp))
     }
 
     pub async fn put_last_used(&self, sid: &str, at: Timestamp) -> ApiResult<()> {
+        counters::write();
         self.kv.put(&format!("used:{sid}"), at.0.to_string())?.execute().await?;
         Ok(())
     }
@@ -181,12 +277,15 @@ impl Store {
     }
 
     pub async fn user_id_by_email(&self, email: &str) -> ApiResult<Option<String>> {
+        counters::read();
         Ok(self.kv.get(&format!("email:{}", email.to_lowercase())).text().await?)
     }
 
     pub async fn put_user(&self, u: &UserRecord) -> ApiResult<()> {
         self.put(&format!("user:{}", u.id), u).await?;
+        counters::write();
         self.kv.put(&format!("email:{}", u.email.to_lowercase()), u.id.clone())?.execute().await?;
+        counters::write();
         self.kv.put(&format!("members:{}:{}", u.account_id, u.id), "")?.execute().await?;
         Ok(())
     }
@@ -218,13 +317,17 @@ impl Store {
 
     pub async fn put_session(&self, digest_hex: &str, s: &SessionRecord, ttl_secs: u64) -> ApiResult<()> {
         let ttl = ttl_secs.max(60);
+        counters::write();
         self.kv.put(&format!("sess:{digest_hex}"), encode(s)?)?.expiration_ttl(ttl).execute().await?;
+        counters::write();
         self.kv.put(&format!("usess:{}:{digest_hex}", s.user_id), "")?.expiration_ttl(ttl).execute().await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, user_id: &str, digest_hex: &str) -> ApiResult<()> {
+        counters::write();
         self.kv.delete(&format!("sess:{digest_hex}")).await?;
+        counters::write();
         self.kv.delete(&format!("usess:{user_id}:{digest_hex}")).await?;
         Ok(())
     }
@@ -234,8 +337,10 @@ impl Store {
         let prefix = format!("usess:{user_id}:");
         for k in self.list_all(&prefix).await? {
             if let Some(d) = k.name.strip_prefix(&prefix) {
+                counters::write();
                 self.kv.delete(&format!("sess:{d}")).await?;
             }
+            counters::write();
             self.kv.delete(&k.name).await?;
         }
         Ok(())

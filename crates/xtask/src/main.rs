@@ -7,7 +7,11 @@
 //!   against `wrangler dev`, and the browser tests of the admin app; ends with a summary.
 //! * `build` — the Worker bundle and the static assets.
 //! * `package` — the `@tollgate/core` npm package (wasm bindings + the token manager).
+//! * `bench` — the benchmarks (not part of `test`); see `bench.rs`.
+//! * `fuzz` — the cargo-fuzz targets, each for a bounded time (not part of `test`).
 
+mod bench;
+mod fuzz;
 mod package;
 mod tools;
 
@@ -25,10 +29,12 @@ fn main() -> ExitCode {
         Some("build") => tools::Tools::ensure(false).and_then(|t| build(&t)),
         Some("package") => tools::Tools::ensure(false).and_then(|t| build_web(&t).and_then(|()| package::package(&t))),
         Some("package-test") => package::test_consumer(),
+        Some("bench") => bench::bench(),
+        Some("fuzz") => fuzz::fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60)),
         Some("setup") => tools::Tools::ensure(true).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  setup          install the tools the other commands need"
+                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  bench          measure the edge, rejections, CPU, scale and weight (bench/results/)\n  fuzz [seconds] run each cargo-fuzz target for a bounded time (default 60 s each)\n  setup          install the tools the other commands need"
             );
             return ExitCode::from(2);
         }
@@ -64,7 +70,7 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 }
 
 /// Builds the Worker (worker-build, release) and the static assets.
-fn build(t: &tools::Tools) -> Result<()> {
+pub fn build(t: &tools::Tools) -> Result<()> {
     step("building the Worker (worker-build --release)");
     let mut cmd = Command::new(&t.worker_build);
     cmd.arg("--release")
@@ -243,6 +249,8 @@ fn test() -> Result<()> {
             "--workspace",
             "--exclude",
             "tollgate-worker",
+            "--exclude",
+            "tollgate-bench-noop",
             "--all-targets",
             "--features",
             "tollgate-core/typescript,tollgate-wasm/typescript",
@@ -262,6 +270,10 @@ fn test() -> Result<()> {
             "tollgate-web",
             "-p",
             "tollgate-wasm",
+            "-p",
+            "tollgate-bench-noop",
+            "-p",
+            "tollgate-bench-verify-wasm",
             "--target",
             "wasm32-unknown-unknown",
             "--",

@@ -9,6 +9,7 @@ use std::process::Command;
 use crate::{Result, root, run, step};
 
 const WORKER_BUILD_VERSION: &str = "0.8.7";
+const OHA_VERSION: &str = "1.16.0";
 
 #[derive(Debug)]
 pub struct Tools {
@@ -113,6 +114,21 @@ impl Tools {
             chromium,
         })
     }
+}
+
+/// `oha`, the load generator of `cargo xtask bench` (from crates.io; not needed by tests).
+pub fn ensure_oha() -> Result<PathBuf> {
+    let oha = cargo_bin("oha");
+    let have = output(Command::new(&oha).arg("--version")).unwrap_or_default();
+    if have.contains(OHA_VERSION) {
+        step(&format!("oha {OHA_VERSION}: present"));
+    } else {
+        step(&format!("installing oha {OHA_VERSION} (the benchmark's load generator; takes a few minutes)"));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // --locked: oha's newest dependencies need a newer rustc than the pinned 1.95.
+        run(Command::new(&cargo).args(["install", "oha", "--locked", "--version", &format!("={OHA_VERSION}")]))?;
+    }
+    Ok(oha)
 }
 
 /// Debian's chromium, and CJK fonts so the Japanese and Chinese screenshots show text.

@@ -1,0 +1,656 @@
+//! `cargo xtask bench`: what verification costs at the edge against a no-op Worker, what a
+//! rejection costs, the in-isolate CPU of one verification, an account with 10,000 tokens,
+//! and the weight of what ships. Release builds, wasm-opt applied; loopback only; bounded
+//! (about 10 minutes here). Writes `bench/results/latest.{md,json}` and prints the report.
+//!
+//! The box is small and noisy, so every load runs in turns (Tollgate, no-op, Tollgate, …)
+//! and the report gives medians of the rounds and ratios, and names the machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use tollgate_tests::{
+    Output, Sandbox, Server, Session, bootstrap_demo, free_port, node_and_wrangler, random_b64, send,
+};
+
+use crate::tools::Tools;
+use crate::{Result, gzipped_size, root, run, step, target_dir, wasm_opt};
+
+/// Requests per load run, and clients at once.
+const REQUESTS: u32 = 4000;
+const CONCURRENCY: u32 = 32;
+/// Load rounds per Worker for the edge overhead (A B A B …), and per rejection case.
+const ROUNDS: usize = 5;
+const REJECTION_ROUNDS: usize = 3;
+/// Tokens in the scale account.
+const SCALE_TOKENS: u32 = 10_000;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+/// One oha run: requests/s, p50 and p99 in ms, and the status codes seen.
+#[derive(Debug, Clone)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    statuses: Value,
+}
+
+fn oha(
+    oha: &Path,
+    url: &str,
+    n: u32,
+    c: u32,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<Load> {
+    let mut cmd = Command::new(oha);
+    cmd.args(["--no-tui", "--output-format", "json", "-n", &n.to_string(), "-c", &c.to_string(), "-m", method]);
+    for (k, v) in headers {
+        cmd.arg("-H").arg(format!("{k}: {v}"));
+    }
+    if let Some(b) = body {
+        cmd.arg("-d").arg(b);
+    }
+    cmd.arg(url);
+    let out = cmd.output().map_err(|e| format!("could not run oha: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("oha failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("oha's JSON: {e}"))?;
+    let ms = |key: &str| v["latencyPercentiles"][key].as_f64().unwrap_or(f64::NAN) * 1000.0;
+    if v["summary"]["successRate"].as_f64() != Some(1.0) {
+        return Err(format!("{method} {url}: some requests failed to complete: {}", v["errorDistribution"]));
+    }
+    Ok(Load {
+        rps: v["summary"]["requestsPerSec"].as_f64().unwrap_or(f64::NAN),
+        p50_ms: ms("p50"),
+        p99_ms: ms("p99"),
+        statuses: v["statusCodeDistribution"].clone(),
+    })
+}
+
+fn summarise(runs: &[Load]) -> Value {
+    json!({
+        "rounds": runs.len(),
+        "rps": median(runs.iter().map(|r| r.rps).collect()),
+        "p50_ms": median(runs.iter().map(|r| r.p50_ms).collect()),
+        "p99_ms": median(runs.iter().map(|r| r.p99_ms).collect()),
+        "statuses": runs.last().map(|r| r.statuses.clone()).unwrap_or(Value::Null),
+        "each_rps": runs.iter().map(|r| (r.rps * 10.0).round() / 10.0).collect::<Vec<_>>(),
+    })
+}
+
+fn kv_reads(base: &str) -> Result<u64> {
+    let a = send("GET", &format!("{base}/__tollgate/stats"), &[], None)?;
+    a.json()["kv_reads"].as_u64().ok_or_else(|| format!("stats: {} {}", a.status, a.body))
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .map(|kib| (kib / 1024.0 / 1024.0 * 10.0).round() / 10.0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned();
+    let rustc =
+        Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    json!({ "cpu": cpu, "cores": cores, "memory_gib": mem_gib, "kernel": kernel, "rustc": rustc.unwrap_or_default() })
+}
+
+fn build_noop(t: &Tools) -> Result<()> {
+    step("building the no-op baseline Worker (worker-build --release, like Tollgate's)");
+    let status = Command::new(&t.worker_build)
+        .arg("--release")
+        .env("WASM_BINDGEN_BIN", &t.wasm_bindgen)
+        .env("ESBUILD_BIN", &t.esbuild)
+        .env("WASM_OPT_BIN", &t.wasm_opt)
+        .current_dir(root().join("bench/noop-worker"))
+        .status()
+        .map_err(|e| format!("could not start worker-build: {e}"))?;
+    if status.success() { Ok(()) } else { Err("worker-build (no-op Worker) failed".into()) }
+}
+
+/// The verification microbenchmark as wasm for Node (release, wasm-opt -O3).
+fn build_verify_wasm(t: &Tools) -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    step("building the verification microbenchmark for wasm (release)");
+    run(Command::new(&cargo).args([
+        "build",
+        "-p",
+        "tollgate-bench-verify-wasm",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    let out = target_dir().join("bench/verify-wasm");
+    let _ = std::fs::remove_dir_all(&out);
+    run(Command::new(&t.wasm_bindgen)
+        .arg(target_dir().join("wasm32-unknown-unknown/release/tollgate_bench_verify_wasm.wasm"))
+        .args(["--target", "nodejs", "--no-typescript", "--out-dir"])
+        .arg(&out))?;
+    let bg = out.join("tollgate_bench_verify_wasm_bg.wasm");
+    wasm_opt(t, &bg)?;
+    Ok(out)
+}
+
+/// Criterion's median estimate (ns) of one benchmark.
+fn criterion_median(id: &str) -> Result<f64> {
+    let path = target_dir().join("criterion").join(id).join("new/estimates.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    v["median"]["point_estimate"].as_f64().ok_or_else(|| format!("no median in {}", path.display()))
+}
+
+fn sizes(t: &Tools) -> Result<Value> {
+    let _ = t;
+    let kib = |p: &Path| gzipped_size(p).map(|b| (b as f64 / 1024.0 * 10.0).round() / 10.0);
+    let raw_kib =
+        |p: &Path| std::fs::metadata(p).map(|m| (m.len() as f64 / 1024.0 * 10.0).round() / 10.0).unwrap_or(f64::NAN);
+    let worker = root().join("worker/build");
+    let worker_wasm = std::fs::read_dir(&worker)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .ok_or("no .wasm in worker/build")?;
+    let worker_js = worker.join("index.js");
+    let dist = root().join("web/dist");
+    let app = [
+        dist.join("index.html"),
+        dist.join("boot.js"),
+        dist.join("style.css"),
+        dist.join("pkg/tollgate_web.js"),
+        dist.join("pkg/tollgate_web_bg.wasm"),
+    ];
+    let mut app_total = 0.0;
+    for f in &app {
+        app_total += kib(f)?;
+    }
+    let pkg = crate::package::package_dir();
+    Ok(json!({
+        "worker_wasm_gz_kib": kib(&worker_wasm)?,
+        "worker_wasm_raw_kib": raw_kib(&worker_wasm),
+        "worker_js_gz_kib": kib(&worker_js)?,
+        "admin_first_load_gz_kib": (app_total * 10.0f64).round() / 10.0,
+        "admin_wasm_gz_kib": kib(&app[4])?,
+        "npm_wasm_gz_kib": kib(&pkg.join("tollgate_wasm_bg.wasm"))?,
+        "npm_wasm_raw_kib": raw_kib(&pkg.join("tollgate_wasm_bg.wasm")),
+        "npm_manager_wasm_gz_kib": kib(&pkg.join("manager/tollgate_web_bg.wasm"))?,
+    }))
+}
+
+pub fn bench() -> Result<()> {
+    let started = Instant::now();
+    let t = Tools::ensure(true)?;
+    let oha_bin = crate::tools::ensure_oha()?;
+    crate::build(&t)?;
+    crate::package::package(&t)?;
+    build_noop(&t)?;
+    let verify_wasm = build_verify_wasm(&t)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut report = json!({ "machine": machine(), "date": today() });
+
+    // 3. In-isolate CPU.
+    step("3. in-isolate CPU: criterion (native)");
+    run(Command::new(&cargo).args(["bench", "-p", "tollgate-core", "--bench", "verify", "--", "--noplot"]))?;
+    let native = json!({
+        "verify_ns": criterion_median("verify_screen+sha256+compare")?,
+        "parse_basic_ns": criterion_median("verify_parse_basic")?,
+        "token_checksum_ns": criterion_median("verify_token_checksum")?,
+        "sha256_ns": criterion_median("verify_sha256")?,
+        "filter_10000_ns": criterion_median("filter_10000 tokens, search, first page")?,
+    });
+    step("3. in-isolate CPU: wasm under Node");
+    let (node, _) = node_and_wrangler();
+    let out = Command::new(&node)
+        .arg(root().join("bench/verify-wasm/run.mjs"))
+        .env("VERIFY_WASM", verify_wasm.join("tollgate_bench_verify_wasm.js"))
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the wasm microbenchmark failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let wasm: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("run.mjs output: {e}"))?;
+    report["cpu"] = json!({ "native": native, "wasm_node": wasm });
+
+    // 5. Weight.
+    report["weight"] = sizes(&t)?;
+
+    // Servers: Tollgate (with the stats endpoint) and the no-op baseline, side by side.
+    step("starting Tollgate and the no-op Worker on wrangler dev --local");
+    let sandbox = Sandbox::with_vars("bench", &[("EXPOSE_STATS", "true")])?;
+    let server = sandbox.start()?;
+    let noop_state = sandbox.dir.join("noop-state");
+    let noop = Server::start_with(
+        Some(&root().join("bench/noop-worker/wrangler.toml")),
+        &noop_state,
+        free_port()?,
+        None,
+        Output::File(sandbox.dir.join("noop.log")),
+    )?;
+    let password = format!("pw-{}", random_b64(12));
+    let demo = bootstrap_demo(&server.base, &sandbox.setup_secret, &password)?;
+    let good = format!("Basic {}", b64(&format!("{}:{}", demo.sid, demo.auth_token)));
+
+    // 1. Edge overhead.
+    step(&format!(
+        "1. edge overhead: {ROUNDS} rounds each of {REQUESTS} requests at concurrency {CONCURRENCY}, in turns"
+    ));
+    let tollgate_url = format!("{}/v1/reports", server.base);
+    let noop_url = format!("{}/v1/reports", noop.base);
+    oha(&oha_bin, &tollgate_url, 500, CONCURRENCY, "GET", &[("Authorization", &good)], None)?;
+    oha(&oha_bin, &noop_url, 500, CONCURRENCY, "GET", &[], None)?;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        a.push(oha(&oha_bin, &tollgate_url, REQUESTS, CONCURRENCY, "GET", &[("Authorization", &good)], None)?);
+        b.push(oha(&oha_bin, &noop_url, REQUESTS, CONCURRENCY, "GET", &[], None)?);
+        println!(
+            "    round {}: tollgate {:.0} req/s p99 {:.2} ms | no-op {:.0} req/s p99 {:.2} ms",
+            round + 1,
+            a[round].rps,
+            a[round].p99_ms,
+            b[round].rps,
+            b[round].p99_ms
+        );
+    }
+    let (ta, tb) = (summarise(&a), summarise(&b));
+    let ratio = ta["rps"].as_f64().unwrap_or(0.0) / tb["rps"].as_f64().unwrap_or(1.0);
+    let p99_delta = ta["p99_ms"].as_f64().unwrap_or(0.0) - tb["p99_ms"].as_f64().unwrap_or(0.0);
+    report["edge"] = json!({
+        "requests": REQUESTS, "concurrency": CONCURRENCY,
+        "tollgate": ta, "noop": tb,
+        "throughput_ratio": ratio, "p99_delta_ms": p99_delta,
+        "goal_throughput": ratio >= 0.9, "goal_p99": p99_delta <= 1.0,
+    });
+
+    // 2. Rejections, with the KV reads each costs.
+    step("2. rejection cost: malformed (bad checksum), wrong token on a real SID, unknown SID");
+    let mut bad_checksum = demo.auth_token.clone();
+    let last = bad_checksum.pop().unwrap_or('0');
+    bad_checksum.push(if last == 'A' { 'B' } else { 'A' });
+    let other = "tgat_000000000000000000000000000000000000000000031AabC";
+    let cases = [
+        ("malformed (bad checksum)", demo.sid.clone(), bad_checksum),
+        ("wrong token, real SID", demo.sid.clone(), other.to_owned()),
+        ("unknown SID", "TGSID0000000000000000000000".to_owned(), other.to_owned()),
+    ];
+    let mut rejections = serde_json::Map::new();
+    for (name, sid, token) in &cases {
+        let header = format!("Basic {}", b64(&format!("{sid}:{token}")));
+        let mut runs = Vec::new();
+        let mut reads = Vec::new();
+        for _ in 0..REJECTION_ROUNDS {
+            let before = kv_reads(&server.base)?;
+            runs.push(oha(&oha_bin, &tollgate_url, REQUESTS, CONCURRENCY, "GET", &[("Authorization", &header)], None)?);
+            let after = kv_reads(&server.base)?;
+            reads.push((after - before) as f64 / f64::from(REQUESTS));
+        }
+        let mut s = summarise(&runs);
+        s["kv_reads_per_request"] = json!(median(reads));
+        s["ratio_to_noop"] = json!(s["rps"].as_f64().unwrap_or(0.0) / tb["rps"].as_f64().unwrap_or(1.0));
+        println!(
+            "    {name}: {:.0} req/s, p99 {:.2} ms, {} KV reads/request",
+            s["rps"].as_f64().unwrap_or(0.0),
+            s["p99_ms"].as_f64().unwrap_or(0.0),
+            s["kv_reads_per_request"]
+        );
+        rejections.insert((*name).to_owned(), s);
+    }
+    // The valid-token path, for comparison.
+    let before = kv_reads(&server.base)?;
+    oha(&oha_bin, &tollgate_url, 1000, CONCURRENCY, "GET", &[("Authorization", &good)], None)?;
+    let valid_reads = (kv_reads(&server.base)? - before) as f64 / 1000.0;
+    report["rejections"] = Value::Object(rejections);
+    report["rejections_valid_kv_reads_per_request"] = json!(valid_reads);
+
+    // 4. Scale: an account with 10,000 tokens.
+    report["scale"] = scale(&oha_bin, &server, &sandbox, &node, &password)?;
+
+    drop(noop);
+    drop(server);
+    report["seconds"] = json!(started.elapsed().as_secs());
+    let md = markdown(&report);
+    let dir = root().join("bench/results");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("latest.json"), serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n")
+        .map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("latest.md"), &md).map_err(|e| e.to_string())?;
+    println!("\n{md}");
+    step(&format!("report written to bench/results/latest.md and latest.json ({} s)", started.elapsed().as_secs()));
+    Ok(())
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn today() -> String {
+    Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+const SCALE_NAMES: [&str; 4] = ["Reporting sync", "Nightly export", "ＡＰＩ 連携", "接口同步"];
+
+fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_password: &str) -> Result<Value> {
+    step(&format!("4. scale: an account with {SCALE_TOKENS} tokens"));
+    let base = &server.base;
+    let password = format!("pw-{}", random_b64(12));
+    let a = tollgate_tests::setup_account(
+        base,
+        &sandbox.setup_secret,
+        "Scale Brand",
+        "brand",
+        "admin@scale.test",
+        &password,
+    )?;
+    if a.status != 201 {
+        return Err(format!("scale account: {} {}", a.status, a.body));
+    }
+    let s = Session::login(base, "admin@scale.test", &password)?;
+    let headers =
+        [("Cookie", s.cookie.as_str()), ("X-CSRF-Token", s.csrf.as_str()), ("Content-Type", "application/json")];
+    let per_name = SCALE_TOKENS / SCALE_NAMES.len() as u32;
+    let created = Instant::now();
+    let mut create_runs = Vec::new();
+    for name in SCALE_NAMES {
+        let body = json!({
+            "name": name,
+            "description": "",
+            "primary_contact": s.user["id"],
+            "developer_emails": [],
+            "scopes": ["reports.read"],
+        })
+        .to_string();
+        let r = oha(oha_bin, &format!("{base}/api/tokens"), per_name, 16, "POST", &headers, Some(&body))?;
+        if r.statuses.get("201").and_then(Value::as_u64) != Some(u64::from(per_name)) {
+            return Err(format!("creating tokens: statuses {}", r.statuses));
+        }
+        create_runs.push(r);
+    }
+    let create_seconds = created.elapsed().as_secs_f64();
+    let creation = json!({
+        "tokens": SCALE_TOKENS,
+        "concurrency": 16,
+        "per_second": f64::from(SCALE_TOKENS) / create_seconds,
+        "p50_ms": median(create_runs.iter().map(|r| r.p50_ms).collect()),
+        "p99_ms": median(create_runs.iter().map(|r| r.p99_ms).collect()),
+    });
+    println!("    created {SCALE_TOKENS} tokens in {create_seconds:.1} s");
+
+    // Walk every page once: the tokens for the browser filter, and a deep page's cursor.
+    let mut tokens: Vec<Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut cursors = Vec::new();
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/tokens?limit=100&cursor={c}"),
+            None => "/api/tokens?limit=100".to_owned(),
+        };
+        let page = s.call("GET", &path, None)?;
+        if page.status != 200 {
+            return Err(format!("listing: {} {}", page.status, page.body));
+        }
+        let v = page.json();
+        tokens.extend(v["tokens"].as_array().cloned().unwrap_or_default());
+        cursor = v["next_cursor"].as_str().map(str::to_owned);
+        match &cursor {
+            Some(c) => cursors.push(c.clone()),
+            None => break,
+        }
+    }
+    if tokens.len() != SCALE_TOKENS as usize {
+        return Err(format!("the walk found {} tokens", tokens.len()));
+    }
+    let deep = cursors.get(cursors.len() / 2).cloned().unwrap_or_default();
+    let auth = [("Cookie", s.cookie.as_str())];
+    let page = |path: &str| oha(oha_bin, &format!("{base}{path}"), 30, 1, "GET", &auth, None);
+    let first = page("/api/tokens?limit=100")?;
+    let deep_page = page(&format!("/api/tokens?limit=100&cursor={deep}"))?;
+    let search = page("/api/tokens?limit=100&q=nightly")?;
+    // The first page right after a change (the index version moved: read afresh).
+    let changed_sid = tokens.first().and_then(|t| t["sid"].as_str()).unwrap_or_default().to_owned();
+    let mut after_change = Vec::new();
+    for i in 0..10 {
+        let edit = s.call(
+            "PATCH",
+            &format!("/api/tokens/{changed_sid}"),
+            Some(&json!({ "description": format!("bench {i}") })),
+        )?;
+        if edit.status != 200 {
+            return Err(format!("edit: {} {}", edit.status, edit.body));
+        }
+        let t = Instant::now();
+        let a = s.call("GET", "/api/tokens?limit=100", None)?;
+        after_change.push(t.elapsed().as_secs_f64() * 1000.0);
+        if a.status != 200 {
+            return Err(format!("list: {} {}", a.status, a.body));
+        }
+    }
+    let after_change = median(after_change);
+    println!(
+        "    list page p50: first {:.1} ms (right after a change {after_change:.1} ms), page {} {:.1} ms, search {:.1} ms",
+        first.p50_ms,
+        cursors.len() / 2 + 2,
+        deep_page.p50_ms,
+        search.p50_ms
+    );
+
+    // The browser: the package's filter over the 10,000 tokens, and navigation to a rendered list.
+    let tokens_file = sandbox.dir.join("tokens.json");
+    std::fs::write(&tokens_file, Value::Array(tokens).to_string()).map_err(|e| e.to_string())?;
+    step("4/5. headless Chromium: the filter over 10,000 tokens, and navigation to a rendered token list");
+    let out = Command::new(node)
+        .arg(root().join("bench/browser.mjs"))
+        .current_dir(root())
+        .env("BASE", base.replace("127.0.0.1", "localhost"))
+        .env("PKG", crate::package::package_dir())
+        .env("TOKENS_FILE", &tokens_file)
+        .env("SCALE_EMAIL", "admin@scale.test")
+        .env("SCALE_PASSWORD", &password)
+        .env("DEMO_EMAIL", "admin@demo.tollgate.test")
+        .env("DEMO_PASSWORD", demo_password)
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "bench/browser.mjs failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let browser: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("browser.mjs output: {e}"))?;
+    Ok(json!({
+        "creation": creation,
+        "list": {
+            "pages": cursors.len() + 1,
+            "first_page_p50_ms": first.p50_ms,
+            "first_page_after_change_p50_ms": after_change,
+            "deep_page": cursors.len() / 2 + 2,
+            "deep_page_p50_ms": deep_page.p50_ms,
+            "search_first_page_p50_ms": search.p50_ms,
+        },
+        "browser": browser,
+    }))
+}
+
+fn f(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if x >= 100.0 => format!("{x:.0}"),
+        Some(x) if x >= 10.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.2}"),
+        None => v.to_string(),
+    }
+}
+
+fn markdown(r: &Value) -> String {
+    let m = &r["machine"];
+    let e = &r["edge"];
+    let mut s = format!(
+        "# Tollgate benchmark\n\n{} on {} ({} cores, {} GiB, Linux {}), {}. Release builds, wasm-opt applied; \
+         local workerd (`wrangler dev --local`), loopback only; medians of rounds run in turns. \
+         A noisy 2-core box: compare ratios, not absolute numbers.\n\n",
+        r["date"].as_str().unwrap_or(""),
+        m["cpu"].as_str().unwrap_or(""),
+        m["cores"],
+        m["memory_gib"],
+        m["kernel"].as_str().unwrap_or(""),
+        m["rustc"].as_str().unwrap_or(""),
+    );
+    s += &format!(
+        "## 1. Edge overhead ({} requests × {} rounds each, concurrency {})\n\n\
+         | Worker | req/s | p50 ms | p99 ms |\n|---|---|---|---|\n\
+         | Tollgate `/v1/` gateway, valid token, echo | {} | {} | {} |\n\
+         | no-op Rust Worker (constant 200) | {} | {} | {} |\n\n\
+         Throughput ratio **{:.2}×** the no-op (goal ≥ 0.9×: {}); p99 **{:+.2} ms** (goal ≤ +1 ms: {}).\n\n",
+        e["requests"],
+        e["tollgate"]["rounds"],
+        e["concurrency"],
+        f(&e["tollgate"]["rps"]),
+        f(&e["tollgate"]["p50_ms"]),
+        f(&e["tollgate"]["p99_ms"]),
+        f(&e["noop"]["rps"]),
+        f(&e["noop"]["p50_ms"]),
+        f(&e["noop"]["p99_ms"]),
+        e["throughput_ratio"].as_f64().unwrap_or(0.0),
+        if e["goal_throughput"].as_bool() == Some(true) { "met" } else { "not met" },
+        e["p99_delta_ms"].as_f64().unwrap_or(0.0),
+        if e["goal_p99"].as_bool() == Some(true) { "met" } else { "not met" },
+    );
+    s += "## 2. Rejection cost\n\n| Case | req/s | ratio to no-op | p50 ms | p99 ms | statuses | KV reads / request |\n|---|---|---|---|---|---|---|\n";
+    if let Some(map) = r["rejections"].as_object() {
+        for (name, c) in map {
+            s += &format!(
+                "| {name} | {} | {:.2}× | {} | {} | `{}` | {} |\n",
+                f(&c["rps"]),
+                c["ratio_to_noop"].as_f64().unwrap_or(0.0),
+                f(&c["p50_ms"]),
+                f(&c["p99_ms"]),
+                c["statuses"],
+                f(&c["kv_reads_per_request"])
+            );
+        }
+    }
+    s += &format!(
+        "\nKV reads are counted by the Worker itself (`GET /__tollgate/stats`, on only with `EXPOSE_STATS`). \
+         A valid token costs {} KV reads per request. Past 20 failures a minute per SID the rate-limiting binding answers 429.\n\n",
+        f(&r["rejections_valid_kv_reads_per_request"])
+    );
+    let c = &r["cpu"];
+    s += &format!(
+        "## 3. In-isolate CPU of one verification (parse + checksum + SHA-256 + constant-time compare)\n\n\
+         | | ns / verification |\n|---|---|\n| native (criterion, median) | {} |\n| wasm under Node ({} iterations × {} runs, median) | {} |\n\n\
+         Goal under 20 µs in wasm: {}. Native parts: Basic parse {} ns, token format + checksum {} ns, SHA-256 {} ns.\n\n",
+        f(&c["native"]["verify_ns"]),
+        c["wasm_node"]["iterations"],
+        c["wasm_node"]["runs"],
+        f(&c["wasm_node"]["ns_per_verification"]),
+        if c["wasm_node"]["ns_per_verification"].as_f64().is_some_and(|x| x < 20_000.0) { "met" } else { "not met" },
+        f(&c["native"]["parse_basic_ns"]),
+        f(&c["native"]["token_checksum_ns"]),
+        f(&c["native"]["sha256_ns"]),
+    );
+    let sc = &r["scale"];
+    s += &format!(
+        "## 4. Scale: one account with {} tokens\n\n\
+         - Creation through the admin API at concurrency {}: **{} tokens/s** (p50 {} ms, p99 {} ms).\n\
+         - `GET /api/tokens?limit=100` p50: first page **{} ms** (right after a change to the index: {} ms), page {} of {} **{} ms**, search `q=nightly` first page **{} ms**.\n\
+         - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {}.\n\
+         - Native core filter over 10,000 tokens (search, first page): {} µs.\n\n",
+        sc["creation"]["tokens"],
+        sc["creation"]["concurrency"],
+        f(&sc["creation"]["per_second"]),
+        f(&sc["creation"]["p50_ms"]),
+        f(&sc["creation"]["p99_ms"]),
+        f(&sc["list"]["first_page_p50_ms"]),
+        f(&sc["list"]["first_page_after_change_p50_ms"]),
+        sc["list"]["deep_page"],
+        sc["list"]["pages"],
+        f(&sc["list"]["deep_page_p50_ms"]),
+        f(&sc["list"]["search_first_page_p50_ms"]),
+        sc["creation"]["tokens"],
+        sc["browser"]["filter_ms"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k} {} ms", f(v))).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
+        f(&json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1000.0)),
+    );
+    let w = &r["weight"];
+    s += &format!(
+        "## 5. Weight\n\n| What ships | gzipped KiB |\n|---|---|\n\
+         | Worker bundle: wasm ({} KiB raw) + `index.js` | {} + {} |\n\
+         | Admin app first load (HTML + JS + CSS + wasm) | {} (wasm {}) |\n\
+         | npm package `.wasm` ({} KiB raw) | {} |\n\
+         | npm package token manager `.wasm` (loaded by `mountTokenManager`) | {} |\n\n\
+         Navigation to a rendered token list in headless Chromium (fresh context, median of {} runs): {} ms with 1 token, {} ms with {} tokens.\n",
+        f(&w["worker_wasm_raw_kib"]),
+        f(&w["worker_wasm_gz_kib"]),
+        f(&w["worker_js_gz_kib"]),
+        f(&w["admin_first_load_gz_kib"]),
+        f(&w["admin_wasm_gz_kib"]),
+        f(&w["npm_wasm_raw_kib"]),
+        f(&w["npm_wasm_gz_kib"]),
+        f(&w["npm_manager_wasm_gz_kib"]),
+        sc["browser"]["navigation_runs"],
+        f(&sc["browser"]["navigation_ms"]["demo"]),
+        f(&sc["browser"]["navigation_ms"]["scale"]),
+        sc["creation"]["tokens"],
+    );
+    s += &before_after(r);
+    s += &format!("\nThe whole run took {} s.\n", r["seconds"]);
+    s
+}
+
+/// The improvement section: this run against `bench/results/baseline.json`, a run of the
+/// same benchmark before the change (see its `note`).
+fn before_after(r: &Value) -> String {
+    let Ok(text) = std::fs::read_to_string(root().join("bench/results/baseline.json")) else { return String::new() };
+    let Ok(b) = serde_json::from_str::<Value>(&text) else { return String::new() };
+    let row = |what: &str, path: &[&str], unit: &str| {
+        let get = |v: &Value| path.iter().fold(v.clone(), |acc, k| acc[*k].clone());
+        let (x, y) = (get(&b), get(r));
+        let ratio = match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) if y > 0.0 => format!("{:.1}×", x / y),
+            _ => "—".into(),
+        };
+        format!("| {what} | {} {unit} | {} {unit} | {ratio} |\n", f(&x), f(&y))
+    };
+    let mut s = format!(
+        "\n## Before and after: the slowest item\n\n{}\n\n| | before | after | before / after |\n|---|---|---|---|\n",
+        b["note"].as_str().unwrap_or("Before: the baseline run in bench/results/baseline.json.")
+    );
+    s += &row("`GET /api/tokens` first page, 10,000 tokens (p50)", &["scale", "list", "first_page_p50_ms"], "ms");
+    s += &row("… page 51 of 100 (p50)", &["scale", "list", "deep_page_p50_ms"], "ms");
+    s += &row("… search `q=nightly` (p50)", &["scale", "list", "search_first_page_p50_ms"], "ms");
+    s += &row("native filter, search over 10,000 (median)", &["cpu", "native", "filter_10000_ns"], "ns");
+    s += &row("`filterTokens` search in Chromium (median)", &["scale", "browser", "filter_ms", "search"], "ms");
+    s += &row(
+        "`filterTokens` full-width search in Chromium",
+        &["scale", "browser", "filter_ms", "search (full-width, NFKC)"],
+        "ms",
+    );
+    s += &row("navigation to a rendered list, 10,000 tokens", &["scale", "browser", "navigation_ms", "scale"], "ms");
+    s += &row("token creation (tokens/s; lower after = slower)", &["scale", "creation", "per_second"], "");
+    s += &row("edge: Tollgate gateway req/s (no regression expected)", &["edge", "tollgate", "rps"], "");
+    s
+}
