@@ -229,6 +229,44 @@ try {
     assert.equal(await edge("/v1/verify", sid, newToken), 401);
   });
 
+  await step("markup in names and descriptions is shown as text (stored XSS)", async () => {
+    const evil = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
+    let fired = false;
+    page.on("dialog", async (d) => { fired = true; await d.dismiss(); });
+    const result = await page.evaluate(async (evil) => {
+      const session = await (await fetch("/api/session")).json();
+      const headers = { "Content-Type": "application/json", "X-CSRF-Token": session.csrf_token };
+      const user = await fetch("/api/users", { method: "POST", headers, body: JSON.stringify({
+        email: "xss@browser.test", name: evil, role: "standard_user", password: "pw-" + "x".repeat(16) }) });
+      const users = await (await fetch("/api/users")).json();
+      const contact = users.find((u) => u.email === "xss@browser.test").id;
+      const token = await fetch("/api/tokens", { method: "POST", headers, body: JSON.stringify({
+        name: evil, description: evil, primary_contact: contact, developer_emails: [], scopes: ["reports.read"] }) });
+      return { user: user.status, token: token.status, sid: (await token.json()).token.sid };
+    }, evil);
+    assert.equal(result.user, 201);
+    assert.equal(result.token, 201);
+    await page.goto(BASE + "/settings/api");
+    const card = page.locator(`li.token-card[data-sid="${result.sid}"]`);
+    await card.waitFor();
+    assert.equal(await card.locator(".token-name").textContent(), evil);
+    assert.equal(await card.locator("img, script").count(), 0);
+    await card.locator(".token-name").click();
+    await page.locator("section.card h2").first().waitFor();
+    assert.ok((await page.locator("main").textContent()).includes(evil));
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    await page.goto(BASE + "/settings/users");
+    await page.getByText(evil).first().waitFor();
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    await page.goto(BASE + "/settings/audit");
+    await page.locator("main h1").first().waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal(fired, false);
+    await shot("en-xss-as-text");
+  });
+
   await step("every page in Japanese and Chinese", async () => {
     const pages = [["tokens", "/settings/api"], ["wizard", "/settings/api/new"], ["users", "/settings/users"],
       ["account", "/settings/account"], ["audit", "/settings/audit"], ["security", "/settings/api/security"]];
