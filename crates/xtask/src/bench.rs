@@ -195,6 +195,18 @@ fn sizes(t: &Tools) -> Result<Value> {
     }))
 }
 
+/// Writes `latest.md` again from `latest.json` (after a change to the report's wording).
+pub fn report_only() -> Result<()> {
+    let dir = root().join("bench/results");
+    let text =
+        std::fs::read_to_string(dir.join("latest.json")).map_err(|e| format!("bench/results/latest.json: {e}"))?;
+    let report: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let md = markdown(&report);
+    std::fs::write(dir.join("latest.md"), &md).map_err(|e| e.to_string())?;
+    println!("{md}");
+    Ok(())
+}
+
 pub fn bench() -> Result<()> {
     let started = Instant::now();
     let t = Tools::ensure(true)?;
@@ -576,7 +588,7 @@ fn markdown(r: &Value) -> String {
          - Creation through the admin API at concurrency {}: **{} tokens/s** (p50 {} ms, p99 {} ms).\n\
          - `GET /api/tokens?limit=100` p50: first page **{} ms** (right after a change to the index: {} ms), page {} of {} **{} ms**, search `q=nightly` first page **{} ms**.\n\
          - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {}.\n\
-         - Native core filter over 10,000 tokens (search, first page): {} µs.\n\n",
+         - Native core filter over 10,000 tokens (search, first page): {} ms.\n\n",
         sc["creation"]["tokens"],
         sc["creation"]["concurrency"],
         f(&sc["creation"]["per_second"]),
@@ -593,7 +605,7 @@ fn markdown(r: &Value) -> String {
             .as_object()
             .map(|o| o.iter().map(|(k, v)| format!("{k} {} ms", f(v))).collect::<Vec<_>>().join(", "))
             .unwrap_or_default(),
-        f(&json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1000.0)),
+        f(&json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6)),
     );
     let w = &r["weight"];
     s += &format!(
@@ -626,31 +638,69 @@ fn markdown(r: &Value) -> String {
 fn before_after(r: &Value) -> String {
     let Ok(text) = std::fs::read_to_string(root().join("bench/results/baseline.json")) else { return String::new() };
     let Ok(b) = serde_json::from_str::<Value>(&text) else { return String::new() };
-    let row = |what: &str, path: &[&str], unit: &str| {
-        let get = |v: &Value| path.iter().fold(v.clone(), |acc, k| acc[*k].clone());
+    // `scale` converts the stored unit for display; `higher_is_better` for rates.
+    let row = |what: &str, path: &[&str], unit: &str, scale: f64, higher_is_better: bool| {
+        let get = |v: &Value| path.iter().fold(v.clone(), |acc, k| acc[*k].clone()).as_f64().map(|x| x * scale);
         let (x, y) = (get(&b), get(r));
-        let ratio = match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) if y > 0.0 => format!("{:.1}×", x / y),
+        let change = match (x, y) {
+            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => {
+                let (better, factor) = if higher_is_better { (y >= x, y / x) } else { (y <= x, x / y) };
+                let factor = if better { factor } else { 1.0 / factor };
+                format!("{factor:.2}× {}", if better { "better" } else { "worse" })
+            }
             _ => "—".into(),
         };
-        format!("| {what} | {} {unit} | {} {unit} | {ratio} |\n", f(&x), f(&y))
+        let show = |v: Option<f64>| v.map_or("—".to_owned(), |v| f(&json!(v)));
+        format!("| {what} | {} {unit} | {} {unit} | {change} |\n", show(x), show(y))
     };
     let mut s = format!(
-        "\n## Before and after: the slowest item\n\n{}\n\n| | before | after | before / after |\n|---|---|---|---|\n",
+        "\n## Before and after: the slowest item\n\n{}\n\n| | before | after | change |\n|---|---|---|---|\n",
         b["note"].as_str().unwrap_or("Before: the baseline run in bench/results/baseline.json.")
     );
-    s += &row("`GET /api/tokens` first page, 10,000 tokens (p50)", &["scale", "list", "first_page_p50_ms"], "ms");
-    s += &row("… page 51 of 100 (p50)", &["scale", "list", "deep_page_p50_ms"], "ms");
-    s += &row("… search `q=nightly` (p50)", &["scale", "list", "search_first_page_p50_ms"], "ms");
-    s += &row("native filter, search over 10,000 (median)", &["cpu", "native", "filter_10000_ns"], "ns");
-    s += &row("`filterTokens` search in Chromium (median)", &["scale", "browser", "filter_ms", "search"], "ms");
+    s += &row(
+        "`GET /api/tokens` first page, 10,000 tokens (p50)",
+        &["scale", "list", "first_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row("… page 51 of 100 (p50)", &["scale", "list", "deep_page_p50_ms"], "ms", 1.0, false);
+    s += &row("… search `q=nightly` (p50)", &["scale", "list", "search_first_page_p50_ms"], "ms", 1.0, false);
+    s += &row(
+        "core filter, search over 10,000, native (median)",
+        &["cpu", "native", "filter_10000_ns"],
+        "ms",
+        1e-6,
+        false,
+    );
+    s += &row(
+        "`filterTokens` search in Chromium (median)",
+        &["scale", "browser", "filter_ms", "search"],
+        "ms",
+        1.0,
+        false,
+    );
     s += &row(
         "`filterTokens` full-width search in Chromium",
         &["scale", "browser", "filter_ms", "search (full-width, NFKC)"],
         "ms",
+        1.0,
+        false,
     );
-    s += &row("navigation to a rendered list, 10,000 tokens", &["scale", "browser", "navigation_ms", "scale"], "ms");
-    s += &row("token creation (tokens/s; lower after = slower)", &["scale", "creation", "per_second"], "");
-    s += &row("edge: Tollgate gateway req/s (no regression expected)", &["edge", "tollgate", "rps"], "");
+    s += &row(
+        "navigation to a rendered list, 10,000 tokens",
+        &["scale", "browser", "navigation_ms", "scale"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row("token creation", &["scale", "creation", "per_second"], "tokens/s", 1.0, true);
+    s += &row(
+        "edge: Tollgate gateway (noise check: unchanged code path)",
+        &["edge", "tollgate", "rps"],
+        "req/s",
+        1.0,
+        true,
+    );
     s
 }

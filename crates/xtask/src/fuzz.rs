@@ -19,7 +19,13 @@ fn ensure_cargo_fuzz() -> Result<()> {
         return Ok(());
     }
     step(&format!("installing cargo-fuzz {CARGO_FUZZ_VERSION}"));
-    run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked", "--version", &format!("={CARGO_FUZZ_VERSION}")]))
+    run(Command::new("cargo").args([
+        "install",
+        "cargo-fuzz",
+        "--locked",
+        "--version",
+        &format!("={CARGO_FUZZ_VERSION}"),
+    ]))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
@@ -56,10 +62,9 @@ pub fn fuzz(seconds: u64) -> Result<()> {
             .map_err(|e| format!("could not run cargo fuzz: {e}"))?;
         let log = String::from_utf8_lossy(&out.stderr);
         // libFuzzer ends with "Done N runs in S second(s)".
-        let runs = log
-            .lines()
-            .rev()
-            .find_map(|l| l.strip_prefix("Done ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse::<u64>().ok()));
+        let runs = log.lines().rev().find_map(|l| {
+            l.strip_prefix("Done ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse::<u64>().ok())
+        });
         let crashes: Vec<_> = std::fs::read_dir(&artifacts)
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();

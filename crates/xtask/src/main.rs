@@ -29,12 +29,13 @@ fn main() -> ExitCode {
         Some("build") => tools::Tools::ensure(false).and_then(|t| build(&t)),
         Some("package") => tools::Tools::ensure(false).and_then(|t| build_web(&t).and_then(|()| package::package(&t))),
         Some("package-test") => package::test_consumer(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report_only(),
         Some("bench") => bench::bench(),
         Some("fuzz") => fuzz::fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60)),
         Some("setup") => tools::Tools::ensure(true).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  bench          measure the edge, rejections, CPU, scale and weight (bench/results/)\n  fuzz [seconds] run each cargo-fuzz target for a bounded time (default 60 s each)\n  setup          install the tools the other commands need"
+                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  bench          measure the edge, rejections, CPU, scale and weight (bench/results/)\n  bench --report write bench/results/latest.md again from latest.json\n  fuzz [seconds] run each cargo-fuzz target for a bounded time (default 60 s each)\n  setup          install the tools the other commands need"
             );
             return ExitCode::from(2);
         }
