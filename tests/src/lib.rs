@@ -213,6 +213,55 @@ impl Answer {
     }
 }
 
+/// Every secret the tests have sent or been issued (passwords in request bodies; auth
+/// tokens, CSRF tokens and session ids in answers), for the test that searches the stored
+/// state and the logs for them.
+static ISSUED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+pub fn issued_secrets() -> Vec<String> {
+    let mut all = ISSUED.lock().map(|v| v.clone()).unwrap_or_default();
+    all.sort();
+    all.dedup();
+    all
+}
+
+fn note_secrets(request: Option<&str>, answer: &Answer) {
+    let mut found = Vec::new();
+    fn walk(v: &Value, keys: &[&str], out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match x {
+                        Value::String(s) if keys.contains(&k.as_str()) => out.push(s.clone()),
+                        _ => walk(x, keys, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, keys, out)),
+            _ => {}
+        }
+    }
+    if let Some(body) = request.and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+        walk(&body, &["password"], &mut found);
+    }
+    if let Ok(body) = serde_json::from_str::<Value>(&answer.body) {
+        walk(&body, &["auth_token", "csrf_token"], &mut found);
+    }
+    if let Some(id) = answer
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .and_then(|c| c.split_once('=').map(|(_, v)| v.to_owned()))
+        .filter(|v| !v.is_empty())
+    {
+        found.push(id);
+    }
+    if !found.is_empty()
+        && let Ok(mut all) = ISSUED.lock()
+    {
+        all.extend(found);
+    }
+}
+
 /// Sends one request. `headers` are added as given; `body` is sent as is.
 pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Answer> {
     let mut b = ureq::http::Request::builder().method(method).uri(url);
@@ -224,8 +273,10 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str
     let status = resp.status().as_u16();
     let headers =
         resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
-    let body = resp.body_mut().read_to_string().unwrap_or_default();
-    Ok(Answer { status, headers, body })
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    let answer = Answer { status, headers, body: text };
+    note_secrets(body, &answer);
+    Ok(answer)
 }
 
 /// A signed-in admin API client (session cookie and CSRF token).

@@ -279,6 +279,535 @@ fn malformed_authorization(c: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// What both accounts hold, as their admins see it through the API: tokens, users,
+/// account settings and the newest audit entries.
+fn snapshot(c: &Ctx) -> Result<String> {
+    let mut out = String::new();
+    for s in [&c.admin, &c.other] {
+        for path in ["/api/tokens?limit=100", "/api/users", "/api/account", "/api/audit?limit=50"] {
+            let a = s.call("GET", path, None)?;
+            ensure!(a.status == 200, "snapshot {path}: {} {}", a.status, a.body);
+            out.push_str(&a.body);
+        }
+    }
+    Ok(out)
+}
+
+/// Role × account × endpoint × method: every call a role may not make is refused with 403
+/// on its own account, every call on another account's token or user is refused (404 for a
+/// role that may act, 403 otherwise), and none of them changes anything.
+fn authorization_matrix(c: &mut Ctx) -> Result<()> {
+    let spw = password();
+    let upw = password();
+    add_user(&c.admin, "matrix-spec@acme.test", "implementation_specialist", &spw)?;
+    add_user(&c.admin, "matrix-std@acme.test", "standard_user", &upw)?;
+    let spec = Session::login(&c.base, "matrix-spec@acme.test", &spw)?;
+    let std = Session::login(&c.base, "matrix-std@acme.test", &upw)?;
+    let (own_sid, _, _) = create(&c.admin, "Matrix own", &["reports.read"])?;
+    let (other_sid, _, _) = create(&c.other, "Matrix other", &["reports.read"])?;
+    let own_user = spec.user["id"].as_str().unwrap_or_default().to_owned();
+    let other_user = c.other.user["id"].as_str().unwrap_or_default().to_owned();
+    let contact = c.admin.user["id"].clone();
+    // (method, path template, body, which roles may: admin, specialist, standard)
+    let endpoints: Vec<(&str, String, Option<Value>, [bool; 3])> = vec![
+        ("GET", "/api/tokens".into(), None, [true, true, false]),
+        (
+            "POST",
+            "/api/tokens".into(),
+            Some(json!({"name": "m", "primary_contact": contact, "scopes": ["reports.read"]})),
+            [true, true, false],
+        ),
+        ("GET", "/api/tokens/{sid}".into(), None, [true, true, false]),
+        ("PATCH", "/api/tokens/{sid}".into(), Some(json!({"name": "renamed"})), [true, true, false]),
+        ("DELETE", "/api/tokens/{sid}".into(), None, [true, true, false]),
+        ("POST", "/api/tokens/{sid}/duplicate".into(), None, [true, true, false]),
+        ("POST", "/api/tokens/{sid}/reset".into(), None, [true, true, false]),
+        ("POST", "/api/tokens/{sid}/upgrade".into(), None, [true, true, false]),
+        ("POST", "/api/tokens/{sid}/disable".into(), None, [true, true, false]),
+        ("POST", "/api/tokens/{sid}/enable".into(), None, [true, true, false]),
+        ("POST", "/api/tokens/{sid}/reveal".into(), None, [true, true, false]),
+        ("GET", "/api/catalog".into(), None, [true, true, false]),
+        ("GET", "/api/users".into(), None, [true, true, false]),
+        (
+            "POST",
+            "/api/users".into(),
+            Some(json!({"email": "m@acme.test", "name": "M", "role": "account_admin", "password": password()})),
+            [true, false, false],
+        ),
+        ("PATCH", "/api/users/{user}".into(), Some(json!({"role": "account_admin"})), [true, false, false]),
+        ("DELETE", "/api/users/{user}".into(), None, [true, false, false]),
+        ("GET", "/api/account".into(), None, [true, false, false]),
+        ("PATCH", "/api/account".into(), Some(json!({"api_access_enabled": false})), [true, false, false]),
+        ("GET", "/api/audit".into(), None, [true, true, false]),
+    ];
+    let before = snapshot(c)?;
+    let mut tried = 0;
+    for (role, s) in [("admin", &c.admin), ("specialist", &spec), ("standard user", &std)] {
+        let r = match role {
+            "admin" => 0,
+            "specialist" => 1,
+            _ => 2,
+        };
+        for (m, template, body, may) in &endpoints {
+            let targets_something = template.contains('{');
+            // Own account: only what the role may not do (allowed calls are the other cases' subject).
+            if !may[r] {
+                let p = template.replace("{sid}", &own_sid).replace("{user}", &own_user);
+                tried += 1;
+                expect_error(&s.call(m, &p, body.as_ref())?, 403, "forbidden", &format!("{role} {m} {p}"))?;
+            }
+            // Another account's token or user: never found, never touched.
+            if targets_something {
+                let p = template.replace("{sid}", &other_sid).replace("{user}", &other_user);
+                let (status, code) = if may[r] { (404, "not_found") } else { (403, "forbidden") };
+                tried += 1;
+                expect_error(&s.call(m, &p, body.as_ref())?, status, code, &format!("{role} {m} {p} (other account)"))?;
+            }
+        }
+    }
+    ensure!(snapshot(c)? == before, "a refused call changed something");
+    // Users managing users: a specialist cannot promote itself; an admin cannot demote itself.
+    expect_error(
+        &spec.call("PATCH", &format!("/api/users/{own_user}"), Some(&json!({"role": "account_admin"})))?,
+        403,
+        "forbidden",
+        "self-promotion",
+    )?;
+    println!("    {tried} refused calls (3 roles × 2 accounts × {} endpoints), nothing changed", endpoints.len());
+    Ok(())
+}
+
+/// Server-owned and unknown fields in every body are refused (400 `unknown_field`), and
+/// nothing changes.
+fn mass_assignment(c: &mut Ctx) -> Result<()> {
+    let (sid, _, _) = create(&c.admin, "Mass assignment target", &["reports.read"])?;
+    let user = c.admin.user["id"].as_str().unwrap_or_default().to_owned();
+    let contact = c.admin.user["id"].clone();
+    let bodies: Vec<(&str, String, Value)> = vec![
+        ("POST", "/api/tokens".into(), json!({"name": "m", "primary_contact": contact, "scopes": ["reports.read"]})),
+        ("PATCH", format!("/api/tokens/{sid}"), json!({"name": "renamed"})),
+        ("POST", format!("/api/tokens/{sid}/reset"), json!({"grace": "none"})),
+        ("POST", format!("/api/tokens/{sid}/upgrade"), json!({})),
+        ("POST", format!("/api/tokens/{sid}/duplicate"), json!({})),
+        (
+            "POST",
+            "/api/users".into(),
+            json!({"email": "ma@acme.test", "name": "M", "role": "standard_user", "password": password()}),
+        ),
+        ("PATCH", format!("/api/users/{user}"), json!({"name": "Still me"})),
+        ("PATCH", "/api/account".into(), json!({"name": "Acme"})),
+    ];
+    let owned = [
+        ("sid", json!("TGSID0000000000000000000000")),
+        ("account", json!("acct_other")),
+        ("account_id", json!("acct_other")),
+        ("digest", json!("00".repeat(32))),
+        ("auth_token", json!("tgat_000000000000000000000000000000000000000000031AabC")),
+        ("sealed_auth_token", json!("x")),
+        ("created_at", json!(1)),
+        ("updated_at", json!(1)),
+        ("id", json!("usr_x")),
+        ("schema", json!(99)),
+        ("generation", json!(0)),
+        ("state", json!("enabled")),
+        ("is_admin", json!(true)),
+    ];
+    let before = snapshot(c)?;
+    let mut tried = 0;
+    for (m, p, body) in &bodies {
+        for (field, value) in &owned {
+            let mut b = body.clone();
+            if b.get(*field).is_some() {
+                continue;
+            }
+            b[*field] = value.clone();
+            tried += 1;
+            let a = c.admin.call(m, p, Some(&b))?;
+            expect_error(&a, 400, "unknown_field", &format!("{m} {p} with {field}"))?;
+            ensure!(
+                a.json()["error"]["field"] == json!(field),
+                "{m} {p}: the error names {} not {field}",
+                a.json()["error"]["field"]
+            );
+        }
+    }
+    // Role is a real field of users, but not one a user may give themselves.
+    expect_error(
+        &c.admin.call("PATCH", &format!("/api/users/{user}"), Some(&json!({"role": "standard_user"})))?,
+        403,
+        "self_change",
+        "own role",
+    )?;
+    ensure!(snapshot(c)? == before, "a refused body changed something");
+    println!("    {tried} bodies with server-owned fields refused, nothing changed");
+    Ok(())
+}
+
+/// Cross-site requests in every shape a browser can send are refused before anything runs.
+fn csrf(c: &mut Ctx) -> Result<()> {
+    let s = &c.admin;
+    let contact = s.user["id"].as_str().unwrap_or_default();
+    let body = json!({"name": "csrf", "primary_contact": contact, "scopes": ["reports.read"]}).to_string();
+    let url = format!("{}/api/tokens", c.base);
+    let form = format!("name=csrf&primary_contact={contact}");
+    let cookie = s.cookie.as_str();
+    let csrf = s.csrf.as_str();
+    type Shape<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, u16, &'a str);
+    let cases: Vec<Shape<'_>> = vec![
+        (
+            "cross-site form post",
+            vec![
+                ("Cookie", cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Sec-Fetch-Site", "cross-site"),
+                ("Origin", "https://evil.example"),
+            ],
+            form.as_str(),
+            403,
+            "forbidden",
+        ),
+        (
+            "form post without fetch metadata",
+            vec![
+                ("Cookie", cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", "https://evil.example"),
+            ],
+            form.as_str(),
+            403,
+            "forbidden",
+        ),
+        (
+            "text/plain body with a foreign Origin",
+            vec![("Cookie", cookie), ("Content-Type", "text/plain"), ("Origin", "https://evil.example")],
+            body.as_str(),
+            403,
+            "forbidden",
+        ),
+        (
+            "Origin: null",
+            vec![("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Type", "application/json"), ("Origin", "null")],
+            body.as_str(),
+            403,
+            "forbidden",
+        ),
+        (
+            "missing X-CSRF-Token",
+            vec![("Cookie", cookie), ("Content-Type", "application/json")],
+            body.as_str(),
+            403,
+            "csrf",
+        ),
+        (
+            "another session's X-CSRF-Token",
+            vec![("Cookie", cookie), ("X-CSRF-Token", c.other.csrf.as_str()), ("Content-Type", "application/json")],
+            body.as_str(),
+            403,
+            "csrf",
+        ),
+        (
+            "same-site text/plain with the token",
+            vec![("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Type", "text/plain")],
+            body.as_str(),
+            415,
+            "unsupported_media_type",
+        ),
+    ];
+    let before = snapshot(c)?;
+    for (what, headers, b, status, code) in &cases {
+        expect_error(&send("POST", &url, headers, Some(b))?, *status, code, what)?;
+    }
+    ensure!(snapshot(c)? == before, "a cross-site request changed something");
+    println!("    {} cross-site request shapes refused, nothing changed", cases.len());
+    Ok(())
+}
+
+/// Session fixation: a session id chosen by someone else is never adopted, and signing in
+/// always issues a fresh one.
+fn session_fixation(c: &mut Ctx) -> Result<()> {
+    let planted = "__Host-tollgate_session=attacker-chosen-session-id-0000000000000";
+    expect_error(
+        &send("GET", &format!("{}/api/tokens", c.base), &[("Cookie", planted)], None)?,
+        401,
+        "unauthenticated",
+        "planted id",
+    )?;
+    let body = json!({"email": "admin@acme.test", "password": c.admin_password}).to_string();
+    let a = send(
+        "POST",
+        &format!("{}/api/session", c.base),
+        &[("Content-Type", "application/json"), ("Cookie", planted)],
+        Some(&body),
+    )?;
+    expect(&a, 201, "sign-in with a planted cookie")?;
+    let set = a.header("set-cookie").unwrap_or_default();
+    ensure!(!set.contains("attacker-chosen"), "the planted id was adopted: {set}");
+    let fresh = set.split(';').next().unwrap_or_default().to_owned();
+    let again = send(
+        "POST",
+        &format!("{}/api/session", c.base),
+        &[("Content-Type", "application/json"), ("Cookie", &fresh)],
+        Some(&body),
+    )?;
+    expect(&again, 201, "second sign-in")?;
+    ensure!(
+        again.header("set-cookie").unwrap_or_default().split(';').next() != Some(fresh.as_str()),
+        "sign-in reused the session id"
+    );
+    Ok(())
+}
+
+/// One verification of the load: which token, with which auth token, sent and answered
+/// when, and the status.
+type Answered = (usize, String, Instant, Instant, u16);
+
+/// One token's credentials and state over time, as the admin changed them.
+struct Version {
+    /// When the change that made this version was sent, and when it was answered.
+    sent: Instant,
+    answered: Instant,
+    token: String,
+    enabled: bool,
+}
+
+/// Whether `status` for `token`, asked between `sent` and `answered`, fits some state the
+/// token may have had in that time (a change applies somewhere between its own send and
+/// answer).
+fn consistent(versions: &[Version], token: &str, sent: Instant, answered: Instant, status: u16) -> bool {
+    versions.iter().enumerate().any(|(i, v)| {
+        let until = versions.get(i + 1).map(|n| n.answered);
+        let overlaps = v.sent <= answered && until.is_none_or(|u| u >= sent);
+        let valid = v.enabled && v.token == token;
+        overlaps && if valid { status == 200 } else { status == 401 || status == 429 }
+    })
+}
+
+/// Verifications at concurrency 32 while the admin resets, disables, enables and edits the
+/// same tokens: no 5xx, and every answer fits the token's state at that moment. Returns the
+/// number of verifications.
+fn load_round(
+    c: &Ctx,
+    tokens: &std::sync::Mutex<Vec<(String, String)>>,
+    versions: &std::sync::Mutex<Vec<Vec<Version>>>,
+    requests: usize,
+) -> Result<usize> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    const CLIENTS: usize = 32;
+    let done = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let base = c.base.clone();
+    let results = std::thread::scope(|scope| -> Result<Vec<Answered>> {
+        let admin = scope.spawn(|| -> Result<usize> {
+            let mut changes = 0;
+            let mut i = 0usize;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(150));
+                let n = tokens.lock().map_err(|_| "lock")?.len();
+                let k = i % n;
+                let sid = tokens.lock().map_err(|_| "lock")?[k].0.clone();
+                let op = (i / n) % 4;
+                i += 1;
+                let sent = Instant::now();
+                let (path, body) = match op {
+                    0 => (format!("/api/tokens/{sid}/disable"), None),
+                    1 => (format!("/api/tokens/{sid}/enable"), None),
+                    2 => (format!("/api/tokens/{sid}/reset"), Some(json!({"grace": "none"}))),
+                    _ => (format!("/api/tokens/{sid}"), Some(json!({"description": format!("load {i}")}))),
+                };
+                let method = if op == 3 { "PATCH" } else { "POST" };
+                let a = c.admin.call(method, &path, body.as_ref())?;
+                let answered = Instant::now();
+                ensure!(a.status == 200, "admin {method} {path}: {} {}", a.status, a.body);
+                changes += 1;
+                let mut vs = versions.lock().map_err(|_| "lock")?;
+                let last = vs[k].last().map(|v| (v.token.clone(), v.enabled)).ok_or("no version")?;
+                let (token, enabled) = match op {
+                    0 => (last.0, false),
+                    1 => (last.0, true),
+                    2 => (a.json()["auth_token"].as_str().unwrap_or_default().to_owned(), last.1),
+                    _ => continue,
+                };
+                vs[k].push(Version { sent, answered, token: token.clone(), enabled });
+                drop(vs);
+                tokens.lock().map_err(|_| "lock")?[k].1 = token;
+            }
+            Ok(changes)
+        });
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                scope.spawn(|| -> Result<Vec<Answered>> {
+                    let mut out = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        if n >= requests {
+                            return Ok(out);
+                        }
+                        let (k, sid, token) = {
+                            let t = tokens.lock().map_err(|_| "lock")?;
+                            let k = n % t.len();
+                            (k, t[k].0.clone(), t[k].1.clone())
+                        };
+                        let sent = Instant::now();
+                        let a = verify(&base, &sid, &token)?;
+                        out.push((k, token, sent, Instant::now(), a.status));
+                    }
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        let mut first_error = None;
+        for h in clients {
+            match h.join() {
+                Ok(Ok(r)) => all.extend(r),
+                Ok(Err(e)) => first_error = first_error.or(Some(e)),
+                Err(_) => first_error = first_error.or(Some("a client thread panicked".to_owned())),
+            }
+        }
+        done.store(true, Ordering::Relaxed);
+        let changes = admin.join().map_err(|_| "the admin thread panicked")??;
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        ensure!(changes >= 10, "only {changes} admin changes during the load");
+        Ok(all)
+    })?;
+    let vs = versions.lock().map_err(|_| "lock")?;
+    let server_errors = results.iter().filter(|r| r.4 >= 500).count();
+    ensure!(server_errors == 0, "{server_errors} answers were 5xx");
+    let wrong: Vec<_> = results.iter().filter(|(k, t, s, a, st)| !consistent(&vs[*k], t, *s, *a, *st)).collect();
+    ensure!(
+        wrong.is_empty(),
+        "{} of {} answers do not fit the token's state (first: status {})",
+        wrong.len(),
+        results.len(),
+        wrong[0].4
+    );
+    let ok = results.iter().filter(|r| r.4 == 200).count();
+    println!(
+        "    {} verifications at concurrency 32 during admin changes: {ok} allowed, {} refused, 0 5xx, all consistent",
+        results.len(),
+        results.len() - ok
+    );
+    Ok(results.len())
+}
+
+/// Load with admin changes, then wrangler killed (SIGKILL) and restarted on the same state
+/// directory: every token survives and answers as its last state says; then load again.
+fn load_and_faults(c: &mut Ctx) -> Result<()> {
+    const TOKENS: usize = 8;
+    const PER_ROUND: usize = 10_000;
+    let start = Instant::now();
+    let mut list = Vec::new();
+    let mut versions = Vec::new();
+    for i in 0..TOKENS {
+        let (sid, token, _) = create(&c.admin, &format!("Load {i}"), &["reports.read"])?;
+        versions.push(vec![Version { sent: start, answered: Instant::now(), token: token.clone(), enabled: true }]);
+        list.push((sid, token));
+    }
+    let tokens = std::sync::Mutex::new(list);
+    let versions = std::sync::Mutex::new(versions);
+    let mut served = load_round(c, &tokens, &versions, PER_ROUND)?;
+
+    c.server.kill();
+    c.server = c.sandbox.start()?;
+    c.base = c.server.base.clone();
+    c.admin = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
+    {
+        let t = tokens.lock().map_err(|_| "lock")?;
+        let vs = versions.lock().map_err(|_| "lock")?;
+        for (k, (sid, token)) in t.iter().enumerate() {
+            let enabled = vs[k].last().is_some_and(|v| v.enabled);
+            let a = verify(&c.base, sid, token)?;
+            // A disabled token is refused: 401, or 429 once its failures passed the limit.
+            let fits = if enabled { a.status == 200 } else { a.status == 401 || a.status == 429 };
+            ensure!(fits, "{sid} after the kill: {} (enabled: {enabled})", a.status);
+        }
+    }
+    println!("    wrangler killed and restarted: all {TOKENS} tokens there, each as its last state says");
+    served += load_round(c, &tokens, &versions, PER_ROUND)?;
+    println!("    {served} verifications in all");
+    Ok(())
+}
+
+/// Brute force on one SID from many clients at once: past the limit every guess gets 429
+/// (with `Retry-After` and the error body), the right token keeps working meanwhile, and
+/// no guess changes anything stored.
+fn brute_force_many_clients(c: &mut Ctx) -> Result<()> {
+    let (sid, token, _) = create(&c.admin, "Many clients target", &["reports.read"])?;
+    let base = c.base.clone();
+    let before = stored_state(c);
+    let statuses: Vec<(u16, String, Option<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|client| {
+                let (base, sid) = (base.clone(), sid.clone());
+                scope.spawn(move || -> Result<Vec<(u16, String, Option<String>)>> {
+                    let mut out = Vec::new();
+                    for guess in 0..8 {
+                        let wrong =
+                            tollgate_core::credential::AuthToken::from_entropy(&[(client * 8 + guess) as u8; 32]);
+                        let a = verify(&base, &sid, wrong.expose())?;
+                        out.push((a.status, a.code(), a.header("retry-after").map(str::to_owned)));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| "a client panicked")??);
+        }
+        Ok::<_, String>(all)
+    })?;
+    let limited: Vec<_> = statuses.iter().filter(|s| s.0 == 429).collect();
+    ensure!(
+        statuses.iter().all(|s| s.0 == 401 || s.0 == 429),
+        "unexpected statuses: {:?}",
+        statuses.iter().map(|s| s.0).collect::<Vec<_>>()
+    );
+    ensure!(limited.len() >= 64, "only {} of 128 guesses were limited", limited.len());
+    ensure!(
+        limited.iter().all(|s| s.1 == "rate_limited" && s.2.is_some()),
+        "429 without its code or Retry-After: {:?}",
+        limited.first()
+    );
+    ensure!(stored_state(c) == before, "guesses changed stored state");
+    expect(&verify(&c.base, &sid, &token)?, 200, "the right token during the limit")?;
+    println!("    128 guesses from 16 clients: {} limited (429), the right token still 200", limited.len());
+    Ok(())
+}
+
+/// At the end of the run: every auth token, password, CSRF token and session id the run
+/// issued or sent is absent from the Worker's stored state and from everything it logged.
+fn no_secret_leaked(c: &mut Ctx) -> Result<()> {
+    let secrets: Vec<String> = tollgate_tests::issued_secrets().into_iter().filter(|s| s.len() >= 12).collect();
+    ensure!(secrets.len() >= 50, "only {} secrets were recorded", secrets.len());
+    let files = tollgate_tests::files_below(&c.sandbox.dir);
+    let mut bytes = 0;
+    let mut hits = Vec::new();
+    let mut saw_sid = false;
+    let probe = c.admin.user["id"].as_str().unwrap_or_default().to_owned();
+    for f in &files {
+        let data = std::fs::read(f).unwrap_or_default();
+        bytes += data.len();
+        let text = String::from_utf8_lossy(&data);
+        saw_sid |= text.contains(&probe);
+        for s in &secrets {
+            if text.contains(s.as_str()) {
+                hits.push(format!("{} in {}", &s[..6], f.display()));
+            }
+        }
+    }
+    ensure!(saw_sid, "the scan does not see stored data (positive control)");
+    ensure!(hits.is_empty(), "secrets found in plaintext: {hits:?}");
+    println!(
+        "    {} secrets searched for in {} files ({} KiB of state and logs): none found",
+        secrets.len(),
+        files.len(),
+        bytes / 1024
+    );
+    Ok(())
+}
+
 fn grace_begin(c: &mut Ctx) -> Result<()> {
     let (sid, token, _) = create(&c.admin, "Grace", &["reports.read"])?;
     let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1m"})))?;
@@ -1039,12 +1568,19 @@ fn main() {
         ("edit_and_reveal", edit_and_reveal),
         ("sessions", sessions),
         ("malformed_authorization", malformed_authorization),
+        ("authorization_matrix", authorization_matrix),
+        ("mass_assignment", mass_assignment),
+        ("csrf", csrf),
+        ("session_fixation", session_fixation),
         ("edge_abuse", edge_abuse),
+        ("brute_force_many_clients", brute_force_many_clients),
         ("catalog_and_users", catalog_and_users),
         ("gateway_forwards_to_origin", gateway_forwards_to_origin),
         ("no_plaintext_secret_at_rest", no_plaintext_secret_at_rest),
         ("grace_end", grace_end),
         ("restart_keeps_everything", restart_keeps_everything),
+        ("load_and_faults", load_and_faults),
+        ("no_secret_leaked", no_secret_leaked),
     ];
     // TOLLGATE_CASES=a,b runs only those cases (the others are reported as filtered out).
     let only: Option<Vec<String>> =
