@@ -74,8 +74,13 @@ impl TS for ApiVersion {
     }
 }
 
-/// One exported declaration (with its doc comment) per type.
-fn export<T: TS>(cfg: &Config, out: &mut String) {
+/// The settings of every declaration: JSON numbers are `number`.
+pub fn config() -> Config {
+    Config::new().with_large_int("number")
+}
+
+/// Appends one exported declaration (with its doc comment) of `T` to `out`.
+pub fn export<T: TS>(cfg: &Config, out: &mut String) {
     if let Some(docs) = T::docs() {
         out.push_str(docs.trim_end());
         out.push('\n');
@@ -88,7 +93,7 @@ fn export<T: TS>(cfg: &Config, out: &mut String) {
 /// The declarations, as one TypeScript module body. JSON numbers (timestamps, counts) are
 /// `number`: every timestamp is milliseconds since the Unix epoch, well inside 2^53.
 pub fn declarations() -> String {
-    let cfg = Config::new().with_large_int("number");
+    let cfg = config();
     let mut out = String::new();
     macro_rules! all {
         ($($t:ty),* $(,)?) => { $( export::<$t>(&cfg, &mut out); )* };

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use tollgate_core::api::{
-    AccountPatch, LoginRequest, NewUser, ResetRequest, SetupRequest, TokenDraft, TokenEdit, UserPatch,
+    AccountPatch, LoginRequest, NewUser, ResetRequest, SetupRequest, TokenDraft, TokenEdit, UpgradeRequest, UserPatch,
 };
 use tollgate_core::authorization::{encode_basic, parse_basic};
 use tollgate_core::credential::{AccountSid, AuthToken};
@@ -88,6 +88,7 @@ fn api_json_inputs() {
             round_trip::<TokenDraft>(data),
             round_trip::<TokenEdit>(data),
             round_trip::<ResetRequest>(data),
+            round_trip::<UpgradeRequest>(data),
             round_trip::<NewUser>(data),
             round_trip::<UserPatch>(data),
             round_trip::<AccountPatch>(data),

@@ -62,17 +62,8 @@ pub struct TokenOrder {
 /// The declarations of these shapes.
 #[cfg(feature = "typescript")]
 pub fn declarations() -> String {
-    use ts_rs::{Config, TS};
-    fn export<T: TS>(cfg: &Config, out: &mut String) {
-        if let Some(docs) = T::docs() {
-            out.push_str(docs.trim_end());
-            out.push('\n');
-        }
-        out.push_str("export ");
-        out.push_str(&T::decl(cfg));
-        out.push_str("\n\n");
-    }
-    let cfg = Config::new().with_large_int("number");
+    use tollgate_core::typescript::{config, export};
+    let cfg = config();
     let mut out = String::new();
     export::<FormatCheck>(&cfg, &mut out);
     export::<Credentials>(&cfg, &mut out);
