@@ -712,6 +712,8 @@ fn load_and_faults(c: &mut Ctx) -> Result<()> {
     c.server = c.sandbox.start()?;
     c.base = c.server.base.clone();
     c.admin = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
+    // Sessions live in KV, so the other account's session survives the kill too.
+    c.other.base = c.base.clone();
     {
         let t = tokens.lock().map_err(|_| "lock")?;
         let vs = versions.lock().map_err(|_| "lock")?;
@@ -805,6 +807,50 @@ fn no_secret_leaked(c: &mut Ctx) -> Result<()> {
         files.len(),
         bytes / 1024
     );
+    Ok(())
+}
+
+/// A flood of new tokens (create, then duplicate) stops at the account's limit with 429 and
+/// `Retry-After`; the refused requests add nothing, and other accounts are not affected.
+fn new_token_flood(c: &mut Ctx) -> Result<()> {
+    let limit = tollgate_core::token::MAX_NEW_TOKENS as usize;
+    let contact = c.other.user["id"].clone();
+    let body = json!({"name": "Flood", "primary_contact": contact, "scopes": ["reports.read"]});
+    let mut made = 0;
+    let mut refused = None;
+    for _ in 0..limit + 5 {
+        let a = c.other.call("POST", "/api/tokens", Some(&body))?;
+        match a.status {
+            201 => made += 1,
+            429 => {
+                refused = Some(a);
+                break;
+            }
+            other => return Err(format!("flood: {other} {}", a.body)),
+        }
+    }
+    let a = refused.ok_or_else(|| format!("{made} new tokens in a row were all accepted"))?;
+    ensure!(made + 10 >= limit && made <= limit, "limited after {made} (limit {limit})");
+    expect_error(&a, 429, "rate_limited", "flood")?;
+    ensure!(
+        a.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| (1..=60).contains(&s)),
+        "Retry-After"
+    );
+    let before = snapshot(c)?;
+    let listed = c.other.call("GET", "/api/tokens?limit=1", None)?;
+    let sid = listed.json()["tokens"][0]["sid"].as_str().unwrap_or_default().to_owned();
+    expect_error(
+        &c.other.call("POST", &format!("/api/tokens/{sid}/duplicate"), None)?,
+        429,
+        "rate_limited",
+        "duplicate flood",
+    )?;
+    expect_error(&c.other.call("POST", "/api/tokens", Some(&body))?, 429, "rate_limited", "still limited")?;
+    ensure!(snapshot(c)? == before, "a refused new token changed something");
+    // Other accounts and other actions go on.
+    create(&c.admin, "Unaffected", &["reports.read"])?;
+    expect(&c.other.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "other actions")?;
+    println!("    {made} new tokens, then 429 with Retry-After for create and duplicate; other accounts unaffected");
     Ok(())
 }
 
@@ -1462,6 +1508,7 @@ fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
     let s = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     ensure!(count_tokens(&s)? == before, "token count after restart");
     c.admin = s;
+    c.other.base = c.base.clone();
     Ok(())
 }
 
@@ -1580,6 +1627,7 @@ fn main() {
         ("grace_end", grace_end),
         ("restart_keeps_everything", restart_keeps_everything),
         ("load_and_faults", load_and_faults),
+        ("new_token_flood", new_token_flood),
         ("no_secret_leaked", no_secret_leaked),
     ];
     // TOLLGATE_CASES=a,b runs only those cases (the others are reported as filtered out).

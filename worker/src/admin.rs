@@ -33,6 +33,14 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 thread_local! {
     static LOGIN_FAILURES: Limiter = Limiter::new(SIGN_IN_WINDOW, MAX_SIGN_IN_FAILURES);
+    /// New tokens per account (create and duplicate).
+    static NEW_TOKENS: Limiter = Limiter::new(token::NEW_TOKEN_WINDOW, token::MAX_NEW_TOKENS);
+}
+
+/// The flood limit on new tokens per account: the core's, unless the deployment sets
+/// `NEW_TOKENS_PER_MINUTE` (the benchmark raises it to create 10,000 tokens).
+fn new_token_limit(env: &Env) -> u32 {
+    env.var("NEW_TOKENS_PER_MINUTE").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(token::MAX_NEW_TOKENS)
 }
 
 pub async fn handle(req: Request, env: &Env, now: Timestamp) -> Result<Response> {
@@ -419,8 +427,15 @@ async fn issue(
     status: u16,
     now: Timestamp,
 ) -> ApiResult<Response> {
+    let new_token = matches!(action, AuditAction::TokenCreated | AuditAction::TokenDuplicated);
+    if new_token && let Some(secs) = NEW_TOKENS.with(|l| l.blocked_over(&c.account.id, now, new_token_limit(env))) {
+        return Err(ApiError::too_many(secs));
+    }
     keep_sealed(env, c, &mut issued)?;
     store.put_token(&issued.record).await?;
+    if new_token {
+        NEW_TOKENS.with(|l| l.fail(&c.account.id, now));
+    }
     let t = &issued.record;
     audit_entry(store, &c.account.id, &c.user, action, t.sid.as_str(), &t.name, None, now).await?;
     let token = view(store, c, t, now).await?;

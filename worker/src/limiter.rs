@@ -1,5 +1,5 @@
 //! In-isolate fixed-window counters for failed attempts (per SID at the edge, per e-mail
-//! at sign-in). Only failures count, so the holder of the right credentials is never
+//! at sign-in), and for new tokens per account (a flood limit). Only failures count, so the holder of the right credentials is never
 //! locked out. Counters live in this isolate's memory: each isolate limits on its own.
 
 use std::cell::RefCell;
@@ -22,10 +22,15 @@ impl Limiter {
 
     /// Seconds to wait if `key` has used up its failures in the current window.
     pub fn blocked(&self, key: &str, now: Timestamp) -> Option<i64> {
+        self.blocked_over(key, now, self.max_failures)
+    }
+
+    /// Like [`Limiter::blocked`] with another limit (a configured one).
+    pub fn blocked_over(&self, key: &str, now: Timestamp, max: u32) -> Option<i64> {
         let counters = self.counters.borrow();
         let (start, n) = counters.get(key)?;
         let end = start.plus(self.window);
-        (now < end && *n >= self.max_failures).then(|| (end.0 - now.0 + 999) / 1000)
+        (now < end && *n >= max).then(|| (end.0 - now.0 + 999) / 1000)
     }
 
     pub fn fail(&self, key: &str, now: Timestamp) {

@@ -27,6 +27,10 @@ pub const MAX_DEVELOPER_EMAILS: usize = 20;
 pub const LAST_USED_RESOLUTION: Span = Span::MINUTE;
 /// Tokens not reset for this long are nudged towards rotation.
 pub const ROTATION_ADVICE: Span = Span::days(90);
+/// New tokens (created or duplicated) an account may add per [`NEW_TOKEN_WINDOW`]: far
+/// above what people do by hand, low enough to stop a flood. Resets are not counted.
+pub const MAX_NEW_TOKENS: u32 = 120;
+pub const NEW_TOKEN_WINDOW: Span = Span::MINUTE;
 
 /// How long a reset token's previous auth token keeps verifying.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]

@@ -246,7 +246,7 @@ pub fn bench() -> Result<()> {
 
     // Servers: Tollgate (with the stats endpoint) and the no-op baseline, side by side.
     step("starting Tollgate and the no-op Worker on wrangler dev --local");
-    let sandbox = Sandbox::with_vars("bench", &[("EXPOSE_STATS", "true")])?;
+    let sandbox = Sandbox::with_vars("bench", &[("EXPOSE_STATS", "true"), ("NEW_TOKENS_PER_MINUTE", "1000000")])?;
     let server = sandbox.start()?;
     let noop_state = sandbox.dir.join("noop-state");
     let noop = Server::start_with(
