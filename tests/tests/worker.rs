@@ -605,16 +605,17 @@ fn load_round(
                 let n = tokens.lock().map_err(|_| "lock")?.len();
                 let k = i % n;
                 let sid = tokens.lock().map_err(|_| "lock")?[k].0.clone();
-                let op = (i / n) % 4;
+                // In turn per token: disable or enable (whichever changes it), reset, edit.
+                let op = (i / n) % 3;
                 i += 1;
+                let enabled_now = versions.lock().map_err(|_| "lock")?[k].last().is_some_and(|v| v.enabled);
                 let sent = Instant::now();
-                let (path, body) = match op {
-                    0 => (format!("/api/tokens/{sid}/disable"), None),
-                    1 => (format!("/api/tokens/{sid}/enable"), None),
-                    2 => (format!("/api/tokens/{sid}/reset"), Some(json!({"grace": "none"}))),
-                    _ => (format!("/api/tokens/{sid}"), Some(json!({"description": format!("load {i}")}))),
+                let (method, path, body) = match op {
+                    0 if enabled_now => ("POST", format!("/api/tokens/{sid}/disable"), None),
+                    0 => ("POST", format!("/api/tokens/{sid}/enable"), None),
+                    1 => ("POST", format!("/api/tokens/{sid}/reset"), Some(json!({"grace": "none"}))),
+                    _ => ("PATCH", format!("/api/tokens/{sid}"), Some(json!({"description": format!("load {i}")}))),
                 };
-                let method = if op == 3 { "PATCH" } else { "POST" };
                 let a = c.admin.call(method, &path, body.as_ref())?;
                 let answered = Instant::now();
                 ensure!(a.status == 200, "admin {method} {path}: {} {}", a.status, a.body);
@@ -622,9 +623,8 @@ fn load_round(
                 let mut vs = versions.lock().map_err(|_| "lock")?;
                 let last = vs[k].last().map(|v| (v.token.clone(), v.enabled)).ok_or("no version")?;
                 let (token, enabled) = match op {
-                    0 => (last.0, false),
-                    1 => (last.0, true),
-                    2 => (a.json()["auth_token"].as_str().unwrap_or_default().to_owned(), last.1),
+                    0 => (last.0, !last.1),
+                    1 => (a.json()["auth_token"].as_str().unwrap_or_default().to_owned(), last.1),
                     _ => continue,
                 };
                 vs[k].push(Version { sent, answered, token: token.clone(), enabled });
