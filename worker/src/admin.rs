@@ -13,7 +13,7 @@ use tollgate_core::api::{
     UpgradeRequest, UserPatch, UserView,
 };
 use tollgate_core::credential::{AccountSid, Digest};
-use tollgate_core::filter::{MAX_PAGE_SIZE, TokenFilter, list};
+use tollgate_core::filter::{MAX_PAGE_SIZE, TokenFilter, list_counted};
 use tollgate_core::session::{
     ABSOLUTE_TIMEOUT, MAX_SIGN_IN_FAILURES, SIGN_IN_WINDOW, SessionRecord, SessionState, clear_cookie, csrf_token_for,
     session_cookie, session_id_from_cookies,
@@ -389,11 +389,7 @@ async fn view(store: &Store, c: &Caller, t: &TokenRecord, now: Timestamp) -> Api
 async fn list_tokens(req: &Request, store: &Store, c: &Caller, now: Timestamp) -> ApiResult<Response> {
     let (filter, page) = TokenFilter::from_query(&query(req))?;
     let index = store.token_index(&c.account.id).await?;
-    let total = {
-        let m = filter.matcher(now);
-        index.iter().filter(|e| m.matches(*e)).count()
-    };
-    let (entries, next) = list(&index, &filter, &page, now);
+    let (entries, next, total) = list_counted(&index, &filter, &page, now);
     let sids: Vec<String> = entries.iter().map(|e| e.sid.clone()).collect();
     let records = store.tokens(&sids).await?;
     let used = futures_util::future::join_all(records.iter().map(|r| store.last_used(r.sid.as_str()))).await;

@@ -146,6 +146,14 @@ impl TokenFilter {
         self.q.as_deref().is_none_or(|q| q.trim().is_empty()) && self.created.is_none() && self.state.is_none()
     }
 
+    /// Refuses a filter the list does not take (search text over [`MAX_QUERY_LEN`]).
+    pub fn check(&self) -> Result<(), FilterError> {
+        match &self.q {
+            Some(q) if q.chars().count() > MAX_QUERY_LEN => Err(FilterError::QueryTooLong),
+            _ => Ok(()),
+        }
+    }
+
     pub fn matcher(&self, now: Timestamp) -> Matcher {
         let needle = self.q.as_deref().map(|q| search_key(q.trim())).filter(|q| !q.is_empty());
         Matcher { needle, created: self.created, state: self.state, now }
@@ -162,10 +170,8 @@ impl TokenFilter {
             let value = percent_decode(v)?;
             match key.as_str() {
                 "q" => {
-                    if value.chars().count() > MAX_QUERY_LEN {
-                        return Err(FilterError::QueryTooLong);
-                    }
                     filter.q = (!value.trim().is_empty()).then_some(value);
+                    filter.check()?;
                 }
                 "created" => {
                     filter.created = match value.as_str() {
@@ -185,11 +191,7 @@ impl TokenFilter {
                     }
                 }
                 "limit" => {
-                    let n: usize = value.parse().map_err(|_| FilterError::Limit)?;
-                    if n == 0 || n > MAX_PAGE_SIZE {
-                        return Err(FilterError::Limit);
-                    }
-                    page.limit = n;
+                    page.limit = PageRequest::checked_limit(value.parse().map_err(|_| FilterError::Limit)?)?;
                 }
                 "cursor" => page.cursor = (!value.is_empty()).then(|| Cursor::parse(&value)).transpose()?,
                 _ => {
@@ -294,10 +296,25 @@ pub struct PageRequest {
     pub limit: usize,
 }
 
+impl PageRequest {
+    /// A page size the list takes: 1 to [`MAX_PAGE_SIZE`].
+    pub fn checked_limit(limit: usize) -> Result<usize, FilterError> {
+        if (1..=MAX_PAGE_SIZE).contains(&limit) { Ok(limit) } else { Err(FilterError::Limit) }
+    }
+}
+
 impl Default for PageRequest {
     fn default() -> Self {
         PageRequest { cursor: None, limit: DEFAULT_PAGE_SIZE }
     }
+}
+
+/// The tokens that match `filter`, in list order (newest first).
+pub fn matching<T: Listed + Clone>(tokens: &[T], filter: &TokenFilter, now: Timestamp) -> Vec<T> {
+    let matcher = filter.matcher(now);
+    let mut hits: Vec<T> = tokens.iter().filter(|t| matcher.matches(*t)).cloned().collect();
+    sort_newest_first(&mut hits);
+    hits
 }
 
 /// Filters, sorts and pages `tokens`; returns the page and the cursor of the next one.
@@ -307,9 +324,18 @@ pub fn list<T: Listed + Clone>(
     page: &PageRequest,
     now: Timestamp,
 ) -> (Vec<T>, Option<Cursor>) {
-    let matcher = filter.matcher(now);
-    let mut hits: Vec<T> = tokens.iter().filter(|t| matcher.matches(*t)).cloned().collect();
-    sort_newest_first(&mut hits);
+    let (items, next, _) = list_counted(tokens, filter, page, now);
+    (items, next)
+}
+
+/// [`list`], and how many tokens match in all (the list's count).
+pub fn list_counted<T: Listed + Clone>(
+    tokens: &[T],
+    filter: &TokenFilter,
+    page: &PageRequest,
+    now: Timestamp,
+) -> (Vec<T>, Option<Cursor>, usize) {
+    let hits = matching(tokens, filter, now);
     let start = match &page.cursor {
         Some(c) => hits.iter().position(|t| c.is_after(t)).unwrap_or(hits.len()),
         None => 0,
@@ -320,7 +346,7 @@ pub fn list<T: Listed + Clone>(
         let last = &hits[end - 1];
         Cursor { created_at: last.created_at(), sid: last.sid().to_owned() }
     });
-    (hits[start..end].to_vec(), next)
+    (hits[start..end].to_vec(), next, hits.len())
 }
 
 fn percent_decode(s: &str) -> Result<String, FilterError> {

@@ -13,7 +13,7 @@ use tollgate_core::account::AccountType;
 use tollgate_core::api::CatalogResponse;
 use tollgate_core::authorization::encode_basic;
 use tollgate_core::credential::{AccountSid, AuthToken};
-use tollgate_core::filter::{Cursor, Listed, MAX_PAGE_SIZE, PageRequest, TokenFilter, list, sort_newest_first};
+use tollgate_core::filter::{Cursor, FilterError, Listed, PageRequest, TokenFilter, list_counted, matching};
 use tollgate_core::scope::{Method, required_scope as core_required_scope};
 use tollgate_core::time::Timestamp;
 use tollgate_core::verify::{Malformed, screen};
@@ -170,35 +170,23 @@ pub fn token_order(
 ) -> Result<JsValue, JsValue> {
     let tokens: Vec<ListedToken> = from_js(tokens, "tokens")?;
     let filter: TokenFilter = from_json(&filter, "filter")?;
-    if filter.q.as_ref().is_some_and(|q| q.chars().count() > tollgate_core::filter::MAX_QUERY_LEN) {
-        let e = tollgate_core::filter::FilterError::QueryTooLong;
-        return Err(error(e.code(), Some(e.field()), &e.to_string()));
-    }
+    let refused = |e: FilterError| error(e.code(), Some(e.field()), &e.to_string());
+    filter.check().map_err(refused)?;
     if !now.is_finite() {
         return Err(error("invalid_argument", Some("now"), "now must be milliseconds since the Unix epoch"));
     }
-    let limit = match limit {
-        None => None,
-        Some(l) if (1..=MAX_PAGE_SIZE as u32).contains(&l) => Some(l as usize),
-        Some(_) => {
-            let e = tollgate_core::filter::FilterError::Limit;
-            return Err(error(e.code(), Some(e.field()), &e.to_string()));
-        }
-    };
-    let cursor =
-        cursor.map(|c| Cursor::parse(&c)).transpose().map_err(|e| error(e.code(), Some(e.field()), &e.to_string()))?;
+    let limit = limit.map(|l| PageRequest::checked_limit(l as usize)).transpose().map_err(refused)?;
+    let cursor = cursor.map(|c| Cursor::parse(&c)).transpose().map_err(refused)?;
     let now = Timestamp(now as i64);
     let indexed: Vec<Indexed> = tokens.into_iter().enumerate().map(|(i, t)| Indexed(i as u32, t)).collect();
-    let matcher = filter.matcher(now);
-    let total = indexed.iter().filter(|t| matcher.matches(*t)).count();
-    let (page, next) = match limit {
+    let (page, next, total) = match limit {
         // One page, exactly as the Worker pages.
-        Some(limit) => list(&indexed, &filter, &PageRequest { cursor, limit }, now),
+        Some(limit) => list_counted(&indexed, &filter, &PageRequest { cursor, limit }, now),
         // The whole filtered list, in the list's order.
         None => {
-            let mut hits: Vec<Indexed> = indexed.into_iter().filter(|t| matcher.matches(t)).collect();
-            sort_newest_first(&mut hits);
-            (hits, None)
+            let hits = matching(&indexed, &filter, now);
+            let total = hits.len();
+            (hits, None, total)
         }
     };
     to_js(&TokenOrder { indices: page.iter().map(|t| t.0).collect(), next_cursor: next.map(|c| c.encode()), total })
