@@ -149,6 +149,12 @@ impl AccountError {
     }
 }
 
+/// Whether `s` has the form of an account id (`acc_` + 20 lowercase hex characters), the
+/// name of the account's Durable Object.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 24 && s.starts_with("acc_") && s[4..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// Trims and checks a human name (account, user, contact, token).
 pub fn clean_name(raw: &str, max: usize) -> Result<String, AccountError> {
     let name = raw.trim();
@@ -250,6 +256,9 @@ mod records {
         /// On: auth tokens are shown once at issue and never stored encrypted.
         pub show_tokens_once: bool,
         pub created_at: Timestamp,
+        /// Counts the record's changes (see [`crate::revision`]); 0 when written before revisions.
+        #[serde(default)]
+        pub revision: crate::revision::Revision,
     }
 
     /// A user as stored. The password is kept only as an Argon2id PHC string.
@@ -268,6 +277,9 @@ mod records {
         /// Bumped whenever the password changes or the user is disabled; sessions from
         /// an older generation are dead.
         pub generation: u32,
+        /// Counts the record's changes (see [`crate::revision`]); 0 when written before revisions.
+        #[serde(default)]
+        pub revision: crate::revision::Revision,
     }
 
     impl std::fmt::Debug for UserRecord {
@@ -301,6 +313,7 @@ mod records {
                 api_access_enabled: true,
                 show_tokens_once: false,
                 created_at: now,
+                revision: 1,
             })
         }
 
@@ -314,6 +327,7 @@ mod records {
                 api_access_enabled: self.api_access_enabled,
                 show_tokens_once: self.show_tokens_once,
                 created_at: self.created_at,
+                revision: self.revision,
             }
         }
 
@@ -356,6 +370,7 @@ mod records {
                 role: self.role,
                 enabled: self.enabled,
                 created_at: self.created_at,
+                revision: self.revision,
             }
         }
 
@@ -403,6 +418,12 @@ mod records {
             }
             Ok(next)
         }
+
+        /// Whether this change must be confirmed with the actor's current password: users
+        /// changing their own password (an admin resetting someone else's does not).
+        pub fn needs_current_password(&self, p: &UserPatch, actor_id: &str) -> bool {
+            self.id == actor_id && p.password.is_some()
+        }
     }
 
     #[cfg(test)]
@@ -421,7 +442,25 @@ mod records {
                 password_hash: "$argon2id$secret".into(),
                 created_at: Timestamp(0),
                 generation: 0,
+                revision: 1,
             }
+        }
+
+        #[test]
+        fn own_password_changes_need_the_current_one() {
+            let u = user("a1", Role::AccountAdmin);
+            let pw = UserPatch { password: Some("a much longer password".into()), ..Default::default() };
+            assert!(u.needs_current_password(&pw, "a1"));
+            assert!(!u.needs_current_password(&pw, "other-admin"));
+            assert!(!u.needs_current_password(&UserPatch { name: Some("N".into()), ..Default::default() }, "a1"));
+        }
+
+        #[test]
+        fn account_ids() {
+            assert!(crate::account::is_account_id("acc_0123456789abcdef0123"));
+            assert!(!crate::account::is_account_id("acc_0123456789ABCDEF0123"));
+            assert!(!crate::account::is_account_id("acc_0123"));
+            assert!(!crate::account::is_account_id("usr_0123456789abcdef0123"));
         }
 
         #[test]

@@ -178,6 +178,9 @@ pub struct TokenView {
     /// Whether `reveal` can show the auth token (false for show-once accounts).
     pub revealable: bool,
     pub nudges: Vec<Nudge>,
+    /// The revision (also the `ETag`): send it back as `If-Match` to change this record.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
+    pub revision: u64,
 }
 
 impl TokenView {
@@ -204,6 +207,7 @@ impl TokenView {
             previous_valid_until: record.secret.previous.map(|p| p.valid_until).filter(|t| *t > now),
             revealable: record.sealed_auth_token.is_some(),
             nudges: nudges(record, last_used_at, account_type, now),
+            revision: record.revision,
         }
     }
 }
@@ -356,6 +360,9 @@ pub struct UserView {
     pub role: Role,
     pub enabled: bool,
     pub created_at: Timestamp,
+    /// The revision (also the `ETag`): send it back as `If-Match` to change this record.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
+    pub revision: u64,
 }
 
 /// `POST /api/users`.
@@ -382,6 +389,9 @@ pub struct UserPatch {
     pub enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// Required with `password` when users change their own password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_password: Option<String>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
@@ -397,6 +407,9 @@ pub struct AccountView {
     pub api_access_enabled: bool,
     pub show_tokens_once: bool,
     pub created_at: Timestamp,
+    /// The revision (also the `ETag`): send it back as `If-Match` to change this record.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
+    pub revision: u64,
 }
 
 /// `PATCH /api/account`.

@@ -231,7 +231,35 @@ impl TokenFilter {
     }
 }
 
+/// A filter as plain bounds, for a store that filters itself (the account object's SQL):
+/// exactly the tokens that [`Matcher::matches`] accepts are those with
+/// `search_key(name)` containing `needle`, `created_from <= created_at < created_before`
+/// (each bound only when present) and `enabled` equal to `enabled` (when present).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounds {
+    pub needle: Option<String>,
+    pub created_from: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    pub enabled: Option<bool>,
+}
+
 impl Matcher {
+    /// The same filter as bounds (see [`Bounds`]).
+    pub fn bounds(&self) -> Bounds {
+        let (created_from, created_before) = match self.created {
+            None => (None, None),
+            Some(CreatedWithin::Last7Days) => (Some(self.now.minus(Span::days(7))), None),
+            Some(CreatedWithin::Last30Days) => (Some(self.now.minus(Span::days(30))), None),
+            Some(CreatedWithin::OlderThan30Days) => (None, Some(self.now.minus(Span::days(30)))),
+        };
+        Bounds {
+            needle: self.needle.clone(),
+            created_from,
+            created_before,
+            enabled: self.state.map(|s| s == StateFilter::Enabled),
+        }
+    }
+
     pub fn matches<T: Listed + ?Sized>(&self, token: &T) -> bool {
         if let Some(state) = self.state
             && token.enabled() != (state == StateFilter::Enabled)
@@ -559,6 +587,20 @@ mod tests {
             let needle = search_key(&q);
             prop_assume!(!needle.is_empty());
             prop_assert_eq!(name_contains(&name, &needle), search_key(&name).contains(needle.as_str()));
+        }
+
+        #[test]
+        fn bounds_accept_exactly_what_the_matcher_accepts(tokens in proptest::collection::vec(arb_token(), 0..40), f in arb_filter()) {
+            let now = Timestamp(45 * 86_400_000);
+            let m = f.matcher(now);
+            let b = m.bounds();
+            for t in &tokens {
+                let by_bounds = b.needle.as_deref().is_none_or(|n| search_key(&t.name).contains(n))
+                    && b.created_from.is_none_or(|from| t.created_at() >= from)
+                    && b.created_before.is_none_or(|before| t.created_at() < before)
+                    && b.enabled.is_none_or(|e| t.enabled == e);
+                prop_assert_eq!(by_bounds, m.matches(t));
+            }
         }
 
         #[test]

@@ -9,7 +9,10 @@
 //! * [`token`]: the stored token record and every operation on it;
 //! * [`filter`]: the token list filter shared by the Worker and the browser;
 //! * [`verify`]: the edge's allow / deny decision;
-//! * [`api`]: the admin API's JSON types.
+//! * [`api`]: the admin API's JSON types, [`error_code`]: every API error code and its status;
+//! * [`revision`]: record revisions, `ETag` and `If-Match`; [`idempotency`]: keyed retries;
+//! * [`replica`]: the edge's KV copy of tokens (records and tombstones);
+//! * [`throttle`]: the sign-in guessing throttle.
 //!
 //! The crate performs no I/O and reads no clock and no random source: the current time
 //! ([`time::Timestamp`]) and random bytes are always arguments. It therefore runs the
@@ -21,9 +24,14 @@ pub mod api;
 pub mod authorization;
 pub mod credential;
 pub mod email;
+pub mod error_code;
 pub mod filter;
+pub mod idempotency;
+pub mod replica;
+pub mod revision;
 pub mod scope;
 pub mod session;
+pub mod throttle;
 pub mod time;
 pub mod token;
 #[cfg(feature = "typescript")]

@@ -91,6 +91,19 @@ pub fn clear_cookie() -> String {
     format!("{COOKIE_NAME}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
+/// A session id names its account (the Durable Object that holds the session) before a
+/// dot, then 32 random bytes: `{account_id}.{secret}`. The account part is not a secret;
+/// only a digest of the whole id is stored.
+pub fn new_session_id(account_id: &str, secret: &str) -> String {
+    format!("{account_id}.{secret}")
+}
+
+/// The account a session id names, if it has the form of [`new_session_id`].
+pub fn session_account(session_id: &str) -> Option<&str> {
+    let (account, secret) = session_id.split_once('.')?;
+    (crate::account::is_account_id(account) && secret.len() >= 32).then_some(account)
+}
+
 /// Finds the session id in a `Cookie` header.
 pub fn session_id_from_cookies(cookie_header: &str) -> Option<&str> {
     cookie_header
@@ -99,13 +112,25 @@ pub fn session_id_from_cookies(cookie_header: &str) -> Option<&str> {
         .find(|(k, _)| *k == COOKIE_NAME)
         .map(|(_, v)| v)
         .filter(|v| {
-            !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_ids_name_their_account() {
+        let secret = "A".repeat(43);
+        let id = new_session_id("acc_0123456789abcdef0123", &secret);
+        assert_eq!(session_account(&id), Some("acc_0123456789abcdef0123"));
+        let header = format!("x=1; {COOKIE_NAME}={id}");
+        assert_eq!(session_id_from_cookies(&header), Some(id.as_str()));
+        assert_eq!(session_account(&secret), None);
+        assert_eq!(session_account(&format!("acc_nothex.{secret}")), None);
+        assert_eq!(session_account("acc_0123456789abcdef0123.short"), None);
+    }
 
     fn s() -> SessionRecord {
         SessionRecord {

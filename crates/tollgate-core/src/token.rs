@@ -126,6 +126,10 @@ pub struct TokenRecord {
     /// show-once accounts. Opaque to the core; every operation that issues a new auth
     /// token clears it, so a stale ciphertext can never be revealed.
     pub sealed_auth_token: Option<String>,
+    /// Counts the record's changes (1 at creation); records written before revisions
+    /// existed read as 0. See [`crate::revision`].
+    #[serde(default)]
+    pub revision: crate::revision::Revision,
 }
 
 /// A record together with the auth token just issued for it: the only moment the
@@ -347,6 +351,7 @@ pub fn create(
         rotated_at: now,
         secret,
         sealed_auth_token: None,
+        revision: 1,
     };
     Ok(Issued { record, auth_token })
 }

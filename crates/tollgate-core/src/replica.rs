@@ -1,0 +1,125 @@
+//! The edge's replica in Workers KV. The account's Durable Object is the only writer; the
+//! edge only reads. `tok:{sid}` holds either the token's edge copy (the record without its
+//! sealed auth token) or, once deleted, a tombstone, each with the record's revision, so
+//! that a replayed write can be recognised as older and a location whose KV still holds
+//! the record sees the deletion as soon as the tombstone arrives.
+
+use serde::{Deserialize, Serialize};
+
+use crate::credential::AccountSid;
+use crate::revision::Revision;
+use crate::time::{Span, Timestamp};
+use crate::token::TokenRecord;
+
+/// How long a tombstone stays in KV: long after every location has seen it.
+pub const TOMBSTONE_TTL: Span = Span::days(7);
+
+/// A deleted token as the replica keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tombstone {
+    pub sid: AccountSid,
+    pub account_id: String,
+    pub revision: Revision,
+    pub deleted_at: Timestamp,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TombstoneDoc {
+    tombstone: Tombstone,
+}
+
+/// One `tok:{sid}` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenReplica {
+    Live(TokenRecord),
+    Deleted(Tombstone),
+}
+
+impl TokenReplica {
+    /// The edge's copy of a record: no sealed auth token leaves the object.
+    pub fn live(record: &TokenRecord) -> TokenReplica {
+        let mut copy = record.clone();
+        copy.sealed_auth_token = None;
+        TokenReplica::Live(copy)
+    }
+
+    pub fn revision(&self) -> Revision {
+        match self {
+            TokenReplica::Live(r) => r.revision,
+            TokenReplica::Deleted(t) => t.revision,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let out = match self {
+            TokenReplica::Live(r) => serde_json::to_string(r),
+            TokenReplica::Deleted(t) => serde_json::to_string(&TombstoneDoc { tombstone: t.clone() }),
+        };
+        out.unwrap_or_default()
+    }
+
+    /// Reads a `tok:{sid}` value (a record of any version, or a tombstone).
+    pub fn from_json(json: &str) -> Result<TokenReplica, serde_json::Error> {
+        if json.starts_with("{\"tombstone\"") {
+            let doc: TombstoneDoc = serde_json::from_str(json)?;
+            return Ok(TokenReplica::Deleted(doc.tombstone));
+        }
+        TokenRecord::from_json(json).map(TokenReplica::Live)
+    }
+
+    /// The record the edge verifies against: none for a tombstone.
+    pub fn into_record(self) -> Option<TokenRecord> {
+        match self {
+            TokenReplica::Live(r) => Some(r),
+            TokenReplica::Deleted(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::tests::issued;
+
+    fn sample() -> TokenRecord {
+        issued(3).record
+    }
+
+    #[test]
+    fn live_copies_drop_the_sealed_token_and_round_trip() {
+        let mut r = sample();
+        r.sealed_auth_token = Some("sealed".into());
+        r.revision = 7;
+        let live = TokenReplica::live(&r);
+        let back = TokenReplica::from_json(&live.to_json()).expect("reads");
+        assert_eq!(back.revision(), 7);
+        let rec = back.into_record().expect("live");
+        assert_eq!(rec.sealed_auth_token, None);
+        assert_eq!(rec.sid, r.sid);
+    }
+
+    #[test]
+    fn tombstones_round_trip_and_hide_the_record() {
+        let r = sample();
+        let t = TokenReplica::Deleted(Tombstone {
+            sid: r.sid.clone(),
+            account_id: r.account_id.clone(),
+            revision: 9,
+            deleted_at: Timestamp(5),
+        });
+        let back = TokenReplica::from_json(&t.to_json()).expect("reads");
+        assert_eq!(back, t);
+        assert_eq!(back.into_record(), None);
+    }
+
+    #[test]
+    fn records_without_revision_read_as_zero() {
+        let r = sample();
+        let mut v = serde_json::to_value(&r).expect("json");
+        v.as_object_mut().expect("object").remove("revision");
+        let back = TokenReplica::from_json(&v.to_string()).expect("legacy record");
+        assert_eq!(back.revision(), 0);
+    }
+}

@@ -1,0 +1,75 @@
+//! Throttling password guessing without locking anyone out.
+//!
+//! Failed sign-ins are counted in fixed windows under two keys: the pair (e-mail, client
+//! address) and the client address alone. A client over either limit is refused before its
+//! password is even checked; every other client — in particular the holder of the right
+//! password on their own network — is unaffected. An attacker can therefore slow only
+//! themselves down: guessing one e-mail's password from one address stops after
+//! [`MAX_FAILURES_PER_PAIR`] tries a window, and spraying many e-mails from one address
+//! stops after [`MAX_FAILURES_PER_CLIENT`]. A successful sign-in clears its pair.
+
+use crate::time::{Span, Timestamp};
+
+/// Failed sign-ins for one e-mail from one client address within [`WINDOW`].
+pub const MAX_FAILURES_PER_PAIR: u32 = 10;
+/// Failed sign-ins from one client address (any e-mails) within [`WINDOW`].
+pub const MAX_FAILURES_PER_CLIENT: u32 = 50;
+/// The counting window.
+pub const WINDOW: Span = Span::minutes(15);
+/// Wrong `SETUP_SECRET`s accepted from one client address within [`WINDOW`].
+pub const MAX_SETUP_FAILURES: u32 = 5;
+
+/// A failure counter: when its window started and how many failures it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub window_start: Timestamp,
+    pub failures: u32,
+}
+
+/// The counter keys a sign-in attempt is judged by, with their limits.
+pub fn keys(email: &str, client: &str) -> [(String, u32); 2] {
+    let email = email.trim().to_lowercase();
+    [(format!("pair:{email}|{client}"), MAX_FAILURES_PER_PAIR), (format!("client:{client}"), MAX_FAILURES_PER_CLIENT)]
+}
+
+/// Seconds to wait when `counter` is at `max` within its window, else `None`.
+pub fn retry_after(counter: Option<Counter>, max: u32, now: Timestamp) -> Option<i64> {
+    let c = counter?;
+    let end = c.window_start.plus(WINDOW);
+    (now < end && c.failures >= max).then(|| ((end.0 - now.0) + 999) / 1000)
+}
+
+/// The counter after one more failure at `now` (a new window once the old one is over).
+pub fn after_failure(counter: Option<Counter>, now: Timestamp) -> Counter {
+    match counter {
+        Some(c) if now < c.window_start.plus(WINDOW) => Counter { failures: c.failures.saturating_add(1), ..c },
+        _ => Counter { window_start: now, failures: 1 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn pair_and_client_keys() {
+        let [(pair, a), (client, b)] = keys(" Admin@Example.com ", "203.0.113.9");
+        assert_eq!(pair, "pair:admin@example.com|203.0.113.9");
+        assert_eq!(client, "client:203.0.113.9");
+        assert_eq!((a, b), (MAX_FAILURES_PER_PAIR, MAX_FAILURES_PER_CLIENT));
+    }
+
+    proptest! {
+        #[test]
+        fn blocks_exactly_at_the_limit_within_the_window(n in 1u32..30, start in 0i64..1_000_000, dt in 0i64..1_800_000) {
+            let mut c = None;
+            for _ in 0..n {
+                c = Some(after_failure(c, Timestamp(start)));
+            }
+            let now = Timestamp(start + dt);
+            let blocked = retry_after(c, MAX_FAILURES_PER_PAIR, now).is_some();
+            prop_assert_eq!(blocked, n >= MAX_FAILURES_PER_PAIR && dt < WINDOW.millis());
+        }
+    }
+}
