@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use tollgate_core::account::AccountRecord;
 use tollgate_core::api::ErrorBody;
+use tollgate_core::error_code::ErrorCode;
 use tollgate_core::scope::Method;
 use tollgate_core::time::{Span, Timestamp};
 use tollgate_core::token::should_record_use;
@@ -32,7 +33,8 @@ thread_local! {
     static LAST_USED: RefCell<HashMap<String, Timestamp>> = RefCell::new(HashMap::new());
 }
 
-/// Drops the cached copy of an account (called by the admin API after a change).
+/// Drops this isolate's cached copy of an account (the front door calls it after the
+/// account's settings changed through it).
 pub fn forget_account(id: &str) {
     ACCOUNTS.with(|a| a.borrow_mut().remove(id));
 }
@@ -57,7 +59,7 @@ async fn account(store: &Store, id: &str, now: Timestamp) -> ApiResult<Option<Ac
 }
 
 fn unauthenticated() -> ApiResult<Response> {
-    let body = ErrorBody::new("unauthenticated", "the Account SID or Auth Token is not valid", None);
+    let body = ErrorBody::new(ErrorCode::Unauthenticated.as_str(), "the Account SID or Auth Token is not valid", None);
     let mut r = Response::from_json(&body).map_err(ApiError::from)?.with_status(401);
     r.headers_mut().set("WWW-Authenticate", REALM).map_err(ApiError::from)?;
     Ok(r)
@@ -93,7 +95,7 @@ async fn run(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> ApiR
     let sid = screened.sid.as_str().to_owned();
 
     let store = Store::open(env)?;
-    let record = store.token(&sid).await?;
+    let record = store.token(&sid).await?.and_then(tollgate_core::replica::TokenReplica::into_record);
     let account = match &record {
         Some(r) => account(&store, &r.account_id, now).await?.map(|a| (a.account_type, a.api_access_enabled)),
         None => None,
@@ -108,15 +110,14 @@ async fn run(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> ApiR
             };
         }
         Err(Denial::LacksScope { required, .. }) => {
-            return Err(ApiError::new(
-                403,
-                "insufficient_scope",
+            return Err(ApiError::code(
+                ErrorCode::InsufficientScope,
                 format!("this token lacks the scope {required} that this route requires"),
                 None,
             ));
         }
         Err(Denial::NoSuchRoute { .. }) => {
-            return Err(ApiError::new(404, "no_such_route", "no API route of this token's version matches", None));
+            return Err(ApiError::code(ErrorCode::NoSuchRoute, "no API route of this token's version matches", None));
         }
     };
     record_use(env, ctx, &sid, now);

@@ -1,8 +1,13 @@
-//! The admin API's and the edge's error answers: `{"error": {"code", "message", "field"?}}`.
+//! The admin API's and the edge's error answers: `{"error": {"code", "message", "field"?}}`
+//! (plus `"current"`, the record as it is now, with `stale_revision`). Codes and their
+//! statuses come from the core ([`ErrorCode`] and the domain errors' own codes).
 
 use tollgate_core::account::AccountError;
 use tollgate_core::api::ErrorBody;
+use tollgate_core::error_code::ErrorCode;
 use tollgate_core::filter::FilterError;
+use tollgate_core::idempotency::IdempotencyError;
+use tollgate_core::revision::PreconditionError;
 use tollgate_core::token::TokenError;
 use worker::Response;
 
@@ -12,46 +17,60 @@ pub struct ApiError {
     pub status: u16,
     pub body: ErrorBody,
     pub headers: Vec<(&'static str, String)>,
+    /// The current state of the record, answered with `stale_revision`.
+    pub current: Option<serde_json::Value>,
 }
 
 pub type ApiResult<T> = std::result::Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: u16, code: &str, message: impl Into<String>, field: Option<&str>) -> ApiError {
-        ApiError { status, body: ErrorBody::new(code, message, field), headers: Vec::new() }
+    /// An answer with one of the API's codes (the status is the code's).
+    pub fn code(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> ApiError {
+        ApiError::with_status(code.status(), code.as_str(), message, field)
+    }
+    /// An answer with a domain error's own code and the status given.
+    fn with_status(status: u16, code: &str, message: impl Into<String>, field: Option<&str>) -> ApiError {
+        ApiError { status, body: ErrorBody::new(code, message, field), headers: Vec::new(), current: None }
     }
     pub fn with_header(mut self, name: &'static str, value: String) -> ApiError {
         self.headers.push((name, value));
         self
     }
-    pub fn bad_request(code: &str, message: impl Into<String>, field: Option<&str>) -> ApiError {
-        ApiError::new(400, code, message, field)
-    }
     pub fn unauthenticated() -> ApiError {
-        ApiError::new(401, "unauthenticated", "sign in to continue", None)
+        ApiError::code(ErrorCode::Unauthenticated, "sign in to continue", None)
     }
     pub fn forbidden(message: &str) -> ApiError {
-        ApiError::new(403, "forbidden", message, None)
+        ApiError::code(ErrorCode::Forbidden, message, None)
     }
     pub fn not_found() -> ApiError {
-        ApiError::new(404, "not_found", "there is nothing here, or it belongs to another account", None)
+        ApiError::code(ErrorCode::NotFound, "there is nothing here, or it belongs to another account", None)
     }
     pub fn method_not_allowed() -> ApiError {
-        ApiError::new(405, "method_not_allowed", "this method is not allowed here", None)
-    }
-    pub fn conflict(code: &str, message: impl Into<String>, field: Option<&str>) -> ApiError {
-        ApiError::new(409, code, message, field)
+        ApiError::code(ErrorCode::MethodNotAllowed, "this method is not allowed here", None)
     }
     pub fn too_many(retry_after_secs: i64) -> ApiError {
-        ApiError::new(429, "rate_limited", "too many attempts: wait before trying again", None)
+        ApiError::code(ErrorCode::RateLimited, "too many attempts: wait before trying again", None)
             .with_header("Retry-After", retry_after_secs.max(1).to_string())
     }
     pub fn unavailable() -> ApiError {
-        ApiError::new(503, "unavailable", "the service is briefly unavailable: try again", None)
+        ApiError::code(ErrorCode::Unavailable, "the service is briefly unavailable: try again", None)
+    }
+    pub fn body_too_large() -> ApiError {
+        ApiError::code(ErrorCode::BodyTooLarge, "the request body is larger than 64 KiB", None)
+    }
+    /// 412 `stale_revision` with the record as it is now.
+    pub fn stale(e: &PreconditionError, current: serde_json::Value) -> ApiError {
+        let mut out = ApiError::from(e.clone());
+        out.current = Some(current);
+        out
     }
 
     pub fn into_response(self) -> worker::Result<Response> {
-        let mut r = Response::from_json(&self.body)?.with_status(self.status);
+        let mut body = serde_json::to_value(&self.body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        if let (Some(current), Some(obj)) = (self.current, body.as_object_mut()) {
+            obj.insert("current".into(), current);
+        }
+        let mut r = Response::from_json(&body)?.with_status(self.status);
         for (k, v) in &self.headers {
             r.headers_mut().set(k, v)?;
         }
@@ -66,7 +85,7 @@ impl From<TokenError> for ApiError {
             ref e if e.is_conflict() => 409,
             _ => 422,
         };
-        ApiError::new(status, e.code(), e.to_string(), e.field())
+        ApiError::with_status(status, e.code(), e.to_string(), e.field())
     }
 }
 
@@ -77,13 +96,33 @@ impl From<(AccountError, &'static str)> for ApiError {
             AccountError::SelfChange => 403,
             _ => 422,
         };
-        ApiError::new(status, e.code(), e.to_string(), Some(field))
+        ApiError::with_status(status, e.code(), e.to_string(), Some(field))
     }
 }
 
 impl From<FilterError> for ApiError {
     fn from(e: FilterError) -> ApiError {
-        ApiError::bad_request(e.code(), e.to_string(), Some(e.field()))
+        ApiError::with_status(400, e.code(), e.to_string(), Some(e.field()))
+    }
+}
+
+impl From<PreconditionError> for ApiError {
+    fn from(e: PreconditionError) -> ApiError {
+        let code = match e {
+            PreconditionError::Stale { .. } => ErrorCode::StaleRevision,
+            PreconditionError::Malformed => ErrorCode::InvalidPrecondition,
+        };
+        ApiError::code(code, e.to_string(), Some("If-Match"))
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(e: IdempotencyError) -> ApiError {
+        let code = match e {
+            IdempotencyError::InvalidKey => ErrorCode::InvalidIdempotencyKey,
+            IdempotencyError::KeyReused => ErrorCode::IdempotencyKeyReused,
+        };
+        ApiError::code(code, e.to_string(), Some("Idempotency-Key"))
     }
 }
 

@@ -1,18 +1,24 @@
 //! Tollgate's Cloudflare Worker: the I/O shell around `tollgate-core`.
 //!
 //! * `/v1/verify` and the `/v1/` gateway: [`edge`];
-//! * the admin API under `/api/`: [`admin`];
+//! * the admin API under `/api/`: [`front`], which hands each request to the account's
+//!   Durable Object ([`account::AccountObject`], the source of truth), and the sign-in
+//!   [`directory`];
 //! * everything else: the admin app's static assets, served through the `ASSETS` binding.
 //!
-//! Only this crate touches Workers KV ([`store`]) and HTTP. Every rule it applies comes
-//! from `tollgate-core`.
+//! Only this crate touches storage: Workers KV (the edge's replica, [`store`]) and the
+//! objects' SQLite ([`account::db`], [`directory`]). Every rule it applies comes from
+//! `tollgate-core`.
 
 use tollgate_core::time::Timestamp;
 use worker::{Context, Date, Env, Request, Response, Result, event};
 
-mod admin;
+mod account;
+mod body;
+mod directory;
 mod edge;
 mod error;
+mod front;
 mod limiter;
 mod password;
 mod random;
@@ -24,13 +30,13 @@ mod store;
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let now = Timestamp(Date::now().as_millis() as i64);
     let path = req.path();
-    let response = if path == "/__tollgate/stats" && env.var("EXPOSE_STATS").is_ok_and(|v| v.to_string() == "true") {
-        let (reads, writes) = store::counters::snapshot();
-        Response::from_json(&serde_json::json!({ "kv_reads": reads, "kv_writes": writes }))
+    let response = if path.starts_with("/__tollgate/") && env.var("EXPOSE_STATS").is_ok_and(|v| v.to_string() == "true")
+    {
+        stats(&path, &env).await
     } else if path == "/v1" || path.starts_with("/v1/") {
         edge::handle(req, &env, &ctx, now).await
     } else if path == "/api" || path.starts_with("/api/") {
-        admin::handle(req, &env, now).await
+        front::handle(req, &env, now).await
     } else {
         serve_asset(req, &env).await
     };
@@ -43,6 +49,21 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
     };
     reply::with_security_headers(response)
+}
+
+/// Benchmark and test introspection (only with `EXPOSE_STATS = "true"`): the isolate's KV
+/// operation counts, and the revision of a token's replica in KV as this location sees it.
+async fn stats(path: &str, env: &Env) -> Result<Response> {
+    if let Some(sid) = path.strip_prefix("/__tollgate/replica/") {
+        let store = store::Store::open(env).map_err(|_| worker::Error::RustError("no KV".into()))?;
+        let replica = store.token(sid).await.map_err(|_| worker::Error::RustError("unreadable".into()))?;
+        return Response::from_json(&serde_json::json!({
+            "revision": replica.as_ref().map(|r| r.revision()),
+            "deleted": replica.as_ref().map(|r| matches!(r, tollgate_core::replica::TokenReplica::Deleted(_))),
+        }));
+    }
+    let (reads, writes) = store::counters::snapshot();
+    Response::from_json(&serde_json::json!({ "kv_reads": reads, "kv_writes": writes }))
 }
 
 async fn serve_asset(req: Request, env: &Env) -> Result<Response> {

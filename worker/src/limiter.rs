@@ -48,8 +48,4 @@ impl Limiter {
         }
         entry.1 = entry.1.saturating_add(1);
     }
-
-    pub fn forget(&self, key: &str) {
-        self.counters.borrow_mut().remove(key);
-    }
 }

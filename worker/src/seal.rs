@@ -25,9 +25,14 @@ fn cipher(env: &Env) -> ApiResult<Aes256Gcm> {
 }
 
 pub fn seal(env: &Env, sid: &str, token: &AuthToken) -> ApiResult<String> {
+    seal_text(env, sid, token.expose())
+}
+
+/// Seals any secret-bearing text (a kept idempotent answer) with `context` as associated data.
+pub fn seal_text(env: &Env, context: &str, text: &str) -> ApiResult<String> {
     let nonce = random::bytes::<12>()?;
     let ct = cipher(env)?
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: token.expose().as_bytes(), aad: sid.as_bytes() })
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: text.as_bytes(), aad: context.as_bytes() })
         .map_err(|_| ApiError::unavailable())?;
     let mut blob = nonce.to_vec();
     blob.extend_from_slice(&ct);

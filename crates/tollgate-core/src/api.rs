@@ -450,6 +450,8 @@ pub enum AuditAction {
     AccountEdited,
     SignedIn,
     SignedOut,
+    /// A wrong password (or a disabled user) at sign-in; `detail` names the client address.
+    SignInFailed,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]

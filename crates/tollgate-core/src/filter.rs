@@ -345,6 +345,17 @@ pub fn matching<T: Listed + Clone>(tokens: &[T], filter: &TokenFilter, now: Time
     hits
 }
 
+/// Cuts a page from `rows`, which a store read in list order with one row more than
+/// `limit` when it could: the page, and the cursor of the next page when that extra row came.
+pub fn cut_page<T: Listed>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, Option<Cursor>) {
+    if rows.len() <= limit || limit == 0 {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(|l| Cursor { created_at: l.created_at(), sid: l.sid().to_owned() });
+    (rows, next)
+}
+
 /// Filters, sorts and pages `tokens`; returns the page and the cursor of the next one.
 pub fn list<T: Listed + Clone>(
     tokens: &[T],
@@ -601,6 +612,18 @@ mod tests {
                     && b.enabled.is_none_or(|e| t.enabled == e);
                 prop_assert_eq!(by_bounds, m.matches(t));
             }
+        }
+
+        #[test]
+        fn cutting_store_pages_agrees_with_list(tokens in proptest::collection::vec(arb_token(), 0..40), f in arb_filter(), limit in 1usize..10) {
+            let now = Timestamp(45 * 86_400_000);
+            let page = PageRequest { cursor: None, limit };
+            let (want, want_next, _) = list_counted(&tokens, &f, &page, now);
+            let mut rows = matching(&tokens, &f, now);
+            rows.truncate(limit + 1);
+            let (got, next) = cut_page(rows, limit);
+            prop_assert_eq!(got.iter().map(|t| t.sid.clone()).collect::<Vec<_>>(), want.iter().map(|t| t.sid.clone()).collect::<Vec<_>>());
+            prop_assert_eq!(next, want_next);
         }
 
         #[test]

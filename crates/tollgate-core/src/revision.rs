@@ -22,7 +22,9 @@ pub fn etag(revision: Revision) -> String {
 /// Why an `If-Match` precondition failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PreconditionError {
-    #[error("someone else changed this since you loaded it (your revision {presented}, now {current}): review the current state and try again")]
+    #[error(
+        "someone else changed this since you loaded it (your revision {presented}, now {current}): review the current state and try again"
+    )]
     Stale { presented: String, current: Revision },
     #[error("If-Match must be an entity tag such as \"3\" (from the ETag header) or *")]
     Malformed,

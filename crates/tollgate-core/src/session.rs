@@ -112,7 +112,9 @@ pub fn session_id_from_cookies(cookie_header: &str) -> Option<&str> {
         .find(|(k, _)| *k == COOKIE_NAME)
         .map(|(_, v)| v)
         .filter(|v| {
-            !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         })
 }
 
