@@ -331,6 +331,11 @@ fn test() -> Result<()> {
         stage(&mut summary, "integration tests against wrangler dev", &mut || {
             run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "worker"]))
         });
+        stage(
+            &mut summary,
+            "consistency tests against wrangler dev (races, If-Match, retries, crash, import)",
+            &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "consistency"])),
+        );
         stage(&mut summary, "browser tests (headless chromium, playwright-core)", &mut || {
             run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "browser"]))
         });
