@@ -220,6 +220,28 @@ try {
     assert.equal(await edge("/v1/campaigns", sid, newToken), 200);
   });
 
+  await step("someone else's change meanwhile: 412, the current state shown, nothing overwritten", async () => {
+    // Another admin (here: the same session from a script) changes the description.
+    const status = await page.evaluate(async (sid) => {
+      const s = await (await fetch("/api/session")).json();
+      const r = await fetch(`/api/tokens/${sid}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ description: "changed by someone else" }),
+      });
+      return r.status;
+    }, sid);
+    assert.equal(status, 200);
+    await page.locator("#description").fill("my stale edit");
+    await page.getByRole("button", { name: "Update", exact: true }).click();
+    await confirmDialog("Update");
+    await page.getByText("Someone else changed this in the meantime").waitFor();
+    assert.equal(await page.locator("#description").inputValue(), "changed by someone else");
+    const now = await page.evaluate(async (sid) => (await (await fetch(`/api/tokens/${sid}`)).json()).description, sid);
+    assert.equal(now, "changed by someone else");
+    await shot("en-edit-stale");
+  });
+
   await step("delete", async () => {
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await confirmDialog("Delete");

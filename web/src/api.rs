@@ -42,11 +42,23 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// With `stale_revision` (412): the record as it is now.
+    pub current: Option<serde_json::Value>,
 }
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> ApiError {
-        ApiError { status: 0, code: "network".into(), message: e.to_string(), field: None }
+        ApiError { status: 0, code: "network".into(), message: e.to_string(), field: None, current: None }
+    }
+
+    /// Someone else changed the record since this page loaded it (412 `stale_revision`).
+    pub fn is_stale(&self) -> bool {
+        self.code == "stale_revision"
+    }
+
+    /// The current state carried by a `stale_revision` answer.
+    pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
+        self.current.clone().and_then(|v| serde_json::from_value(v).ok())
     }
 }
 
@@ -66,6 +78,7 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
         code: body["error"]["code"].as_str().unwrap_or("error").to_owned(),
         message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
         field: body["error"]["field"].as_str().map(str::to_owned),
+        current: (!body["current"].is_null()).then(|| body["current"].clone()),
     })
 }
 
@@ -83,13 +96,54 @@ async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> ApiResult<T> {
-    let b = match method {
+    send_with(method, path, body, None, None).await
+}
+
+/// `If-Match` for a change made from a page that shows `revision`.
+fn if_match(revision: u64) -> String {
+    format!("\"{revision}\"")
+}
+
+/// A change with an optional `If-Match` revision and `Idempotency-Key`.
+async fn send_with<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: &B,
+    revision: Option<u64>,
+    key: Option<&str>,
+) -> ApiResult<T> {
+    let mut b = match method {
         "PATCH" => Request::patch(&url(path)),
         "DELETE" => Request::delete(&url(path)),
         _ => Request::post(&url(path)),
     };
+    if let Some(r) = revision {
+        b = b.header("If-Match", &if_match(r));
+    }
+    if let Some(k) = key {
+        b = b.header("Idempotency-Key", k);
+    }
     let req = with_csrf(b).json(body).map_err(ApiError::network)?;
     read(req.send().await.map_err(ApiError::network)?).await
+}
+
+/// A new idempotency key for one admin intent (a click that issues credentials).
+fn intent_key() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Issues credentials with an idempotency key, retrying once with the same key when the
+/// network failed: a retry never issues a second token.
+async fn issue<B: Serialize>(path: &str, body: &B, revision: Option<u64>) -> ApiResult<IssuedToken> {
+    let key = intent_key();
+    match send_with("POST", path, body, revision, Some(&key)).await {
+        Err(e) if e.status == 0 => send_with("POST", path, body, revision, Some(&key)).await,
+        other => other,
+    }
 }
 
 fn remember(s: &SessionView) {
@@ -125,33 +179,36 @@ pub async fn token(sid: &str) -> ApiResult<TokenView> {
 }
 
 pub async fn create(d: &TokenDraft) -> ApiResult<IssuedToken> {
-    send("POST", "/api/tokens", d).await
+    issue("/api/tokens", d, None).await
 }
 
-pub async fn edit(sid: &str, e: &TokenEdit) -> ApiResult<TokenView> {
-    send("PATCH", &format!("/api/tokens/{sid}"), e).await
+// Every change of a token carries the revision the page shows (`If-Match`): a change made
+// by someone else meanwhile answers 412 with the current state instead of being overwritten.
+
+pub async fn edit(sid: &str, e: &TokenEdit, revision: u64) -> ApiResult<TokenView> {
+    send_with("PATCH", &format!("/api/tokens/{sid}"), e, Some(revision), None).await
 }
 
-pub async fn delete(sid: &str) -> ApiResult<()> {
-    let r = with_csrf(Request::delete(&url(&format!("/api/tokens/{sid}")))).send().await.map_err(ApiError::network)?;
-    read_empty(r).await
+pub async fn delete(sid: &str, revision: u64) -> ApiResult<()> {
+    let b = with_csrf(Request::delete(&url(&format!("/api/tokens/{sid}")))).header("If-Match", &if_match(revision));
+    read_empty(b.send().await.map_err(ApiError::network)?).await
 }
 
-pub async fn duplicate(sid: &str) -> ApiResult<IssuedToken> {
-    send("POST", &format!("/api/tokens/{sid}/duplicate"), &serde_json::json!({})).await
+pub async fn duplicate(sid: &str, revision: u64) -> ApiResult<IssuedToken> {
+    issue(&format!("/api/tokens/{sid}/duplicate"), &serde_json::json!({}), Some(revision)).await
 }
 
-pub async fn reset(sid: &str, r: &ResetRequest) -> ApiResult<IssuedToken> {
-    send("POST", &format!("/api/tokens/{sid}/reset"), r).await
+pub async fn reset(sid: &str, r: &ResetRequest, revision: u64) -> ApiResult<IssuedToken> {
+    issue(&format!("/api/tokens/{sid}/reset"), r, Some(revision)).await
 }
 
-pub async fn upgrade(sid: &str) -> ApiResult<TokenView> {
-    send("POST", &format!("/api/tokens/{sid}/upgrade"), &UpgradeRequest::default()).await
+pub async fn upgrade(sid: &str, revision: u64) -> ApiResult<TokenView> {
+    send_with("POST", &format!("/api/tokens/{sid}/upgrade"), &UpgradeRequest::default(), Some(revision), None).await
 }
 
-pub async fn set_enabled(sid: &str, enabled: bool) -> ApiResult<TokenView> {
+pub async fn set_enabled(sid: &str, enabled: bool, revision: u64) -> ApiResult<TokenView> {
     let action = if enabled { "enable" } else { "disable" };
-    send("POST", &format!("/api/tokens/{sid}/{action}"), &serde_json::json!({})).await
+    send_with("POST", &format!("/api/tokens/{sid}/{action}"), &serde_json::json!({}), Some(revision), None).await
 }
 
 pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
@@ -170,16 +227,16 @@ pub async fn add_user(u: &NewUser) -> ApiResult<UserView> {
     send("POST", "/api/users", u).await
 }
 
-pub async fn patch_user(id: &str, p: &UserPatch) -> ApiResult<UserView> {
-    send("PATCH", &format!("/api/users/{id}"), p).await
+pub async fn patch_user(id: &str, p: &UserPatch, revision: u64) -> ApiResult<UserView> {
+    send_with("PATCH", &format!("/api/users/{id}"), p, Some(revision), None).await
 }
 
 pub async fn account() -> ApiResult<AccountView> {
     get("/api/account").await
 }
 
-pub async fn patch_account(p: &AccountPatch) -> ApiResult<AccountView> {
-    send("PATCH", "/api/account", p).await
+pub async fn patch_account(p: &AccountPatch, revision: u64) -> ApiResult<AccountView> {
+    send_with("PATCH", "/api/account", p, Some(revision), None).await
 }
 
 pub async fn audit(token: Option<&str>, cursor: Option<&str>) -> ApiResult<AuditPage> {

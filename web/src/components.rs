@@ -43,6 +43,12 @@ impl Toasts {
         self.show(text, false);
     }
 
+    /// Someone else changed what the admin acted on; the page now shows its current state.
+    pub fn stale(self) {
+        let i = use_i18n();
+        self.show(i.t("toast.stale"), true);
+    }
+
     pub fn fail(self, e: &ApiError) {
         let i = use_i18n();
         let text = if e.message.is_empty() { i.t("app.error") } else { e.message.clone() };

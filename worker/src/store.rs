@@ -96,6 +96,34 @@ impl Store {
         Ok(self.text(&format!("used:{sid}")).await?.and_then(|t| t.parse().ok()).map(Timestamp))
     }
 
+    /// Last-used times of many tokens (a page of the list): one bulk read of up to 100
+    /// keys per call, falling back to single reads where bulk reads are not available.
+    pub async fn last_used_many(&self, sids: &[&str]) -> ApiResult<std::collections::HashMap<String, Timestamp>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in sids.chunks(100) {
+            let keys: Vec<String> = chunk.iter().map(|s| format!("used:{s}")).collect();
+            counters::read();
+            match self.kv.get_bulk(&keys).text().await {
+                Ok(found) => {
+                    for (k, v) in found {
+                        if let (Some(sid), Some(t)) = (k.strip_prefix("used:"), v.and_then(|v| v.parse().ok())) {
+                            out.insert(sid.to_owned(), Timestamp(t));
+                        }
+                    }
+                }
+                Err(_) => {
+                    let each = futures_util::future::join_all(chunk.iter().map(|s| self.last_used(s))).await;
+                    for (sid, t) in chunk.iter().zip(each) {
+                        if let Some(t) = t? {
+                            out.insert((*sid).to_owned(), t);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn put_last_used(&self, sid: &str, at: Timestamp) -> ApiResult<()> {
         counters::write();
         self.kv.put(&format!("used:{sid}"), at.0.to_string())?.execute().await?;

@@ -468,6 +468,8 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
         search.p50_ms
     );
 
+    let side_by_side = side_by_side(oha_bin, base, &s, demo_password)?;
+
     // The browser: the package's filter over the 10,000 tokens, and navigation to a rendered list.
     let tokens_file = sandbox.dir.join("tokens.json");
     std::fs::write(&tokens_file, Value::Array(tokens).to_string()).map_err(|e| e.to_string())?;
@@ -502,7 +504,46 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
             "deep_page_p50_ms": deep_page.p50_ms,
             "search_first_page_p50_ms": search.p50_ms,
         },
+        "side_by_side": side_by_side,
         "browser": browser,
+    }))
+}
+
+/// Rounds of the side-by-side list and audit comparison.
+const SIDE_BY_SIDE_ROUNDS: usize = 5;
+
+/// The same requests to the 10,000-token account and to the demo account (1 token), in
+/// turns: a page of 100 tokens and a page of 100 audit entries. Each account's object
+/// answers from indexed SQL, so the big account should cost about what the small one does
+/// (goal: at most 1.5×).
+fn side_by_side(oha_bin: &Path, base: &str, big: &Session, demo_password: &str) -> Result<Value> {
+    step("4. list and audit: the 10,000-token account against a 1-token account, in turns");
+    let small = Session::login(base, "admin@demo.tollgate.test", demo_password)?;
+    let mut m: [Vec<f64>; 4] = Default::default();
+    for _ in 0..SIDE_BY_SIDE_ROUNDS {
+        for (i, (s, path)) in [
+            (big, "/api/tokens?limit=100"),
+            (&small, "/api/tokens?limit=100"),
+            (big, "/api/audit?limit=100"),
+            (&small, "/api/audit?limit=100"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let auth = [("Cookie", s.cookie.as_str())];
+            m[i].push(oha(oha_bin, &format!("{base}{path}"), 30, 1, "GET", &auth, None)?.p50_ms);
+        }
+    }
+    let [bl, sl, ba, sa] = m.map(median);
+    println!(
+        "    list p50 {bl:.1} ms (10,000 tokens) vs {sl:.1} ms (1 token): {:.2}×; audit p50 {ba:.1} vs {sa:.1} ms: {:.2}×",
+        bl / sl,
+        ba / sa
+    );
+    Ok(json!({
+        "rounds": SIDE_BY_SIDE_ROUNDS,
+        "list_big_p50_ms": bl, "list_small_p50_ms": sl, "list_ratio": bl / sl, "goal_list": bl / sl <= 1.5,
+        "audit_big_p50_ms": ba, "audit_small_p50_ms": sa, "audit_ratio": ba / sa, "goal_audit": ba / sa <= 1.5,
     }))
 }
 
@@ -588,7 +629,8 @@ fn markdown(r: &Value) -> String {
          - Creation through the admin API at concurrency {}: **{} tokens/s** (p50 {} ms, p99 {} ms).\n\
          - `GET /api/tokens?limit=100` p50: first page **{} ms** (right after a change to the index: {} ms), page {} of {} **{} ms**, search `q=nightly` first page **{} ms**.\n\
          - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {}.\n\
-         - Native core filter over 10,000 tokens (search, first page): {} ms.\n\n",
+         - Native core filter over 10,000 tokens (search, first page): {} ms.\n\
+         - Side by side in turns ({} rounds), each answered by its account's object from indexed SQL: a page of 100 tokens p50 **{} ms** with {} tokens vs **{} ms** with 1 token: **{:.2}×** (goal ≤ 1.5×: {}); a page of 100 audit entries **{} ms** vs **{} ms**: **{:.2}×** (goal ≤ 1.5×: {}).\n\n",
         sc["creation"]["tokens"],
         sc["creation"]["concurrency"],
         f(&sc["creation"]["per_second"]),
@@ -606,6 +648,16 @@ fn markdown(r: &Value) -> String {
             .map(|o| o.iter().map(|(k, v)| format!("{k} {} ms", f(v))).collect::<Vec<_>>().join(", "))
             .unwrap_or_default(),
         f(&json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6)),
+        sc["side_by_side"]["rounds"],
+        f(&sc["side_by_side"]["list_big_p50_ms"]),
+        sc["creation"]["tokens"],
+        f(&sc["side_by_side"]["list_small_p50_ms"]),
+        sc["side_by_side"]["list_ratio"].as_f64().unwrap_or(f64::NAN),
+        if sc["side_by_side"]["goal_list"].as_bool() == Some(true) { "met" } else { "not met" },
+        f(&sc["side_by_side"]["audit_big_p50_ms"]),
+        f(&sc["side_by_side"]["audit_small_p50_ms"]),
+        sc["side_by_side"]["audit_ratio"].as_f64().unwrap_or(f64::NAN),
+        if sc["side_by_side"]["goal_audit"].as_bool() == Some(true) { "met" } else { "not met" },
     );
     let w = &r["weight"];
     s += &format!(

@@ -44,12 +44,19 @@ pub fn AccountPage() -> impl IntoView {
             api_access_enabled: Some(api_access.get_untracked()),
             show_tokens_once: Some(show_once.get_untracked()),
         };
+        let revision = account.with_untracked(|a| a.as_ref().map(|a| a.revision)).unwrap_or(0);
         leptos::task::spawn_local(async move {
-            match api::patch_account(&p).await {
+            match api::patch_account(&p, revision).await {
                 Ok(a) => {
                     error.set(None);
                     fill(a);
                     toasts.ok(i.t("app.saved"));
+                }
+                Err(e) if e.is_stale() => {
+                    if let Some(a) = e.current::<AccountView>() {
+                        fill(a);
+                    }
+                    toasts.stale();
                 }
                 Err(e) => error.set(Some(e)),
             }

@@ -81,11 +81,18 @@ pub fn EditPage(sid: String) -> impl IntoView {
             scopes: Some(scopes.get_untracked()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
         };
         leptos::task::spawn_local(async move {
-            match api::edit(t.sid.as_str(), &e).await {
+            match api::edit(t.sid.as_str(), &e, t.revision).await {
                 Ok(v) => {
                     error.set(None);
                     fill(v);
                     toasts.ok(i.t("toast.updated"));
+                }
+                Err(e) if e.is_stale() => {
+                    // Someone else changed the token: show its current state, not ours.
+                    if let Some(v) = e.current::<TokenView>() {
+                        fill(v);
+                    }
+                    toasts.stale();
                 }
                 Err(e) => {
                     toasts.fail(&e);
@@ -103,7 +110,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
         let (Some(a), Some(t)) = (pending.get_untracked(), token.get_untracked()) else { return };
         let g = grace.get_untracked();
         leptos::task::spawn_local(async move {
-            match perform(a, t.sid.as_str(), g).await {
+            match perform(a, &t, g).await {
                 Ok(Outcome::Changed(v)) => fill(v),
                 Ok(Outcome::Removed) => nav.go(Route::Tokens),
                 Ok(Outcome::Issued(new)) => {
@@ -111,6 +118,13 @@ pub fn EditPage(sid: String) -> impl IntoView {
                         fill(new.token.clone());
                     }
                     issued.set(Some(new));
+                }
+                Err(e) if e.is_stale() => {
+                    if let Some(v) = e.current::<TokenView>() {
+                        fill(v);
+                    }
+                    toasts.stale();
+                    return;
                 }
                 Err(e) => {
                     toasts.fail(&e);

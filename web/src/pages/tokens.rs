@@ -82,15 +82,17 @@ pub enum Outcome {
 }
 
 /// Runs a confirmed action against the API.
-pub async fn perform(action: Action, sid: &str, grace: GracePeriod) -> api::ApiResult<Outcome> {
+/// Runs a confirmed action against the API, on the revision of the token as shown.
+pub async fn perform(action: Action, token: &TokenView, grace: GracePeriod) -> api::ApiResult<Outcome> {
+    let (sid, rev) = (token.sid.as_str(), token.revision);
     Ok(match action {
-        Action::Duplicate => Outcome::Issued(api::duplicate(sid).await?),
-        Action::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace }).await?),
-        Action::Upgrade => Outcome::Changed(api::upgrade(sid).await?),
-        Action::Disable => Outcome::Changed(api::set_enabled(sid, false).await?),
-        Action::Enable => Outcome::Changed(api::set_enabled(sid, true).await?),
+        Action::Duplicate => Outcome::Issued(api::duplicate(sid, rev).await?),
+        Action::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace }, rev).await?),
+        Action::Upgrade => Outcome::Changed(api::upgrade(sid, rev).await?),
+        Action::Disable => Outcome::Changed(api::set_enabled(sid, false, rev).await?),
+        Action::Enable => Outcome::Changed(api::set_enabled(sid, true, rev).await?),
         Action::Delete => {
-            api::delete(sid).await?;
+            api::delete(sid, rev).await?;
             Outcome::Removed
         }
     })
@@ -167,7 +169,7 @@ pub fn TokensPage() -> impl IntoView {
         let Some((action, token)) = pending.get_untracked() else { return };
         let g = grace.get_untracked();
         leptos::task::spawn_local(async move {
-            match perform(action, token.sid.as_str(), g).await {
+            match perform(action, &token, g).await {
                 Ok(Outcome::Changed(t)) => {
                     tokens.update(|all| all.iter_mut().filter(|x| x.sid == t.sid).for_each(|x| *x = t.clone()));
                     toasts.ok(i.t(action.done()));
@@ -187,6 +189,16 @@ pub fn TokensPage() -> impl IntoView {
                     });
                     issued.set(Some(new));
                     toasts.ok(i.t(action.done()));
+                }
+                Err(e) if e.is_stale() => {
+                    // Someone else changed the token: show it as it is now, change nothing.
+                    match e.current::<TokenView>() {
+                        Some(t) => {
+                            tokens.update(|all| all.iter_mut().filter(|x| x.sid == t.sid).for_each(|x| *x = t.clone()))
+                        }
+                        None => load(None),
+                    }
+                    toasts.stale();
                 }
                 Err(e) => toasts.fail(&e),
             }

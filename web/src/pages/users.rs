@@ -60,10 +60,15 @@ pub fn UsersPage() -> impl IntoView {
         });
     };
     let patch = move |id: String, p: UserPatch| {
+        let revision = users.with_untracked(|all| all.iter().find(|u| u.id == id).map(|u| u.revision)).unwrap_or(0);
         leptos::task::spawn_local(async move {
-            match api::patch_user(&id, &p).await {
+            match api::patch_user(&id, &p, revision).await {
                 Ok(_) => {
                     toasts.ok(i.t("users.changed"));
+                    load();
+                }
+                Err(e) if e.is_stale() => {
+                    toasts.stale();
                     load();
                 }
                 Err(e) => toasts.fail(&e),
@@ -77,7 +82,7 @@ pub fn UsersPage() -> impl IntoView {
         <table class="table">
             <thead><tr><th>{move || i.t("users.name")}</th><th>{move || i.t("users.email")}</th><th>{move || i.t("users.role")}</th><th>{move || i.t("users.enabled")}</th><th></th></tr></thead>
             <tbody>
-                <For each=move || users.get() key=|u| (u.id.clone(), u.role, u.enabled) let:u>
+                <For each=move || users.get() key=|u| (u.id.clone(), u.revision) let:u>
                     {
                         let id = u.id.clone();
                         let id2 = id.clone();

@@ -18,7 +18,13 @@ use crate::i18n::use_i18n;
 const STEPS: [&str; 4] = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
 
 pub fn local_error(e: TokenError) -> ApiError {
-    ApiError { status: 422, code: e.code().into(), message: e.to_string(), field: e.field().map(str::to_owned) }
+    ApiError {
+        status: 422,
+        code: e.code().into(),
+        message: e.to_string(),
+        field: e.field().map(str::to_owned),
+        current: None,
+    }
 }
 
 /// The developer e-mail list editor (add, remove, validated with the core's rules).
@@ -142,6 +148,7 @@ pub fn WizardPage() -> impl IntoView {
                     code: "no_scopes".into(),
                     message: i.t("wizard.scopes_needed"),
                     field: Some("scopes".into()),
+                    current: None,
                 });
             }
             _ => {}

@@ -84,12 +84,10 @@ pub async fn list(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<Response> {
     let bounds = filter.matcher(ctx.now).bounds();
     let (rows, total) = ctx.db().list_tokens(&bounds, page.cursor.as_ref(), page.limit)?;
     let (records, next) = cut_page(rows, page.limit);
-    let store = Store::open(ctx.env())?;
-    let used = futures_util::future::join_all(records.iter().map(|r| store.last_used(r.sid.as_str()))).await;
-    let mut tokens = Vec::with_capacity(records.len());
-    for (r, u) in records.iter().zip(used) {
-        tokens.push(view_of(c, r, u?, ctx.now));
-    }
+    let sids: Vec<&str> = records.iter().map(|r| r.sid.as_str()).collect();
+    let used = Store::open(ctx.env())?.last_used_many(&sids).await?;
+    let tokens: Vec<TokenView> =
+        records.iter().map(|r| view_of(c, r, used.get(r.sid.as_str()).copied(), ctx.now)).collect();
     reply::json(200, &TokenPage { tokens, next_cursor: next.map(|c| c.encode()), total })
 }
 
