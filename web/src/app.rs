@@ -41,7 +41,7 @@ pub enum Mounting {
 pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Option<Locale>) -> impl IntoView {
     let i18n = I18n::new(locale.unwrap_or_else(browser_locale));
     provide_context(i18n);
-    provide_context(Toasts::new());
+    provide_context(Toasts::new(i18n));
     let nav = match mounting {
         Mounting::Standalone => Navigator::from_url(),
         Mounting::Embedded => Navigator::in_memory(Route::Tokens),

@@ -9,7 +9,7 @@ use tollgate_core::api::CatalogResponse;
 use tollgate_core::scope::Access;
 
 use crate::api::ApiError;
-use crate::i18n::use_i18n;
+use crate::i18n::{I18n, use_i18n};
 
 // ------------------------------------------------------------------ toasts
 
@@ -24,11 +24,14 @@ pub struct Toast {
 pub struct Toasts {
     list: RwSignal<Vec<Toast>>,
     next: StoredValue<u64>,
+    /// The app's translations, held here because toasts are shown from async tasks, where
+    /// the reactive context is no longer reachable.
+    i18n: I18n,
 }
 
 impl Toasts {
-    pub fn new() -> Toasts {
-        Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0) }
+    pub fn new(i18n: I18n) -> Toasts {
+        Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0), i18n }
     }
 
     pub fn show(self, text: String, error: bool) {
@@ -45,12 +48,11 @@ impl Toasts {
 
     /// Someone else changed what the admin acted on; the page now shows its current state.
     pub fn stale(self) {
-        let i = use_i18n();
-        self.show(i.t("toast.stale"), true);
+        self.show(self.i18n.t("toast.stale"), true);
     }
 
     pub fn fail(self, e: &ApiError) {
-        let i = use_i18n();
+        let i = self.i18n;
         let text = if e.message.is_empty() { i.t("app.error") } else { e.message.clone() };
         self.show(text, true);
     }

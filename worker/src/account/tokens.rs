@@ -120,16 +120,20 @@ fn replay(ctx: &Ctx<'_>, key: &Option<(String, String)>) -> ApiResult<Option<Res
     }
 }
 
-/// Commits a newly issued secret (create, duplicate, reset) and answers it.
-async fn issue(
-    ctx: &Ctx<'_>,
-    c: &Caller,
-    mut issued: Issued,
+/// A newly issued secret to commit and answer: what happened, and how to answer it.
+struct Issue {
+    issued: Issued,
     action: AuditAction,
     status: u16,
+    /// The token's last use, for the answer's view.
     used: Option<Timestamp>,
+    /// The request's idempotency key and fingerprint: the answer is kept under it.
     key: Option<(String, String)>,
-) -> ApiResult<Response> {
+}
+
+/// Commits a newly issued secret (create, duplicate, reset) and answers it.
+async fn issue(ctx: &Ctx<'_>, c: &Caller, i: Issue) -> ApiResult<Response> {
+    let Issue { mut issued, action, status, used, key } = i;
     issued.record.sealed_auth_token = if c.account.show_tokens_once {
         None
     } else {
@@ -169,7 +173,7 @@ pub async fn create(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
     let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &users };
     let issued = token::create(&draft, &actx, &random::seed()?, ctx.now)?;
     flood_check(ctx)?;
-    issue(ctx, c, issued, AuditAction::TokenCreated, 201, None, key).await
+    issue(ctx, c, Issue { issued, action: AuditAction::TokenCreated, status: 201, used: None, key }).await
 }
 
 /// `GET|PATCH|DELETE /api/tokens/{sid}` and `POST /api/tokens/{sid}/{action}`.
@@ -204,7 +208,7 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
                 AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &users };
             let issued = token::duplicate(&record, &actx, &random::seed()?, ctx.now)?;
             flood_check(ctx)?;
-            issue(ctx, c, issued, AuditAction::TokenDuplicated, 201, None, key).await
+            issue(ctx, c, Issue { issued, action: AuditAction::TokenDuplicated, status: 201, used: None, key }).await
         }
         ("POST", ["reset"]) => {
             let r: ResetRequest = body::parse(&ctx.req, &raw, true)?;
@@ -216,7 +220,7 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &[] };
             let mut issued = token::reset(&record, &actx, &random::bytes::<32>()?, r.grace, ctx.now)?;
             issued.record.revision = successor(record.revision);
-            issue(ctx, c, issued, AuditAction::TokenReset, 200, used, key).await
+            issue(ctx, c, Issue { issued, action: AuditAction::TokenReset, status: 200, used, key }).await
         }
         ("DELETE", []) => {
             precondition(ctx, c, &record).await?;
