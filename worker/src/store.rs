@@ -214,7 +214,7 @@ pub mod legacy {
             let mut tokens = Vec::new();
             for t in join_all(sids.iter().map(|s| self.token(s))).await {
                 if let Some(TokenReplica::Live(r)) = t? {
-                    tokens.push(r);
+                    tokens.push(*r);
                 }
             }
             let audit_keys = self.keys(&format!("audit:{account}:")).await?;

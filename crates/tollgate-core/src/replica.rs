@@ -33,7 +33,7 @@ struct TombstoneDoc {
 /// One `tok:{sid}` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenReplica {
-    Live(TokenRecord),
+    Live(Box<TokenRecord>),
     Deleted(Tombstone),
 }
 
@@ -42,7 +42,7 @@ impl TokenReplica {
     pub fn live(record: &TokenRecord) -> TokenReplica {
         let mut copy = record.clone();
         copy.sealed_auth_token = None;
-        TokenReplica::Live(copy)
+        TokenReplica::Live(Box::new(copy))
     }
 
     pub fn revision(&self) -> Revision {
@@ -66,13 +66,13 @@ impl TokenReplica {
             let doc: TombstoneDoc = serde_json::from_str(json)?;
             return Ok(TokenReplica::Deleted(doc.tombstone));
         }
-        TokenRecord::from_json(json).map(TokenReplica::Live)
+        TokenRecord::from_json(json).map(|r| TokenReplica::Live(Box::new(r)))
     }
 
     /// The record the edge verifies against: none for a tombstone.
     pub fn into_record(self) -> Option<TokenRecord> {
         match self {
-            TokenReplica::Live(r) => Some(r),
+            TokenReplica::Live(r) => Some(*r),
             TokenReplica::Deleted(_) => None,
         }
     }

@@ -14,7 +14,8 @@ use tollgate_core::time::Timestamp;
 use tollgate_core::token::{self, AccountContext};
 use tollgate_tests::{Result, Sandbox, Session};
 
-use super::{Ctx, call_with, replica_revision, verify};
+use super::crash::replica_revision;
+use super::{Ctx, call_with, verify};
 
 macro_rules! ensure {
     ($cond:expr, $($msg:tt)+) => {
