@@ -183,10 +183,12 @@ impl Drop for Server {
     }
 }
 
-/// An HTTP agent that returns 4xx/5xx answers instead of failing on them.
+/// An HTTP agent that returns 3xx/4xx/5xx answers as they are (no redirect is followed,
+/// no error status fails the call).
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into()

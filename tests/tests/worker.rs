@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 use tollgate_core::authorization::encode_basic;
 use tollgate_tests::{Answer, Result, Sandbox, Server, Session, send, setup_account};
 
+#[path = "worker/gateway.rs"]
+mod gateway;
+
 struct Ctx {
     sandbox: Sandbox,
     server: Server,
@@ -30,19 +33,19 @@ macro_rules! ensure {
     };
 }
 
-fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
+pub(crate) fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
     ensure!(a.status == status, "{what}: expected {status}, got {} {}", a.status, a.body);
     Ok(())
 }
 
-fn expect_error(a: &Answer, status: u16, code: &str, what: &str) -> Result<()> {
+pub(crate) fn expect_error(a: &Answer, status: u16, code: &str, what: &str) -> Result<()> {
     expect(a, status, what)?;
     ensure!(a.code() == code, "{what}: expected code {code}, got {}", a.body);
     ensure!(a.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: no message");
     Ok(())
 }
 
-fn password() -> String {
+pub(crate) fn password() -> String {
     format!("pw-{}", tollgate_tests::random_b64(12))
 }
 
@@ -56,7 +59,7 @@ fn gateway(base: &str, method: &str, path: &str, sid: &str, token: &str) -> Resu
     send(method, &format!("{base}{path}"), &[("Authorization", &h)], None)
 }
 
-fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, Value)> {
+pub(crate) fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, Value)> {
     let a = s.call(
         "POST",
         "/api/tokens",
@@ -1512,66 +1515,6 @@ fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-fn gateway_forwards_to_origin(_c: &mut Ctx) -> Result<()> {
-    use std::io::{Read as _, Write as _};
-    let origin = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let origin_url = format!("http://127.0.0.1:{}", origin.local_addr().map_err(|e| e.to_string())?.port());
-    let seen = std::thread::spawn(move || -> String {
-        let Ok((mut conn, _)) = origin.accept() else { return String::new() };
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(20)));
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = conn.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            let text = String::from_utf8_lossy(&buf);
-            if let Some(head_end) = text.find("\r\n\r\n") {
-                let len = text[..head_end]
-                    .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                if buf.len() >= head_end + 4 + len {
-                    break;
-                }
-            }
-        }
-        let _ = conn.write_all(b"HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-Origin: yes\r\nContent-Length: 8\r\nConnection: close\r\n\r\nfrom-api");
-        String::from_utf8_lossy(&buf).into_owned()
-    });
-    let sandbox = Sandbox::with_vars("forward", &[("ORIGIN_URL", &origin_url)])?;
-    let server = sandbox.start()?;
-    let base = server.base.clone();
-    let pw = password();
-    expect(&setup_account(&base, &sandbox.setup_secret, "Fwd", "brand", "fwd@brand.test", &pw)?, 201, "setup")?;
-    let s = Session::login(&base, "fwd@brand.test", &pw)?;
-    let (sid, token, _) = create(&s, "Forwarded", &["conversions.write"])?;
-    let h = encode_basic(&sid, &token);
-    let a = send(
-        "POST",
-        &format!("{base}/v1/conversions?source=test"),
-        &[("Authorization", &h), ("Content-Type", "application/json"), ("X-Tollgate-Sid", "forged")],
-        Some(r#"{"order":"A-1"}"#),
-    )?;
-    let request = seen.join().map_err(|_| "origin thread failed".to_owned())?;
-    expect(&a, 201, "origin's answer relayed")?;
-    ensure!(a.body == "from-api" && a.header("x-origin") == Some("yes"), "origin body and headers: {a:?}");
-    let lower = request.to_ascii_lowercase();
-    ensure!(lower.starts_with("post /v1/conversions?source=test "), "method, path and query: {request}");
-    ensure!(!lower.contains("authorization:"), "Authorization removed: {request}");
-    ensure!(lower.contains(&format!("x-tollgate-sid: {}", sid.to_ascii_lowercase())), "SID added: {request}");
-    ensure!(!lower.contains("x-tollgate-sid: forged"), "client's X-Tollgate header dropped");
-    ensure!(
-        lower.contains("x-tollgate-scopes: conversions.write") && lower.contains("x-tollgate-api-version: 2026-04-01"),
-        "identity headers: {request}"
-    );
-    ensure!(lower.contains("x-tollgate-account: acc_"), "account header");
-    ensure!(request.ends_with(r#"{"order":"A-1"}"#), "body forwarded: {request}");
-    Ok(())
-}
-
 fn no_plaintext_secret_at_rest(c: &mut Ctx) -> Result<()> {
     let (sid, first, _) = create(&c.admin, "Dump check", &["reports.read"])?;
     let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1h"})))?;
@@ -1622,7 +1565,8 @@ fn main() {
         ("edge_abuse", edge_abuse),
         ("brute_force_many_clients", brute_force_many_clients),
         ("catalog_and_users", catalog_and_users),
-        ("gateway_forwards_to_origin", gateway_forwards_to_origin),
+        ("gateway_forwards_to_origin", gateway::forwards_to_origin),
+        ("gateway_hygiene", gateway::hygiene),
         ("no_plaintext_secret_at_rest", no_plaintext_secret_at_rest),
         ("grace_end", grace_end),
         ("restart_keeps_everything", restart_keeps_everything),

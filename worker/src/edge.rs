@@ -13,11 +13,14 @@ use std::collections::HashMap;
 use tollgate_core::account::AccountRecord;
 use tollgate_core::api::ErrorBody;
 use tollgate_core::error_code::ErrorCode;
+use tollgate_core::gateway;
 use tollgate_core::scope::Method;
 use tollgate_core::time::{Span, Timestamp};
 use tollgate_core::token::should_record_use;
-use tollgate_core::verify::{Denial, FAILURE_WINDOW, Identity, MAX_FAILED_VERIFICATIONS, Target, decide, screen};
-use worker::{Context, Env, Fetch, Headers, Request, RequestInit, Response, Result};
+use tollgate_core::verify::{
+    Denial, FAILURE_WINDOW, Identity, MAX_FAILED_VERIFICATIONS, Target, decide, screen, secret_matches,
+};
+use worker::{Context, Env, Fetch, Headers, Request, RequestInit, RequestRedirect, Response, Result};
 
 use crate::error::{ApiError, ApiResult};
 use crate::limiter::Limiter;
@@ -84,6 +87,10 @@ async fn run(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> ApiR
         let Some(method) = Method::parse(&method_name) else {
             return Err(ApiError::method_not_allowed());
         };
+        // Before any scope is matched: the origin must get the very path that was checked.
+        if let Err(e) = gateway::check_path(&raw_path(&req)) {
+            return Err(ApiError::code(ErrorCode::InvalidPath, e.to_string(), Some("path")));
+        }
         Target::Route { method, path: &path }
     };
 
@@ -96,9 +103,13 @@ async fn run(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> ApiR
 
     let store = Store::open(env)?;
     let record = store.token(&sid).await?.and_then(tollgate_core::replica::TokenReplica::into_record);
+    // The account only once the secret matched: a wrong token on a real SID costs what an
+    // unknown SID costs (no KV read, no timing difference to learn from).
     let account = match &record {
-        Some(r) => account(&store, &r.account_id, now).await?.map(|a| (a.account_type, a.api_access_enabled)),
-        None => None,
+        Some(r) if secret_matches(&screened, r, now) => {
+            account(&store, &r.account_id, now).await?.map(|a| (a.account_type, a.api_access_enabled))
+        }
+        _ => None,
     };
     let decision = decide(&screened, record.as_ref(), account, now, target);
     let identity = match decision {
@@ -166,6 +177,11 @@ fn record_use(env: &Env, ctx: &Context, sid: &str, now: Timestamp) {
     });
 }
 
+/// The request's path as sent (still percent-encoded).
+fn raw_path(req: &Request) -> String {
+    req.url().map(|u| u.path().to_owned()).unwrap_or_default()
+}
+
 /// Sends the request on to `ORIGIN_URL` without its Authorization header and with the
 /// caller's identity; with no origin configured, answers with the identity (echo mode).
 async fn forward(req: &mut Request, env: &Env, identity: &Identity) -> ApiResult<Response> {
@@ -181,23 +197,30 @@ async fn forward(req: &mut Request, env: &Env, identity: &Identity) -> ApiResult
         url.query().map(|q| format!("?{q}")).unwrap_or_default()
     );
     let headers = Headers::new();
+    let connection = req.headers().get("Connection").ok().flatten();
     for (k, v) in req.headers().entries() {
-        let lower = k.to_ascii_lowercase();
-        if lower == "authorization" || lower.starts_with("x-tollgate-") || lower == "cookie" {
-            continue;
+        if gateway::forwards(&k, connection.as_deref()) {
+            headers.append(&k, &v).map_err(ApiError::from)?;
         }
-        headers.append(&k, &v).map_err(ApiError::from)?;
     }
     let set = |k: &str, v: &str| headers.set(k, v).map_err(ApiError::from);
+    // Forwarding information from Cloudflare's view of the client, never the client's own.
+    if let Some(ip) = req.headers().get("CF-Connecting-IP").ok().flatten() {
+        set("X-Forwarded-For", &ip)?;
+        set("X-Real-IP", &ip)?;
+    }
     set("X-Tollgate-Account", &identity.account)?;
     set("X-Tollgate-Sid", identity.sid.as_str())?;
     set("X-Tollgate-Api-Version", identity.api_version.as_str())?;
     set("X-Tollgate-Scopes", &identity.scopes.join(" "))?;
     let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers);
-    if !matches!(req.method(), worker::Method::Get | worker::Method::Head) {
-        let body = req.bytes().await.map_err(ApiError::from)?;
-        init.with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+    // The origin's redirects go back to the client as they are, never followed here.
+    init.with_method(req.method()).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    if !matches!(req.method(), worker::Method::Get | worker::Method::Head)
+        && let Some(body) = req.inner().body()
+    {
+        // Streamed through, never buffered whole.
+        init.with_body(Some(body.into()));
     }
     let out = Request::new_with_init(&target, &init).map_err(ApiError::from)?;
     Fetch::Request(out).send().await.map_err(ApiError::from)

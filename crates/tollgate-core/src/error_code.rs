@@ -36,10 +36,11 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     CurrentPasswordRequired,
     CurrentPasswordWrong,
+    InvalidPath,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidCredentials,
         ErrorCode::Forbidden,
@@ -70,6 +71,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::CurrentPasswordRequired,
         ErrorCode::CurrentPasswordWrong,
+        ErrorCode::InvalidPath,
     ];
 
     /// The code as it appears in `{"error": {"code": …}}`.
@@ -105,6 +107,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::CurrentPasswordRequired => "current_password_required",
             ErrorCode::CurrentPasswordWrong => "current_password_wrong",
+            ErrorCode::InvalidPath => "invalid_path",
         }
     }
 
@@ -135,7 +138,8 @@ impl ErrorCode {
             | ErrorCode::InvalidLimit
             | ErrorCode::InvalidCursor
             | ErrorCode::InvalidPrecondition
-            | ErrorCode::InvalidIdempotencyKey => 400,
+            | ErrorCode::InvalidIdempotencyKey
+            | ErrorCode::InvalidPath => 400,
         }
     }
 }

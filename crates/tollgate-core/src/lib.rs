@@ -8,7 +8,7 @@
 //! * [`account`]: account types, roles and what each role may do, user and contact validation;
 //! * [`token`]: the stored token record and every operation on it;
 //! * [`filter`]: the token list filter shared by the Worker and the browser;
-//! * [`verify`]: the edge's allow / deny decision;
+//! * [`verify`]: the edge's allow / deny decision; [`gateway`]: what the gateway forwards;
 //! * [`api`]: the admin API's JSON types, [`error_code`]: every API error code and its status;
 //! * [`revision`]: record revisions, `ETag` and `If-Match`; [`idempotency`]: keyed retries;
 //! * [`replica`]: the edge's KV copy of tokens (records and tombstones);
@@ -26,6 +26,7 @@ pub mod credential;
 pub mod email;
 pub mod error_code;
 pub mod filter;
+pub mod gateway;
 pub mod idempotency;
 pub mod replica;
 pub mod revision;

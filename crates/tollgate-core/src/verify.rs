@@ -93,6 +93,13 @@ pub enum Target<'a> {
 }
 
 /// Decides on screened credentials and what the store holds for their SID.
+/// Whether the presented token is the record's (current, or previous within its grace).
+/// The edge reads the account only after this holds, so an existing SID with a wrong token
+/// costs exactly what an unknown SID costs.
+pub fn secret_matches(screened: &Screened, record: &TokenRecord, now: Timestamp) -> bool {
+    record.sid == screened.sid && record.secret.accepts(&screened.token.digest(), now)
+}
+
 pub fn decide(
     screened: &Screened,
     record: Option<&TokenRecord>,
