@@ -191,7 +191,6 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
 }
 
 fn main() {
-    let started = Instant::now();
     let cases: &[(&str, Case)] = &[
         ("if_match", if_match),
         ("idempotent_retries", idempotent_retries),
@@ -203,48 +202,12 @@ fn main() {
         ("crash_during_writes", crash::crash_during_writes),
         ("legacy_import", legacy::import),
     ];
-    let only: Option<Vec<String>> =
-        std::env::var("TOLLGATE_CASES").ok().map(|v| v.split(',').map(str::to_owned).collect());
-    let all = cases.len();
-    let cases: Vec<(&str, Case)> =
-        cases.iter().copied().filter(|(n, _)| only.as_ref().is_none_or(|o| o.iter().any(|x| x == n))).collect();
-    let filtered = all - cases.len();
-    let mut ctx = match boot() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("could not start the Worker: {e}");
-            println!("test result: FAILED. 0 passed; {} failed; 0 ignored; 0 measured; 0 filtered out", cases.len());
-            std::process::exit(1);
-        }
-    };
-    println!(
-        "\nrunning {} tests against {} (log: {})",
-        cases.len(),
-        ctx.base,
-        ctx.sandbox.dir.join("wrangler.log").display()
+    tollgate_tests::run_suite(
+        cases,
+        boot,
+        |c| format!("{} (log: {})", c.base, c.sandbox.dir.join("wrangler.log").display()),
+        |c| c.server.kill(),
     );
-    let mut failed = Vec::new();
-    for (name, case) in &cases {
-        let t = Instant::now();
-        match case(&mut ctx) {
-            Ok(()) => println!("test {name} ... ok ({:.1} s)", t.elapsed().as_secs_f64()),
-            Err(e) => {
-                println!("test {name} ... FAILED\n    {e}");
-                failed.push(name.to_owned());
-            }
-        }
-    }
-    ctx.server.kill();
-    let passed = cases.len() - failed.len();
-    let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {filtered} filtered out; finished in {:.2}s\n",
-        failed.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
 }
 
 #[path = "consistency/legacy.rs"]

@@ -519,13 +519,16 @@ const SIDE_BY_SIDE_ROUNDS: usize = 5;
 fn side_by_side(oha_bin: &Path, base: &str, big: &Session, demo_password: &str) -> Result<Value> {
     step("4. list and audit: the 10,000-token account against a 1-token account, in turns");
     let small = Session::login(base, "admin@demo.tollgate.test", demo_password)?;
-    let mut m: [Vec<f64>; 4] = Default::default();
+    let mut m: [Vec<f64>; 6] = Default::default();
     for _ in 0..SIDE_BY_SIDE_ROUNDS {
         for (i, (s, path)) in [
             (big, "/api/tokens?limit=100"),
             (&small, "/api/tokens?limit=100"),
             (big, "/api/audit?limit=100"),
             (&small, "/api/audit?limit=100"),
+            // The same page size from both: what the account's size alone costs.
+            (big, "/api/tokens?limit=1"),
+            (&small, "/api/tokens?limit=1"),
         ]
         .into_iter()
         .enumerate()
@@ -534,16 +537,18 @@ fn side_by_side(oha_bin: &Path, base: &str, big: &Session, demo_password: &str) 
             m[i].push(oha(oha_bin, &format!("{base}{path}"), 30, 1, "GET", &auth, None)?.p50_ms);
         }
     }
-    let [bl, sl, ba, sa] = m.map(median);
+    let [bl, sl, ba, sa, b1, s1] = m.map(median);
     println!(
-        "    list p50 {bl:.1} ms (10,000 tokens) vs {sl:.1} ms (1 token): {:.2}×; audit p50 {ba:.1} vs {sa:.1} ms: {:.2}×",
+        "    list p50 {bl:.1} ms (10,000 tokens) vs {sl:.1} ms (1 token): {:.2}×; audit p50 {ba:.1} vs {sa:.1} ms: {:.2}×; a page of 1 from each: {b1:.1} vs {s1:.1} ms: {:.2}×",
         bl / sl,
-        ba / sa
+        ba / sa,
+        b1 / s1
     );
     Ok(json!({
         "rounds": SIDE_BY_SIDE_ROUNDS,
         "list_big_p50_ms": bl, "list_small_p50_ms": sl, "list_ratio": bl / sl, "goal_list": bl / sl <= 1.5,
         "audit_big_p50_ms": ba, "audit_small_p50_ms": sa, "audit_ratio": ba / sa, "goal_audit": ba / sa <= 1.5,
+        "page_of_one_big_p50_ms": b1, "page_of_one_small_p50_ms": s1, "page_of_one_ratio": b1 / s1,
     }))
 }
 
@@ -630,7 +635,7 @@ fn markdown(r: &Value) -> String {
          - `GET /api/tokens?limit=100` p50: first page **{} ms** (right after a change to the index: {} ms), page {} of {} **{} ms**, search `q=nightly` first page **{} ms**.\n\
          - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {}.\n\
          - Native core filter over 10,000 tokens (search, first page): {} ms.\n\
-         - Side by side in turns ({} rounds), each answered by its account's object from indexed SQL: a page of 100 tokens p50 **{} ms** with {} tokens vs **{} ms** with 1 token: **{:.2}×** (goal ≤ 1.5×: {}); a page of 100 audit entries **{} ms** vs **{} ms**: **{:.2}×** (goal ≤ 1.5×: {}).\n\n",
+         - Side by side in turns ({} rounds), each answered by its account's object from indexed SQL: a page of 100 tokens p50 **{} ms** with {} tokens vs **{} ms** with 1 token: **{:.2}×** (goal ≤ 1.5×: {}); a page of 100 audit entries **{} ms** vs **{} ms**: **{:.2}×** (goal ≤ 1.5×: {}); the same page size from both (`limit=1`): **{} ms** vs **{} ms**: **{:.2}×** (what the account's size alone costs).\n\n",
         sc["creation"]["tokens"],
         sc["creation"]["concurrency"],
         f(&sc["creation"]["per_second"]),
@@ -658,6 +663,9 @@ fn markdown(r: &Value) -> String {
         f(&sc["side_by_side"]["audit_small_p50_ms"]),
         sc["side_by_side"]["audit_ratio"].as_f64().unwrap_or(f64::NAN),
         if sc["side_by_side"]["goal_audit"].as_bool() == Some(true) { "met" } else { "not met" },
+        f(&sc["side_by_side"]["page_of_one_big_p50_ms"]),
+        f(&sc["side_by_side"]["page_of_one_small_p50_ms"]),
+        sc["side_by_side"]["page_of_one_ratio"].as_f64().unwrap_or(f64::NAN),
     );
     let w = &r["weight"];
     s += &format!(

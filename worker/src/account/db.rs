@@ -228,25 +228,50 @@ impl Db {
 
     /// One page of the list (newest first, ties by SID) after `cursor`, at most `limit`
     /// tokens plus one (to tell whether a next page exists), and how many match in all.
+    /// Only the conditions a filter has are written into the SQL, so an unfiltered count is
+    /// SQLite's plain `COUNT(*)` and a cursor is a range seek on `tokens_newest_first`.
     pub fn list_tokens(
         &self,
         b: &Bounds,
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> ApiResult<(Vec<TokenRecord>, usize)> {
-        let needle = || V::from(b.needle.clone());
-        let from = || V::from(b.created_from.map(|t| t.0));
-        let before = || V::from(b.created_before.map(|t| t.0));
-        let enabled = || V::from(b.enabled.map(i64::from));
-        let filter_binds = || vec![needle(), needle(), from(), from(), before(), before(), enabled(), enabled()];
-        let mut binds = filter_binds();
-        let (c_at, c_sid) = match cursor {
-            Some(c) => (V::Integer(c.created_at.0), text(c.sid.clone())),
-            None => (V::Null, V::Null),
-        };
-        binds.extend([c_at.clone(), c_at.clone(), c_at, c_sid, int(limit + 1)]);
-        let page = self.records("token", LIST_SQL, binds)?;
-        let total = self.rows::<Count>(COUNT_SQL, filter_binds())?.first().map(|c| c.n as usize).unwrap_or(0);
+        let mut conditions: Vec<&str> = Vec::new();
+        let mut binds: Vec<V> = Vec::new();
+        if let Some(n) = &b.needle {
+            conditions.push("instr(name_key, ?) > 0");
+            binds.push(text(n.clone()));
+        }
+        if let Some(from) = b.created_from {
+            conditions.push("created_at >= ?");
+            binds.push(V::Integer(from.0));
+        }
+        if let Some(before) = b.created_before {
+            conditions.push("created_at < ?");
+            binds.push(V::Integer(before.0));
+        }
+        if let Some(e) = b.enabled {
+            conditions.push("enabled = ?");
+            binds.push(int(i64::from(e)));
+        }
+        let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let total = self
+            .rows::<Count>(&format!("SELECT COUNT(*) AS n FROM tokens{filter}"), binds.clone())?
+            .first()
+            .map(|c| c.n as usize)
+            .unwrap_or(0);
+        if let Some(c) = cursor {
+            // In list order, after the cursor: older, or as old with a greater SID.
+            conditions.push("(created_at < ? OR (created_at = ? AND sid > ?))");
+            binds.extend([V::Integer(c.created_at.0), V::Integer(c.created_at.0), text(c.sid.clone())]);
+        }
+        let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        binds.push(int(limit + 1));
+        let page = self.records(
+            "token",
+            &format!("SELECT record FROM tokens{filter} ORDER BY created_at DESC, sid ASC LIMIT ?"),
+            binds,
+        )?;
         Ok((page, total))
     }
 
@@ -305,12 +330,6 @@ impl Db {
             .map(|r| Counter { window_start: Timestamp(r.window_start as i64), failures: r.failures as u32 }))
     }
 }
-
-const LIST_SQL: &str = "SELECT record FROM tokens WHERE (? IS NULL OR instr(name_key, ?) > 0) AND (? IS NULL OR created_at >= ?) \
-    AND (? IS NULL OR created_at < ?) AND (? IS NULL OR enabled = ?) \
-    AND (? IS NULL OR created_at < ? OR (created_at = ? AND sid > ?)) ORDER BY created_at DESC, sid ASC LIMIT ?";
-const COUNT_SQL: &str = "SELECT COUNT(*) AS n FROM tokens WHERE (? IS NULL OR instr(name_key, ?) > 0) AND (? IS NULL OR created_at >= ?) \
-    AND (? IS NULL OR created_at < ?) AND (? IS NULL OR enabled = ?)";
 
 // ------------------------------------------------------------------ writes
 

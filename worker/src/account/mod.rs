@@ -33,7 +33,7 @@ pub const CLIENT_HEADER: &str = "X-Tollgate-Client";
 /// The binding of the account objects' namespace.
 pub const BINDING: &str = "ACCOUNTS";
 /// When the alarm retries replica writes that have not reached KV.
-const RETRY_AFTER_MS: f64 = 2_000.0;
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 /// A flush that has not finished after this long is taken over by the next request.
 const FLUSH_STALE_MS: f64 = 10_000.0;
 
@@ -141,8 +141,8 @@ impl AccountObject {
     }
 
     async fn arm_alarm(&self) {
-        let at = Date::now().as_millis() as f64 + RETRY_AFTER_MS;
-        if self.state.storage().set_alarm(at as i64).await.is_err() {
+        // A `Duration` is an offset from now.
+        if self.state.storage().set_alarm(RETRY_AFTER).await.is_err() {
             worker::console_error!("account object: could not arm the replica alarm");
         }
     }
