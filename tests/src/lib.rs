@@ -13,6 +13,16 @@ use serde_json::{Value, json};
 
 pub type Result<T> = std::result::Result<T, String>;
 
+/// Returns `Err(format!(…))` from the enclosing function unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -22,13 +22,7 @@ use serde_json::{Value, json};
 use tollgate_core::authorization::encode_basic;
 use tollgate_tests::{Answer, Result, Sandbox, Server, Session, send, setup_account};
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 struct Ctx {
     sandbox: Sandbox,

@@ -25,13 +25,7 @@ struct Ctx {
 
 type Case = fn(&mut Ctx) -> Result<()>;
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 pub(crate) fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
     ensure!(a.status == status, "{what}: expected {status}, got {} {}", a.status, a.body);

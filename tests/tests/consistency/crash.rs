@@ -9,13 +9,7 @@ use tollgate_tests::{Result, Session, send};
 
 use super::{Ctx, new_token, verify};
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 pub fn replica_revision(base: &str, sid: &str) -> Result<(Option<u64>, bool)> {
     let v = send("GET", &format!("{base}/__tollgate/replica/{sid}"), &[], None)?.json();

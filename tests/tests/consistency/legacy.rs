@@ -17,13 +17,7 @@ use tollgate_tests::{Result, Sandbox, Session};
 use super::crash::replica_revision;
 use super::{Ctx, call_with, verify};
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 const ACCOUNT: &str = "acc_00000000000000001e9a";
 const USER: &str = "usr_00000000000000001e9a";

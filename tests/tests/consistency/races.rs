@@ -10,13 +10,7 @@ use tollgate_tests::{Answer, Result, Session};
 use super::model::{Model, Op};
 use super::{Ctx, new_token, verify};
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 /// Fires `a` and `b` on the same token at the same instant; returns both answers.
 fn fire(s: &Session, sid: &str, a: Op, b: Op) -> Result<[Answer; 2]> {

@@ -9,13 +9,7 @@ use tollgate_tests::{Answer, Result, Session, send};
 
 use super::{Ctx, password};
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 pub fn sign_in_throttle(c: &mut Ctx) -> Result<()> {
     let email = "throttled@acme.test";

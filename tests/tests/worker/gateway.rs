@@ -11,13 +11,7 @@ use tollgate_tests::{Result, Sandbox, Session, send, setup_account};
 
 use super::{Ctx, create, expect, expect_error, password};
 
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use tollgate_tests::ensure;
 
 /// A loopback origin that answers `answers` (one raw HTTP response per connection, in
 /// order) and returns every request it received.
