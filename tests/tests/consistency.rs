@@ -190,6 +190,7 @@ fn main() {
         ("idempotent_retries", idempotent_retries),
         ("replica_follows_every_change", crash::replica_follows_every_change),
         ("races", races::races),
+        ("same_email_at_once", races::same_email_at_once),
         ("sign_in_throttle", security::sign_in_throttle),
         ("sign_out_races_refresh", races::sign_out_races_refresh),
         ("admin_security_findings", security::admin_security_findings),

@@ -5,10 +5,11 @@
 use std::sync::Barrier;
 use std::time::Duration;
 
-use tollgate_tests::{Answer, Result, Session};
+use serde_json::json;
+use tollgate_tests::{Answer, Result, Session, setup_account};
 
 use super::model::{Model, Op};
-use super::{Ctx, new_token, verify};
+use super::{Ctx, new_token, password, verify};
 
 use tollgate_tests::ensure;
 
@@ -176,5 +177,45 @@ pub fn sign_out_races_refresh(c: &mut Ctx) -> Result<()> {
         "    {} sign-outs raced refreshes ({refreshed_first} refreshes answered first): no session revived",
         sessions.len()
     );
+    Ok(())
+}
+
+/// Two users created with one e-mail at the same instant — in two accounts, and twice in
+/// one — never both exist: exactly one 201, the other 409 `email_taken`, and the e-mail
+/// signs in to the one that won.
+pub fn same_email_at_once(c: &mut Ctx) -> Result<()> {
+    let other_pw = password();
+    let a = setup_account(&c.base, &c.sandbox.setup_secret, "Rival Agency", "agency", "admin@rival.test", &other_pw)?;
+    ensure!(a.status == 201, "second account: {} {}", a.status, a.body);
+    let rival = Session::login(&c.base, "admin@rival.test", &other_pw)?;
+    for round in 0..6 {
+        let email = format!("contested{round}@race.test");
+        let pw = password();
+        let body = json!({"email": email, "name": "Contested", "role": "standard_user", "password": pw});
+        let (first, second) = if round % 2 == 0 { (&c.admin, &rival) } else { (&c.admin, &c.admin) };
+        let barrier = Barrier::new(2);
+        let (x, y) = std::thread::scope(|scope| {
+            let hx = scope.spawn(|| {
+                barrier.wait();
+                first.call("POST", "/api/users", Some(&body))
+            });
+            let hy = scope.spawn(|| {
+                barrier.wait();
+                second.call("POST", "/api/users", Some(&body))
+            });
+            (hx.join(), hy.join())
+        });
+        let x = x.map_err(|_| "thread panicked".to_owned())??;
+        let y = y.map_err(|_| "thread panicked".to_owned())??;
+        let mut statuses = [x.status, y.status];
+        statuses.sort();
+        ensure!(statuses == [201, 409], "round {round}: {} {} / {} {}", x.status, x.body, y.status, y.body);
+        let loser = if x.status == 409 { &x } else { &y };
+        ensure!(loser.code() == "email_taken", "round {round}: {}", loser.body);
+        let winner_account = if x.status == 201 { first } else { second }.account["id"].clone();
+        let s = Session::login(&c.base, &email, &pw)?;
+        ensure!(s.account["id"] == winner_account, "round {round}: the e-mail signs in to another account");
+    }
+    println!("    6 pairs of same-e-mail user creations at once (3 across accounts, 3 in one): one user each time");
     Ok(())
 }
