@@ -4,13 +4,12 @@
 //! decision about an account is made inside that account's object.
 
 use tollgate_core::account::{
-    ACCOUNT_SCHEMA_VERSION, AccountRecord, MAX_PERSON_NAME_LEN, Role, UserRecord, check_email, check_password,
-    clean_name,
+    AccountRecord, MAX_PERSON_NAME_LEN, Role, UserRecord, check_email, check_password, clean_name,
 };
 use tollgate_core::api::{LoginRequest, SetupRequest};
 use tollgate_core::credential::Digest;
 use tollgate_core::error_code::ErrorCode;
-use tollgate_core::session::{session_account, session_id_from_cookies};
+use tollgate_core::session::{changes_state, session_account, session_id_from_cookies};
 use tollgate_core::throttle;
 use tollgate_core::time::Timestamp;
 use worker::{Env, Headers, Request, RequestInit, Response, Result};
@@ -36,10 +35,6 @@ pub async fn handle(req: Request, env: &Env, now: Timestamp) -> Result<Response>
     }
 }
 
-fn is_write(method: &str) -> bool {
-    !matches!(method, "GET" | "HEAD" | "OPTIONS")
-}
-
 /// The client's address, as Cloudflare reports it.
 pub fn client(req: &Request) -> String {
     req.headers().get("CF-Connecting-IP").ok().flatten().filter(|a| a.len() <= 64).unwrap_or_else(|| "unknown".into())
@@ -52,7 +47,7 @@ fn same_site(req: &Request, method: &str) -> ApiResult<()> {
     if h.get("Sec-Fetch-Site").ok().flatten().as_deref() == Some("cross-site") {
         return Err(ApiError::forbidden("cross-site requests are refused"));
     }
-    if is_write(method)
+    if changes_state(method)
         && let Some(origin) = h.get("Origin").ok().flatten()
     {
         let own = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
@@ -145,19 +140,8 @@ async fn setup(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Respon
     check_password(&s.admin.password).map_err(|e| ApiError::from((e, "admin.password")))?;
     let account = AccountRecord::new(random::id("acc_")?, &account_name, s.account.account_type, &name, &email, now)
         .map_err(|e| ApiError::from((e, "account")))?;
-    let admin = UserRecord {
-        schema: ACCOUNT_SCHEMA_VERSION,
-        id: random::id("usr_")?,
-        account_id: account.id.clone(),
-        email,
-        name,
-        role: Role::AccountAdmin,
-        enabled: true,
-        password_hash: password::hash(&s.admin.password)?,
-        created_at: now,
-        generation: 0,
-        revision: 1,
-    };
+    let hash = password::hash(&s.admin.password)?;
+    let admin = UserRecord::new(random::id("usr_")?, &account.id, email, name, Role::AccountAdmin, hash, now);
     if Store::open(env)?.legacy_account_of(&admin.email).await?.is_some() {
         return Err(ApiError::from((tollgate_core::account::AccountError::EmailTaken, "admin.email")));
     }
@@ -207,14 +191,6 @@ async fn login(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Respon
         worker::console_warn!("failed sign-in for an unknown e-mail from {who}");
         return Err(ApiError::code(ErrorCode::InvalidCredentials, "the e-mail address or password is not right", None));
     };
-    let headers = Headers::new();
-    headers.set(ACCOUNT_HEADER, &holder.account_id)?;
-    headers.set(CLIENT_HEADER, &who)?;
-    headers.set("Content-Type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(worker::Method::Post)
-        .with_headers(headers)
-        .with_body(Some(worker::js_sys::Uint8Array::from(raw.as_slice()).into()));
-    let inner = Request::new_with_init("https://account.internal/internal/login", &init)?;
+    let inner = account::internal_request_from(&holder.account_id, "/internal/login", &raw, Some(&who))?;
     account::call(env, &holder.account_id, inner).await
 }

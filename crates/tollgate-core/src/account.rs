@@ -349,11 +349,40 @@ mod records {
             if let Some(b) = p.show_tokens_once {
                 next.show_tokens_once = b;
             }
+            if next != *self {
+                next.revision = crate::revision::successor(self.revision);
+            }
             Ok(next)
         }
     }
 
     impl UserRecord {
+        /// A new user (the caller validated the e-mail and name and hashed the password):
+        /// enabled, at generation 0 and revision 1.
+        pub fn new(
+            id: String,
+            account_id: &str,
+            email: String,
+            name: String,
+            role: Role,
+            password_hash: String,
+            now: Timestamp,
+        ) -> UserRecord {
+            UserRecord {
+                schema: ACCOUNT_SCHEMA_VERSION,
+                id,
+                account_id: account_id.to_owned(),
+                email,
+                name,
+                role,
+                enabled: true,
+                password_hash,
+                created_at: now,
+                generation: 0,
+                revision: 1,
+            }
+        }
+
         /// Validates a new user; the caller hashes the (already checked) password.
         pub fn validate_new(u: &NewUser) -> Result<(String, String), (AccountError, &'static str)> {
             let email = check_email(&u.email).map_err(|e| (e, "email"))?;
@@ -415,6 +444,9 @@ mod records {
             }
             if self.enabled && !next.enabled {
                 next.generation = next.generation.wrapping_add(1);
+            }
+            if next != *self {
+                next.revision = crate::revision::successor(self.revision);
             }
             Ok(next)
         }

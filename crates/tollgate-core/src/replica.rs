@@ -30,6 +30,17 @@ struct TombstoneDoc {
     tombstone: Tombstone,
 }
 
+impl From<&crate::token::Deleted> for Tombstone {
+    fn from(d: &crate::token::Deleted) -> Tombstone {
+        Tombstone {
+            sid: d.sid.clone(),
+            account_id: d.account_id.clone(),
+            revision: d.revision,
+            deleted_at: d.deleted_at,
+        }
+    }
+}
+
 /// One `tok:{sid}` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenReplica {

@@ -72,6 +72,12 @@ impl SessionRecord {
     }
 }
 
+/// Whether a request method changes state (and so needs the CSRF token and a same-origin
+/// `Origin`).
+pub fn changes_state(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
 /// The CSRF token of a session: derived from the (secret, HttpOnly) session id, so every
 /// tab of one session gets the same token and the server stores only its digest.
 pub fn csrf_token_for(session_id: &str) -> String {

@@ -13,6 +13,7 @@ use crate::account::AccountType;
 use crate::api::{TokenDraft, TokenEdit};
 use crate::credential::{AccountSid, AuthToken, CredentialSeed, Digest, TOKEN_ENTROPY_BYTES};
 use crate::email::{EmailError, email_key, normalize_email};
+use crate::revision::successor;
 use crate::scope::{all_scope_ids, find_scope};
 use crate::time::{Span, Timestamp};
 use crate::version::ApiVersion;
@@ -386,6 +387,7 @@ pub fn edit(
     }
     if next != *record {
         next.updated_at = now;
+        next.revision = successor(record.revision);
     }
     Ok(next)
 }
@@ -428,6 +430,7 @@ pub fn reset(
     next.sealed_auth_token = None;
     next.rotated_at = now;
     next.updated_at = now;
+    next.revision = successor(record.revision);
     Ok(Issued { record: next, auth_token })
 }
 
@@ -454,6 +457,7 @@ pub fn upgrade(
     next.api_version = to;
     next.scopes = scopes;
     next.updated_at = now;
+    next.revision = successor(record.revision);
     Ok(next)
 }
 
@@ -466,6 +470,7 @@ pub fn disable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -
     let mut next = record.clone();
     next.enabled = false;
     next.updated_at = now;
+    next.revision = successor(record.revision);
     Ok(next)
 }
 
@@ -478,6 +483,7 @@ pub fn enable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) ->
     let mut next = record.clone();
     next.enabled = true;
     next.updated_at = now;
+    next.revision = successor(record.revision);
     Ok(next)
 }
 
@@ -488,6 +494,8 @@ pub struct Deleted {
     pub account_id: String,
     pub name: String,
     pub deleted_at: Timestamp,
+    /// The revision the deletion is (the record's next): the tombstone's in the replica.
+    pub revision: crate::revision::Revision,
 }
 
 /// Deletes a token. The storage shell removes the record; verification then finds no
@@ -499,7 +507,18 @@ pub fn delete(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) ->
         account_id: record.account_id.clone(),
         name: record.name.clone(),
         deleted_at: now,
+        revision: successor(record.revision),
     })
+}
+
+/// The record without its sealed auth token (an account switched to show-once keeps no
+/// ciphertext), or `None` when it had none.
+pub fn drop_sealed(record: &TokenRecord) -> Option<TokenRecord> {
+    record.sealed_auth_token.as_ref()?;
+    let mut next = record.clone();
+    next.sealed_auth_token = None;
+    next.revision = successor(record.revision);
+    Some(next)
 }
 
 /// Whether a use at `now` should be written, given when the last use was written.
@@ -591,6 +610,26 @@ pub(crate) mod tests {
     pub(crate) fn issued(n: u8) -> Issued {
         let u = users();
         create(&draft(), &ctx(&u), &seed(n), Timestamp(1_000)).expect("valid draft")
+    }
+
+    #[test]
+    fn every_change_takes_the_next_revision_and_no_change_keeps_it() {
+        let u = users();
+        let c = ctx(&u);
+        let r = issued(1).record;
+        assert_eq!(r.revision, 1);
+        assert_eq!(edit(&r, &TokenEdit::default(), &c, Timestamp(2_000)).expect("no-op").revision, 1);
+        let named = TokenEdit { name: Some("Renamed".into()), ..TokenEdit::default() };
+        assert_eq!(edit(&r, &named, &c, Timestamp(2_000)).expect("edit").revision, 2);
+        let off = disable(&r, &c, Timestamp(2_000)).expect("disable");
+        assert_eq!(off.revision, 2);
+        assert_eq!(enable(&off, &c, Timestamp(3_000)).expect("enable").revision, 3);
+        assert_eq!(reset(&r, &c, &[9; 32], GracePeriod::None, Timestamp(2_000)).expect("reset").record.revision, 2);
+        assert_eq!(delete(&r, &c, Timestamp(2_000)).expect("delete").revision, 2);
+        assert_eq!(drop_sealed(&r), None);
+        let sealed = TokenRecord { sealed_auth_token: Some("v1.x".into()), ..r.clone() };
+        let dropped = drop_sealed(&sealed).expect("had one");
+        assert_eq!((dropped.sealed_auth_token, dropped.revision), (None, 2));
     }
 
     #[test]

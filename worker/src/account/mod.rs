@@ -72,6 +72,13 @@ impl Ctx<'_> {
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
     }
+    /// Refuses a change made against an older revision than `current`: 412 `stale_revision`
+    /// with `view`, the record as it is now (from the request's `If-Match`).
+    pub fn precondition<T: serde::Serialize>(&self, current: u64, view: impl FnOnce() -> T) -> ApiResult<()> {
+        tollgate_core::revision::check_if_match(self.header("If-Match").as_deref(), current)
+            .map_err(|e| ApiError::stale(&e, serde_json::to_value(view()).unwrap_or_default()))
+    }
+
     /// Commits `stmts` (one transaction) and arms the alarm that retries the replica.
     pub async fn commit(&self, stmts: Vec<db::Stmt>) -> ApiResult<()> {
         self.obj.commit(stmts).await
@@ -210,10 +217,21 @@ pub async fn has_user(env: &Env, holder: &crate::directory::Holder, email: &str)
 
 /// A JSON request to an account object's internal endpoint.
 pub fn internal_request(account_id: &str, path: &str, body: &serde_json::Value) -> ApiResult<Request> {
+    internal_request_from(account_id, path, body.to_string().as_bytes(), None)
+}
+
+/// A request to an account object's internal endpoint with a raw JSON body and, when the
+/// object needs it, the client's address.
+pub fn internal_request_from(account_id: &str, path: &str, body: &[u8], client: Option<&str>) -> ApiResult<Request> {
     let headers = worker::Headers::new();
     headers.set(ACCOUNT_HEADER, account_id)?;
     headers.set("Content-Type", "application/json")?;
+    if let Some(c) = client {
+        headers.set(CLIENT_HEADER, c)?;
+    }
     let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
     Ok(Request::new_with_init(&format!("https://account.internal{path}"), &init)?)
 }

@@ -2,17 +2,14 @@
 //! after the session (and, on changes, the CSRF token) was checked.
 
 use tollgate_core::account::Permission;
+use tollgate_core::session::changes_state;
 use worker::Response;
 
 use super::{Ctx, session, settings, tokens, users};
 use crate::error::{ApiError, ApiResult};
 
-fn is_write(method: &str) -> bool {
-    !matches!(method, "GET" | "HEAD" | "OPTIONS")
-}
-
 pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
-    let caller = session::authenticate(ctx, is_write(&ctx.method))?;
+    let caller = session::authenticate(ctx, changes_state(&ctx.method))?;
     let c = &caller;
     let method = ctx.method.clone();
     let segments: Vec<&str> = path.trim_start_matches("/api").split('/').filter(|s| !s.is_empty()).collect();

@@ -5,7 +5,8 @@ use tollgate_core::api::{AccountPatch, AuditAction, AuditPage, CatalogResponse};
 use tollgate_core::credential::AccountSid;
 use tollgate_core::error_code::ErrorCode;
 use tollgate_core::filter::MAX_PAGE_SIZE;
-use tollgate_core::revision::{check_if_match, etag, successor};
+use tollgate_core::revision::etag;
+use tollgate_core::token;
 use tollgate_core::version::ApiVersion;
 use worker::Response;
 
@@ -26,20 +27,14 @@ pub async fn patch_account(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response>
     let p: AccountPatch = body::json(&mut ctx.req, false).await?;
     // No await from here to the commit: the caller's copy may be older than the stored one.
     let current = ctx.db().account()?.ok_or_else(ApiError::not_found)?;
-    if let Err(e) = check_if_match(ctx.header("If-Match").as_deref(), current.revision) {
-        return Err(ApiError::stale(&e, serde_json::to_value(current.view()).unwrap_or_default()));
-    }
-    let mut next = current.patch(&p)?;
+    ctx.precondition(current.revision, || current.view())?;
+    let next = current.patch(&p)?;
     if next != current {
-        next.revision = successor(current.revision);
         let mut stmts = db::put_account(&next)?;
         if next.show_tokens_once && !current.show_tokens_once {
             // Show-once keeps no ciphertext: drop what was kept.
-            for mut t in ctx.db().all_tokens()? {
-                if t.sealed_auth_token.take().is_some() {
-                    t.revision = successor(t.revision);
-                    stmts.extend(db::put_token(&t)?);
-                }
+            for t in ctx.db().all_tokens()?.iter().filter_map(token::drop_sealed) {
+                stmts.extend(db::put_token(&t)?);
             }
         }
         stmts.push(c.audit(ctx, AuditAction::AccountEdited, &next.id, &next.name, None)?);

@@ -12,7 +12,7 @@ use tollgate_core::error_code::ErrorCode;
 use tollgate_core::filter::{TokenFilter, cut_page};
 use tollgate_core::idempotency::{self, Outcome};
 use tollgate_core::replica::Tombstone;
-use tollgate_core::revision::{check_if_match, etag, successor};
+use tollgate_core::revision::etag;
 use tollgate_core::time::Timestamp;
 use tollgate_core::token::{self, AccountContext, Issued, TokenRecord};
 use worker::Response;
@@ -48,10 +48,6 @@ fn view_of(c: &Caller, t: &TokenRecord, used: Option<Timestamp>, now: Timestamp)
     TokenView::from_record(t, used, c.account.account_type, now)
 }
 
-async fn view(ctx: &Ctx<'_>, c: &Caller, t: &TokenRecord) -> ApiResult<TokenView> {
-    Ok(view_of(c, t, last_used(ctx, t.sid.as_str()).await?, ctx.now))
-}
-
 fn tagged(status: u16, v: &TokenView) -> ApiResult<Response> {
     let mut r = reply::json(status, v)?;
     r.headers_mut().set("ETag", &etag(v.revision)).map_err(ApiError::from)?;
@@ -68,15 +64,6 @@ fn owned(ctx: &Ctx<'_>, sid: &str) -> ApiResult<TokenRecord> {
 
 fn enabled_users(ctx: &Ctx<'_>) -> ApiResult<Vec<String>> {
     Ok(ctx.db().users()?.into_iter().filter(|u| u.enabled).map(|u| u.id).collect())
-}
-
-/// Refuses a change made against an older revision: 412 with the token as it is now.
-async fn precondition(ctx: &Ctx<'_>, c: &Caller, t: &TokenRecord) -> ApiResult<()> {
-    if let Err(e) = check_if_match(ctx.header("If-Match").as_deref(), t.revision) {
-        let current = serde_json::to_value(view(ctx, c, t).await?).unwrap_or_default();
-        return Err(ApiError::stale(&e, current));
-    }
-    Ok(())
 }
 
 pub async fn list(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<Response> {
@@ -185,14 +172,17 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
         _ => Permission::ManageTokens,
     };
     c.require(needed)?;
-    // Read the body and the edge's last-use time first: after `owned` nothing awaits
-    // until the commit.
+    // Read the body and the edge's last-use time (every answer but reveal's shows the token,
+    // a 412 included) first: after `owned` nothing awaits until the commit.
     let raw = match method.as_str() {
         "GET" | "DELETE" | "HEAD" => Vec::new(),
         _ => body::bytes(&mut ctx.req).await?,
     };
-    let used = last_used(ctx, sid).await.unwrap_or(None);
+    let shows_use = !matches!((method.as_str(), rest), ("POST", ["reveal"]));
+    // Last use is shown, never decided on: a failed read shows none rather than failing the change.
+    let used = if shows_use { last_used(ctx, sid).await.unwrap_or(None) } else { None };
     let record = owned(ctx, sid)?;
+    let precondition = || ctx.precondition(record.revision, || view_of(c, &record, used, ctx.now));
     match (method.as_str(), rest) {
         ("GET", []) => tagged(200, &view_of(c, &record, used, ctx.now)),
         ("POST", ["reveal"]) => reveal(ctx, c, &record, &raw).await,
@@ -202,7 +192,7 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             if let Some(r) = replay(ctx, &key)? {
                 return Ok(r);
             }
-            precondition(ctx, c, &record).await?;
+            precondition()?;
             let users = enabled_users(ctx)?;
             let actx =
                 AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &users };
@@ -216,35 +206,26 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             if let Some(r) = replay(ctx, &key)? {
                 return Ok(r);
             }
-            precondition(ctx, c, &record).await?;
+            precondition()?;
             let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &[] };
-            let mut issued = token::reset(&record, &actx, &random::bytes::<32>()?, r.grace, ctx.now)?;
-            issued.record.revision = successor(record.revision);
+            let issued = token::reset(&record, &actx, &random::bytes::<32>()?, r.grace, ctx.now)?;
             issue(ctx, c, Issue { issued, action: AuditAction::TokenReset, status: 200, used, key }).await
         }
         ("DELETE", []) => {
-            precondition(ctx, c, &record).await?;
+            precondition()?;
             let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &[] };
             let gone = token::delete(&record, &actx, ctx.now)?;
-            let tombstone = Tombstone {
-                sid: gone.sid.clone(),
-                account_id: gone.account_id.clone(),
-                revision: successor(record.revision),
-                deleted_at: ctx.now,
-            };
-            let mut stmts = db::delete_token(&tombstone);
+            let mut stmts = db::delete_token(&Tombstone::from(&gone));
             stmts.push(c.audit(ctx, AuditAction::TokenDeleted, gone.sid.as_str(), &gone.name, None)?);
             ctx.commit(stmts).await?;
             reply::no_content()
         }
         ("PATCH", []) | ("POST", ["upgrade" | "disable" | "enable"]) => {
-            precondition(ctx, c, &record).await?;
+            precondition()?;
             let (next, action, detail) = decide_change(ctx, c, &record, rest, &raw)?;
             if next == record {
                 return tagged(200, &view_of(c, &record, used, ctx.now));
             }
-            let mut next = next;
-            next.revision = successor(record.revision);
             let mut stmts = db::put_token(&next)?;
             stmts.push(c.audit(ctx, action, next.sid.as_str(), &next.name, detail)?);
             ctx.commit(stmts).await?;

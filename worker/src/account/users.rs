@@ -3,10 +3,10 @@
 //! them in the same transaction).
 
 use serde::Deserialize;
-use tollgate_core::account::{ACCOUNT_SCHEMA_VERSION, AccountError, Permission, Role, UserRecord, check_password};
+use tollgate_core::account::{AccountError, Permission, Role, UserRecord, check_password};
 use tollgate_core::api::{AuditAction, NewUser, UserPatch, UserView};
 use tollgate_core::error_code::ErrorCode;
-use tollgate_core::revision::{check_if_match, etag, successor};
+use tollgate_core::revision::etag;
 use worker::Response;
 
 use super::session::Caller;
@@ -30,19 +30,8 @@ pub async fn create(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
     c.require(Permission::ManageUsers)?;
     let n: NewUser = body::json(&mut ctx.req, false).await?;
     let (email, name) = UserRecord::validate_new(&n)?;
-    let user = UserRecord {
-        schema: ACCOUNT_SCHEMA_VERSION,
-        id: random::id("usr_")?,
-        account_id: c.account.id.clone(),
-        email,
-        name,
-        role: n.role,
-        enabled: true,
-        password_hash: password::hash(&n.password)?,
-        created_at: ctx.now,
-        generation: 0,
-        revision: 1,
-    };
+    let hash = password::hash(&n.password)?;
+    let user = UserRecord::new(random::id("usr_")?, &c.account.id, email, name, n.role, hash, ctx.now);
     // Unique across Tollgate: the directory holds the e-mail for this user from now on.
     directory::claim(ctx.env(), &user.email, &ctx.account_id, &user.id).await?;
     // No await from here to the commit.
@@ -71,9 +60,7 @@ pub async fn patch(ctx: &mut Ctx<'_>, c: &Caller, id: &str) -> ApiResult<Respons
     // No await from here to the commit.
     let users = ctx.db().users()?;
     let target = users.iter().find(|u| u.id == id).ok_or_else(ApiError::not_found)?;
-    if let Err(e) = check_if_match(ctx.header("If-Match").as_deref(), target.revision) {
-        return Err(ApiError::stale(&e, serde_json::to_value(target.view()).unwrap_or_default()));
-    }
+    ctx.precondition(target.revision, || target.view())?;
     if target.needs_current_password(&patch, &c.user.id) {
         let current = patch.current_password.as_deref().ok_or_else(|| {
             ApiError::code(
@@ -98,11 +85,10 @@ pub async fn patch(ctx: &mut Ctx<'_>, c: &Caller, id: &str) -> ApiResult<Respons
         }
         None => None,
     };
-    let mut next = target.patch(&patch, &c.user.id, other_admins, new_hash)?;
+    let next = target.patch(&patch, &c.user.id, other_admins, new_hash)?;
     if next == *target {
         return tagged(200, &next.view());
     }
-    next.revision = successor(target.revision);
     let mut stmts = vec![db::put_user(&next)?];
     if next.generation != target.generation {
         stmts.push(db::end_sessions_of(&next.id));
