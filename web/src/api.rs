@@ -127,19 +127,22 @@ async fn send_with<B: Serialize, T: DeserializeOwned>(
     read(req.send().await.map_err(ApiError::network)?).await
 }
 
-/// A new idempotency key for one admin intent (a click that issues credentials).
-fn intent_key() -> String {
+/// A new idempotency key for one admin intent (a click that issues credentials), from the
+/// browser's CSPRNG; none where it is unavailable (a fixed key would replay other intents).
+fn intent_key() -> Option<String> {
     let mut bytes = [0u8; 16];
-    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = c.get_random_values_with_u8_array(&mut bytes);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let c = web_sys::window().and_then(|w| w.crypto().ok())?;
+    c.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Issues credentials with an idempotency key, retrying once with the same key when the
 /// network failed: a retry never issues a second token.
 async fn issue<B: Serialize>(path: &str, body: &B, revision: Option<u64>) -> ApiResult<IssuedToken> {
-    let key = intent_key();
+    let Some(key) = intent_key() else {
+        // Without a key a retry could issue twice: no retry.
+        return send_with("POST", path, body, revision, None).await;
+    };
     match send_with("POST", path, body, revision, Some(&key)).await {
         Err(e) if e.status == 0 => send_with("POST", path, body, revision, Some(&key)).await,
         other => other,
