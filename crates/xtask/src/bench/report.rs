@@ -1,0 +1,219 @@
+//! The benchmark's report: `bench/results/latest.md` written from `latest.json`, with the
+//! before/after against `bench/results/baseline.json`.
+
+use serde_json::{Value, json};
+
+use crate::root;
+
+fn f(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if x >= 100.0 => format!("{x:.0}"),
+        Some(x) if x >= 10.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.2}"),
+        None => v.to_string(),
+    }
+}
+
+pub fn markdown(r: &Value) -> String {
+    let m = &r["machine"];
+    let e = &r["edge"];
+    let mut s = format!(
+        "# Tollgate benchmark\n\n{} on {} ({} cores, {} GiB, Linux {}), {}. Release builds, wasm-opt applied; \
+         local workerd (`wrangler dev --local`), loopback only; medians of rounds run in turns. \
+         A noisy 2-core box: compare ratios, not absolute numbers.\n\n",
+        r["date"].as_str().unwrap_or(""),
+        m["cpu"].as_str().unwrap_or(""),
+        m["cores"],
+        m["memory_gib"],
+        m["kernel"].as_str().unwrap_or(""),
+        m["rustc"].as_str().unwrap_or(""),
+    );
+    s += &format!(
+        "## 1. Edge overhead ({} requests × {} rounds each, concurrency {})\n\n\
+         | Worker | req/s | p50 ms | p99 ms |\n|---|---|---|---|\n\
+         | Tollgate `/v1/` gateway, valid token, echo | {} | {} | {} |\n\
+         | no-op Rust Worker (constant 200) | {} | {} | {} |\n\n\
+         Throughput ratio **{:.2}×** the no-op (goal ≥ 0.9×: {}); p99 **{:+.2} ms** (goal ≤ +1 ms: {}).\n\n",
+        e["requests"],
+        e["tollgate"]["rounds"],
+        e["concurrency"],
+        f(&e["tollgate"]["rps"]),
+        f(&e["tollgate"]["p50_ms"]),
+        f(&e["tollgate"]["p99_ms"]),
+        f(&e["noop"]["rps"]),
+        f(&e["noop"]["p50_ms"]),
+        f(&e["noop"]["p99_ms"]),
+        e["throughput_ratio"].as_f64().unwrap_or(0.0),
+        if e["goal_throughput"].as_bool() == Some(true) { "met" } else { "not met" },
+        e["p99_delta_ms"].as_f64().unwrap_or(0.0),
+        if e["goal_p99"].as_bool() == Some(true) { "met" } else { "not met" },
+    );
+    s += "## 2. Rejection cost\n\n| Case | req/s | ratio to no-op | p50 ms | p99 ms | statuses | KV reads / request |\n|---|---|---|---|---|---|---|\n";
+    if let Some(map) = r["rejections"].as_object() {
+        for (name, c) in map {
+            s += &format!(
+                "| {name} | {} | {:.2}× | {} | {} | `{}` | {} |\n",
+                f(&c["rps"]),
+                c["ratio_to_noop"].as_f64().unwrap_or(0.0),
+                f(&c["p50_ms"]),
+                f(&c["p99_ms"]),
+                c["statuses"],
+                f(&c["kv_reads_per_request"])
+            );
+        }
+    }
+    s += &format!(
+        "\nKV reads are counted by the Worker itself (`GET /__tollgate/stats`, on only with `EXPOSE_STATS`). \
+         A valid token costs {} KV reads per request. Past 20 failures a minute per SID the rate-limiting binding answers 429.\n\n",
+        f(&r["rejections_valid_kv_reads_per_request"])
+    );
+    let c = &r["cpu"];
+    s += &format!(
+        "## 3. In-isolate CPU of one verification (parse + checksum + SHA-256 + constant-time compare)\n\n\
+         | | ns / verification |\n|---|---|\n| native (criterion, median) | {} |\n| wasm under Node ({} iterations × {} runs, median) | {} |\n\n\
+         Goal under 20 µs in wasm: {}. Native parts: Basic parse {} ns, token format + checksum {} ns, SHA-256 {} ns.\n\n",
+        f(&c["native"]["verify_ns"]),
+        c["wasm_node"]["iterations"],
+        c["wasm_node"]["runs"],
+        f(&c["wasm_node"]["ns_per_verification"]),
+        if c["wasm_node"]["ns_per_verification"].as_f64().is_some_and(|x| x < 20_000.0) { "met" } else { "not met" },
+        f(&c["native"]["parse_basic_ns"]),
+        f(&c["native"]["token_checksum_ns"]),
+        f(&c["native"]["sha256_ns"]),
+    );
+    let sc = &r["scale"];
+    s += &format!(
+        "## 4. Scale: one account with {} tokens\n\n\
+         - Creation through the admin API at concurrency {}: **{} tokens/s** (p50 {} ms, p99 {} ms).\n\
+         - `GET /api/tokens?limit=100` p50: first page **{} ms** (right after a change to the index: {} ms), page {} of {} **{} ms**, search `q=nightly` first page **{} ms**.\n\
+         - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {}.\n\
+         - Native core filter over 10,000 tokens (search, first page): {} ms.\n\
+         - Side by side in turns ({} rounds), each answered by its account's object from indexed SQL: a page of 100 tokens p50 **{} ms** with {} tokens vs **{} ms** with 1 token: **{:.2}×** (goal ≤ 1.5×: {}); a page of 100 audit entries **{} ms** vs **{} ms**: **{:.2}×** (goal ≤ 1.5×: {}); the same page size from both (`limit=1`): **{} ms** vs **{} ms**: **{:.2}×** (what the account's size alone costs).\n\n",
+        sc["creation"]["tokens"],
+        sc["creation"]["concurrency"],
+        f(&sc["creation"]["per_second"]),
+        f(&sc["creation"]["p50_ms"]),
+        f(&sc["creation"]["p99_ms"]),
+        f(&sc["list"]["first_page_p50_ms"]),
+        f(&sc["list"]["first_page_after_change_p50_ms"]),
+        sc["list"]["deep_page"],
+        sc["list"]["pages"],
+        f(&sc["list"]["deep_page_p50_ms"]),
+        f(&sc["list"]["search_first_page_p50_ms"]),
+        sc["creation"]["tokens"],
+        sc["browser"]["filter_ms"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k} {} ms", f(v))).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
+        f(&json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6)),
+        sc["side_by_side"]["rounds"],
+        f(&sc["side_by_side"]["list_big_p50_ms"]),
+        sc["creation"]["tokens"],
+        f(&sc["side_by_side"]["list_small_p50_ms"]),
+        sc["side_by_side"]["list_ratio"].as_f64().unwrap_or(f64::NAN),
+        if sc["side_by_side"]["goal_list"].as_bool() == Some(true) { "met" } else { "not met" },
+        f(&sc["side_by_side"]["audit_big_p50_ms"]),
+        f(&sc["side_by_side"]["audit_small_p50_ms"]),
+        sc["side_by_side"]["audit_ratio"].as_f64().unwrap_or(f64::NAN),
+        if sc["side_by_side"]["goal_audit"].as_bool() == Some(true) { "met" } else { "not met" },
+        f(&sc["side_by_side"]["page_of_one_big_p50_ms"]),
+        f(&sc["side_by_side"]["page_of_one_small_p50_ms"]),
+        sc["side_by_side"]["page_of_one_ratio"].as_f64().unwrap_or(f64::NAN),
+    );
+    let w = &r["weight"];
+    s += &format!(
+        "## 5. Weight\n\n| What ships | gzipped KiB |\n|---|---|\n\
+         | Worker bundle: wasm ({} KiB raw) + `index.js` | {} + {} |\n\
+         | Admin app first load (HTML + JS + CSS + wasm) | {} (wasm {}) |\n\
+         | npm package `.wasm` ({} KiB raw) | {} |\n\
+         | npm package token manager `.wasm` (loaded by `mountTokenManager`) | {} |\n\n\
+         Navigation to a rendered token list in headless Chromium (fresh context, median of {} runs): {} ms with 1 token, {} ms with {} tokens.\n",
+        f(&w["worker_wasm_raw_kib"]),
+        f(&w["worker_wasm_gz_kib"]),
+        f(&w["worker_js_gz_kib"]),
+        f(&w["admin_first_load_gz_kib"]),
+        f(&w["admin_wasm_gz_kib"]),
+        f(&w["npm_wasm_raw_kib"]),
+        f(&w["npm_wasm_gz_kib"]),
+        f(&w["npm_manager_wasm_gz_kib"]),
+        sc["browser"]["navigation_runs"],
+        f(&sc["browser"]["navigation_ms"]["demo"]),
+        f(&sc["browser"]["navigation_ms"]["scale"]),
+        sc["creation"]["tokens"],
+    );
+    s += &before_after(r);
+    s += &format!("\nThe whole run took {} s.\n", r["seconds"]);
+    s
+}
+
+/// The improvement section: this run against `bench/results/baseline.json`, a run of the
+/// same benchmark before the change (see its `note`).
+fn before_after(r: &Value) -> String {
+    let Ok(text) = std::fs::read_to_string(root().join("bench/results/baseline.json")) else { return String::new() };
+    let Ok(b) = serde_json::from_str::<Value>(&text) else { return String::new() };
+    // `scale` converts the stored unit for display; `higher_is_better` for rates.
+    let row = |what: &str, path: &[&str], unit: &str, scale: f64, higher_is_better: bool| {
+        let get = |v: &Value| path.iter().fold(v.clone(), |acc, k| acc[*k].clone()).as_f64().map(|x| x * scale);
+        let (x, y) = (get(&b), get(r));
+        let change = match (x, y) {
+            (Some(x), Some(y)) if x > 0.0 && y > 0.0 => {
+                let (better, factor) = if higher_is_better { (y >= x, y / x) } else { (y <= x, x / y) };
+                let factor = if better { factor } else { 1.0 / factor };
+                format!("{factor:.2}× {}", if better { "better" } else { "worse" })
+            }
+            _ => "—".into(),
+        };
+        let show = |v: Option<f64>| v.map_or("—".to_owned(), |v| f(&json!(v)));
+        format!("| {what} | {} {unit} | {} {unit} | {change} |\n", show(x), show(y))
+    };
+    let mut s = format!(
+        "\n## Before and after: the slowest item\n\n{}\n\n| | before | after | change |\n|---|---|---|---|\n",
+        b["note"].as_str().unwrap_or("Before: the baseline run in bench/results/baseline.json.")
+    );
+    s += &row(
+        "`GET /api/tokens` first page, 10,000 tokens (p50)",
+        &["scale", "list", "first_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row("… page 51 of 100 (p50)", &["scale", "list", "deep_page_p50_ms"], "ms", 1.0, false);
+    s += &row("… search `q=nightly` (p50)", &["scale", "list", "search_first_page_p50_ms"], "ms", 1.0, false);
+    s += &row(
+        "core filter, search over 10,000, native (median)",
+        &["cpu", "native", "filter_10000_ns"],
+        "ms",
+        1e-6,
+        false,
+    );
+    s += &row(
+        "`filterTokens` search in Chromium (median)",
+        &["scale", "browser", "filter_ms", "search"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row(
+        "`filterTokens` full-width search in Chromium",
+        &["scale", "browser", "filter_ms", "search (full-width, NFKC)"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row(
+        "navigation to a rendered list, 10,000 tokens",
+        &["scale", "browser", "navigation_ms", "scale"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row("token creation", &["scale", "creation", "per_second"], "tokens/s", 1.0, true);
+    s += &row(
+        "edge: Tollgate gateway (noise check: unchanged code path)",
+        &["edge", "tollgate", "rps"],
+        "req/s",
+        1.0,
+        true,
+    );
+    s
+}
