@@ -1,6 +1,6 @@
-//! Runs Tollgate's Worker locally on `wrangler dev --local` (workerd with persisted KV),
-//! and talks to it over HTTP. `cargo xtask dev` uses it to serve; the integration tests
-//! use it to start a fresh Worker per suite.
+//! Runs Tollgate's two Workers locally on `wrangler dev --local` (workerd with persisted
+//! KV and Durable Objects), and talks to them over HTTP. `cargo xtask dev` uses it to serve;
+//! the integration tests use it to start fresh Workers per suite.
 
 use std::fs;
 use std::net::TcpListener;
@@ -58,67 +58,57 @@ pub enum Output {
     File(PathBuf),
 }
 
-/// A running `wrangler dev`; stopped (with its workerd) when dropped.
+/// One `wrangler dev` process.
 #[derive(Debug)]
-pub struct Server {
+struct Wrangler {
     child: Option<Child>,
-    pub port: u16,
-    pub base: String,
+    base: String,
 }
 
-impl Server {
-    /// Starts `wrangler dev --local` on `port` with state in `state` and, if given, the
-    /// variables of `env_file` (otherwise `.dev.vars`). Waits until it answers.
-    pub fn start(state: &Path, port: u16, env_file: Option<&Path>, output: Output) -> Result<Server> {
-        Server::start_with(None, state, port, env_file, output)
-    }
+/// How to start one `wrangler dev` process.
+struct Launch<'a> {
+    config: Option<&'a Path>,
+    state: &'a Path,
+    port: u16,
+    env_file: Option<&'a Path>,
+    output: &'a Output,
+}
 
-    /// Like [`Server::start`], for the Worker of another wrangler configuration (the
-    /// benchmark's no-op baseline).
-    pub fn start_with(
-        config: Option<&Path>,
-        state: &Path,
-        port: u16,
-        env_file: Option<&Path>,
-        output: Output,
-    ) -> Result<Server> {
+impl Wrangler {
+    fn spawn(l: &Launch<'_>) -> Result<Wrangler> {
         let (node, wrangler) = node_and_wrangler();
         if !node.exists() || !wrangler.exists() {
             return Err("node_modules is missing: run `cargo xtask setup`".into());
         }
-        fs::create_dir_all(state).map_err(|e| format!("{}: {e}", state.display()))?;
+        fs::create_dir_all(l.state).map_err(|e| format!("{}: {e}", l.state.display()))?;
         let mut cmd = Command::new(node);
         cmd.arg(wrangler)
             .args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
             .arg("--port")
-            .arg(port.to_string())
+            .arg(l.port.to_string())
             .arg("--inspector-port")
             .arg(free_port()?.to_string())
             .arg("--persist-to")
-            .arg(state)
+            .arg(l.state)
             .current_dir(root())
             .env("WRANGLER_SEND_METRICS", "false")
-            .env("WRANGLER_LOG_PATH", state.join("wrangler-logs"))
+            .env("WRANGLER_LOG_PATH", l.state.join("wrangler-logs"))
+            // Both Workers of one run find each other here (and no other run's).
+            .env("WRANGLER_REGISTRY_PATH", l.state.join("registry"))
             .stdin(Stdio::null());
-        if let Some(f) = env_file {
+        if let Some(f) = l.env_file {
             cmd.arg("--env-file").arg(f);
         }
-        if let Some(c) = config {
+        if let Some(c) = l.config {
             cmd.arg("--config").arg(c);
         }
-        match &output {
-            Output::Inherit => {}
-            Output::File(path) => {
-                let log = fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| e.to_string())?;
-                let log2 = log.try_clone().map_err(|e| e.to_string())?;
-                cmd.stdout(log).stderr(log2);
-            }
+        if let Output::File(path) = l.output {
+            let log = fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| e.to_string())?;
+            let log2 = log.try_clone().map_err(|e| e.to_string())?;
+            cmd.stdout(log).stderr(log2);
         }
         let child = cmd.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
-        let base = format!("http://127.0.0.1:{port}");
-        let mut server = Server { child: Some(child), port, base };
-        server.wait_ready(Duration::from_secs(180))?;
-        Ok(server)
+        Ok(Wrangler { child: Some(child), base: format!("http://127.0.0.1:{}", l.port) })
     }
 
     fn wait_ready(&mut self, limit: Duration) -> Result<()> {
@@ -138,17 +128,9 @@ impl Server {
         Err(format!("wrangler did not answer within {} s", limit.as_secs()))
     }
 
-    /// Waits for the server to exit on its own (for `cargo xtask dev`).
-    pub fn wait(&mut self) -> Result<()> {
-        match self.child.as_mut() {
-            Some(c) => c.wait().map(|_| ()).map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
-    }
-
-    /// Stops the server and the processes it started (workerd) at once, with SIGKILL to
+    /// Stops the process and the processes it started (workerd) at once, with SIGKILL to
     /// each of them by process id.
-    pub fn kill(&mut self) {
+    fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let pids = descendants(child.id());
             let _ = child.kill();
@@ -156,6 +138,108 @@ impl Server {
                 let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).stderr(Stdio::null()).status();
             }
             let _ = child.wait();
+        }
+    }
+}
+
+/// The verifier Worker's configuration.
+pub fn verifier_config() -> PathBuf {
+    root().join("worker/verifier/wrangler.toml")
+}
+
+/// The variables the verifier may see: its own, never the admin Worker's secrets.
+pub const VERIFIER_VARS: &[&str] = &["ORIGIN_URL", "EXPOSE_STATS", "KV_HOLD_SECONDS"];
+
+/// Tollgate running locally: the admin Worker and the verifier Worker, two `wrangler dev`
+/// processes sharing one state directory (KV) and one dev registry (the verifier reaches
+/// the admin Worker's feed object through it). Both are stopped when dropped.
+#[derive(Debug)]
+pub struct Server {
+    procs: Vec<Wrangler>,
+    pub port: u16,
+    /// The admin Worker (admin API and app).
+    pub base: String,
+    /// The verifier Worker (`/v1/`).
+    pub edge: String,
+}
+
+impl Server {
+    /// Starts both Workers: the admin Worker on `port` with the variables of `env_file`
+    /// (otherwise `.dev.vars`), the verifier on 8788 next to 8787 (else a free port) with
+    /// only [`VERIFIER_VARS`] of that file. Waits until both answer.
+    pub fn start(state: &Path, port: u16, env_file: Option<&Path>, output: Output) -> Result<Server> {
+        let edge_port = if port == 8787 { 8788 } else { free_port()? };
+        let admin_out = match &output {
+            Output::File(p) => Output::File(p.clone()),
+            Output::Inherit => Output::Inherit,
+        };
+        let verifier_out = match &output {
+            Output::File(p) => Output::File(p.with_file_name("verifier.log")),
+            Output::Inherit => Output::Inherit,
+        };
+        let verifier_env = match env_file {
+            Some(f) => {
+                let text = fs::read_to_string(f).map_err(|e| e.to_string())?;
+                let kept: String = text
+                    .lines()
+                    .filter(|l| l.split_once('=').is_some_and(|(k, _)| VERIFIER_VARS.contains(&k.trim())))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                let path = state.with_file_name("verifier.env");
+                fs::write(&path, kept).map_err(|e| e.to_string())?;
+                Some(path)
+            }
+            None => None,
+        };
+        let admin = Launch { config: None, state, port, env_file, output: &admin_out };
+        let mut server = Server {
+            procs: vec![Wrangler::spawn(&admin)?],
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            edge: format!("http://127.0.0.1:{edge_port}"),
+        };
+        server.procs[0].wait_ready(Duration::from_secs(180))?;
+        let config = verifier_config();
+        let verifier = Launch {
+            config: Some(&config),
+            state,
+            port: edge_port,
+            env_file: verifier_env.as_deref(),
+            output: &verifier_out,
+        };
+        server.procs.push(Wrangler::spawn(&verifier)?);
+        server.procs[1].wait_ready(Duration::from_secs(180))?;
+        Ok(server)
+    }
+
+    /// One Worker of another wrangler configuration (the benchmark's no-op baseline).
+    pub fn start_with(
+        config: Option<&Path>,
+        state: &Path,
+        port: u16,
+        env_file: Option<&Path>,
+        output: Output,
+    ) -> Result<Server> {
+        let mut w = Wrangler::spawn(&Launch { config, state, port, env_file, output: &output })?;
+        w.wait_ready(Duration::from_secs(180))?;
+        let base = w.base.clone();
+        Ok(Server { procs: vec![w], port, edge: base.clone(), base })
+    }
+
+    /// Waits for the processes to exit on their own (for `cargo xtask dev`).
+    pub fn wait(&mut self) -> Result<()> {
+        for p in &mut self.procs {
+            if let Some(c) = p.child.as_mut() {
+                c.wait().map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops both Workers (the verifier first), each by process id.
+    pub fn kill(&mut self) {
+        for p in self.procs.iter_mut().rev() {
+            p.kill();
         }
     }
 }

@@ -28,6 +28,8 @@ struct Ctx {
     sandbox: Sandbox,
     server: Server,
     base: String,
+    /// The verifier Worker.
+    edge: String,
     admin: Session,
     admin_password: String,
     /// Sessions signed in at the start, for the sign-out race once they are due a refresh.
@@ -170,7 +172,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
     ensure!(again.body == reset.body, "reset replay differs");
     let token = reset.json()["auth_token"].as_str().unwrap_or_default().to_owned();
     ensure!(
-        verify(&c.base, &sid, &token)? == 200,
+        verify(&c.edge, &sid, &token)? == 200,
         "the replayed reset's token does not work (a second reset happened)"
     );
     let audit = c.admin.call("GET", &format!("/api/audit?token={sid}&limit=100"), None)?.json();
@@ -213,6 +215,7 @@ fn boot() -> Result<Ctx> {
     legacy::seed(&sandbox)?;
     let server = sandbox.start()?;
     let base = server.base.clone();
+    let edge = server.edge.clone();
     let admin_password = password();
     let a =
         setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?;
@@ -220,5 +223,5 @@ fn boot() -> Result<Ctx> {
     let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
     let old_sessions =
         (0..6).map(|_| Session::login(&base, "admin@acme.test", &admin_password)).collect::<Result<_>>()?;
-    Ok(Ctx { sandbox, server, base, admin, admin_password, old_sessions, started: Instant::now() })
+    Ok(Ctx { sandbox, server, base, edge, admin, admin_password, old_sessions, started: Instant::now() })
 }

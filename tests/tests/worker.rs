@@ -16,6 +16,8 @@ struct Ctx {
     sandbox: Sandbox,
     server: Server,
     base: String,
+    /// The verifier Worker.
+    edge: String,
     admin: Session,
     admin_password: String,
     other: Session,
@@ -96,7 +98,7 @@ fn lifecycle(c: &mut Ctx) -> Result<()> {
     let (sid, token, v) = create(&c.admin, "Lifecycle", &["reports.read", "actions.read"])?;
     ensure!(sid.starts_with("TGSID") && token.starts_with("tgat_"), "credential formats: {sid} {token}");
     ensure!(v["token"]["api_version"] == json!("2026-04-01"), "latest version by default");
-    let ok = verify(&c.base, &sid, &token)?;
+    let ok = verify(&c.edge, &sid, &token)?;
     expect(&ok, 200, "verify")?;
     ensure!(
         ok.json()["sid"] == json!(sid) && ok.json()["scopes"] == json!(["actions.read", "reports.read"]),
@@ -104,21 +106,21 @@ fn lifecycle(c: &mut Ctx) -> Result<()> {
         ok.body
     );
     ensure!(ok.json()["account"] == c.admin.account["id"], "account in identity");
-    let granted = gateway(&c.base, "GET", "/v1/reports/42", &sid, &token)?;
+    let granted = gateway(&c.edge, "GET", "/v1/reports/42", &sid, &token)?;
     expect(&granted, 200, "gateway granted")?;
     ensure!(granted.json()["identity"]["sid"] == json!(sid), "echo identity");
-    expect_error(&gateway(&c.base, "GET", "/v1/campaigns", &sid, &token)?, 403, "insufficient_scope", "ungranted")?;
-    expect_error(&gateway(&c.base, "GET", "/v1/nowhere", &sid, &token)?, 404, "no_such_route", "unknown route")?;
+    expect_error(&gateway(&c.edge, "GET", "/v1/campaigns", &sid, &token)?, 403, "insufficient_scope", "ungranted")?;
+    expect_error(&gateway(&c.edge, "GET", "/v1/nowhere", &sid, &token)?, 404, "no_such_route", "unknown route")?;
 
     let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({})))?;
     expect(&r, 200, "reset")?;
     let new = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
     ensure!(new != token && new.starts_with("tgat_"), "new token");
-    expect(&verify(&c.base, &sid, &token)?, 401, "old token after reset")?;
-    expect(&verify(&c.base, &sid, &new)?, 200, "new token after reset")?;
+    expect(&verify(&c.edge, &sid, &token)?, 401, "old token after reset")?;
+    expect(&verify(&c.edge, &sid, &new)?, 200, "new token after reset")?;
 
     expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
-    let denied = verify(&c.base, &sid, &new)?;
+    let denied = verify(&c.edge, &sid, &new)?;
     expect(&denied, 401, "disabled")?;
     ensure!(
         denied
@@ -133,19 +135,19 @@ fn lifecycle(c: &mut Ctx) -> Result<()> {
         "disable twice",
     )?;
     expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?, 200, "enable")?;
-    expect(&verify(&c.base, &sid, &new)?, 200, "enabled again")?;
+    expect(&verify(&c.edge, &sid, &new)?, 200, "enabled again")?;
 
     expect(
         &c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": false})))?,
         200,
         "API access off",
     )?;
-    expect(&verify(&c.base, &sid, &new)?, 401, "account API access off")?;
+    expect(&verify(&c.edge, &sid, &new)?, 401, "account API access off")?;
     expect(&c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": true})))?, 200, "API access on")?;
-    expect(&verify(&c.base, &sid, &new)?, 200, "account API access on")?;
+    expect(&verify(&c.edge, &sid, &new)?, 200, "account API access on")?;
 
     expect(&c.admin.call("DELETE", &format!("/api/tokens/{sid}"), None)?, 204, "delete")?;
-    expect(&verify(&c.base, &sid, &new)?, 401, "deleted")?;
+    expect(&verify(&c.edge, &sid, &new)?, 401, "deleted")?;
     expect_error(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 404, "not_found", "deleted token")?;
     Ok(())
 }
@@ -156,9 +158,9 @@ fn one_answer_for_every_failure(c: &mut Ctx) -> Result<()> {
     expect(&c.admin.call("POST", &format!("/api/tokens/{sid2}/disable"), None)?, 200, "disable")?;
     let unknown_sid = format!("TGSID{}", "Z".repeat(22));
     let answers = [
-        verify(&c.base, &unknown_sid, &token)?,
-        verify(&c.base, &sid, &token2)?,
-        verify(&c.base, &sid2, &token2)?,
+        verify(&c.edge, &unknown_sid, &token)?,
+        verify(&c.edge, &sid, &token2)?,
+        verify(&c.edge, &sid2, &token2)?,
         send("GET", &format!("{}/v1/verify", c.base), &[], None)?,
         send("GET", &format!("{}/v1/verify", c.base), &[("Authorization", "Basic !!!")], None)?,
     ];
@@ -592,7 +594,7 @@ fn load_round(
     const CLIENTS: usize = 32;
     let done = AtomicBool::new(false);
     let next = AtomicUsize::new(0);
-    let base = c.base.clone();
+    let base = c.edge.clone();
     let results = std::thread::scope(|scope| -> Result<Vec<Answered>> {
         let admin = scope.spawn(|| -> Result<usize> {
             let mut changes = 0;
@@ -708,6 +710,7 @@ fn load_and_faults(c: &mut Ctx) -> Result<()> {
     c.server.kill();
     c.server = c.sandbox.start()?;
     c.base = c.server.base.clone();
+    c.edge = c.server.edge.clone();
     c.admin = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     // Sessions live in KV, so the other account's session survives the kill too.
     c.other.base = c.base.clone();
@@ -716,7 +719,7 @@ fn load_and_faults(c: &mut Ctx) -> Result<()> {
         let vs = versions.lock().map_err(|_| "lock")?;
         for (k, (sid, token)) in t.iter().enumerate() {
             let enabled = vs[k].last().is_some_and(|v| v.enabled);
-            let a = verify(&c.base, sid, token)?;
+            let a = verify(&c.edge, sid, token)?;
             // A disabled token is refused: 401, or 429 once its failures passed the limit.
             let fits = if enabled { a.status == 200 } else { a.status == 401 || a.status == 429 };
             ensure!(fits, "{sid} after the kill: {} (enabled: {enabled})", a.status);
@@ -733,7 +736,7 @@ fn load_and_faults(c: &mut Ctx) -> Result<()> {
 /// no guess changes anything stored.
 fn brute_force_many_clients(c: &mut Ctx) -> Result<()> {
     let (sid, token, _) = create(&c.admin, "Many clients target", &["reports.read"])?;
-    let base = c.base.clone();
+    let base = c.edge.clone();
     let before = stored_state(c);
     let statuses: Vec<(u16, String, Option<String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..16)
@@ -770,7 +773,7 @@ fn brute_force_many_clients(c: &mut Ctx) -> Result<()> {
         limited.first()
     );
     ensure!(stored_state(c) == before, "guesses changed stored state");
-    expect(&verify(&c.base, &sid, &token)?, 200, "the right token during the limit")?;
+    expect(&verify(&c.edge, &sid, &token)?, 200, "the right token during the limit")?;
     println!("    128 guesses from 16 clients: {} limited (429), the right token still 200", limited.len());
     Ok(())
 }
@@ -858,8 +861,8 @@ fn grace_begin(c: &mut Ctx) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let new = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
     ensure!(r.json()["token"]["previous_valid_until"].is_number(), "grace deadline shown: {}", r.body);
-    expect(&verify(&c.base, &sid, &token)?, 200, "old token within grace")?;
-    expect(&verify(&c.base, &sid, &new)?, 200, "new token within grace")?;
+    expect(&verify(&c.edge, &sid, &token)?, 200, "old token within grace")?;
+    expect(&verify(&c.edge, &sid, &new)?, 200, "new token within grace")?;
     expect_error(
         &c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "2h"})))?,
         400,
@@ -876,8 +879,8 @@ fn grace_end(c: &mut Ctx) -> Result<()> {
     if deadline > now {
         std::thread::sleep(deadline - now + Duration::from_millis(1500));
     }
-    expect(&verify(&c.base, &sid, &old)?, 401, "old token after the grace")?;
-    expect(&verify(&c.base, &sid, &new)?, 200, "new token after the grace")
+    expect(&verify(&c.edge, &sid, &old)?, 401, "old token after the grace")?;
+    expect(&verify(&c.edge, &sid, &new)?, 200, "new token after the grace")
 }
 
 fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
@@ -890,8 +893,8 @@ fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
     let (dsid, dtoken) =
         (dv["token"]["sid"].as_str().unwrap_or_default(), dv["auth_token"].as_str().unwrap_or_default());
     ensure!(dsid != sid && dtoken != token, "new credentials");
-    expect(&verify(&c.base, dsid, dtoken)?, 200, "duplicate verifies")?;
-    expect(&verify(&c.base, &sid, &token)?, 200, "original still verifies")?;
+    expect(&verify(&c.edge, dsid, dtoken)?, 200, "duplicate verifies")?;
+    expect(&verify(&c.edge, &sid, &token)?, 200, "original still verifies")?;
 
     let old = c.admin.call(
         "POST",
@@ -1079,7 +1082,7 @@ fn tenant_isolation(c: &mut Ctx) -> Result<()> {
     ensure!(!listed.body.contains(&sid), "B's list shows A's token");
     let audit = b.call("GET", &format!("/api/audit?token={sid}"), None)?;
     ensure!(audit.json()["entries"].as_array().is_some_and(Vec::is_empty), "B's audit shows A's token");
-    expect(&verify(&c.base, &sid, &token)?, 200, "A's token unharmed")?;
+    expect(&verify(&c.edge, &sid, &token)?, 200, "A's token unharmed")?;
     expect(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 200, "A still sees it")?;
     Ok(())
 }
@@ -1331,7 +1334,7 @@ fn edit_and_reveal(c: &mut Ctx) -> Result<()> {
         "edited {}",
         e.body
     );
-    expect(&gateway(&c.base, "GET", "/v1/campaigns", &sid, &token)?, 200, "new scope takes effect")?;
+    expect(&gateway(&c.edge, "GET", "/v1/campaigns", &sid, &token)?, 200, "new scope takes effect")?;
     let r = s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?;
     expect(&r, 200, "reveal")?;
     ensure!(r.json()["auth_token"] == json!(token), "revealed token matches");
@@ -1431,7 +1434,7 @@ fn edge_abuse(c: &mut Ctx) -> Result<()> {
     };
     let mut limited = None;
     for i in 0..40 {
-        let a = verify(&c.base, &sid, &wrong)?;
+        let a = verify(&c.edge, &sid, &wrong)?;
         if a.status == 429 {
             limited = Some((i, a));
             break;
@@ -1445,15 +1448,15 @@ fn edge_abuse(c: &mut Ctx) -> Result<()> {
         "Retry-After {:?}",
         a.headers
     );
-    expect(&verify(&c.base, &sid, &token)?, 200, "the right token still works")?;
+    expect(&verify(&c.edge, &sid, &token)?, 200, "the right token still works")?;
     // The same password with a look-alike or case-flipped SID is not the token.
-    expect(&verify(&c.base, &sid.replacen('S', "Ѕ", 1), &token)?, 401, "look-alike SID")?;
-    expect(&verify(&c.base, &sid.to_lowercase(), &token)?, 401, "lower-cased SID")?;
+    expect(&verify(&c.edge, &sid.replacen('S', "Ѕ", 1), &token)?, 401, "look-alike SID")?;
+    expect(&verify(&c.edge, &sid.to_lowercase(), &token)?, 401, "lower-cased SID")?;
     let flipped: String = token
         .chars()
         .map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() })
         .collect();
-    expect(&verify(&c.base, &sid, &flipped)?, 401, "case-flipped token")?;
+    expect(&verify(&c.edge, &sid, &flipped)?, 401, "case-flipped token")?;
     // Last use is recorded.
     let v = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
     ensure!(v.json()["last_used_at"].is_number(), "last use recorded: {}", v.body);
@@ -1501,7 +1504,8 @@ fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
     c.server.kill();
     c.server = c.sandbox.start()?;
     c.base = c.server.base.clone();
-    expect(&verify(&c.base, &sid, &token)?, 200, "verifies after restart")?;
+    c.edge = c.server.edge.clone();
+    expect(&verify(&c.edge, &sid, &token)?, 200, "verifies after restart")?;
     let s = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     ensure!(count_tokens(&s)? == before, "token count after restart");
     c.admin = s;
@@ -1579,6 +1583,7 @@ fn boot() -> Result<Ctx> {
     let sandbox = Sandbox::new("worker")?;
     let server = sandbox.start()?;
     let base = server.base.clone();
+    let edge = server.edge.clone();
     let admin_password = password();
     expect(
         &setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?,
@@ -1593,5 +1598,5 @@ fn boot() -> Result<Ctx> {
     )?;
     let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
     let other = Session::login(&base, "admin@other.test", &other_password)?;
-    Ok(Ctx { sandbox, server, base, admin, admin_password, other, grace: None })
+    Ok(Ctx { sandbox, server, base, edge, admin, admin_password, other, grace: None })
 }

@@ -99,12 +99,7 @@ async fn forward(req: Request, env: &Env, account_id: &str) -> ApiResult<Respons
         init.with_body(Some(stream.into()));
     }
     let url = req.url()?.to_string();
-    let settings_change = req.method() == worker::Method::Patch && req.path() == "/api/account";
-    let answer = account::call(env, account_id, Request::new_with_init(&url, &init)?).await;
-    if settings_change {
-        crate::edge::forget_account(account_id);
-    }
-    answer
+    account::call(env, account_id, Request::new_with_init(&url, &init)?).await
 }
 
 /// The scheme and credentials of an `Authorization` header; the scheme compared without

@@ -1,9 +1,10 @@
 //! Tollgate's Cloudflare Worker: the I/O shell around `tollgate-core`.
 //!
-//! * `/v1/verify` and the `/v1/` gateway: [`edge`];
 //! * the admin API under `/api/`: [`front`], which hands each request to the account's
 //!   Durable Object ([`account::AccountObject`], the source of truth), and the sign-in
 //!   [`directory`];
+//! * the revocation feed ([`feed::RevocationFeed`]), which the account objects publish to
+//!   and the verifier Worker (`worker/verifier/`, which serves `/v1/`) subscribes to;
 //! * everything else: the admin app's static assets, served through the `ASSETS` binding.
 //!
 //! Only this crate touches storage: Workers KV (the edge's replica, [`store`]) and the
@@ -16,8 +17,8 @@ use worker::{Context, Date, Env, Request, Response, Result, event};
 mod account;
 mod body;
 mod directory;
-mod edge;
 mod error;
+mod feed;
 mod front;
 mod limiter;
 mod password;
@@ -27,14 +28,20 @@ mod seal;
 mod store;
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let now = Timestamp(Date::now().as_millis() as i64);
     let path = req.path();
     let response = if path.starts_with("/__tollgate/") && env.var("EXPOSE_STATS").is_ok_and(|v| v.to_string() == "true")
     {
         stats(&path, &env).await
     } else if path == "/v1" || path.starts_with("/v1/") {
-        edge::handle(req, &env, &ctx, now).await
+        // The API is verified by its own Worker (worker/verifier/), on its own host.
+        error::ApiError::code(
+            tollgate_core::error_code::ErrorCode::NotFound,
+            "the API is served by the verifier Worker (locally http://localhost:8788/v1/), not the admin host",
+            None,
+        )
+        .into_response()
     } else if path == "/api" || path.starts_with("/api/") {
         front::handle(req, &env, now).await
     } else {

@@ -1,20 +1,21 @@
-//! Workers KV: the edge's replica, and the only code that touches KV.
+//! Workers KV: the edge's replica, and the only code of the admin Worker that touches KV
+//! (the verifier, `worker/verifier/`, reads it).
 //!
 //! The account's Durable Object is the source of truth (see `account/`); KV holds what the
-//! edge reads, written only by the objects' outboxes:
+//! verifier reads, written only by the objects' outboxes (which also publish every change
+//! on the revocation feed, [`crate::feed`]):
 //!
 //! | key              | value                                                      | writer        |
 //! |------------------|------------------------------------------------------------|---------------|
 //! | `tok:{sid}`      | `TokenReplica`: the record without its sealed token, or a tombstone (expires after 7 days), with its revision | account object |
 //! | `acct:{account}` | `AccountRecord` (the edge reads the type and the API switch) | account object |
-//! | `used:{sid}`     | last-used time (ms), written at most once a minute          | edge          |
+//! | `used:{sid}`     | last-used time (ms), written at most once a minute per isolate | verifier   |
 //!
 //! Keys of the earlier KV-only layout (`user:`, `email:`, `members:`, `idx:`, `idxver:`,
 //! `audit:`, `sess:`, `usess:`) are only read, once, when an account's object imports them
 //! ([`legacy`]). No key or value holds a plaintext auth token, password or session id.
 
 use serde::de::DeserializeOwned;
-use tollgate_core::account::AccountRecord;
 use tollgate_core::replica::TokenReplica;
 use tollgate_core::time::Timestamp;
 use worker::kv::KvStore;
@@ -88,10 +89,6 @@ impl Store {
         }
     }
 
-    pub async fn account(&self, id: &str) -> ApiResult<Option<AccountRecord>> {
-        self.get(&format!("acct:{id}")).await
-    }
-
     pub async fn last_used(&self, sid: &str) -> ApiResult<Option<Timestamp>> {
         Ok(self.text(&format!("used:{sid}")).await?.and_then(|t| t.parse().ok()).map(Timestamp))
     }
@@ -122,12 +119,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    pub async fn put_last_used(&self, sid: &str, at: Timestamp) -> ApiResult<()> {
-        counters::write();
-        self.kv.put(&format!("used:{sid}"), at.0.to_string())?.execute().await?;
-        Ok(())
     }
 
     // ------------------------------------------------------------ the objects' writes

@@ -12,6 +12,8 @@
 //! * [`api`]: the admin API's JSON types, [`error_code`]: every API error code and its status;
 //! * [`revision`]: record revisions, `ETag` and `If-Match`; [`idempotency`]: keyed retries;
 //! * [`replica`]: the edge's KV copy of tokens (records and tombstones);
+//! * [`feed`]: the revocation feed (wire format, catch-up, the verifier's fail-safe);
+//!   [`edge_cache`]: the verifier's bounded in-isolate copy of the records;
 //! * [`throttle`]: the sign-in guessing throttle.
 //!
 //! The crate performs no I/O and reads no clock and no random source: the current time
@@ -23,8 +25,10 @@ pub mod account;
 pub mod api;
 pub mod authorization;
 pub mod credential;
+pub mod edge_cache;
 pub mod email;
 pub mod error_code;
+pub mod feed;
 pub mod filter;
 pub mod gateway;
 pub mod idempotency;

@@ -89,10 +89,105 @@ impl TokenReplica {
     }
 }
 
+/// What verification needs of a token: its verification state. Read from a replica value
+/// (any other field is skipped), so the verifier carries no code for the rest of the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeToken {
+    pub sid: AccountSid,
+    pub account_id: String,
+    pub api_version: crate::version::ApiVersion,
+    pub scopes: std::collections::BTreeSet<String>,
+    pub enabled: bool,
+    pub secret: crate::token::StoredSecret,
+    #[serde(default)]
+    pub revision: Revision,
+}
+
+impl From<&TokenRecord> for EdgeToken {
+    fn from(r: &TokenRecord) -> EdgeToken {
+        EdgeToken {
+            sid: r.sid.clone(),
+            account_id: r.account_id.clone(),
+            api_version: r.api_version,
+            scopes: r.scopes.clone(),
+            enabled: r.enabled,
+            secret: r.secret,
+            revision: r.revision,
+        }
+    }
+}
+
+/// What verification needs of an account (`acct:{id}`): its type and API switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct EdgeAccount {
+    pub account_type: crate::account::AccountType,
+    pub api_access_enabled: bool,
+    #[serde(default)]
+    pub revision: Revision,
+}
+
+/// A `tok:{sid}` value as the verifier reads it: the verification state, or a tombstone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeReplica {
+    Live(EdgeToken),
+    Deleted { revision: Revision },
+}
+
+#[derive(Deserialize)]
+struct TombstoneRevision {
+    tombstone: RevisionOnly,
+}
+
+#[derive(Deserialize)]
+struct RevisionOnly {
+    revision: Revision,
+}
+
+impl EdgeReplica {
+    pub fn from_json(json: &str) -> Result<EdgeReplica, serde_json::Error> {
+        if json.starts_with("{\"tombstone\"") {
+            let doc: TombstoneRevision = serde_json::from_str(json)?;
+            return Ok(EdgeReplica::Deleted { revision: doc.tombstone.revision });
+        }
+        serde_json::from_str(json).map(EdgeReplica::Live)
+    }
+
+    pub fn revision(&self) -> Revision {
+        match self {
+            EdgeReplica::Live(t) => t.revision,
+            EdgeReplica::Deleted { revision } => *revision,
+        }
+    }
+
+    /// The state to verify against: none for a tombstone.
+    pub fn live(&self) -> Option<&EdgeToken> {
+        match self {
+            EdgeReplica::Live(t) => Some(t),
+            EdgeReplica::Deleted { .. } => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::token::tests::issued;
+
+    #[test]
+    fn the_edge_reads_the_verification_state_of_every_replica_value() {
+        let mut r = sample();
+        r.revision = 4;
+        let live = EdgeReplica::from_json(&TokenReplica::live(&r).to_json()).expect("reads");
+        assert_eq!(live, EdgeReplica::Live(EdgeToken::from(&r)));
+        let t = TokenReplica::Deleted(Tombstone {
+            sid: r.sid.clone(),
+            account_id: r.account_id.clone(),
+            revision: 5,
+            deleted_at: Timestamp(1),
+        });
+        let dead = EdgeReplica::from_json(&t.to_json()).expect("reads");
+        assert_eq!((dead.revision(), dead.live()), (5, None));
+    }
 
     fn sample() -> TokenRecord {
         issued(3).record

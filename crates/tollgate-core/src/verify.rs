@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::AccountType;
 use crate::authorization::{BasicAuthError, parse_basic};
-use crate::credential::{AccountSid, AuthToken, CredentialError};
+use crate::credential::{AccountSid, AuthToken, CredentialError, Digest};
+use crate::replica::EdgeToken;
 use crate::scope::{Method, required_scope};
 use crate::time::Timestamp;
-use crate::token::TokenRecord;
 use crate::version::ApiVersion;
 
 /// Failed verifications allowed per Account SID within [`FAILURE_WINDOW`]; past that,
@@ -33,6 +33,8 @@ pub const FAILURE_WINDOW: crate::time::Span = crate::time::Span::MINUTE;
 pub struct Screened {
     pub sid: AccountSid,
     pub token: AuthToken,
+    /// The token's SHA-256, computed once.
+    pub digest: Digest,
 }
 
 /// Why credentials failed the offline checks.
@@ -49,7 +51,8 @@ pub fn screen(authorization: Option<&str>) -> Result<Screened, Malformed> {
     let basic = parse_basic(header).map_err(Malformed::Header)?;
     let sid = AccountSid::parse(&basic.username).map_err(Malformed::Credential)?;
     let token = AuthToken::parse(&basic.password).map_err(Malformed::Credential)?;
-    Ok(Screened { sid, token })
+    let digest = token.digest();
+    Ok(Screened { sid, token, digest })
 }
 
 /// Who is calling, once allowed.
@@ -96,24 +99,22 @@ pub enum Target<'a> {
 /// Whether the presented token is the record's (current, or previous within its grace).
 /// The edge reads the account only after this holds, so an existing SID with a wrong token
 /// costs exactly what an unknown SID costs.
-pub fn secret_matches(screened: &Screened, record: &TokenRecord, now: Timestamp) -> bool {
-    record.sid == screened.sid && record.secret.accepts(&screened.token.digest(), now)
+pub fn secret_matches(screened: &Screened, record: &EdgeToken, now: Timestamp) -> bool {
+    record.sid == screened.sid && record.secret.accepts(&screened.digest, now)
 }
 
 pub fn decide(
     screened: &Screened,
-    record: Option<&TokenRecord>,
+    record: Option<&EdgeToken>,
     account: Option<(AccountType, bool)>,
     now: Timestamp,
     target: Target<'_>,
 ) -> Result<Identity, Denial> {
     let Some(record) = record else {
-        // Hash anyway so an unknown SID costs about what a known one does.
-        let _ = screened.token.digest();
+        // The digest was computed by `screen`, so an unknown SID costs what a known one does.
         return Err(Denial::Unauthenticated(Why::UnknownSid));
     };
-    let presented = screened.token.digest();
-    if record.sid != screened.sid || !record.secret.accepts(&presented, now) {
+    if !secret_matches(screened, record, now) {
         return Err(Denial::Unauthenticated(Why::WrongToken));
     }
     if !record.enabled {
@@ -149,6 +150,10 @@ mod tests {
 
     const P: Option<(AccountType, bool)> = Some((AccountType::Partner, true));
 
+    fn edge(r: &crate::token::TokenRecord) -> EdgeToken {
+        EdgeToken::from(r)
+    }
+
     fn header(i: &crate::token::Issued) -> String {
         encode_basic(i.record.sid.as_str(), i.auth_token.expose())
     }
@@ -157,7 +162,7 @@ mod tests {
     fn allows_the_right_token_and_names_the_caller() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let id = decide(&s, Some(&i.record), P, Timestamp(5), Target::CredentialsOnly).expect("allowed");
+        let id = decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::CredentialsOnly).expect("allowed");
         assert_eq!(id.sid, i.record.sid);
         assert_eq!(id.account, "acc_1");
         assert_eq!(id.scopes, vec!["actions.read".to_owned(), "reports.read".to_owned()]);
@@ -172,10 +177,16 @@ mod tests {
         let disabled = disable(&i.record, &ctx(&u), Timestamp(1)).expect("disables");
         let cases = [
             decide(&s, None, P, Timestamp(5), Target::CredentialsOnly),
-            decide(&s, Some(&other.record), P, Timestamp(5), Target::CredentialsOnly),
-            decide(&s, Some(&disabled), P, Timestamp(5), Target::CredentialsOnly),
-            decide(&s, Some(&i.record), Some((AccountType::Partner, false)), Timestamp(5), Target::CredentialsOnly),
-            decide(&s, Some(&i.record), None, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&edge(&other.record)), P, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&edge(&disabled)), P, Timestamp(5), Target::CredentialsOnly),
+            decide(
+                &s,
+                Some(&edge(&i.record)),
+                Some((AccountType::Partner, false)),
+                Timestamp(5),
+                Target::CredentialsOnly,
+            ),
+            decide(&s, Some(&edge(&i.record)), None, Timestamp(5), Target::CredentialsOnly),
         ];
         for c in cases {
             assert!(matches!(c, Err(Denial::Unauthenticated(_))), "{c:?}");
@@ -189,7 +200,7 @@ mod tests {
         let mixed = encode_basic(b.record.sid.as_str(), a.auth_token.expose());
         let s = screen(Some(&mixed)).expect("well formed");
         assert_eq!(
-            decide(&s, Some(&b.record), P, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&edge(&b.record)), P, Timestamp(5), Target::CredentialsOnly),
             Err(Denial::Unauthenticated(Why::WrongToken))
         );
     }
@@ -201,15 +212,15 @@ mod tests {
         let now = Timestamp(10_000);
         let r = reset(&i.record, &ctx(&u), &[77; 32], GracePeriod::FifteenMinutes, now).expect("resets");
         let old = screen(Some(&header(&i))).expect("well formed");
-        assert!(decide(&old, Some(&r.record), P, now.plus(Span::minutes(14)), Target::CredentialsOnly).is_ok());
-        assert!(decide(&old, Some(&r.record), P, now.plus(Span::minutes(15)), Target::CredentialsOnly).is_err());
+        assert!(decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(14)), Target::CredentialsOnly).is_ok());
+        assert!(decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(15)), Target::CredentialsOnly).is_err());
     }
 
     #[test]
     fn routes_need_their_scope() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let go = |m, p| decide(&s, Some(&i.record), P, Timestamp(5), Target::Route { method: m, path: p });
+        let go = |m, p| decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::Route { method: m, path: p });
         assert!(go(Method::Get, "/v1/reports/9").is_ok());
         assert!(matches!(go(Method::Get, "/v1/campaigns"), Err(Denial::LacksScope { required: "campaigns.read", .. })));
         assert!(matches!(go(Method::Get, "/v1/nothing"), Err(Denial::NoSuchRoute { .. })));

@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: everything needed to build, run and test Tollgate from a fresh
 //! clone, installing the tools it needs on the way (idempotently).
 //!
-//! * `dev`   — build, run the Worker and the admin app on http://localhost:8787 with
+//! * `dev`   — build, run the admin Worker and app on http://localhost:8787 and the
+//!   verifier Worker on http://localhost:8788 with
 //!   local persisted KV, bootstrap a demo account, print how to sign in and a curl line.
 //! * `test`  — fmt, clippy, unit and property tests, the Worker's integration tests
 //!   against `wrangler dev`, and the browser tests of the admin app; ends with a summary.
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
         Some("setup") => tools::Tools::ensure(true).map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally on http://localhost:8787\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  bench          measure the edge, rejections, CPU, scale and weight (bench/results/)\n  bench --report write bench/results/latest.md again from latest.json\n  fuzz [seconds] run each cargo-fuzz target for a bounded time (default 60 s each)\n  setup          install the tools the other commands need"
+                "usage: cargo xtask <command>\n\n  dev [--reset]  build and run Tollgate locally (admin :8787, verifier API :8788)\n  test           run every check and test suite\n  build          build the Worker bundle and the static assets\n  package        build the @tollgate/core npm package into target/npm/tollgate-core\n  bench          measure the edge, rejections, CPU, scale and weight (bench/results/)\n  bench --report write bench/results/latest.md again from latest.json\n  fuzz [seconds] run each cargo-fuzz target for a bounded time (default 60 s each)\n  setup          install the tools the other commands need"
             );
             return ExitCode::from(2);
         }
@@ -70,20 +71,45 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
 }
 
-/// Builds the Worker (worker-build, release) and the static assets.
+/// The verifier Worker's bundle may not be larger than this, gzipped.
+pub const VERIFIER_BUDGET: u64 = 150 * 1024;
+
+/// Builds both Workers (worker-build, release) and the static assets.
 pub fn build(t: &tools::Tools) -> Result<()> {
-    step("building the Worker (worker-build --release)");
+    step("building the admin Worker (worker/, worker-build --release)");
+    worker_build(t, &root().join("worker"))?;
+    step("building the verifier Worker (worker/verifier/, worker-build --release)");
+    let verifier = root().join("worker/verifier");
+    worker_build(t, &verifier)?;
+    let size = bundle_size(&verifier.join("build"))?;
+    step(&format!("verifier bundle: {:.1} KiB gzipped (budget {} KiB)", size as f64 / 1024.0, VERIFIER_BUDGET / 1024));
+    if size > VERIFIER_BUDGET {
+        return Err(format!("the verifier bundle is {size} bytes gzipped, over its budget of {VERIFIER_BUDGET}"));
+    }
+    build_web(t)
+}
+
+/// Runs worker-build in a Worker crate's directory.
+pub fn worker_build(t: &tools::Tools, dir: &Path) -> Result<()> {
     let mut cmd = Command::new(&t.worker_build);
     cmd.arg("--release")
         .env("WASM_BINDGEN_BIN", &t.wasm_bindgen)
         .env("ESBUILD_BIN", &t.esbuild)
         .env("WASM_OPT_BIN", &t.wasm_opt)
-        .current_dir(root().join("worker"));
+        .current_dir(dir);
     let status = cmd.status().map_err(|e| format!("could not start worker-build: {e}"))?;
-    if !status.success() {
-        return Err("worker-build failed".into());
+    if status.success() { Ok(()) } else { Err(format!("worker-build failed in {}", dir.display())) }
+}
+
+/// A Worker bundle's size: every file worker-build wrote, each gzipped.
+pub fn bundle_size(build: &Path) -> Result<u64> {
+    let mut total = 0;
+    for f in tollgate_tests::files_below(build) {
+        if f.extension().is_some_and(|e| e == "js" || e == "wasm" || e == "mjs") {
+            total += gzipped_size(&f)?;
+        }
     }
-    build_web(t)
+    Ok(total)
 }
 
 /// Builds the admin app: cargo (wasm32, release) → wasm-bindgen → wasm-opt → web/dist.
@@ -207,21 +233,28 @@ fn dev(reset: bool) -> Result<()> {
     }
     let marker = state.join("tollgate-demo-bootstrapped");
     let port = 8787;
-    step(&format!("starting wrangler dev --local on http://localhost:{port} (state in .wrangler/state)"));
+    step(&format!(
+        "starting both Workers on wrangler dev --local: the admin Worker on http://localhost:{port}, \
+         the verifier on http://localhost:8788 (state in .wrangler/state)"
+    ));
     let mut server = tollgate_tests::Server::start(&state, port, None, tollgate_tests::Output::Inherit)?;
     let base = format!("http://localhost:{port}");
+    let edge = "http://localhost:8788";
     if marker.exists() {
         step("the demo account exists already (its password was printed when it was created)");
         println!("    sign in at {base}/ ; run `cargo xtask dev --reset` to start over with a new demo account");
+        println!("    the API (verifier): {edge}/v1/verify  (curl -u 'SID:AUTH_TOKEN' {edge}/v1/verify)");
     } else {
         let demo = tollgate_tests::bootstrap_demo(&base, &dev_var("SETUP_SECRET")?, &random_password()?)?;
         std::fs::write(&marker, "bootstrapped\n").map_err(|e| e.to_string())?;
         println!();
-        println!("Tollgate is running at {base}/");
+        println!("Tollgate is running:");
+        println!("  admin app:      {base}/   (admin Worker: admin API, account objects, revocation feed)");
+        println!("  API:            {edge}/v1/   (verifier Worker)");
         println!("  admin sign-in:  {}  /  {}   (shown only now)", demo.email, demo.password);
         println!("  demo token:     Account SID {}", demo.sid);
-        println!("  try it:         curl -u '{}:{}' {base}/v1/verify", demo.sid, demo.auth_token);
-        println!("                  curl -u '{}:{}' {base}/v1/reports", demo.sid, demo.auth_token);
+        println!("  try it:         curl -u '{}:{}' {edge}/v1/verify", demo.sid, demo.auth_token);
+        println!("                  curl -u '{}:{}' {edge}/v1/reports", demo.sid, demo.auth_token);
     }
     println!("\nPress Ctrl-C to stop.");
     server.wait()

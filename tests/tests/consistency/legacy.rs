@@ -114,7 +114,7 @@ pub fn import(c: &mut Ctx) -> Result<()> {
     let issued = legacy_token()?;
     let sid = issued.record.sid.as_str().to_owned();
     let secret = issued.auth_token.expose().to_owned();
-    ensure!(verify(&c.base, &sid, &secret)? == 200, "the legacy token verifies before any import");
+    ensure!(verify(&c.edge, &sid, &secret)? == 200, "the legacy token verifies before any import");
     let s = Session::login(&c.base, EMAIL, PASSWORD)?;
     let list = s.call("GET", "/api/tokens?limit=100", None)?.json();
     ensure!(list["total"] == 1 && list["tokens"][0]["sid"] == sid.as_str(), "the imported token list: {list}");
@@ -127,7 +127,7 @@ pub fn import(c: &mut Ctx) -> Result<()> {
     ensure!(users.as_array().is_some_and(|u| u.len() == 1 && u[0]["email"] == EMAIL), "the legacy user: {users}");
     let d = call_with(&s, "POST", &format!("/api/tokens/{sid}/disable"), None, &[("If-Match", &format!("\"{rev}\""))])?;
     ensure!(d.status == 200, "disable the imported token: {} {}", d.status, d.body);
-    ensure!(verify(&c.base, &sid, &secret)? == 401, "the disabled imported token still verifies");
+    ensure!(verify(&c.edge, &sid, &secret)? == 401, "the disabled imported token still verifies");
     let now = d.json()["revision"].as_u64();
     ensure!(replica_revision(&c.base, &sid)?.0 == now, "the replica follows the imported token");
     // Its e-mail is taken for every other account.

@@ -50,14 +50,14 @@ fn observe(c: &Ctx, sid: &str, original: &str, answers: &[Answer; 2]) -> Result<
     let get = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
     ensure!(get.status == 200 || get.status == 404, "GET after race: {} {}", get.status, get.body);
     let v = get.json();
-    let mut edge = [verify(&c.base, sid, original)? == 200, false, false];
+    let mut edge = [verify(&c.edge, sid, original)? == 200, false, false];
     let mut copies = Vec::new();
     for (i, a) in answers.iter().enumerate() {
         ensure!(a.status < 500, "a racer got {} {}", a.status, a.body);
         let body = a.json();
         if let Some(tok) = body["auth_token"].as_str() {
             if body["token"]["sid"].as_str() == Some(sid) {
-                edge[i + 1] = verify(&c.base, sid, tok)? == 200;
+                edge[i + 1] = verify(&c.edge, sid, tok)? == 200;
             } else {
                 copies.push(body["token"]["description"].as_str().unwrap_or_default().to_owned());
             }

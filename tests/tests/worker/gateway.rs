@@ -3,6 +3,7 @@
 //! could reach the origin as another path refused, and a wrong token on a real SID costing
 //! what an unknown SID costs.
 
+use serde_json::Value;
 use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
@@ -60,6 +61,7 @@ pub fn forwards_to_origin(_c: &mut Ctx) -> Result<()> {
     let sandbox = Sandbox::with_vars("forward", &[("ORIGIN_URL", &origin_url)])?;
     let server = sandbox.start()?;
     let base = server.base.clone();
+    let edge = server.edge.clone();
     let pw = password();
     expect(&setup_account(&base, &sandbox.setup_secret, "Fwd", "brand", "fwd@brand.test", &pw)?, 201, "setup")?;
     let s = Session::login(&base, "fwd@brand.test", &pw)?;
@@ -67,7 +69,7 @@ pub fn forwards_to_origin(_c: &mut Ctx) -> Result<()> {
     let h = encode_basic(&sid, &token);
     let a = send(
         "POST",
-        &format!("{base}/v1/conversions?source=test"),
+        &format!("{edge}/v1/conversions?source=test"),
         &[("Authorization", &h), ("Content-Type", "application/json"), ("X-Tollgate-Sid", "forged")],
         Some(r#"{"order":"A-1"}"#),
     )?;
@@ -96,6 +98,7 @@ pub fn hygiene(_c: &mut Ctx) -> Result<()> {
     let sandbox = Sandbox::with_vars("hygiene", &[("ORIGIN_URL", &origin_url), ("EXPOSE_STATS", "true")])?;
     let server = sandbox.start()?;
     let base = server.base.clone();
+    let edge = server.edge.clone();
     let pw = password();
     expect(&setup_account(&base, &sandbox.setup_secret, "Hyg", "brand", "hyg@brand.test", &pw)?, 201, "setup")?;
     let s = Session::login(&base, "hyg@brand.test", &pw)?;
@@ -119,17 +122,17 @@ pub fn hygiene(_c: &mut Ctx) -> Result<()> {
         ("X-Request-Id", "kept-123"),
         ("Content-Type", "application/json"),
     ];
-    let a = send("POST", &format!("{base}/v1/conversions"), spoofed, Some(r#"{"n":1}"#))?;
+    let a = send("POST", &format!("{edge}/v1/conversions"), spoofed, Some(r#"{"n":1}"#))?;
     expect(&a, 200, "forwarded")?;
     // 2. A redirect from the origin reaches the client, unfollowed.
-    let r = send("GET", &format!("{base}/v1/reports/7"), &[("Authorization", &h)], None)?;
+    let r = send("GET", &format!("{edge}/v1/reports/7"), &[("Authorization", &h)], None)?;
     expect(&r, 302, "the origin's redirect is handed back")?;
     ensure!(r.header("location") == Some("http://127.0.0.1:9/elsewhere"), "Location kept: {r:?}");
     // 3. Paths that an origin could read as another path never reach it.
     for p in
         ["/v1/reports%2F..%2Fadmin", "/v1/reports/%2F", "/v1/reports/a%5Cb", "/v1/reports/%252F", "/v1/reports/%zz"]
     {
-        let a = send("GET", &format!("{base}{p}"), &[("Authorization", &h)], None)?;
+        let a = send("GET", &format!("{edge}{p}"), &[("Authorization", &h)], None)?;
         expect_error(&a, 400, "invalid_path", p)?;
     }
     let requests = seen.join().map_err(|_| "origin thread failed".to_owned())?;
@@ -154,24 +157,23 @@ pub fn hygiene(_c: &mut Ctx) -> Result<()> {
     ensure!(requests[0].contains(r#"{"n":1}"#), "body streamed through:\n{}", requests[0]);
     ensure!(requests[1].starts_with("GET /v1/reports/7 "), "second request: {}", requests[1]);
 
-    // 4. A wrong token on a real SID reads what an unknown SID reads: the token, no account.
-    let reads = || -> Result<u64> {
-        Ok(send("GET", &format!("{base}/__tollgate/stats"), &[], None)?.json()["kv_reads"].as_u64().unwrap_or(0))
-    };
+    // 4. The account is consulted only once the secret matched: a wrong token on a real SID
+    //    costs what an unknown SID costs.
+    let stats = || -> Result<Value> { Ok(send("GET", &format!("{edge}/__tollgate/stats"), &[], None)?.json()) };
     let wrong = encode_basic(&sid, "tgat_000000000000000000000000000000000000000000031AabC");
     let unknown = encode_basic("TGSID0000000000000000000000", "tgat_000000000000000000000000000000000000000000031AabC");
     let mut cost = Vec::new();
-    for header in [&wrong, &unknown, &wrong] {
-        let before = reads()?;
-        let a = send("GET", &format!("{base}/v1/verify"), &[("Authorization", header)], None)?;
-        expect(&a, 401, "refused")?;
-        cost.push(reads()? - before);
+    for (header, status) in [(&wrong, 401), (&unknown, 401), (&wrong, 401), (&h, 200)] {
+        let before = stats()?;
+        let a = send("GET", &format!("{edge}/v1/verify"), &[("Authorization", header)], None)?;
+        expect(&a, status, "verify")?;
+        let after = stats()?;
+        cost.push(after["account_lookups"].as_u64().unwrap_or(0) - before["account_lookups"].as_u64().unwrap_or(0));
     }
-    ensure!(
-        cost.iter().all(|c| *c == cost[1]),
-        "KV reads: wrong token on a real SID {:?} vs unknown SID {}",
-        cost,
-        cost[1]
-    );
+    ensure!(cost == [0, 0, 0, 1], "account lookups (wrong, unknown, wrong, right): {cost:?}");
+    // An unknown SID is remembered: asking again reads nothing.
+    let before = stats()?["kv_reads"].as_u64().unwrap_or(0);
+    expect(&send("GET", &format!("{edge}/v1/verify"), &[("Authorization", &unknown)], None)?, 401, "unknown again")?;
+    ensure!(stats()?["kv_reads"].as_u64().unwrap_or(0) == before, "an unknown SID read KV twice");
     Ok(())
 }

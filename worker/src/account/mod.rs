@@ -6,12 +6,14 @@
 //! the core's rule and writes — all synchronously, in one transaction, with no `await` in
 //! between — so two changes can never undo one another. The same transaction queues the
 //! edge's replica writes in the outbox and arms the object's alarm; after the commit the
-//! request writes the outbox to KV ([`AccountObject::flush`]) before it answers, and if
-//! that fails (or the isolate dies first) the alarm retries until KV agrees.
+//! request writes the outbox to KV and publishes it on the revocation feed
+//! ([`AccountObject::flush`], [`crate::feed`]) before it answers, and if either fails (or
+//! the isolate dies first) the alarm retries until both took it.
 
 use std::cell::Cell;
 
 use tollgate_core::account::is_account_id;
+use tollgate_core::feed::Change;
 use tollgate_core::time::Timestamp;
 use worker::{Date, Delay, DurableObject, Env, Request, Response, Result, State, durable_object};
 
@@ -178,12 +180,23 @@ impl AccountObject {
         }
     }
 
+    /// Writes the rows to KV and publishes them on the revocation feed, at the same time.
+    /// A row is done when both took it; otherwise the alarm sends it again (both writes are
+    /// idempotent: KV gets the same value, and the verifiers keep the higher revision).
     async fn write_replica(&self, rows: &[db::OutboxRow]) -> bool {
         let Ok(store) = Store::open(&self.env) else { return false };
-        let results = futures_util::future::join_all(
+        let changes: Vec<Change> = rows
+            .iter()
+            .map(|r| Change { key: r.key.clone(), revision: r.revision as u64, value: r.value.clone() })
+            .collect();
+        let kv = futures_util::future::join_all(
             rows.iter().map(|r| store.put_replica(&r.key, &r.value, r.ttl_secs.map(|t| t as u64))),
-        )
-        .await;
+        );
+        let (results, published) = futures_util::future::join(kv, crate::feed::publish(&self.env, &changes)).await;
+        if published.is_err() {
+            worker::console_error!("account object: the revocation feed did not take the changes; the alarm retries");
+            return false;
+        }
         let mut all = true;
         let mut sent = Vec::new();
         for (row, result) in rows.iter().zip(results) {

@@ -1,0 +1,28 @@
+//! The verifier's own answers: JSON bodies with `Cache-Control: no-store` and `nosniff`,
+//! errors as `{"error": {"code", "message", "field"?}}` with the core's codes.
+
+use serde::Serialize;
+use tollgate_core::api::ErrorBody;
+use tollgate_core::error_code::ErrorCode;
+use worker::{Response, Result};
+
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
+    let mut r = Response::from_json(body)?.with_status(status);
+    let h = r.headers_mut();
+    h.set("Cache-Control", "no-store")?;
+    h.set("X-Content-Type-Options", "nosniff")?;
+    Ok(r)
+}
+
+pub fn error(code: ErrorCode, message: &str, field: Option<&str>) -> Result<Response> {
+    json(code.status(), &ErrorBody::new(code.as_str(), message, field))
+}
+
+/// An error with extra headers (`WWW-Authenticate`, `Retry-After`).
+pub fn error_with(code: ErrorCode, message: &str, headers: &[(&str, &str)]) -> Result<Response> {
+    let mut r = error(code, message, None)?;
+    for (k, v) in headers {
+        r.headers_mut().set(k, v)?;
+    }
+    Ok(r)
+}
