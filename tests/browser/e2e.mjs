@@ -1,13 +1,13 @@
 // End-to-end test of the admin app in headless Chromium (Debian's package) with
 // playwright-core. Run by tests/tests/browser.rs, which starts the Worker and passes:
-//   BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder),
+//   BASE (the admin Worker), EDGE (the verifier Worker), ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder),
 //   PKG (the built npm package) and EXAMPLE (the example host page's folder).
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, normalize } from "node:path";
 import assert from "node:assert/strict";
 
-const { BASE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE } = process.env;
+const { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE } = process.env;
 mkdirSync(SHOTS, { recursive: true });
 
 const results = [];
@@ -28,7 +28,7 @@ function basic(sid, token) {
   return "Basic " + Buffer.from(`${sid}:${token}`).toString("base64");
 }
 async function edge(path, sid, token) {
-  const r = await fetch(BASE + path, { headers: { Authorization: basic(sid, token) } });
+  const r = await fetch(EDGE + path, { headers: { Authorization: basic(sid, token) } });
   return r.status;
 }
 
@@ -126,6 +126,9 @@ try {
     token = (await page.getByTestId("issued-token").innerText()).trim();
     assert.match(sid, /^TGSID[0-9A-Za-z]{22}$/);
     assert.match(token, /^tgat_[0-9A-Za-z]{49}$/);
+    // The ready curl line points at the verifier Worker, not the admin host.
+    const curl = (await page.locator("code.curl").first().innerText()).trim();
+    assert.ok(curl.includes(`${EDGE}/v1/verify`), `curl line: ${curl}`);
     await page.getByRole("button", { name: "Copy Account SID" }).click();
     assert.equal(await clipboard(), sid);
     await page.getByRole("button", { name: "Copy Auth Token" }).click();

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+pub mod revocation;
+
 pub type Result<T> = std::result::Result<T, String>;
 
 /// Returns `Err(format!(…))` from the enclosing function unless the condition holds.
@@ -191,7 +193,20 @@ impl Server {
             }
             None => None,
         };
-        let admin = Launch { config: None, state, port, env_file, output: &admin_out };
+        // The admin Worker tells the admin app where the API answers.
+        let admin_env = match env_file {
+            Some(f) => {
+                let mut text = fs::read_to_string(f).map_err(|e| e.to_string())?;
+                text.push_str(&format!("API_URL=http://127.0.0.1:{edge_port}\n"));
+                let path = state.with_file_name("admin.env");
+                fs::write(&path, text).map_err(|e| e.to_string())?;
+                Some(path)
+            }
+            None => None,
+        };
+        // Entries of Workers killed earlier would point the verifier at a dead process.
+        let _ = fs::remove_dir_all(state.join("registry"));
+        let admin = Launch { config: None, state, port, env_file: admin_env.as_deref(), output: &admin_out };
         let mut server = Server {
             procs: vec![Wrangler::spawn(&admin)?],
             port,
@@ -234,6 +249,13 @@ impl Server {
             }
         }
         Ok(())
+    }
+
+    /// Stops only the admin Worker (the verifier keeps running, its feed silent).
+    pub fn kill_admin(&mut self) {
+        if let Some(p) = self.procs.first_mut() {
+            p.kill();
+        }
     }
 
     /// Stops both Workers (the verifier first), each by process id.

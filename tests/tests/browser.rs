@@ -45,6 +45,7 @@ fn run() -> Result<(), String> {
         .arg(root().join("tests/browser/e2e.mjs"))
         .current_dir(root())
         .env("BASE", &base)
+        .env("EDGE", &server.edge)
         .env("ADMIN_EMAIL", "admin@browser.test")
         .env("ADMIN_PASSWORD", &admin_password)
         .env("STD_EMAIL", "standard@browser.test")

@@ -161,8 +161,8 @@ fn one_answer_for_every_failure(c: &mut Ctx) -> Result<()> {
         verify(&c.edge, &unknown_sid, &token)?,
         verify(&c.edge, &sid, &token2)?,
         verify(&c.edge, &sid2, &token2)?,
-        send("GET", &format!("{}/v1/verify", c.base), &[], None)?,
-        send("GET", &format!("{}/v1/verify", c.base), &[("Authorization", "Basic !!!")], None)?,
+        send("GET", &format!("{}/v1/verify", c.edge), &[], None)?,
+        send("GET", &format!("{}/v1/verify", c.edge), &[("Authorization", "Basic !!!")], None)?,
     ];
     for a in &answers {
         ensure!(a.status == 401 && a.body == answers[0].body, "uniform 401: {} {}", a.status, a.body);
@@ -197,7 +197,7 @@ fn malformed_authorization(c: &mut Ctx) -> Result<()> {
     let (sid2, token2, _) = create(&c.admin, "Malformed other", &["reports.read"])?;
     let good = encode_basic(&sid, &token);
     let creds = format!("{sid}:{token}");
-    let url = format!("{}/v1/verify", c.base);
+    let url = format!("{}/v1/verify", c.edge);
     // Find bytes whose standard base64 has '+' or '/', so the URL-safe alphabet differs.
     let odd = [&[0xfb, 0xff, 0xbf][..], creds.as_bytes()].concat();
     let long = format!("Basic {}", b64(format!("{sid}:{}", "a".repeat(8 * 1024)).as_bytes()));

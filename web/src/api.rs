@@ -12,6 +12,7 @@ use tollgate_core::api::{
 };
 
 thread_local! {
+    static API_URL: RefCell<String> = const { RefCell::new(String::new()) };
     static BASE: RefCell<String> = const { RefCell::new(String::new()) };
     static CSRF: RefCell<String> = const { RefCell::new(String::new()) };
     static ON_SIGNED_OUT: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
@@ -151,6 +152,12 @@ async fn issue<B: Serialize>(path: &str, body: &B, revision: Option<u64>) -> Api
 
 fn remember(s: &SessionView) {
     CSRF.with(|c| *c.borrow_mut() = s.csrf_token.clone());
+    API_URL.with(|a| *a.borrow_mut() = s.api_url.clone());
+}
+
+/// Where the API (the verifier Worker) answers, as the session said; empty if not known.
+pub fn api_url() -> String {
+    API_URL.with(|a| a.borrow().clone())
 }
 
 pub async fn login(email: &str, password: &str) -> ApiResult<SessionView> {

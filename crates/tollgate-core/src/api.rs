@@ -90,6 +90,10 @@ pub struct SessionView {
     /// Send as `X-CSRF-Token` with every state-changing request.
     pub csrf_token: String,
     pub expires_at: Timestamp,
+    /// Where the API answers (the verifier Worker, e.g. `https://api.example.com`): the base
+    /// of the `curl` lines the admin app shows. Empty: the admin app's own origin.
+    #[serde(default)]
+    pub api_url: String,
 }
 
 // ---------------------------------------------------------------- tokens

@@ -284,6 +284,8 @@ fn test() -> Result<()> {
             "--exclude",
             "tollgate-worker",
             "--exclude",
+            "tollgate-verifier",
+            "--exclude",
             "tollgate-bench-noop",
             "--all-targets",
             "--features",
@@ -293,13 +295,15 @@ fn test() -> Result<()> {
             "warnings",
         ]))
     });
-    stage(&mut summary, "clippy -D warnings (wasm32: core, Worker, admin app, wasm package)", &mut || {
+    stage(&mut summary, "clippy -D warnings (wasm32: core, both Workers, admin app, wasm package)", &mut || {
         run(Command::new(&cargo).args([
             "clippy",
             "-p",
             "tollgate-core",
             "-p",
             "tollgate-worker",
+            "-p",
+            "tollgate-verifier",
             "-p",
             "tollgate-web",
             "-p",
@@ -354,7 +358,7 @@ fn test() -> Result<()> {
             .args(["test", "-p", "tollgate-wasm", "--target", "wasm32-unknown-unknown"])
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &t.wasm_bindgen_test_runner))
     });
-    stage(&mut summary, "build (worker-build, assets, npm package)", &mut || {
+    stage(&mut summary, "build (both Workers, the verifier's 150 KiB budget, assets, npm package)", &mut || {
         build(&t).and_then(|()| package::package(&t))
     });
     if summary.last().is_some_and(|(_, r)| r.is_ok()) {
@@ -368,6 +372,11 @@ fn test() -> Result<()> {
             &mut summary,
             "consistency tests against wrangler dev (races, If-Match, retries, crash, import)",
             &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "consistency"])),
+        );
+        stage(
+            &mut summary,
+            "edge verifier against wrangler dev (two Workers, revocation bound, fail-safe)",
+            &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "edge"])),
         );
         stage(&mut summary, "browser tests (headless chromium, playwright-core)", &mut || {
             run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "browser"]))

@@ -46,7 +46,11 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
     let sid = issued.token.sid.to_string();
     let token = issued.auth_token.clone();
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    let base = if crate::api::base().is_empty() { origin } else { crate::api::base() };
+    let base = match (crate::api::api_url(), crate::api::base()) {
+        (api, _) if !api.is_empty() => api,
+        (_, admin) if !admin.is_empty() => admin,
+        _ => origin,
+    };
     let curl = format!("curl -u '{sid}:{token}' {base}/v1/verify");
     let (s1, s2, t1, t2, c1, c2) = (sid.clone(), sid.clone(), token.clone(), token.clone(), curl.clone(), curl.clone());
     view! {

@@ -14,7 +14,7 @@ pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
     let method = ctx.method.clone();
     let segments: Vec<&str> = path.trim_start_matches("/api").split('/').filter(|s| !s.is_empty()).collect();
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["session"]) => session::view(c),
+        ("GET", ["session"]) => session::view(ctx, c),
         ("DELETE", ["session"]) => session::logout(ctx, c),
         ("GET", ["catalog"]) => settings::catalog(ctx, c),
         ("GET", ["tokens"]) => {

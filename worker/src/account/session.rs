@@ -157,8 +157,13 @@ pub async fn login(ctx: &mut Ctx<'_>) -> ApiResult<Response> {
         entry(ctx, &user.id, &user.email, AuditAction::SignedIn, &user.id, &user.name, None)?,
     ];
     ctx.db().atomic(stmts)?;
-    let view =
-        SessionView { user: user.view(), account: account.view(), csrf_token: csrf, expires_at: record.expires_at() };
+    let view = SessionView {
+        user: user.view(),
+        account: account.view(),
+        csrf_token: csrf,
+        expires_at: record.expires_at(),
+        api_url: api_url(ctx.env()),
+    };
     let mut r = reply::json(201, &view)?;
     r.headers_mut().set("Set-Cookie", &session_cookie(&session_id)).map_err(ApiError::from)?;
     Ok(r)
@@ -191,13 +196,19 @@ pub fn authenticate(ctx: &Ctx<'_>, needs_csrf: bool) -> ApiResult<Caller> {
     Ok(Caller { user, account, session, session_digest: digest, session_id: id.to_owned() })
 }
 
+/// The verifier Worker's address (`API_URL`), for the admin app's `curl` lines.
+fn api_url(env: &worker::Env) -> String {
+    env.var("API_URL").map(|v| v.to_string().trim_end_matches('/').to_owned()).unwrap_or_default()
+}
+
 /// The current session and its CSRF token (the same for every tab of the session).
-pub fn view(c: &Caller) -> ApiResult<Response> {
+pub fn view(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<Response> {
     let view = SessionView {
         user: c.user.view(),
         account: c.account.view(),
         csrf_token: csrf_token_for(&c.session_id),
         expires_at: c.session.expires_at(),
+        api_url: api_url(ctx.env()),
     };
     reply::json(200, &view)
 }

@@ -34,6 +34,8 @@ pub struct Counters {
     feed_lines: u64,
     feed_entries: u64,
     kv_fallbacks: u64,
+    /// Times the feed went silent (each logged once).
+    feed_outages: u64,
 }
 
 thread_local! {
@@ -55,6 +57,10 @@ pub fn note_subscribe() {
 
 pub fn note_fallback() {
     count(|c| c.kv_fallbacks += 1);
+}
+
+pub fn note_outage() {
+    count(|c| c.feed_outages += 1);
 }
 
 /// Reads `key` from KV, through the simulated remote cache when one is configured.

@@ -90,6 +90,7 @@ pub async fn ensure(env: &Env, ctx: &Context, at: Timestamp) -> Trust {
     if trust == Trust::Kv {
         records::note_fallback();
         if !was_out {
+            records::note_outage();
             worker::console_warn!(
                 "revocation feed silent for over {} ms: reading KV for every request until it is heard again",
                 SILENCE_LIMIT.0
