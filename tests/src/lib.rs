@@ -65,6 +65,8 @@ pub enum Output {
 struct Wrangler {
     child: Option<Child>,
     base: String,
+    /// How long the first request that reached the Worker took (its cold start).
+    first_ms: f64,
 }
 
 /// How to start one `wrangler dev` process.
@@ -110,7 +112,7 @@ impl Wrangler {
             cmd.stdout(log).stderr(log2);
         }
         let child = cmd.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
-        Ok(Wrangler { child: Some(child), base: format!("http://127.0.0.1:{}", l.port) })
+        Ok(Wrangler { child: Some(child), base: format!("http://127.0.0.1:{}", l.port), first_ms: f64::NAN })
     }
 
     fn wait_ready(&mut self, limit: Duration) -> Result<()> {
@@ -122,7 +124,11 @@ impl Wrangler {
             {
                 return Err(format!("wrangler exited early ({status})"));
             }
+            // Until the port is open nothing reaches the Worker: the first answer is the
+            // first request its fresh isolate served.
+            let sent = Instant::now();
             if agent.get(&format!("{}/v1/verify", self.base)).call().is_ok() {
+                self.first_ms = sent.elapsed().as_secs_f64() * 1000.0;
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(300));
@@ -163,6 +169,13 @@ pub struct Server {
     pub base: String,
     /// The verifier Worker (`/v1/`).
     pub edge: String,
+}
+
+impl Server {
+    /// The first request's time (ms) of the last Worker started: its cold start.
+    pub fn cold_start_ms(&self) -> f64 {
+        self.procs.last().map_or(f64::NAN, |p| p.first_ms)
+    }
 }
 
 impl Server {

@@ -4,9 +4,13 @@
 use std::process::Command;
 
 fn tree(target: Option<&str>) -> String {
+    tree_of("tollgate-core", target)
+}
+
+fn tree_of(package: &str, target: Option<&str>) -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["tree", "-p", "tollgate-core", "-e", "normal", "--prefix", "none"]).current_dir(tollgate_tests::root());
+    cmd.args(["tree", "-p", package, "-e", "normal", "--prefix", "none"]).current_dir(tollgate_tests::root());
     if let Some(t) = target {
         cmd.args(["--target", t]);
     }
@@ -26,6 +30,24 @@ fn the_core_depends_on_no_platform_crate() {
                 "tollgate-core must not depend on {banned} ({target:?}):\n{t}"
             );
         }
+    }
+}
+
+/// The verifier carries nothing verification does not need: no password hashing, no
+/// encryption, no randomness, no admin Worker.
+#[test]
+fn the_verifier_carries_no_admin_code() {
+    let t = tree_of("tollgate-verifier", Some("wasm32-unknown-unknown"));
+    assert!(t.contains("tollgate-core"), "{t}");
+    for banned in ["argon2", "aes-gcm", "getrandom", "tollgate-worker"] {
+        assert!(
+            !t.lines().any(|l| l.split_whitespace().next() == Some(banned)),
+            "the verifier must not depend on {banned}:\n{t}"
+        );
+    }
+    let config = std::fs::read_to_string(tollgate_tests::root().join("worker/verifier/wrangler.toml")).expect("config");
+    for banned in ["[assets]", "TOKEN_ENCRYPTION_KEY =", "SETUP_SECRET =", "AccountObject"] {
+        assert!(!config.contains(banned), "the verifier's config binds {banned}");
     }
 }
 

@@ -170,9 +170,18 @@ impl RevocationFeed {
             CatchUp::After(c) => (false, self.entries("SELECT * FROM entries WHERE seq > ? ORDER BY seq", c as i64)?),
             CatchUp::Since(t) => (true, self.entries("SELECT * FROM entries WHERE at >= ? ORDER BY seq", t.0)?),
         };
-        let hello = FeedLine::Hello { head, reset, entries }.to_line();
+        // The catch-up: its first chunk in the hello line, the rest in entries lines.
+        let mut chunks = entries.chunks(MAX_ENTRIES_PER_LINE);
+        let first = chunks.next().map(<[FeedEntry]>::to_vec).unwrap_or_default();
+        let mut catch_up_lines = vec![FeedLine::Hello { head, reset, entries: first }.to_line()];
+        catch_up_lines.extend(chunks.map(|c| FeedLine::Entries { entries: c.to_vec() }.to_line()));
         let (tx, rx) = unbounded::<String>();
-        self.subscribers.borrow_mut().push(tx.clone());
+        let mut subscribers = self.subscribers.borrow_mut();
+        // Streams that ended (their reader gone, or their lifetime over) are forgotten here
+        // too, not only when a publish finds them closed.
+        subscribers.retain(|s| !s.is_closed());
+        subscribers.push(tx.clone());
+        drop(subscribers);
         let ends = at.plus(STREAM_LIFETIME);
         // Heartbeats come from the stream itself; live entries from `publish` through `rx`.
         let beats = futures_util::stream::unfold((), move |()| async move {
@@ -183,7 +192,7 @@ impl RevocationFeed {
             let open = now() < ends;
             async move { open }
         });
-        let body = futures_util::stream::once(async move { hello })
+        let body = futures_util::stream::iter(catch_up_lines)
             .chain(live)
             .map(|line| Ok::<Vec<u8>, worker::Error>(line.into_bytes()));
         drop(tx);

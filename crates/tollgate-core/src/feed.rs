@@ -78,7 +78,9 @@ pub struct Change {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum FeedLine {
     /// The first line. With `reset`, the subscriber's cursor was absent or older than what
-    /// the feed keeps, and `entries` are those of the last [`REPLAY_WINDOW`].
+    /// the feed keeps, and the entries are those of the last [`REPLAY_WINDOW`]. At most
+    /// [`MAX_ENTRIES_PER_LINE`] come in this line; the rest of the catch-up follows in
+    /// `Entries` lines, up to `head`.
     Hello { head: u64, reset: bool, entries: Vec<FeedEntry> },
     /// Newly published entries.
     Entries { entries: Vec<FeedEntry> },
@@ -158,12 +160,14 @@ pub struct Subscription {
     pub streams: u32,
     /// Whether an attempt waits for its first line.
     pub connecting: bool,
+    /// The head the newest stream's catch-up reaches.
+    pub catching_up_to: Option<u64>,
 }
 
 impl Subscription {
     pub fn trust(&self, now: Timestamp) -> Trust {
         match self.last_heard {
-            Some(t) if self.streams > 0 && now.since(t) <= SILENCE_LIMIT => Trust::Memory,
+            Some(t) if self.streams > 0 && self.caught_up() && now.since(t) <= SILENCE_LIMIT => Trust::Memory,
             _ => Trust::Kv,
         }
     }
@@ -201,8 +205,10 @@ impl Subscription {
                 self.connecting = false;
                 self.streams += 1;
                 let gap = *reset && self.cursor.is_some();
-                let last = entries.last().map_or(0, |e| e.seq).max(*head);
+                // A long catch-up continues in `Entries` lines up to `head`.
+                let last = entries.last().map_or(*head, |e| e.seq);
                 self.cursor = Some(self.cursor.map_or(last, |c| if *reset { last } else { c.max(last) }));
+                self.catching_up_to = Some(*head);
                 gap
             }
             FeedLine::Entries { entries } => {
@@ -212,6 +218,15 @@ impl Subscription {
                 false
             }
             FeedLine::Beat => false,
+        }
+    }
+
+    /// Whether the newest stream's catch-up has been applied in full.
+    pub fn caught_up(&self) -> bool {
+        match (self.catching_up_to, self.cursor) {
+            (Some(head), Some(c)) => c >= head,
+            (None, _) => true,
+            (Some(_), None) => false,
         }
     }
 
@@ -287,7 +302,13 @@ mod tests {
         s.heard(&FeedLine::Entries { entries: vec![entry(4), entry(5)] }, Timestamp(2));
         assert_eq!(s.cursor, Some(5));
         assert!(s.heard(&FeedLine::Hello { head: 900, reset: true, entries: vec![entry(899)] }, Timestamp(3)));
-        assert_eq!(s.cursor, Some(900), "the head, which the replay covers");
+        assert_eq!(s.cursor, Some(899));
+        assert!(!s.caught_up(), "one more entry to come");
+        s.heard(&FeedLine::Entries { entries: vec![entry(900)] }, Timestamp(4));
+        assert!(s.caught_up());
+        s.heard(&FeedLine::Hello { head: 905, reset: false, entries: vec![] }, Timestamp(5));
+        assert_eq!(s.cursor, Some(905));
+        assert!(s.caught_up());
     }
 
     #[test]

@@ -78,9 +78,11 @@ pub const VERIFIER_BUDGET: u64 = 150 * 1024;
 pub fn build(t: &tools::Tools) -> Result<()> {
     step("building the admin Worker (worker/, worker-build --release)");
     worker_build(t, &root().join("worker"))?;
+    wasm_opt(t, &root().join("worker/build/index_bg.wasm"))?;
     step("building the verifier Worker (worker/verifier/, worker-build --release)");
     let verifier = root().join("worker/verifier");
     worker_build(t, &verifier)?;
+    wasm_opt(t, &verifier.join("build/index_bg.wasm"))?;
     let size = bundle_size(&verifier.join("build"))?;
     step(&format!("verifier bundle: {:.1} KiB gzipped (budget {} KiB)", size as f64 / 1024.0, VERIFIER_BUDGET / 1024));
     if size > VERIFIER_BUDGET {
@@ -170,6 +172,9 @@ pub fn wasm_opt(t: &tools::Tools, wasm: &Path) -> Result<()> {
             "--enable-reference-types",
             "--enable-multivalue",
             "--enable-mutable-globals",
+            // No function names or producer notes in what ships.
+            "--strip-debug",
+            "--strip-producers",
             "-o",
         ])
         .arg(wasm))

@@ -9,6 +9,11 @@
 
 use tollgate_core::gateway;
 use tollgate_core::verify::Identity;
+thread_local! {
+    /// `ORIGIN_URL`, read once per isolate (variables do not change while it lives).
+    static ORIGIN: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+}
+
 /// The answer in echo mode (no origin configured).
 #[derive(serde::Serialize)]
 struct Echo<'a> {
@@ -30,7 +35,8 @@ fn query(req: &Request) -> String {
 /// Sends the request on to `ORIGIN_URL` without its Authorization header and with the
 /// caller's identity; with no origin configured, answers with the identity (echo mode).
 pub async fn forward(req: &mut Request, env: &Env, identity: &Identity) -> Result<Response> {
-    let origin = env.var("ORIGIN_URL").map(|v| v.to_string()).unwrap_or_default();
+    let origin =
+        ORIGIN.with(|o| o.get_or_init(|| env.var("ORIGIN_URL").map(|v| v.to_string()).unwrap_or_default()).clone());
     if origin.trim().is_empty() {
         return crate::answer::json(200, &Echo { echo: true, identity });
     }

@@ -80,6 +80,16 @@ async fn read(env: &Env, key: &str, now: Timestamp) -> worker::Result<Option<Str
     Ok(text)
 }
 
+/// Reads `sid`'s record from KV unless the isolate holds it; says whether it read. Run at
+/// the same time as the feed's catch-up on a cold isolate (the merge by revision does not
+/// depend on which arrives first), so a first request waits for one round trip, not two.
+pub async fn prefetch(env: &Env, sid: &str, now: Timestamp) -> bool {
+    if TOKENS.with(|c| c.borrow_mut().get(sid).is_some()) {
+        return false;
+    }
+    with_token(env, sid, Trust::Kv, now, |_| ()).await.is_ok()
+}
+
 /// Makes sure the isolate holds `sid`'s record (reading KV on a miss, or always when memory
 /// is not trusted), then runs `f` on it.
 pub async fn with_token<R>(

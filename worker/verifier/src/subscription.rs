@@ -134,16 +134,28 @@ async fn open(env: &Env) -> Option<Open> {
     };
     let mut open = Open { body, buffer: Vec::new() };
     match open.next_line().await {
-        Some(line @ FeedLine::Hello { .. }) => {
-            apply(&line);
-            Some(open)
-        }
+        Some(line @ FeedLine::Hello { .. }) => apply(&line),
         _ => {
             worker::console_error!("the revocation feed's stream did not start with its catch-up");
             SUB.with(|s| s.borrow_mut().failed());
-            None
+            return None;
         }
     }
+    // A long catch-up continues over more lines: all of it is applied before answering.
+    while !SUB.with(|s| s.borrow().caught_up()) {
+        match open.next_line().await {
+            Some(line) => apply(&line),
+            None => {
+                SUB.with(|s| {
+                    let mut s = s.borrow_mut();
+                    s.closed();
+                    s.failed();
+                });
+                return None;
+            }
+        }
+    }
+    Some(open)
 }
 
 fn apply(line: &FeedLine) {

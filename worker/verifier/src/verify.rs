@@ -9,6 +9,7 @@
 //!    rate-limiting binding; past the limit they answer 429, while the right token works.
 
 use tollgate_core::error_code::ErrorCode;
+use tollgate_core::feed::Trust;
 use tollgate_core::gateway;
 use tollgate_core::replica::EdgeReplica;
 use tollgate_core::scope::Method;
@@ -32,14 +33,14 @@ fn unauthenticated() -> Result<Response> {
 pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> Result<Response> {
     records::started(now);
     let path = req.path();
-    let method_name = req.method().to_string();
+    let method_name = req.method();
     let target = if path == "/v1/verify" {
-        if method_name != "GET" && method_name != "POST" {
+        if !matches!(method_name, worker::Method::Get | worker::Method::Post) {
             return answer::error(ErrorCode::MethodNotAllowed, "this method is not allowed here", None);
         }
         Target::CredentialsOnly
     } else {
-        let Some(method) = Method::parse(&method_name) else {
+        let Some(method) = Method::parse(method_name.as_ref()) else {
             return answer::error(ErrorCode::MethodNotAllowed, "this method is not allowed here", None);
         };
         // Before any scope is matched: the origin must get the very path that was checked.
@@ -56,8 +57,12 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
     };
     let sid = screened.sid.as_str();
 
-    let trust = subscription::ensure(env, ctx, now).await;
-    let owner = records::with_token(env, sid, trust, now, |replica| {
+    let (trust, read) =
+        futures_util::future::join(subscription::ensure(env, ctx, now), records::prefetch(env, sid, now)).await;
+    // A record just read from KV (and merged with whatever the feed delivered) is as fresh as
+    // reading it again.
+    let token_trust = if read { Trust::Memory } else { trust };
+    let owner = records::with_token(env, sid, token_trust, now, |replica| {
         let record = replica.and_then(EdgeReplica::live)?;
         secret_matches(&screened, record, now).then(|| record.account_id.clone())
     })
@@ -73,7 +78,7 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
         },
         None => None,
     };
-    let decision = records::with_token(env, sid, tollgate_core::feed::Trust::Memory, now, |replica| {
+    let decision = records::with_token(env, sid, Trust::Memory, now, |replica| {
         let record = replica.and_then(EdgeReplica::live);
         // The record checked above: a feed entry that arrived meanwhile is not mixed in.
         let record = record.filter(|r| owner.as_deref() == Some(r.account_id.as_str()));
