@@ -15,7 +15,10 @@ use tollgate_core::feed::SILENCE_LIMIT;
 use tollgate_tests::revocation::{self, percentile};
 use tollgate_tests::{Result, Sandbox, Server, Session, ensure, send, setup_account};
 
-struct Ctx {
+#[path = "edge/policies.rs"]
+mod policies;
+
+pub(crate) struct Ctx {
     sandbox: Sandbox,
     server: Server,
     admin: Session,
@@ -27,12 +30,12 @@ type Case = fn(&mut Ctx) -> Result<()>;
 /// How many revocations the bound is measured over.
 const REVOCATIONS: usize = 120;
 
-fn status(edge: &str, path: &str, sid: &str, token: &str) -> Result<u16> {
+pub(crate) fn status(edge: &str, path: &str, sid: &str, token: &str) -> Result<u16> {
     let h = encode_basic(sid, token);
     Ok(send("GET", &format!("{edge}{path}"), &[("Authorization", &h)], None)?.status)
 }
 
-fn stats(c: &Ctx) -> Result<Value> {
+pub(crate) fn stats(c: &Ctx) -> Result<Value> {
     Ok(send("GET", &format!("{}/__tollgate/stats", c.server.edge), &[], None)?.json())
 }
 
@@ -52,7 +55,7 @@ fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, u
 }
 
 /// Waits until `f` holds, for at most the feed's bound plus a margin for the prober.
-fn within_bound(what: &str, mut f: impl FnMut() -> Result<bool>) -> Result<Duration> {
+pub(crate) fn within_bound(what: &str, mut f: impl FnMut() -> Result<bool>) -> Result<Duration> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_millis(1000) {
         if f()? {
@@ -186,6 +189,12 @@ fn main() {
         ("hot_path_reads_nothing", hot_path_reads_nothing),
         ("revocation_bound", revocation_bound),
         ("narrowing_changes", narrowing_changes),
+        ("policy_validation", policies::validation),
+        ("expiry", policies::expiry),
+        ("ip_allowlist", policies::ip_allowlist),
+        ("rate_limit", policies::rate_limit),
+        ("tightening_reaches_a_verifier_that_holds_the_token", policies::tightening),
+        ("usage_counts_survive_a_restart", policies::usage),
         ("fail_safe", fail_safe),
     ];
     tollgate_tests::run_suite(

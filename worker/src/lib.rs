@@ -26,6 +26,7 @@ mod random;
 mod reply;
 mod seal;
 mod store;
+mod usage;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

@@ -131,6 +131,8 @@ pub enum AccountError {
     LastAdmin,
     #[error("you cannot change your own role or disable yourself")]
     SelfChange,
+    #[error(transparent)]
+    LifetimeLimit(crate::policy::PolicyError),
 }
 
 impl AccountError {
@@ -143,6 +145,7 @@ impl AccountError {
             AccountError::PasswordTooShort => "password_too_short",
             AccountError::PasswordTooLong => "password_too_long",
             AccountError::EmailTaken => "email_taken",
+            AccountError::LifetimeLimit(p) => p.code(),
             AccountError::LastAdmin => "last_admin",
             AccountError::SelfChange => "self_change",
         }
@@ -259,6 +262,9 @@ mod records {
         /// Counts the record's changes (see [`crate::revision`]); 0 when written before revisions.
         #[serde(default)]
         pub revision: crate::revision::Revision,
+        /// New tokens, edits and duplicates may not outlive this many days.
+        #[serde(default)]
+        pub max_token_lifetime_days: Option<u32>,
     }
 
     /// A user as stored. The password is kept only as an Argon2id PHC string.
@@ -314,6 +320,7 @@ mod records {
                 show_tokens_once: false,
                 created_at: now,
                 revision: 1,
+                max_token_lifetime_days: None,
             })
         }
 
@@ -328,6 +335,7 @@ mod records {
                 show_tokens_once: self.show_tokens_once,
                 created_at: self.created_at,
                 revision: self.revision,
+                max_token_lifetime_days: self.max_token_lifetime_days,
             }
         }
 
@@ -348,6 +356,10 @@ mod records {
             }
             if let Some(b) = p.show_tokens_once {
                 next.show_tokens_once = b;
+            }
+            if let Some(d) = p.max_token_lifetime_days {
+                next.max_token_lifetime_days = crate::policy::check_lifetime_limit(d)
+                    .map_err(|e| (AccountError::LifetimeLimit(e), "max_token_lifetime_days"))?;
             }
             if next != *self {
                 next.revision = crate::revision::successor(self.revision);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{AccountType, Role};
 use crate::credential::AccountSid;
+use crate::policy::RateLimit;
 use crate::scope::{Access, CategoryView, Route};
 use crate::time::Timestamp;
 use crate::token::{GracePeriod, Nudge, TokenRecord, nudges};
@@ -114,6 +115,19 @@ pub struct TokenDraft {
     #[serde(default)]
     pub developer_emails: Vec<String>,
     pub scopes: Vec<String>,
+    /// When the token stops working (ms since the epoch); absent or `null`: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// IPv4/IPv6 addresses and CIDR ranges allowed to use it; empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_ips: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A field that may be absent (no change), `null` (clear it) or a value.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `PATCH /api/tokens/{sid}`: only the fields present change.
@@ -131,6 +145,16 @@ pub struct TokenEdit {
     pub developer_emails: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// A new expiry, or `null` for never.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
+    pub expires_at: Option<Option<Timestamp>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_ips: Option<Vec<String>>,
+    /// A new rate limit, or `null` for none.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional, type = "RateLimit | null"))]
+    pub rate_limit: Option<Option<RateLimit>>,
 }
 
 /// `POST /api/tokens/{sid}/reset`.
@@ -140,6 +164,10 @@ pub struct TokenEdit {
 pub struct ResetRequest {
     #[serde(default)]
     pub grace: GracePeriod,
+    /// A new expiry for the token (or `null` for never); absent: keep it.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
+    pub expires_at: Option<Option<Timestamp>>,
 }
 
 /// `POST /api/tokens/{sid}/upgrade`: to `api_version`, or the latest when absent.
@@ -185,13 +213,22 @@ pub struct TokenView {
     /// The revision (also the `ETag`): send it back as `If-Match` to change this record.
     #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub revision: u64,
+    pub expires_at: Option<Timestamp>,
+    /// Expires within 7 days.
+    pub expiring_soon: bool,
+    pub allowed_ips: Vec<String>,
+    pub rate_limit: Option<RateLimit>,
+    /// Requests (allowed and denied) in the last 24 hours, on the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional, type = "number"))]
+    pub requests_24h: Option<u64>,
 }
 
 impl TokenView {
     pub fn from_record(
         record: &TokenRecord,
         last_used_at: Option<Timestamp>,
-        account_type: AccountType,
+        account: (AccountType, Option<u32>),
         now: Timestamp,
     ) -> TokenView {
         TokenView {
@@ -210,8 +247,13 @@ impl TokenView {
             last_used_at,
             previous_valid_until: record.secret.previous.map(|p| p.valid_until).filter(|t| *t > now),
             revealable: record.sealed_auth_token.is_some(),
-            nudges: nudges(record, last_used_at, account_type, now),
+            nudges: nudges(record, last_used_at, account, now),
             revision: record.revision,
+            expires_at: record.expires_at,
+            expiring_soon: crate::policy::expiring_soon(record.expires_at, now),
+            allowed_ips: record.allowed_ips.clone(),
+            rate_limit: record.rate_limit,
+            requests_24h: None,
         }
     }
 }
@@ -414,6 +456,8 @@ pub struct AccountView {
     /// The revision (also the `ETag`): send it back as `If-Match` to change this record.
     #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub revision: u64,
+    /// New tokens, edits and duplicates may not outlive this many days (`null`: no limit).
+    pub max_token_lifetime_days: Option<u32>,
 }
 
 /// `PATCH /api/account`.
@@ -431,6 +475,10 @@ pub struct AccountPatch {
     pub api_access_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_tokens_once: Option<bool>,
+    /// A lifetime limit in days, or `null` for none.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
+    pub max_token_lifetime_days: Option<Option<u32>>,
 }
 
 // ---------------------------------------------------------------- audit and edge
@@ -512,7 +560,7 @@ mod tests {
     fn a_token_view_holds_no_secret_material() {
         let mut i = issued(1);
         i.record.sealed_auth_token = Some("ciphertext".into());
-        let view = TokenView::from_record(&i.record, None, AccountType::Partner, Timestamp(2_000));
+        let view = TokenView::from_record(&i.record, None, (AccountType::Partner, None), Timestamp(2_000));
         let json = serde_json::to_string(&view).expect("serializes");
         assert!(!json.contains(i.auth_token.expose()));
         assert!(!json.contains(&i.record.secret.digest.to_hex()));

@@ -37,10 +37,11 @@ pub enum ErrorCode {
     CurrentPasswordRequired,
     CurrentPasswordWrong,
     InvalidPath,
+    IpNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidCredentials,
         ErrorCode::Forbidden,
@@ -72,6 +73,7 @@ impl ErrorCode {
         ErrorCode::CurrentPasswordRequired,
         ErrorCode::CurrentPasswordWrong,
         ErrorCode::InvalidPath,
+        ErrorCode::IpNotAllowed,
     ];
 
     /// The code as it appears in `{"error": {"code": …}}`.
@@ -100,6 +102,7 @@ impl ErrorCode {
             ErrorCode::ShowOnce => "show_once",
             ErrorCode::NotRevealable => "not_revealable",
             ErrorCode::InsufficientScope => "insufficient_scope",
+            ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::NoSuchRoute => "no_such_route",
             ErrorCode::StaleRevision => "stale_revision",
             ErrorCode::InvalidPrecondition => "invalid_precondition",
@@ -115,9 +118,11 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::Forbidden | ErrorCode::Csrf | ErrorCode::InsufficientScope | ErrorCode::CurrentPasswordWrong => {
-                403
-            }
+            ErrorCode::Forbidden
+            | ErrorCode::Csrf
+            | ErrorCode::InsufficientScope
+            | ErrorCode::IpNotAllowed
+            | ErrorCode::CurrentPasswordWrong => 403,
             ErrorCode::NotFound | ErrorCode::NoSuchRoute => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ShowOnce | ErrorCode::NotRevealable => 409,

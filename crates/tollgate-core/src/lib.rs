@@ -32,6 +32,7 @@ pub mod feed;
 pub mod filter;
 pub mod gateway;
 pub mod idempotency;
+pub mod policy;
 pub mod replica;
 pub mod revision;
 pub mod scope;
@@ -41,5 +42,6 @@ pub mod time;
 pub mod token;
 #[cfg(feature = "typescript")]
 pub mod typescript;
+pub mod usage;
 pub mod verify;
 pub mod version;

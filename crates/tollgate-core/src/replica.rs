@@ -101,6 +101,12 @@ pub struct EdgeToken {
     pub secret: crate::token::StoredSecret,
     #[serde(default)]
     pub revision: Revision,
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    #[serde(default)]
+    pub rate_limit: Option<crate::policy::RateLimit>,
 }
 
 impl From<&TokenRecord> for EdgeToken {
@@ -113,6 +119,9 @@ impl From<&TokenRecord> for EdgeToken {
             enabled: r.enabled,
             secret: r.secret,
             revision: r.revision,
+            expires_at: r.expires_at,
+            allowed_ips: r.allowed_ips.clone(),
+            rate_limit: r.rate_limit,
         }
     }
 }
@@ -129,7 +138,7 @@ pub struct EdgeAccount {
 /// A `tok:{sid}` value as the verifier reads it: the verification state, or a tombstone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EdgeReplica {
-    Live(EdgeToken),
+    Live(Box<EdgeToken>),
     Deleted { revision: Revision },
 }
 
@@ -149,7 +158,7 @@ impl EdgeReplica {
             let doc: TombstoneRevision = serde_json::from_str(json)?;
             return Ok(EdgeReplica::Deleted { revision: doc.tombstone.revision });
         }
-        serde_json::from_str(json).map(EdgeReplica::Live)
+        serde_json::from_str(json).map(|t| EdgeReplica::Live(Box::new(t)))
     }
 
     pub fn revision(&self) -> Revision {
@@ -178,7 +187,7 @@ mod tests {
         let mut r = sample();
         r.revision = 4;
         let live = EdgeReplica::from_json(&TokenReplica::live(&r).to_json()).expect("reads");
-        assert_eq!(live, EdgeReplica::Live(EdgeToken::from(&r)));
+        assert_eq!(live, EdgeReplica::Live(Box::new(EdgeToken::from(&r))));
         let t = TokenReplica::Deleted(Tombstone {
             sid: r.sid.clone(),
             account_id: r.account_id.clone(),

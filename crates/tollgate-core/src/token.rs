@@ -13,6 +13,7 @@ use crate::account::AccountType;
 use crate::api::{TokenDraft, TokenEdit};
 use crate::credential::{AccountSid, AuthToken, CredentialSeed, Digest, TOKEN_ENTROPY_BYTES};
 use crate::email::{EmailError, email_key, normalize_email};
+use crate::policy::{PolicyError, RateLimit, check_allowed_ips, check_expiry, check_rate_limit};
 use crate::revision::successor;
 use crate::scope::{all_scope_ids, find_scope};
 use crate::time::{Span, Timestamp};
@@ -131,6 +132,15 @@ pub struct TokenRecord {
     /// existed read as 0. See [`crate::revision`].
     #[serde(default)]
     pub revision: crate::revision::Revision,
+    /// When the token stops verifying (`None`: never). See [`crate::policy`].
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+    /// Client addresses and ranges allowed to use the token (empty: any).
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    /// At most so many allowed requests per period, per verifier isolate.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// A record together with the auth token just issued for it: the only moment the
@@ -148,6 +158,8 @@ pub struct AccountContext<'a> {
     pub account_type: AccountType,
     /// Ids of the account's enabled users: the possible primary contacts.
     pub users: &'a [String],
+    /// The account's `max_token_lifetime_days`, if it sets one.
+    pub max_lifetime_days: Option<u32>,
 }
 
 /// Why a token operation was refused. Every message says what to do.
@@ -185,6 +197,8 @@ pub enum TokenError {
     AlreadyEnabled,
     #[error("this token belongs to another account")]
     WrongAccount,
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
 }
 
 impl TokenError {
@@ -207,6 +221,7 @@ impl TokenError {
             TokenError::AlreadyDisabled => "already_disabled",
             TokenError::AlreadyEnabled => "already_enabled",
             TokenError::WrongAccount => "not_found",
+            TokenError::Policy(p) => p.code(),
         }
     }
 
@@ -222,6 +237,7 @@ impl TokenError {
             TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
             TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => Some("api_version"),
             TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => None,
+            TokenError::Policy(p) => Some(p.field()),
         }
     }
 
@@ -335,6 +351,9 @@ pub fn create(
     let primary_contact = check_contact(&draft.primary_contact, ctx)?;
     let developer_emails = check_emails(&draft.developer_emails)?;
     let scopes = check_scopes(&draft.scopes, ctx.account_type, api_version)?;
+    let expires_at = check_expiry(draft.expires_at, now, ctx.max_lifetime_days)?;
+    let allowed_ips = check_allowed_ips(&draft.allowed_ips)?;
+    let rate_limit = check_rate_limit(draft.rate_limit)?;
     let (auth_token, secret) = new_secret(&seed.token);
     let record = TokenRecord {
         schema: SCHEMA_VERSION,
@@ -353,6 +372,9 @@ pub fn create(
         secret,
         sealed_auth_token: None,
         revision: 1,
+        expires_at,
+        allowed_ips,
+        rate_limit,
     };
     Ok(Issued { record, auth_token })
 }
@@ -385,6 +407,16 @@ pub fn edit(
     if let Some(scopes) = &changes.scopes {
         next.scopes = check_scopes(scopes, ctx.account_type, record.api_version)?;
     }
+    // An expiry set now must fit the account's lifetime limit, counted from now.
+    if let Some(expires_at) = changes.expires_at {
+        next.expires_at = check_expiry(expires_at, now, ctx.max_lifetime_days)?;
+    }
+    if let Some(ips) = &changes.allowed_ips {
+        next.allowed_ips = check_allowed_ips(ips)?;
+    }
+    if let Some(limit) = changes.rate_limit {
+        next.rate_limit = check_rate_limit(limit)?;
+    }
     if next != *record {
         next.updated_at = now;
         next.revision = successor(record.revision);
@@ -407,6 +439,9 @@ pub fn duplicate(
         primary_contact: record.primary_contact.clone(),
         developer_emails: record.developer_emails.clone(),
         scopes: record.scopes.iter().cloned().collect(),
+        expires_at: record.expires_at,
+        allowed_ips: record.allowed_ips.clone(),
+        rate_limit: record.rate_limit,
     };
     create(&draft, ctx, seed, now)
 }
@@ -432,6 +467,23 @@ pub fn reset(
     next.updated_at = now;
     next.revision = successor(record.revision);
     Ok(Issued { record: next, auth_token })
+}
+
+/// [`reset`], also setting a new expiry when `expires_at` is given (`Some(None)`: never),
+/// checked against the account's lifetime limit.
+pub fn reset_with_expiry(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    token_entropy: &[u8; TOKEN_ENTROPY_BYTES],
+    grace: GracePeriod,
+    expires_at: Option<Option<Timestamp>>,
+    now: Timestamp,
+) -> Result<Issued, TokenError> {
+    let mut issued = reset(record, ctx, token_entropy, grace, now)?;
+    if let Some(e) = expires_at {
+        issued.record.expires_at = check_expiry(e, now, ctx.max_lifetime_days)?;
+    }
+    Ok(issued)
 }
 
 /// Moves the token to a newer API version (the latest when `target` is `None`).
@@ -541,17 +593,25 @@ pub enum Nudge {
     RotationDue,
     /// Holds every scope its account type can grant at its version.
     EveryScope,
-    /// Never used since it was created.
+    /// Never used in the [`NEVER_USED_AFTER`] since it was created.
     NeverUsed,
+    /// Expires within [`crate::policy::EXPIRING_SOON`].
+    ExpiresSoon,
+    /// Never expires although the account limits token lifetimes.
+    NoExpiry,
 }
+
+/// A token unused for this long after its creation is nudged.
+pub const NEVER_USED_AFTER: Span = Span::days(30);
 
 /// The nudges that apply to a token now.
 pub fn nudges(
     record: &TokenRecord,
     last_used_at: Option<Timestamp>,
-    account_type: AccountType,
+    account: (AccountType, Option<u32>),
     now: Timestamp,
 ) -> Vec<Nudge> {
+    let (account_type, max_lifetime_days) = account;
     let mut out = Vec::new();
     if now.since(record.rotated_at) >= ROTATION_ADVICE {
         out.push(Nudge::RotationDue);
@@ -559,8 +619,14 @@ pub fn nudges(
     if record.scopes == all_scope_ids(account_type, record.api_version) {
         out.push(Nudge::EveryScope);
     }
-    if last_used_at.is_none() {
+    if last_used_at.is_none() && now.since(record.created_at) >= NEVER_USED_AFTER {
         out.push(Nudge::NeverUsed);
+    }
+    if crate::policy::expiring_soon(record.expires_at, now) {
+        out.push(Nudge::ExpiresSoon);
+    }
+    if record.expires_at.is_none() && max_lifetime_days.is_some() {
+        out.push(Nudge::NoExpiry);
     }
     out
 }

@@ -140,6 +140,10 @@ pub fn declarations() -> String {
         AuditAction,
         AuditEntry,
         AuditPage,
+        crate::policy::RateLimit,
+        crate::usage::Counts,
+        crate::usage::UsagePoint,
+        crate::usage::UsageView,
     );
     out
 }

@@ -73,6 +73,8 @@ pub enum Why {
     WrongToken,
     TokenDisabled,
     AccountDisabled,
+    /// Past the token's `expires_at`: answered like an unknown token.
+    Expired,
 }
 
 /// A refusal.
@@ -80,6 +82,8 @@ pub enum Why {
 pub enum Denial {
     /// 401, always with the same body.
     Unauthenticated(Why),
+    /// 403 `ip_not_allowed`: the token is valid, the client's address is not on its list.
+    IpNotAllowed { identity: Identity },
     /// 403: the token is valid but lacks the scope the route requires.
     LacksScope { identity: Identity, required: &'static str },
     /// 404: no route of the token's API version matches the method and path.
@@ -109,6 +113,7 @@ pub fn decide(
     account: Option<(AccountType, bool)>,
     now: Timestamp,
     target: Target<'_>,
+    client: Option<&str>,
 ) -> Result<Identity, Denial> {
     let Some(record) = record else {
         // The digest was computed by `screen`, so an unknown SID costs what a known one does.
@@ -120,6 +125,9 @@ pub fn decide(
     if !record.enabled {
         return Err(Denial::Unauthenticated(Why::TokenDisabled));
     }
+    if crate::policy::expired(record.expires_at, now) {
+        return Err(Denial::Unauthenticated(Why::Expired));
+    }
     let account_type = match account {
         Some((account_type, true)) => account_type,
         _ => return Err(Denial::Unauthenticated(Why::AccountDisabled)),
@@ -130,6 +138,10 @@ pub fn decide(
         api_version: record.api_version,
         scopes: record.scopes.iter().cloned().collect(),
     };
+    // After the credentials, before anything about the route is said.
+    if !crate::policy::ip_allowed(&record.allowed_ips, client) {
+        return Err(Denial::IpNotAllowed { identity });
+    }
     match target {
         Target::CredentialsOnly => Ok(identity),
         Target::Route { method, path } => match required_scope(account_type, record.api_version, method, path) {
@@ -162,7 +174,7 @@ mod tests {
     fn allows_the_right_token_and_names_the_caller() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let id = decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::CredentialsOnly).expect("allowed");
+        let id = decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::CredentialsOnly, None).expect("allowed");
         assert_eq!(id.sid, i.record.sid);
         assert_eq!(id.account, "acc_1");
         assert_eq!(id.scopes, vec!["actions.read".to_owned(), "reports.read".to_owned()]);
@@ -176,17 +188,18 @@ mod tests {
         let s = screen(Some(&header(&i))).expect("well formed");
         let disabled = disable(&i.record, &ctx(&u), Timestamp(1)).expect("disables");
         let cases = [
-            decide(&s, None, P, Timestamp(5), Target::CredentialsOnly),
-            decide(&s, Some(&edge(&other.record)), P, Timestamp(5), Target::CredentialsOnly),
-            decide(&s, Some(&edge(&disabled)), P, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, None, P, Timestamp(5), Target::CredentialsOnly, None),
+            decide(&s, Some(&edge(&other.record)), P, Timestamp(5), Target::CredentialsOnly, None),
+            decide(&s, Some(&edge(&disabled)), P, Timestamp(5), Target::CredentialsOnly, None),
             decide(
                 &s,
                 Some(&edge(&i.record)),
                 Some((AccountType::Partner, false)),
                 Timestamp(5),
                 Target::CredentialsOnly,
+                None,
             ),
-            decide(&s, Some(&edge(&i.record)), None, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&edge(&i.record)), None, Timestamp(5), Target::CredentialsOnly, None),
         ];
         for c in cases {
             assert!(matches!(c, Err(Denial::Unauthenticated(_))), "{c:?}");
@@ -200,7 +213,7 @@ mod tests {
         let mixed = encode_basic(b.record.sid.as_str(), a.auth_token.expose());
         let s = screen(Some(&mixed)).expect("well formed");
         assert_eq!(
-            decide(&s, Some(&edge(&b.record)), P, Timestamp(5), Target::CredentialsOnly),
+            decide(&s, Some(&edge(&b.record)), P, Timestamp(5), Target::CredentialsOnly, None),
             Err(Denial::Unauthenticated(Why::WrongToken))
         );
     }
@@ -212,15 +225,20 @@ mod tests {
         let now = Timestamp(10_000);
         let r = reset(&i.record, &ctx(&u), &[77; 32], GracePeriod::FifteenMinutes, now).expect("resets");
         let old = screen(Some(&header(&i))).expect("well formed");
-        assert!(decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(14)), Target::CredentialsOnly).is_ok());
-        assert!(decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(15)), Target::CredentialsOnly).is_err());
+        assert!(
+            decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(14)), Target::CredentialsOnly, None).is_ok()
+        );
+        assert!(
+            decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(15)), Target::CredentialsOnly, None)
+                .is_err()
+        );
     }
 
     #[test]
     fn routes_need_their_scope() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let go = |m, p| decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::Route { method: m, path: p });
+        let go = |m, p| decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::Route { method: m, path: p }, None);
         assert!(go(Method::Get, "/v1/reports/9").is_ok());
         assert!(matches!(go(Method::Get, "/v1/campaigns"), Err(Denial::LacksScope { required: "campaigns.read", .. })));
         assert!(matches!(go(Method::Get, "/v1/nothing"), Err(Denial::NoSuchRoute { .. })));
@@ -243,6 +261,47 @@ mod tests {
         assert!(matches!(
             screen(Some(&encode_basic(&lookalike, i.auth_token.expose()))),
             Err(Malformed::Credential(_))
+        ));
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+    use crate::authorization::encode_basic;
+    use crate::token::tests::issued;
+
+    const P: Option<(AccountType, bool)> = Some((AccountType::Partner, true));
+
+    #[test]
+    fn an_expired_token_is_refused_like_an_unknown_one() {
+        let i = issued(1);
+        let s = screen(Some(&encode_basic(i.record.sid.as_str(), i.auth_token.expose()))).expect("well formed");
+        let mut e = EdgeToken::from(&i.record);
+        e.expires_at = Some(Timestamp(100));
+        assert!(decide(&s, Some(&e), P, Timestamp(99), Target::CredentialsOnly, None).is_ok());
+        assert_eq!(
+            decide(&s, Some(&e), P, Timestamp(100), Target::CredentialsOnly, None),
+            Err(Denial::Unauthenticated(Why::Expired))
+        );
+    }
+
+    #[test]
+    fn the_client_address_is_checked_after_the_credentials() {
+        let i = issued(1);
+        let s = screen(Some(&encode_basic(i.record.sid.as_str(), i.auth_token.expose()))).expect("well formed");
+        let mut e = EdgeToken::from(&i.record);
+        e.allowed_ips = vec!["203.0.113.0/24".into()];
+        let at = |ip| decide(&s, Some(&e), P, Timestamp(5), Target::CredentialsOnly, ip);
+        assert!(at(Some("203.0.113.9")).is_ok());
+        assert!(matches!(at(Some("198.51.100.1")), Err(Denial::IpNotAllowed { .. })));
+        assert!(matches!(at(None), Err(Denial::IpNotAllowed { .. })));
+        // A wrong token from outside the list is still just unauthenticated.
+        let other = issued(2);
+        let wrong = screen(Some(&encode_basic(i.record.sid.as_str(), other.auth_token.expose()))).expect("formed");
+        assert!(matches!(
+            decide(&wrong, Some(&e), P, Timestamp(5), Target::CredentialsOnly, Some("198.51.100.1")),
+            Err(Denial::Unauthenticated(_))
         ));
     }
 }

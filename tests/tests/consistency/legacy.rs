@@ -27,7 +27,12 @@ const SID_ENTROPY: u8 = 7;
 
 fn legacy_token() -> Result<token::Issued> {
     let users = vec![USER.to_owned()];
-    let ctx = AccountContext { account_id: ACCOUNT, account_type: AccountType::Brand, users: &users };
+    let ctx = AccountContext {
+        account_id: ACCOUNT,
+        account_type: AccountType::Brand,
+        users: &users,
+        max_lifetime_days: None,
+    };
     let draft = TokenDraft {
         name: "Legacy export".into(),
         description: "made before account objects".into(),
@@ -35,6 +40,7 @@ fn legacy_token() -> Result<token::Issued> {
         primary_contact: USER.into(),
         developer_emails: vec![],
         scopes: vec!["reports.read".into()],
+        ..TokenDraft::default()
     };
     let seed = CredentialSeed { sid: [SID_ENTROPY; 16], token: [SID_ENTROPY + 1; 32] };
     token::create(&draft, &ctx, &seed, Timestamp(1_700_000_000_000)).map_err(|e| e.to_string())

@@ -43,6 +43,7 @@ pub fn AccountPage() -> impl IntoView {
             contact_email: Some(contact_email.get_untracked()),
             api_access_enabled: Some(api_access.get_untracked()),
             show_tokens_once: Some(show_once.get_untracked()),
+            max_token_lifetime_days: None,
         };
         let revision = account.with_untracked(|a| a.as_ref().map(|a| a.revision)).unwrap_or(0);
         leptos::task::spawn_local(async move {

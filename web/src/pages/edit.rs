@@ -79,6 +79,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
             primary_contact: Some(contact.get_untracked()).filter(|c| *c != t.primary_contact),
             developer_emails: Some(emails.get_untracked()).filter(|e| *e != t.developer_emails),
             scopes: Some(scopes.get_untracked()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
+            ..TokenEdit::default()
         };
         leptos::task::spawn_local(async move {
             match api::edit(t.sid.as_str(), &e, t.revision).await {

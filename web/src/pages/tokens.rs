@@ -87,7 +87,7 @@ pub async fn perform(action: Action, token: &TokenView, grace: GracePeriod) -> a
     let (sid, rev) = (token.sid.as_str(), token.revision);
     Ok(match action {
         Action::Duplicate => Outcome::Issued(api::duplicate(sid, rev).await?),
-        Action::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace }, rev).await?),
+        Action::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace, expires_at: None }, rev).await?),
         Action::Upgrade => Outcome::Changed(api::upgrade(sid, rev).await?),
         Action::Disable => Outcome::Changed(api::set_enabled(sid, false, rev).await?),
         Action::Enable => Outcome::Changed(api::set_enabled(sid, true, rev).await?),
@@ -310,7 +310,13 @@ pub fn TokensPage() -> impl IntoView {
                             </dl>
                             <ul class="nudges">
                                 {nudges.into_iter().map(|n| {
-                                    let key = match n { Nudge::RotationDue => "nudge.rotation_due", Nudge::EveryScope => "nudge.every_scope", Nudge::NeverUsed => "nudge.never_used" };
+                                    let key = match n {
+                                        Nudge::RotationDue => "nudge.rotation_due",
+                                        Nudge::EveryScope => "nudge.every_scope",
+                                        Nudge::NeverUsed => "nudge.never_used",
+                                        Nudge::ExpiresSoon => "nudge.expires_soon",
+                                        Nudge::NoExpiry => "nudge.no_expiry",
+                                    };
                                     view! { <li><Link to=Route::Security>{move || i.t(key)}</Link></li> }
                                 }).collect_view()}
                             </ul>

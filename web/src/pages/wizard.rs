@@ -177,6 +177,7 @@ pub fn WizardPage() -> impl IntoView {
             primary_contact: contact.get_untracked(),
             developer_emails: emails.get_untracked(),
             scopes: scopes.get_untracked().into_iter().collect(),
+            ..TokenDraft::default()
         };
         leptos::task::spawn_local(async move {
             match api::create(&draft).await {

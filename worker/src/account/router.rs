@@ -25,6 +25,10 @@ pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
             c.require(Permission::ManageTokens)?;
             tokens::create(ctx, c).await
         }
+        ("GET", ["tokens", sid, "usage"]) => {
+            c.require(Permission::ViewTokens)?;
+            tokens::usage(ctx, c, sid).await
+        }
         (_, ["tokens", sid, rest @ ..]) => tokens::one(ctx, c, sid, rest).await,
         ("GET", ["users"]) => users::list(ctx, c),
         ("POST", ["users"]) => users::create(ctx, c).await,

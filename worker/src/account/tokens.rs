@@ -45,7 +45,7 @@ async fn last_used(ctx: &Ctx<'_>, sid: &str) -> ApiResult<Option<Timestamp>> {
 }
 
 fn view_of(c: &Caller, t: &TokenRecord, used: Option<Timestamp>, now: Timestamp) -> TokenView {
-    TokenView::from_record(t, used, c.account.account_type, now)
+    TokenView::from_record(t, used, (c.account.account_type, c.account.max_token_lifetime_days), now)
 }
 
 fn tagged(status: u16, v: &TokenView) -> ApiResult<Response> {
@@ -72,9 +72,23 @@ pub async fn list(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<Response> {
     let (rows, total) = ctx.db().list_tokens(&bounds, page.cursor.as_ref(), page.limit)?;
     let (records, next) = cut_page(rows, page.limit);
     let sids: Vec<&str> = records.iter().map(|r| r.sid.as_str()).collect();
-    let used = Store::open(ctx.env())?.last_used_many(&sids).await?;
-    let tokens: Vec<TokenView> =
-        records.iter().map(|r| view_of(c, r, used.get(r.sid.as_str()).copied(), ctx.now)).collect();
+    let owned_sids: Vec<String> = sids.iter().map(|s| (*s).to_owned()).collect();
+    let store = Store::open(ctx.env())?;
+    let day_ago = Timestamp(ctx.now.0 - tollgate_core::time::Span::DAY.0);
+    let (used, requests) = futures_util::future::join(
+        store.last_used_many(&sids),
+        crate::usage::totals(ctx.env(), &c.account.id, &owned_sids, day_ago),
+    )
+    .await;
+    let used = used?;
+    let tokens: Vec<TokenView> = records
+        .iter()
+        .map(|r| {
+            let mut v = view_of(c, r, used.get(r.sid.as_str()).copied(), ctx.now);
+            v.requests_24h = Some(requests.get(r.sid.as_str()).copied().unwrap_or(0));
+            v
+        })
+        .collect();
     reply::json(200, &TokenPage { tokens, next_cursor: next.map(|c| c.encode()), total })
 }
 
@@ -157,10 +171,26 @@ pub async fn create(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
         return Ok(r);
     }
     let users = enabled_users(ctx)?;
-    let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &users };
+    let actx = AccountContext {
+        account_id: &c.account.id,
+        account_type: c.account.account_type,
+        users: &users,
+        max_lifetime_days: c.account.max_token_lifetime_days,
+    };
     let issued = token::create(&draft, &actx, &random::seed()?, ctx.now)?;
     flood_check(ctx)?;
     issue(ctx, c, Issue { issued, action: AuditAction::TokenCreated, status: 201, used: None, key }).await
+}
+
+/// `GET /api/tokens/{sid}/usage?days=N`: the token's requests, allowed and denied by
+/// reason, per hour for 48 hours and per day for N days (30 by default, at most 90).
+pub async fn usage(ctx: &Ctx<'_>, c: &Caller, sid: &str) -> ApiResult<Response> {
+    let days = tollgate_core::usage::days_from_query(&body::query(&ctx.req))
+        .map_err(|(m, field)| ApiError::code(ErrorCode::InvalidValue, m, Some(field)))?;
+    // Only a token of this account (404 otherwise, as for every token route).
+    owned(ctx, sid)?;
+    let view = crate::usage::series_of(ctx.env(), &c.account.id, sid, days).await?;
+    reply::json(200, &view)
 }
 
 /// `GET|PATCH|DELETE /api/tokens/{sid}` and `POST /api/tokens/{sid}/{action}`.
@@ -194,8 +224,12 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             }
             precondition()?;
             let users = enabled_users(ctx)?;
-            let actx =
-                AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &users };
+            let actx = AccountContext {
+                account_id: &c.account.id,
+                account_type: c.account.account_type,
+                users: &users,
+                max_lifetime_days: c.account.max_token_lifetime_days,
+            };
             let issued = token::duplicate(&record, &actx, &random::seed()?, ctx.now)?;
             flood_check(ctx)?;
             issue(ctx, c, Issue { issued, action: AuditAction::TokenDuplicated, status: 201, used: None, key }).await
@@ -207,13 +241,24 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
                 return Ok(r);
             }
             precondition()?;
-            let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &[] };
-            let issued = token::reset(&record, &actx, &random::bytes::<32>()?, r.grace, ctx.now)?;
+            let actx = AccountContext {
+                account_id: &c.account.id,
+                account_type: c.account.account_type,
+                users: &[],
+                max_lifetime_days: c.account.max_token_lifetime_days,
+            };
+            let issued =
+                token::reset_with_expiry(&record, &actx, &random::bytes::<32>()?, r.grace, r.expires_at, ctx.now)?;
             issue(ctx, c, Issue { issued, action: AuditAction::TokenReset, status: 200, used, key }).await
         }
         ("DELETE", []) => {
             precondition()?;
-            let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &[] };
+            let actx = AccountContext {
+                account_id: &c.account.id,
+                account_type: c.account.account_type,
+                users: &[],
+                max_lifetime_days: c.account.max_token_lifetime_days,
+            };
             let gone = token::delete(&record, &actx, ctx.now)?;
             let mut stmts = db::delete_token(&Tombstone::from(&gone));
             stmts.push(c.audit(ctx, AuditAction::TokenDeleted, gone.sid.as_str(), &gone.name, None)?);
@@ -247,7 +292,12 @@ fn decide_change(
     raw: &[u8],
 ) -> ApiResult<(TokenRecord, AuditAction, Option<String>)> {
     let users = if rest.is_empty() { enabled_users(ctx)? } else { Vec::new() };
-    let actx = AccountContext { account_id: &c.account.id, account_type: c.account.account_type, users: &users };
+    let actx = AccountContext {
+        account_id: &c.account.id,
+        account_type: c.account.account_type,
+        users: &users,
+        max_lifetime_days: c.account.max_token_lifetime_days,
+    };
     Ok(match rest {
         [] => {
             let e: TokenEdit = body::parse(&ctx.req, raw, false)?;
@@ -257,6 +307,9 @@ fn decide_change(
                 ("primary_contact", e.primary_contact.is_some()),
                 ("developer_emails", e.developer_emails.is_some()),
                 ("scopes", e.scopes.is_some()),
+                ("expires_at", e.expires_at.is_some()),
+                ("allowed_ips", e.allowed_ips.is_some()),
+                ("rate_limit", e.rate_limit.is_some()),
             ]
             .into_iter()
             .filter_map(|(n, p)| p.then_some(n))

@@ -9,8 +9,10 @@
 //!   change to [`records`] as it is published; if it goes silent for a second, memory is
 //!   no longer trusted.
 //!
-//! Bound to the KV namespace, the feed object and the failed-auth limiter only: no
-//! encryption key, no setup secret, no password hashing, no static assets.
+//! * [`usage`]: per-token rate-limit windows and usage counts, flushed every 10 s at most.
+//!
+//! Bound to the KV namespace, the feed object, the usage objects and the failed-auth limiter
+//! only: no encryption key, no setup secret, no password hashing, no static assets.
 
 use tollgate_core::error_code::ErrorCode;
 use tollgate_core::time::Timestamp;
@@ -20,6 +22,7 @@ mod answer;
 mod gateway;
 mod records;
 mod subscription;
+mod usage;
 mod verify;
 
 #[event(fetch)]

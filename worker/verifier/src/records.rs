@@ -38,9 +38,24 @@ pub struct Counters {
     feed_outages: u64,
 }
 
+/// A held record: a token's replica (keyed by its SID) or an account's facts (keyed by the
+/// account id; the two kinds of key never collide). One cache, so its code is in the
+/// bundle once.
+#[derive(Debug)]
+pub enum Known {
+    Token(EdgeReplica),
+    Account(AccountEdge),
+}
+
+fn token_of(k: &Known) -> Option<&EdgeReplica> {
+    match k {
+        Known::Token(r) => Some(r),
+        Known::Account(_) => None,
+    }
+}
+
 thread_local! {
-    static TOKENS: RefCell<EdgeCache<EdgeReplica>> = RefCell::new(EdgeCache::default());
-    static ACCOUNTS: RefCell<EdgeCache<AccountEdge>> = RefCell::new(EdgeCache::default());
+    static RECORDS: RefCell<EdgeCache<Known>> = RefCell::new(EdgeCache::default());
     static HELD: RefCell<HashMap<String, (Timestamp, Option<String>)>> = RefCell::new(HashMap::new());
     static LAST_USED: RefCell<HashMap<String, Timestamp>> = RefCell::new(HashMap::new());
     static COUNTERS: RefCell<Counters> = RefCell::new(Counters::default());
@@ -84,7 +99,7 @@ async fn read(env: &Env, key: &str, now: Timestamp) -> worker::Result<Option<Str
 /// the same time as the feed's catch-up on a cold isolate (the merge by revision does not
 /// depend on which arrives first), so a first request waits for one round trip, not two.
 pub async fn prefetch(env: &Env, sid: &str, now: Timestamp) -> bool {
-    if TOKENS.with(|c| c.borrow_mut().get(sid).is_some()) {
+    if RECORDS.with(|c| c.borrow_mut().get(sid).is_some()) {
         return false;
     }
     with_token(env, sid, Trust::Kv, now, |_| ()).await.is_ok()
@@ -99,7 +114,7 @@ pub async fn with_token<R>(
     now: Timestamp,
     f: impl FnOnce(Option<&EdgeReplica>) -> R,
 ) -> worker::Result<R> {
-    let held = trust == Trust::Memory && TOKENS.with(|c| c.borrow_mut().get(sid).is_some());
+    let held = trust == Trust::Memory && RECORDS.with(|c| c.borrow_mut().get(sid).is_some());
     if !held {
         let text = read(env, &format!("tok:{sid}"), now).await?;
         let replica = match text.as_deref().map(EdgeReplica::from_json) {
@@ -112,19 +127,22 @@ pub async fn with_token<R>(
         };
         let revision = replica.as_ref().map_or(0, EdgeReplica::revision);
         let bytes = text.as_ref().map_or(0, String::len);
-        TOKENS.with(|c| {
-            c.borrow_mut().from_kv(sid, revision, replica, bytes, now);
+        RECORDS.with(|c| {
+            c.borrow_mut().from_kv(sid, revision, replica.map(Known::Token), bytes, now);
         });
     }
-    Ok(TOKENS.with(|c| f(c.borrow_mut().get(sid).and_then(|s| s.value.as_ref()))))
+    Ok(RECORDS.with(|c| f(c.borrow_mut().get(sid).and_then(|s| s.value.as_ref()).and_then(token_of))))
 }
 
 /// The account's type and API switch (read like a token).
 pub async fn account(env: &Env, id: &str, trust: Trust, now: Timestamp) -> worker::Result<Option<AccountEdge>> {
     count(|c| c.account_lookups += 1);
-    let held = |c: &mut EdgeCache<AccountEdge>| c.get(id).map(|s| s.value);
+    let account_of = |k: &Known| match k {
+        Known::Account(a) => Some(*a),
+        Known::Token(_) => None,
+    };
     if trust == Trust::Memory
-        && let Some(found) = ACCOUNTS.with(|c| held(&mut c.borrow_mut()))
+        && let Some(found) = RECORDS.with(|c| c.borrow_mut().get(id).map(|s| s.value.as_ref().and_then(account_of)))
     {
         return Ok(found);
     }
@@ -133,7 +151,9 @@ pub async fn account(env: &Env, id: &str, trust: Trust, now: Timestamp) -> worke
     let revision = record.as_ref().map_or(0, |r| r.revision);
     let edge = record.map(|r| (r.account_type, r.api_access_enabled));
     let bytes = text.as_ref().map_or(0, String::len);
-    Ok(ACCOUNTS.with(|c| c.borrow_mut().from_kv(id, revision, edge, bytes, now).value))
+    Ok(RECORDS.with(|c| {
+        c.borrow_mut().from_kv(id, revision, edge.map(Known::Account), bytes, now).value.as_ref().and_then(account_of)
+    }))
 }
 
 /// Applies feed entries (newest revision wins).
@@ -145,14 +165,15 @@ pub fn apply(entries: &[FeedEntry], now: Timestamp) {
     for e in entries {
         if let Some(sid) = e.key.strip_prefix("tok:") {
             match EdgeReplica::from_json(&e.value) {
-                Ok(r) => TOKENS.with(|c| c.borrow_mut().from_feed(sid, e.revision, Some(r), e.value.len(), now)),
+                Ok(r) => RECORDS
+                    .with(|c| c.borrow_mut().from_feed(sid, e.revision, Some(Known::Token(r)), e.value.len(), now)),
                 Err(err) => worker::console_error!("unreadable feed entry: {err}"),
             }
         } else if let Some(id) = e.key.strip_prefix("acct:") {
             match serde_json::from_str::<EdgeAccount>(&e.value) {
                 Ok(r) => {
-                    let edge = Some((r.account_type, r.api_access_enabled));
-                    ACCOUNTS.with(|c| c.borrow_mut().from_feed(id, e.revision, edge, e.value.len(), now));
+                    let edge = Some(Known::Account((r.account_type, r.api_access_enabled)));
+                    RECORDS.with(|c| c.borrow_mut().from_feed(id, e.revision, edge, e.value.len(), now));
                 }
                 Err(err) => worker::console_error!("unreadable feed entry: {err}"),
             }
@@ -167,8 +188,7 @@ pub fn note_line() {
 
 /// After a gap in the feed: forget every record that did not come from it.
 pub fn drop_unpinned(now: Timestamp) {
-    TOKENS.with(|c| c.borrow_mut().drop_unpinned(now));
-    ACCOUNTS.with(|c| c.borrow_mut().drop_unpinned(now));
+    RECORDS.with(|c| c.borrow_mut().drop_unpinned(now));
 }
 
 /// Whether a use of `sid` now should be written (at most once a minute per token and
@@ -199,22 +219,21 @@ pub struct Stats {
     isolate_age_ms: i64,
     #[serde(flatten)]
     counters: Counters,
-    cached_tokens: usize,
-    cached_token_bytes: usize,
-    cached_accounts: usize,
+    /// Tokens and accounts held.
+    cached_records: usize,
+    cached_bytes: usize,
     subscription: crate::subscription::Described,
 }
 
 pub fn stats(now: Timestamp) -> Stats {
     started(now);
     let started = STARTED.with(|s| s.get().unwrap_or(now));
-    let (cached_tokens, cached_token_bytes) = TOKENS.with(|c| (c.borrow().len(), c.borrow().bytes()));
+    let (cached_records, cached_bytes) = RECORDS.with(|c| (c.borrow().len(), c.borrow().bytes()));
     Stats {
         isolate_age_ms: now.since(started).0,
         counters: COUNTERS.with(|c| c.borrow().clone()),
-        cached_tokens,
-        cached_token_bytes,
-        cached_accounts: ACCOUNTS.with(|c| c.borrow().len()),
+        cached_records,
+        cached_bytes,
         subscription: crate::subscription::describe(now),
     }
 }

@@ -62,7 +62,7 @@ pub async fn ensure(env: &Env, ctx: &Context, at: Timestamp) -> Trust {
             let env = env.clone();
             ctx.wait_until(async move {
                 if let Some(stream) = open(&env).await {
-                    stream.follow().await;
+                    stream.follow(&env).await;
                 }
             });
             return Trust::Memory;
@@ -73,7 +73,10 @@ pub async fn ensure(env: &Env, ctx: &Context, at: Timestamp) -> Trust {
             let first = Box::pin(open(&env));
             let timeout = Box::pin(Delay::from(std::time::Duration::from_millis(CONNECT_TIMEOUT.0 as u64)));
             match select(first, timeout).await {
-                Either::Left((Some(stream), _)) => ctx.wait_until(stream.follow()),
+                Either::Left((Some(stream), _)) => {
+                    let env = env.clone();
+                    ctx.wait_until(async move { stream.follow(&env).await });
+                }
                 _ => SUB.with(|s| s.borrow_mut().failed()),
             }
         }
@@ -192,11 +195,14 @@ impl Open {
         }
     }
 
-    /// Reads the rest of the stream, applying each line as it arrives.
-    async fn follow(mut self) {
+    /// Reads the rest of the stream, applying each line as it arrives; flushes the usage
+    /// counts when due and once more when the stream ends.
+    async fn follow(mut self, env: &Env) {
         while let Some(line) = self.next_line().await {
             apply(&line);
+            crate::usage::flush_when_due(env, now()).await;
         }
         SUB.with(|s| s.borrow_mut().closed());
+        crate::usage::flush(env).await;
     }
 }

@@ -5,20 +5,27 @@
 //! 2. [`subscription::ensure`] says whether memory may be trusted (the feed is heard).
 //! 3. The token's record comes from memory, or from KV on a miss; the account only once
 //!    the secret matched, so a wrong token on a real SID costs what an unknown SID costs.
-//! 4. `decide` (core) allows or denies. Failures count against the SID with the
-//!    rate-limiting binding; past the limit they answer 429, while the right token works.
+//! 4. `decide` (core) allows or denies: credentials, expiry, the account's switch, the
+//!    client's address (`CF-Connecting-IP`, 403 `ip_not_allowed`), the route's scope.
+//!    Failures count against the SID with the rate-limiting binding; past the limit they
+//!    answer 429, while the right token works.
+//! 5. A token with a rate limit is counted in this isolate's window (`usage::admit`); over
+//!    it, 429 with `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+//! 6. The outcome is counted for the token's usage (flushed at most every 10 s).
 
 use tollgate_core::error_code::ErrorCode;
 use tollgate_core::feed::Trust;
 use tollgate_core::gateway;
+use tollgate_core::policy::RateLimit;
 use tollgate_core::replica::EdgeReplica;
 use tollgate_core::scope::Method;
 use tollgate_core::time::Timestamp;
-use tollgate_core::verify::{Denial, Target, decide, screen, secret_matches};
+use tollgate_core::usage::Outcome;
+use tollgate_core::verify::{Denial, Screened, Target, decide, screen, secret_matches};
 use worker::{Context, Env, Request, Response, Result};
 
 use crate::records::{self, AccountEdge};
-use crate::{answer, subscription};
+use crate::{answer, subscription, usage};
 
 const REALM: &str = "Basic realm=\"Tollgate API\", charset=\"UTF-8\"";
 
@@ -55,61 +62,119 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
     let Ok(screened) = screen(header.as_deref()) else {
         return unauthenticated();
     };
-    let sid = screened.sid.as_str();
-
-    let (trust, read) =
-        futures_util::future::join(subscription::ensure(env, ctx, now), records::prefetch(env, sid, now)).await;
-    // A record just read from KV (and merged with whatever the feed delivered) is as fresh as
-    // reading it again.
-    let token_trust = if read { Trust::Memory } else { trust };
-    let owner = records::with_token(env, sid, token_trust, now, |replica| {
-        let record = replica.and_then(EdgeReplica::live)?;
-        secret_matches(&screened, record, now).then(|| record.account_id.clone())
-    })
-    .await;
-    let owner = match owner {
-        Ok(o) => o,
+    let sid = screened.sid.as_str().to_owned();
+    let client = req.headers().get("CF-Connecting-IP")?;
+    let looked = match look_up(env, ctx, &screened, target, client.as_deref(), now).await {
+        Ok(l) => l,
         Err(_) => return unavailable(),
     };
-    let account: Option<AccountEdge> = match &owner {
-        Some(id) => match records::account(env, id, trust, now).await {
-            Ok(a) => a,
-            Err(_) => return unavailable(),
-        },
-        None => None,
-    };
-    let decision = records::with_token(env, sid, Trust::Memory, now, |replica| {
-        let record = replica.and_then(EdgeReplica::live);
-        // The record checked above: a feed entry that arrived meanwhile is not mixed in.
-        let record = record.filter(|r| owner.as_deref() == Some(r.account_id.as_str()));
-        decide(&screened, record, account, now, target)
-    })
-    .await;
-    let identity = match decision {
-        Ok(Ok(identity)) => identity,
-        Ok(Err(Denial::Unauthenticated(_))) => return failed_attempt(env, sid).await,
-        Ok(Err(Denial::LacksScope { required, .. })) => {
-            let message = format!("this token lacks the scope {required} that this route requires");
-            return answer::error(ErrorCode::InsufficientScope, &message, None);
+    let count = |outcome| {
+        if let Some(account) = &looked.holder {
+            usage::count(account, &sid, outcome, now);
         }
-        Ok(Err(Denial::NoSuchRoute { .. })) => {
-            return answer::error(ErrorCode::NoSuchRoute, "no API route of this token's version matches", None);
-        }
-        Err(_) => return unavailable(),
     };
-    if records::due_use(sid, now) {
+    let identity = match looked.decision {
+        Ok(identity) => identity,
+        Err(Denial::Unauthenticated(_)) => {
+            count(Outcome::Unauthenticated);
+            usage::flush_if_due(env, ctx, now);
+            return failed_attempt(env, &sid).await;
+        }
+        Err(denial) => {
+            let (outcome, code, message) = match denial {
+                Denial::IpNotAllowed { .. } => (
+                    Some(Outcome::IpNotAllowed),
+                    ErrorCode::IpNotAllowed,
+                    "this token may not be used from this address".to_owned(),
+                ),
+                Denial::LacksScope { required, .. } => (
+                    Some(Outcome::LacksScope),
+                    ErrorCode::InsufficientScope,
+                    format!("this token lacks the scope {required} that this route requires"),
+                ),
+                _ => (None, ErrorCode::NoSuchRoute, "no API route of this token's version matches".to_owned()),
+            };
+            outcome.map(count);
+            usage::flush_if_due(env, ctx, now);
+            return answer::error(code, &message, None);
+        }
+    };
+    // Only requests that would be allowed count against the token's rate limit.
+    let admission = looked.rate_limit.map(|limit| usage::admit(&sid, limit, now));
+    if let Some(a) = admission.filter(|a| !a.allowed) {
+        count(Outcome::RateLimited);
+        usage::flush_if_due(env, ctx, now);
+        let retry = a.reset_secs.to_string();
+        let (policy, state) = (a.policy_header(), a.state_header());
+        return answer::error_with(
+            ErrorCode::RateLimited,
+            "this token's rate limit is reached: wait before trying again",
+            &[("Retry-After", &retry), ("RateLimit-Policy", &policy), ("RateLimit", &state)],
+        );
+    }
+    count(Outcome::Allowed);
+    usage::flush_if_due(env, ctx, now);
+    if records::due_use(&sid, now) {
         let env = env.clone();
-        let sid = sid.to_owned();
         ctx.wait_until(async move {
             if records::write_use(&env, &sid, now).await.is_err() {
                 worker::console_error!("could not record a token's last use");
             }
         });
     }
-    if matches!(target, Target::CredentialsOnly) {
-        return answer::json(200, &identity);
+    let mut response = if matches!(target, Target::CredentialsOnly) {
+        answer::json(200, &identity)?
+    } else {
+        crate::gateway::forward(&mut req, env, &identity).await?
+    };
+    if let Some(a) = admission {
+        // The origin's answer has immutable headers: only the verifier's own answers say it.
+        let h = response.headers_mut();
+        let _ = h.set("RateLimit-Policy", &a.policy_header()).and_then(|()| h.set("RateLimit", &a.state_header()));
     }
-    crate::gateway::forward(&mut req, env, &identity).await
+    Ok(response)
+}
+
+/// What the lookup found: the decision, the account that holds the SID (for usage, also
+/// when the secret was wrong) and the token's rate limit.
+struct Looked {
+    decision: std::result::Result<tollgate_core::verify::Identity, Denial>,
+    holder: Option<String>,
+    rate_limit: Option<RateLimit>,
+}
+
+async fn look_up(
+    env: &Env,
+    ctx: &Context,
+    screened: &Screened,
+    target: Target<'_>,
+    client: Option<&str>,
+    now: Timestamp,
+) -> Result<Looked> {
+    let sid = screened.sid.as_str();
+    let (trust, read) =
+        futures_util::future::join(subscription::ensure(env, ctx, now), records::prefetch(env, sid, now)).await;
+    // A record just read from KV (and merged with whatever the feed delivered) is as fresh as
+    // reading it again.
+    let token_trust = if read { Trust::Memory } else { trust };
+    let (holder, owner) = records::with_token(env, sid, token_trust, now, |replica| {
+        let Some(record) = replica.and_then(EdgeReplica::live) else { return (None, None) };
+        let matched = secret_matches(screened, record, now);
+        (Some(record.account_id.clone()), matched.then(|| record.account_id.clone()))
+    })
+    .await?;
+    let account: Option<AccountEdge> = match &owner {
+        Some(id) => records::account(env, id, trust, now).await?,
+        None => None,
+    };
+    records::with_token(env, sid, Trust::Memory, now, |replica| {
+        let record = replica.and_then(EdgeReplica::live);
+        // The record checked above: a feed entry that arrived meanwhile is not mixed in.
+        let record = record.filter(|r| owner.as_deref() == Some(r.account_id.as_str()));
+        let rate_limit = record.and_then(|r| r.rate_limit);
+        Looked { decision: decide(screened, record, account, now, target, client), holder, rate_limit }
+    })
+    .await
 }
 
 fn unavailable() -> Result<Response> {

@@ -8,7 +8,7 @@ pub(crate) fn users() -> Vec<String> {
 }
 
 pub(crate) fn ctx(users: &[String]) -> AccountContext<'_> {
-    AccountContext { account_id: "acc_1", account_type: AccountType::Partner, users }
+    AccountContext { account_id: "acc_1", account_type: AccountType::Partner, users, max_lifetime_days: None }
 }
 
 pub(crate) fn seed(n: u8) -> CredentialSeed {
@@ -23,6 +23,7 @@ pub(crate) fn draft() -> TokenDraft {
         primary_contact: "usr_dev".into(),
         developer_emails: vec!["dev@example.com".into()],
         scopes: vec!["reports.read".into(), "actions.read".into()],
+        ..TokenDraft::default()
     }
 }
 
@@ -195,11 +196,17 @@ fn last_used_is_written_at_most_once_a_minute() {
 fn nudges_point_at_risky_tokens() {
     let i = issued(1);
     let t = AccountType::Partner;
-    assert_eq!(nudges(&i.record, None, t, Timestamp(1_000)), vec![Nudge::NeverUsed]);
+    assert_eq!(nudges(&i.record, None, (t, None), Timestamp(1_000)), vec![], "new and unused: no nudge yet");
+    let unused_month = i.record.created_at.plus(NEVER_USED_AFTER);
+    assert_eq!(nudges(&i.record, None, (t, None), unused_month), vec![Nudge::NeverUsed]);
+    assert_eq!(nudges(&i.record, None, (t, Some(90)), Timestamp(1_000)), vec![Nudge::NoExpiry]);
+    let mut soon = i.record.clone();
+    soon.expires_at = Some(Timestamp(1_000).plus(crate::policy::EXPIRING_SOON));
+    assert_eq!(nudges(&soon, Some(Timestamp(900)), (t, Some(90)), Timestamp(1_000)), vec![Nudge::ExpiresSoon]);
     let mut all = i.record.clone();
     all.scopes = all_scope_ids(t, all.api_version);
     let late = Timestamp(1_000).plus(ROTATION_ADVICE);
-    assert_eq!(nudges(&all, Some(Timestamp(2_000)), t, late), vec![Nudge::RotationDue, Nudge::EveryScope]);
+    assert_eq!(nudges(&all, Some(Timestamp(2_000)), (t, None), late), vec![Nudge::RotationDue, Nudge::EveryScope]);
 }
 
 #[test]
@@ -227,6 +234,7 @@ fn arb_edit() -> impl Strategy<Value = TokenEdit> {
             primary_contact,
             developer_emails,
             scopes,
+            ..TokenEdit::default()
         })
 }
 
@@ -245,6 +253,7 @@ proptest! {
             primary_contact: e.primary_contact.clone().unwrap_or_default(),
             developer_emails: e.developer_emails.clone().unwrap_or_default(),
             scopes: e.scopes.clone().unwrap_or_default(),
+            ..TokenDraft::default()
         };
         let _ = create(&d, &c, &seed(n), now);
         let _ = duplicate(&i.record, &c, &seed(n), now);
@@ -253,7 +262,7 @@ proptest! {
         let _ = upgrade(&i.record, &c, None, now);
         let _ = disable(&i.record, &c, now).and_then(|r| enable(&r, &c, now));
         let _ = should_record_use(Some(now), now);
-        let _ = nudges(&i.record, None, AccountType::Brand, now);
+        let _ = nudges(&i.record, None, (AccountType::Brand, Some(30)), now);
     }
 
     #[test]
