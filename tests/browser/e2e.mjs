@@ -99,6 +99,13 @@ try {
     await page.locator("#email-new").fill("dev@example.com");
     await page.getByRole("button", { name: "Add", exact: true }).click();
     await page.getByText("dev@example.com").waitFor();
+    // Access limits: an IP list the core refuses, named; then none, and a 7-day expiry.
+    await page.locator("#allowed-ips").fill("10.0.0.999");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText('"10.0.0.999" is not an IPv4 or IPv6 address').waitFor();
+    await page.locator("#allowed-ips").fill("");
+    await page.selectOption("#expiry", "7");
+    await page.getByText("Stops working at").waitFor();
     await shot("en-wizard-2-contact");
     await page.getByRole("button", { name: "Next" }).click();
     // Step 3: scopes.
@@ -119,6 +126,7 @@ try {
     await shot("en-wizard-3-scopes");
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByText("Review the token").waitFor();
+    assert.ok(!(await page.locator("dl.review").innerText()).includes("Never"), "the review shows the expiry");
     await shot("en-wizard-4-create");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByRole("heading", { name: "Your new access token" }).waitFor();
@@ -153,6 +161,9 @@ try {
     await page.reload();
     const card = page.locator(`li.token-card[data-sid="${sid}"]`);
     await card.waitFor();
+    // The 7-day expiry chosen in the wizard, marked as soon; the last 24 hours' requests.
+    assert.match(await card.getByTestId("expires").innerText(), /Expires soon/);
+    assert.match(await card.getByTestId("requests-24h").innerText(), /^\d+$/);
     // Markup in a name is shown as text.
     assert.equal(await card.locator(".token-name").innerText(), "Browser <b>test</b> token");
     assert.equal(await page.locator("li.token-card b").count(), 0);
@@ -210,6 +221,11 @@ try {
     await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
     await page.getByRole("heading", { name: "API scopes" }).waitFor();
     assert.equal(await page.getByTestId("sid").innerText(), sid);
+    // Usage: a chart of 30 days with a table of the same numbers.
+    const usage = page.getByTestId("usage");
+    await usage.locator("svg.usage-chart").waitFor();
+    await usage.getByText("Show as a table").click();
+    assert.equal(await usage.locator("tbody tr").count(), 30);
     await page.getByTestId("copy-token").click();
     await page.waitForTimeout(300);
     assert.equal(await clipboard(), newToken);

@@ -225,6 +225,10 @@ pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
     send("POST", &format!("/api/tokens/{sid}/reveal"), &serde_json::json!({})).await
 }
 
+pub async fn usage(sid: &str, days: u32) -> ApiResult<tollgate_core::usage::UsageView> {
+    get(&format!("/api/tokens/{sid}/usage?days={days}")).await
+}
+
 pub async fn catalog(version: &str) -> ApiResult<CatalogResponse> {
     get(&format!("/api/catalog?version={version}")).await
 }

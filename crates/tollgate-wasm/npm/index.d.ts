@@ -20,6 +20,11 @@ export {
   apiVersions,
   latestApiVersion,
   tokenOrder,
+  checkAllowedIps,
+  ipAllowed,
+  checkRateLimit,
+  checkExpiry,
+  expiryPresets,
 } from "./tollgate_wasm.js";
 export type { InitInput, InitOutput, SyncInitInput } from "./tollgate_wasm.js";
 

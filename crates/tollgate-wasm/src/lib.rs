@@ -20,6 +20,7 @@ use tollgate_core::verify::{Malformed, screen};
 use tollgate_core::version::ApiVersion;
 use wasm_bindgen::prelude::*;
 
+pub mod policy;
 pub mod shapes;
 
 use shapes::{Credentials, FormatCheck, ListedToken, RequiredScope, TokenOrder};

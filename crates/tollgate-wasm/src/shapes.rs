@@ -59,6 +59,46 @@ pub struct TokenOrder {
     pub total: usize,
 }
 
+/// The answer of `checkRateLimit` and `checkExpiry`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyCheck {
+    pub valid: bool,
+    /// A stable code such as `rate_limit_period`, when not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub code: Option<String>,
+    /// What is wrong, in English, when not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub reason: Option<String>,
+    /// The admin API field at fault, when not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub field: Option<String>,
+}
+
+/// The answer of `checkAllowedIps`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllowedIpsCheck {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "typescript", ts(flatten))]
+    pub check: PolicyCheck,
+    /// The entries as stored (canonical), when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub ips: Option<Vec<String>>,
+}
+
+/// One of the wizard's expiry presets.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiryPreset {
+    pub days: u32,
+    pub expires_at: Timestamp,
+}
+
 /// The declarations of these shapes.
 #[cfg(feature = "typescript")]
 pub fn declarations() -> String {
@@ -70,5 +110,8 @@ pub fn declarations() -> String {
     export::<RequiredScope>(&cfg, &mut out);
     export::<ListedToken>(&cfg, &mut out);
     export::<TokenOrder>(&cfg, &mut out);
+    export::<PolicyCheck>(&cfg, &mut out);
+    export::<AllowedIpsCheck>(&cfg, &mut out);
+    export::<ExpiryPreset>(&cfg, &mut out);
     out
 }

@@ -5,7 +5,12 @@ import init, {
   apiVersions,
   buildAuthorization,
   checkAccountSid,
+  checkAllowedIps,
   checkAuthToken,
+  checkExpiry,
+  checkRateLimit,
+  expiryPresets,
+  ipAllowed,
   filterTokens,
   latestApiVersion,
   listTokens,
@@ -93,6 +98,22 @@ for (const c of f.pages) {
 check(codeOf(() => filterTokens(tokens, { qq: "typo" }, f.now)), "invalid_argument", "unknown filter fields are refused");
 check(codeOf(() => filterTokens(tokens, { created: "yesterday" }, f.now)), "invalid_argument", "unknown date range");
 check(filterTokens([], {}).length, 0, "empty list, default filter and now");
+
+// Token policies: the same validation as the admin API.
+check(checkAllowedIps(["203.0.113.0/24", "::ffff:192.0.2.1"]), { valid: true, ips: ["203.0.113.0/24", "192.0.2.1"] }, "allowlist");
+const badIp = checkAllowedIps(["10.0.0.999"]);
+check([badIp.valid, badIp.code, badIp.field], [false, "ip_invalid", "allowed_ips"], "a bad entry");
+check(badIp.reason.includes("10.0.0.999"), true, "the bad entry is named");
+check(ipAllowed(["203.0.113.0/24"], "203.0.113.9"), true, "inside the range");
+check(ipAllowed(["203.0.113.0/24"], "198.51.100.1"), false, "outside the range");
+check(checkRateLimit({ requests: 10, period_seconds: 60 }).valid, true, "a rate limit");
+check(checkRateLimit(null).valid, true, "no rate limit");
+check(checkRateLimit({ requests: 10, period_seconds: 30 }).code, "rate_limit_period", "a bad period");
+const now = 1_700_000_000_000;
+check(expiryPresets(now).map((p) => [p.days, p.expires_at]), [7, 30, 90, 365].map((d) => [d, now + d * 86_400_000]), "presets");
+check(checkExpiry(null, now, 30).code, "expiry_required", "never, under a limit");
+check(checkExpiry(now + 86_400_000, now, 30).valid, true, "a day, under a limit");
+check(checkExpiry(now - 1, now).code, "expiry_in_past", "in the past");
 
 await assert.rejects(mountTokenManager(), /needs a browser/);
 checks += 1;

@@ -1,7 +1,9 @@
 // Type-checked with `tsc --strict` against the installed package: the declarations are
 // real types (an `any` would make the @ts-expect-error lines fail) and match the API.
 import init, {
+  checkAllowedIps,
   checkAuthToken,
+  expiryPresets,
   filterTokens,
   listTokens,
   mountTokenManager,
@@ -11,7 +13,10 @@ import init, {
   type CatalogResponse,
   type Credentials,
   type ErrorBody,
+  type AllowedIpsCheck,
+  type ExpiryPreset,
   type FormatCheck,
+  type RateLimit,
   type TokenDraft,
   type TokenManager,
   type TokenPage,
@@ -20,6 +25,14 @@ import init, {
 } from "@tollgate/core";
 
 await init();
+
+const ipCheck: AllowedIpsCheck = checkAllowedIps(["203.0.113.0/24"]);
+const canonical: string[] | undefined = ipCheck.ips;
+const presets: ExpiryPreset[] = expiryPresets();
+const firstEnds: number = presets[0].expires_at;
+const limit: RateLimit = { requests: 10, period_seconds: 60 };
+// @ts-expect-error: a rate limit has a period
+const halfLimit: RateLimit = { requests: 10 };
 
 const check: FormatCheck = checkAuthToken("tgat_x");
 const valid: boolean = check.valid;

@@ -16,12 +16,14 @@ pub fn AccountPage() -> impl IntoView {
     let contact_email = RwSignal::new(String::new());
     let api_access = RwSignal::new(true);
     let show_once = RwSignal::new(false);
+    let max_days = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let fill = move |a: AccountView| {
         contact_name.set(a.contact_name.clone());
         contact_email.set(a.contact_email.clone());
         api_access.set(a.api_access_enabled);
         show_once.set(a.show_tokens_once);
+        max_days.set(a.max_token_lifetime_days.map(|d| d.to_string()).unwrap_or_default());
         auth.session.update(|s| {
             if let Some(s) = s {
                 s.account = a.clone()
@@ -43,7 +45,11 @@ pub fn AccountPage() -> impl IntoView {
             contact_email: Some(contact_email.get_untracked()),
             api_access_enabled: Some(api_access.get_untracked()),
             show_tokens_once: Some(show_once.get_untracked()),
-            max_token_lifetime_days: None,
+            // Empty: no limit; anything else goes to the server, which says what is wrong.
+            max_token_lifetime_days: Some(match max_days.get_untracked().trim() {
+                "" => None,
+                d => Some(d.parse::<u32>().unwrap_or(0)),
+            }),
         };
         let revision = account.with_untracked(|a| a.as_ref().map(|a| a.revision)).unwrap_or(0);
         leptos::task::spawn_local(async move {
@@ -81,7 +87,12 @@ pub fn AccountPage() -> impl IntoView {
                 <label class="switch"><input type="checkbox" role="switch" prop:checked=move || show_once.get() on:change=move |ev| show_once.set(event_target_checked(&ev)) />
                     <span>{move || i.t("account.show_once")}</span></label>
                 <p class="hint">{move || i.t("account.show_once_hint")}</p>
-                <FormError error=error fields=&["contact_name", "contact_email"] />
+                <label for="max-lifetime">{move || i.t("account.max_lifetime")}</label>
+                <p class="hint" id="max-lifetime-hint">{move || i.t("account.max_lifetime_hint")}</p>
+                <input id="max-lifetime" type="number" min="1" inputmode="numeric" aria-describedby="max-lifetime-hint err-max_token_lifetime_days"
+                    prop:value=move || max_days.get() on:input=move |ev| max_days.set(event_target_value(&ev)) />
+                <FieldError error=error field="max_token_lifetime_days" />
+                <FormError error=error fields=&["contact_name", "contact_email", "max_token_lifetime_days"] />
                 <button type="submit" class="button primary">{move || i.t("app.save")}</button>
             </form>
         </Show>

@@ -6,8 +6,11 @@ use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
 use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
+use tollgate_core::policy::RateLimit;
+use tollgate_core::time::Timestamp;
 use tollgate_core::token::GracePeriod;
 
+use super::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
 use super::tokens::{Action, GraceChoice, Outcome, perform};
 use super::wizard::{ContactSelect, EmailList};
 use super::{Crumbs, IssuedPanel};
@@ -32,6 +35,9 @@ pub fn EditPage(sid: String) -> impl IntoView {
     let contact = RwSignal::new(String::new());
     let emails = RwSignal::new(Vec::<String>::new());
     let scopes = RwSignal::new(BTreeSet::<String>::new());
+    let expires_at = RwSignal::new(None::<Timestamp>);
+    let ips = RwSignal::new(String::new());
+    let rate = RwSignal::new(None::<RateLimit>);
     let error = RwSignal::new(None::<ApiError>);
     let issued = RwSignal::new(None::<IssuedToken>);
     let update_open = RwSignal::new(false);
@@ -46,6 +52,9 @@ pub fn EditPage(sid: String) -> impl IntoView {
         contact.set(t.primary_contact.clone());
         emails.set(t.developer_emails.clone());
         scopes.set(t.scopes.iter().cloned().collect());
+        expires_at.set(t.expires_at);
+        ips.set(t.allowed_ips.join("\n"));
+        rate.set(t.rate_limit);
         let version = t.api_version;
         token.set(Some(t));
         leptos::task::spawn_local(async move {
@@ -79,7 +88,9 @@ pub fn EditPage(sid: String) -> impl IntoView {
             primary_contact: Some(contact.get_untracked()).filter(|c| *c != t.primary_contact),
             developer_emails: Some(emails.get_untracked()).filter(|e| *e != t.developer_emails),
             scopes: Some(scopes.get_untracked()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
-            ..TokenEdit::default()
+            expires_at: Some(expires_at.get_untracked()).filter(|e| *e != t.expires_at),
+            allowed_ips: Some(ip_lines(&ips.get_untracked())).filter(|l| *l != t.allowed_ips),
+            rate_limit: Some(rate.get_untracked()).filter(|r| *r != t.rate_limit),
         };
         leptos::task::spawn_local(async move {
             match api::edit(t.sid.as_str(), &e, t.revision).await {
@@ -198,11 +209,18 @@ pub fn EditPage(sid: String) -> impl IntoView {
                 </Show>
             </section>
             <section class="card">
+                <h2>{move || i.t("policy.section")}</h2>
+                <ExpiryField expires_at=expires_at error=error />
+                <IpField ips=ips error=error />
+                <RateField rate=rate error=error />
+            </section>
+            <section class="card">
                 <h2>{move || i.t("edit.scopes")}</h2>
                 <ScopePicker catalog=catalog.into() selected=scopes />
                 <FieldError error=error field="scopes" />
             </section>
-            <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes"] />
+            <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
+            {move || t().map(|t| view! { <UsageChart sid=t.sid.to_string() /> })}
             <Show when=can_manage>
                 <div class="edit-actions">
                     <button type="button" class="button primary" on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>

@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod edit;
 mod login;
+mod policy;
 mod security;
 mod tokens;
 mod users;

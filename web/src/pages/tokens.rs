@@ -269,6 +269,9 @@ pub fn TokensPage() -> impl IntoView {
                     let last_used = t.last_used_at.map(|x| x.0);
                     let nudges = t.nudges.clone();
                     let latest = t.latest_version;
+                    let expires = t.expires_at.map(|x| x.0);
+                    let soon = t.expiring_soon;
+                    let requests = t.requests_24h;
                     view! {
                         <li class="card token-card" data-sid=sid.clone()>
                             <div class="token-head">
@@ -307,6 +310,11 @@ pub fn TokensPage() -> impl IntoView {
                                 <dt>{move || i.t("tokens.created")}</dt><dd>{move || i.date(created)}</dd>
                                 <dt>{move || i.t("tokens.last_used")}</dt>
                                 <dd>{move || last_used.map(|u| i.datetime(u)).unwrap_or_else(|| i.t("tokens.never_used"))}</dd>
+                                <dt>{move || i.t("tokens.expires")}</dt>
+                                <dd data-testid="expires">{move || expires.map(|e| i.date(e)).unwrap_or_else(|| i.t("policy.never"))}
+                                    <Show when=move || soon><span class="badge badge-warn">{move || i.t("tokens.expires_soon")}</span></Show></dd>
+                                <dt>{move || i.t("tokens.requests_24h")}</dt>
+                                <dd data-testid="requests-24h">{requests.unwrap_or(0)}</dd>
                             </dl>
                             <ul class="nudges">
                                 {nudges.into_iter().map(|n| {

@@ -7,9 +7,12 @@ use leptos::prelude::*;
 use tollgate_core::account::AccountType;
 use tollgate_core::api::{CatalogResponse, IssuedToken, TokenDraft, UserView};
 use tollgate_core::email::normalize_email;
+use tollgate_core::policy::{RateLimit, check_allowed_ips, check_expiry, check_rate_limit};
+use tollgate_core::time::Timestamp;
 use tollgate_core::token::{TokenError, check_description, check_emails, check_name};
 use tollgate_core::version::{ApiVersion, VERSIONS};
 
+use super::policy::{ExpiryField, IpField, RateField, ip_lines};
 use super::{Crumbs, IssuedPanel};
 use crate::api::{self, ApiError};
 use crate::components::{FieldError, FormError, ScopePicker, use_toasts};
@@ -102,6 +105,11 @@ pub fn WizardPage() -> impl IntoView {
     let contact = RwSignal::new(String::new());
     let emails = RwSignal::new(Vec::<String>::new());
     let scopes = RwSignal::new(BTreeSet::<String>::new());
+    let expires_at = RwSignal::new(None::<Timestamp>);
+    let ips = RwSignal::new(String::new());
+    let rate = RwSignal::new(None::<RateLimit>);
+    let auth = crate::app::use_auth();
+    let max_days = move || auth.session.with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days));
     let users = RwSignal::new(Vec::<UserView>::new());
     let catalog = RwSignal::new(None::<CatalogResponse>);
     let error = RwSignal::new(None::<ApiError>);
@@ -141,6 +149,10 @@ pub fn WizardPage() -> impl IntoView {
                     return Err(local_error(TokenError::UnknownContact));
                 }
                 check_emails(&emails.get_untracked()).map_err(local_error)?;
+                let now = Timestamp(js_sys::Date::now() as i64);
+                check_expiry(expires_at.get_untracked(), now, max_days()).map_err(|e| local_error(e.into()))?;
+                check_allowed_ips(&ip_lines(&ips.get_untracked())).map_err(|e| local_error(e.into()))?;
+                check_rate_limit(rate.get_untracked()).map_err(|e| local_error(e.into()))?;
             }
             2 if scopes.with_untracked(BTreeSet::is_empty) => {
                 return Err(ApiError {
@@ -164,7 +176,7 @@ pub fn WizardPage() -> impl IntoView {
     };
     let step_of = |field: &str| match field {
         "name" | "description" | "api_version" => 0,
-        "primary_contact" | "developer_emails" => 1,
+        "primary_contact" | "developer_emails" | "expires_at" | "allowed_ips" | "rate_limit" => 1,
         "scopes" => 2,
         _ => 3,
     };
@@ -177,7 +189,9 @@ pub fn WizardPage() -> impl IntoView {
             primary_contact: contact.get_untracked(),
             developer_emails: emails.get_untracked(),
             scopes: scopes.get_untracked().into_iter().collect(),
-            ..TokenDraft::default()
+            expires_at: expires_at.get_untracked(),
+            allowed_ips: ip_lines(&ips.get_untracked()),
+            rate_limit: rate.get_untracked(),
         };
         leptos::task::spawn_local(async move {
             match api::create(&draft).await {
@@ -241,6 +255,10 @@ pub fn WizardPage() -> impl IntoView {
                     <ContactSelect users=users contact=contact />
                     <FieldError error=error field="primary_contact" />
                     <EmailList emails=emails error=error />
+                    <h3>{move || i.t("policy.section")}</h3>
+                    <ExpiryField expires_at=expires_at error=error />
+                    <IpField ips=ips error=error />
+                    <RateField rate=rate error=error />
                 </Show>
                 <Show when=move || step.get() == 2>
                     <h2>{move || i.t("wizard.step3")}</h2>
@@ -256,10 +274,13 @@ pub fn WizardPage() -> impl IntoView {
                         <dt>{move || i.t("wizard.contact")}</dt><dd>{move || users.with(|u| u.iter().find(|u| contact.with(|c| *c == u.id)).map(|u| u.name.clone()))}</dd>
                         <dt>{move || i.t("wizard.emails")}</dt><dd>{move || emails.get().join(", ")}</dd>
                         <dt>{move || i.t("wizard.step3")}</dt><dd>{move || scopes.get().into_iter().collect::<Vec<_>>().join(", ")}</dd>
+                        <dt>{move || i.t("policy.expiry")}</dt><dd>{move || expires_at.get().map(|t| i.datetime(t.0)).unwrap_or_else(|| i.t("policy.never"))}</dd>
+                        <dt>{move || i.t("policy.ips")}</dt><dd>{move || { let l = ip_lines(&ips.get()); if l.is_empty() { "—".to_owned() } else { l.join(", ") } }}</dd>
+                        <dt>{move || i.t("policy.rate")}</dt><dd>{move || rate.get().map(|r| format!("{} / {} s", r.requests, r.period_seconds)).unwrap_or_else(|| "—".to_owned())}</dd>
                         <dt>{move || i.t("account.type")}</dt><dd>{move || i.t(&format!("type.{}", account_type().as_str()))}</dd>
                     </dl>
                 </Show>
-                <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes"] />
+                <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
                 <div class="wizard-actions">
                     <button type="button" class="button" disabled=move || step.get() == 0 on:click=move |_| { error.set(None); step.update(|s| *s = s.saturating_sub(1)); }>{move || i.t("wizard.back")}</button>
                     <Show when=move || step.get() < 3 fallback=move || view! {
