@@ -339,6 +339,21 @@ mod records {
             }
         }
 
+        /// The settings that differ in `next` (for the audit log).
+        pub fn changed(&self, next: &AccountRecord) -> Vec<&'static str> {
+            [
+                ("name", self.name != next.name),
+                ("contact_name", self.contact_name != next.contact_name),
+                ("contact_email", self.contact_email != next.contact_email),
+                ("api_access_enabled", self.api_access_enabled != next.api_access_enabled),
+                ("show_tokens_once", self.show_tokens_once != next.show_tokens_once),
+                ("max_token_lifetime_days", self.max_token_lifetime_days != next.max_token_lifetime_days),
+            ]
+            .into_iter()
+            .filter_map(|(f, c)| c.then_some(f))
+            .collect()
+        }
+
         /// Applies a settings change; only the fields present change.
         pub fn patch(&self, p: &AccountPatch) -> Result<AccountRecord, (AccountError, &'static str)> {
             let mut next = self.clone();
@@ -535,6 +550,9 @@ mod records {
                 .expect("ok");
             let bad = AccountPatch { contact_email: Some("nope".into()), ..Default::default() };
             assert_eq!(a.patch(&bad).unwrap_err().1, "contact_email");
+            let limit = AccountPatch { max_token_lifetime_days: Some(Some(90)), ..Default::default() };
+            let limited = a.patch(&limit).expect("a lifetime limit");
+            assert_eq!(a.changed(&limited), vec!["max_token_lifetime_days"]);
             let off = AccountPatch { api_access_enabled: Some(false), ..Default::default() };
             assert!(!a.patch(&off).expect("ok").api_access_enabled);
         }

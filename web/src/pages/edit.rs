@@ -8,10 +8,9 @@ use tollgate_core::account::Permission;
 use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
 use tollgate_core::policy::RateLimit;
 use tollgate_core::time::Timestamp;
-use tollgate_core::token::GracePeriod;
 
 use super::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
-use super::tokens::{Action, GraceChoice, Outcome, perform};
+use super::tokens::{Action, GraceChoice, Outcome, ResetChoice, perform};
 use super::wizard::{ContactSelect, EmailList};
 use super::{Crumbs, IssuedPanel};
 use crate::api::{self, ApiError};
@@ -43,7 +42,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
     let update_open = RwSignal::new(false);
     let action_open = RwSignal::new(false);
     let pending = RwSignal::new(None::<Action>);
-    let grace = RwSignal::new(GracePeriod::None);
+    let grace = RwSignal::new(ResetChoice::default());
     let missing = RwSignal::new(false);
 
     let fill = move |t: TokenView| {
@@ -114,7 +113,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
         });
     };
     let ask = move |a: Action| {
-        grace.set(GracePeriod::None);
+        grace.set(ResetChoice::default());
         pending.set(Some(a));
         action_open.set(true);
     };

@@ -83,11 +83,21 @@ pub enum Outcome {
 
 /// Runs a confirmed action against the API.
 /// Runs a confirmed action against the API, on the revision of the token as shown.
-pub async fn perform(action: Action, token: &TokenView, grace: GracePeriod) -> api::ApiResult<Outcome> {
+/// What a reset asks besides the action: how long the old token keeps working, and a new
+/// expiry (`renew`: `None` keeps it, `Some(0)` is never, `Some(days)` a preset).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResetChoice {
+    pub grace: GracePeriod,
+    pub renew: Option<u32>,
+}
+
+pub async fn perform(action: Action, token: &TokenView, choice: ResetChoice) -> api::ApiResult<Outcome> {
+    let grace = choice.grace;
+    let expires_at = choice.renew.map(|d| (d > 0).then(|| tollgate_core::policy::preset(d, now())));
     let (sid, rev) = (token.sid.as_str(), token.revision);
     Ok(match action {
         Action::Duplicate => Outcome::Issued(api::duplicate(sid, rev).await?),
-        Action::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace, expires_at: None }, rev).await?),
+        Action::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace, expires_at }, rev).await?),
         Action::Upgrade => Outcome::Changed(api::upgrade(sid, rev).await?),
         Action::Disable => Outcome::Changed(api::set_enabled(sid, false, rev).await?),
         Action::Enable => Outcome::Changed(api::set_enabled(sid, true, rev).await?),
@@ -100,16 +110,27 @@ pub async fn perform(action: Action, token: &TokenView, grace: GracePeriod) -> a
 
 /// The grace-period choice shown in the reset confirmation.
 #[component]
-pub fn GraceChoice(grace: RwSignal<GracePeriod>) -> impl IntoView {
+pub fn GraceChoice(grace: RwSignal<ResetChoice>) -> impl IntoView {
     let i = use_i18n();
     view! {
         <label for="grace">{move || i.t("confirm.reset_grace")}</label>
         <select id="grace" on:change=move |ev| {
             let v = event_target_value(&ev);
-            if let Some(g) = GracePeriod::ALL.into_iter().find(|g| grace_value(*g) == v) { grace.set(g); }
+            if let Some(g) = GracePeriod::ALL.into_iter().find(|g| grace_value(*g) == v) { grace.update(|c| c.grace = g); }
         }>
             {GracePeriod::ALL.into_iter().map(|g| view! {
-                <option value=grace_value(g) selected=move || grace.get() == g>{move || i.t(grace_key(g))}</option>
+                <option value=grace_value(g) selected=move || grace.get().grace == g>{move || i.t(grace_key(g))}</option>
+            }).collect_view()}
+        </select>
+        <label for="renew">{move || i.t("confirm.reset_expiry")}</label>
+        <select id="renew" on:change=move |ev| {
+            let v = event_target_value(&ev);
+            grace.update(|c| c.renew = v.parse::<u32>().ok());
+        }>
+            <option value="keep" selected=move || grace.get().renew.is_none()>{move || i.t("confirm.keep_expiry")}</option>
+            <option value="0">{move || i.t("policy.never")}</option>
+            {tollgate_core::policy::EXPIRY_PRESETS_DAYS.iter().map(|d| view! {
+                <option value=d.to_string()>{move || i.tn("policy.days", *d as usize)}</option>
             }).collect_view()}
         </select>
     }
@@ -134,7 +155,7 @@ pub fn TokensPage() -> impl IntoView {
     let menu_open = RwSignal::new(None::<String>);
     let pending = RwSignal::new(None::<(Action, TokenView)>);
     let confirm_open = RwSignal::new(false);
-    let grace = RwSignal::new(GracePeriod::None);
+    let grace = RwSignal::new(ResetChoice::default());
 
     let load = move |cursor: Option<String>| {
         loading.set(true);
@@ -292,7 +313,7 @@ pub fn TokensPage() -> impl IntoView {
                                                     .map(|a| {
                                                         view! { <li><button type="button" role="menuitem" on:click=move |_| {
                                                             menu_open.set(None);
-                                                            grace.set(GracePeriod::None);
+                                                            grace.set(ResetChoice::default());
                                                             pending.set(Some((a, t_menu.get_value())));
                                                             confirm_open.set(true);
                                                         }>{move || i.t(a.label())}</button></li> }

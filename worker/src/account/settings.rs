@@ -37,7 +37,8 @@ pub async fn patch_account(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response>
                 stmts.extend(db::put_token(&t)?);
             }
         }
-        stmts.push(c.audit(ctx, AuditAction::AccountEdited, &next.id, &next.name, None)?);
+        let detail = current.changed(&next).join(",");
+        stmts.push(c.audit(ctx, AuditAction::AccountEdited, &next.id, &next.name, Some(detail))?);
         ctx.commit(stmts).await?;
     }
     let mut r = reply::json(200, &next.view())?;
