@@ -213,4 +213,4 @@ impl Listed for Indexed {
 
 // The generated declarations name these types; bring them into the bindings' module.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPE_IMPORTS: &str = r#"import type { AccountType, ApiVersion, CatalogResponse, Credentials, FormatCheck, ListedToken, RequiredScope, TokenFilter, TokenOrder } from "./types.js";"#;
+const TYPE_IMPORTS: &str = r#"import type { AccountType, AllowedIpsCheck, ApiVersion, CatalogResponse, Credentials, ExpiryPreset, FormatCheck, ListedToken, PolicyCheck, RateLimit, RequiredScope, TokenFilter, TokenOrder } from "./types.js";"#;
