@@ -341,6 +341,66 @@ try {
     }
   });
 
+  let policyToken = null;
+  await step("a token with an expiry, an allowlist and a rate limit, in each language", async () => {
+    for (const tag of ["en", "ja", "zh-CN"]) {
+      await page.goto(BASE + "/settings/api/new");
+      await setLocale(tag);
+      await page.locator("#name").waitFor();
+      await page.locator("#name").fill(`Policies ${tag}`);
+      const next = page.locator(".wizard-actions .button.primary");
+      await next.click();
+      await page.selectOption("#contact", { index: 1 });
+      await page.selectOption("#expiry", "30");
+      await page.locator("#allowed-ips").fill("203.0.113.0/24\n2001:db8::/32");
+      await page.locator("#rate-on").check();
+      await page.locator("#rate-requests").fill("50");
+      await page.selectOption("#rate-period", "60");
+      await shot(`${tag}-wizard-policies`);
+      await next.click();
+      await page.locator('fieldset[data-category="reports"] input[role=switch]').check();
+      await page.locator('input[type=checkbox][value="reports.read"]').check();
+      await next.click();
+      await page.locator("dl.review").waitFor();
+      await next.click();
+      await page.getByTestId("issued-sid").waitFor();
+      const sidP = (await page.getByTestId("issued-sid").innerText()).trim();
+      if (tag === "en") policyToken = [sidP, (await page.getByTestId("issued-token").innerText()).trim()];
+      const v = await page.evaluate(async (s) => (await fetch(`/api/tokens/${s}`)).json(), sidP);
+      assert.deepEqual(v.allowed_ips, ["203.0.113.0/24", "2001:db8::/32"], `${tag}: allowlist`);
+      assert.deepEqual(v.rate_limit, { requests: 50, period_seconds: 60 }, `${tag}: rate limit`);
+      const days = (v.expires_at - Date.now()) / 86_400_000;
+      assert.ok(days > 29.9 && days <= 30, `${tag}: expiry in 30 days (${days})`);
+    }
+    await setLocale("en");
+  });
+
+  await step("the usage chart of a token with traffic", async () => {
+    const [psid, ptoken] = policyToken;
+    const from = async (ip) =>
+      (await fetch(EDGE + "/v1/verify", { headers: { Authorization: basic(psid, ptoken), "CF-Connecting-IP": ip } })).status;
+    for (let n = 0; n < 5; n++) assert.equal(await from("203.0.113.5"), 200);
+    assert.equal(await from("198.51.100.1"), 403, "outside the allowlist");
+    // The verifier flushes its counts at most every 10 s.
+    const started = Date.now();
+    let allowed = 0;
+    while (allowed < 5 && Date.now() - started < 30_000) {
+      await page.waitForTimeout(500);
+      const u = await page.evaluate(async (s) => (await fetch(`/api/tokens/${s}/usage?days=30`)).json(), psid);
+      allowed = u.daily.reduce((a, p) => a + p.counts.allowed, 0);
+    }
+    assert.ok(allowed >= 5, `usage counted ${allowed} allowed requests`);
+    await page.goto(BASE + `/settings/api/${psid}`);
+    const usage = page.getByTestId("usage");
+    await usage.locator("svg.usage-chart rect.bar-allowed").first().waitFor({ state: "attached" });
+    const heights = await usage.locator("rect.bar-allowed").evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("height"))));
+    assert.ok(heights.some((h) => h > 0), "a bar for today's requests");
+    await usage.getByText("Show as a table").click();
+    const today = await usage.locator("tbody tr").first().locator("td").first().innerText();
+    assert.ok(Number(today) >= 5, `today's allowed requests in the table: ${today}`);
+    await shot("en-usage");
+  });
+
   await step("usable at 360 px", async () => {
     await page.setViewportSize({ width: 360, height: 780 });
     await page.goto(BASE + "/settings/api");

@@ -22,6 +22,7 @@ pub fn SecurityPage() -> impl IntoView {
         {section("security.storing", &["security.share", "security.store", "security.encrypt"])}
         {section("security.rotating", &["security.rotate"])}
         {section("security.limiting", &["security.least"])}
+        {section("security.policies", &["security.expiry", "security.ips", "security.rate"])}
         {section("security.revoking", &["security.compromised", "security.unused", "security.contact"])}
     }
 }

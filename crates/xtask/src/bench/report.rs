@@ -32,19 +32,26 @@ pub fn markdown(r: &Value) -> String {
         "## 1. The verifier against a no-op Worker ({} requests × {} rounds each, concurrency {})\n\n\
          | Worker | req/s | p50 ms | p99 ms |\n|---|---|---|---|\n\
          | Tollgate verifier, `/v1/` gateway, valid token, echo | {} | {} | {} |\n\
+         | … a token with an expiry, an IP allowlist and a rate limit | {} | {} | {} |\n\
          | no-op Rust Worker (constant 200) | {} | {} | {} |\n\n\
-         Throughput ratio **{:.2}×** the no-op (goal ≥ 0.95×: {}); p99 ratio **{:.2}×** (goal ≤ 1.1×: {}).\n\n",
+         Throughput ratio **{:.2}×** the no-op (goal ≥ 0.95×: {}); with every policy **{:.2}×** (goal ≥ 0.95×: {}); \
+         p99 ratio **{:.2}×** (goal ≤ 1.1×: {}).\n\n",
         e["requests"],
         e["tollgate"]["rounds"],
         e["concurrency"],
         f(&e["tollgate"]["rps"]),
         f(&e["tollgate"]["p50_ms"]),
         f(&e["tollgate"]["p99_ms"]),
+        f(&e["policies"]["rps"]),
+        f(&e["policies"]["p50_ms"]),
+        f(&e["policies"]["p99_ms"]),
         f(&e["noop"]["rps"]),
         f(&e["noop"]["p50_ms"]),
         f(&e["noop"]["p99_ms"]),
         e["throughput_ratio"].as_f64().unwrap_or(0.0),
         if e["goal_throughput"].as_bool() == Some(true) { "met" } else { "not met" },
+        e["policy_throughput_ratio"].as_f64().unwrap_or(f64::NAN),
+        if e["goal_policy_throughput"].as_bool() == Some(true) { "met" } else { "not met" },
         e["p99_ratio"].as_f64().unwrap_or(f64::NAN),
         if e["goal_p99"].as_bool() == Some(true) { "met" } else { "not met" },
     );
