@@ -16,7 +16,7 @@
 use tollgate_core::error_code::ErrorCode;
 use tollgate_core::feed::Trust;
 use tollgate_core::gateway;
-use tollgate_core::policy::RateLimit;
+use tollgate_core::policy::{Admission, RateLimit};
 use tollgate_core::replica::EdgeReplica;
 use tollgate_core::scope::Method;
 use tollgate_core::time::Timestamp;
@@ -81,20 +81,10 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
             return failed_attempt(env, &sid).await;
         }
         Err(denial) => {
-            let (outcome, code, message) = match denial {
-                Denial::IpNotAllowed { .. } => (
-                    Some(Outcome::IpNotAllowed),
-                    ErrorCode::IpNotAllowed,
-                    "this token may not be used from this address".to_owned(),
-                ),
-                Denial::LacksScope { required, .. } => (
-                    Some(Outcome::LacksScope),
-                    ErrorCode::InsufficientScope,
-                    format!("this token lacks the scope {required} that this route requires"),
-                ),
-                _ => (None, ErrorCode::NoSuchRoute, "no API route of this token's version matches".to_owned()),
-            };
-            outcome.map(count);
+            let (outcome, code, message) = refusal(denial);
+            if let Some(o) = outcome {
+                count(o);
+            }
             usage::flush_if_due(env, ctx, now);
             return answer::error(code, &message, None);
         }
@@ -104,13 +94,7 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
     if let Some(a) = admission.filter(|a| !a.allowed) {
         count(Outcome::RateLimited);
         usage::flush_if_due(env, ctx, now);
-        let retry = a.reset_secs.to_string();
-        let (policy, state) = (a.policy_header(), a.state_header());
-        return answer::error_with(
-            ErrorCode::RateLimited,
-            "this token's rate limit is reached: wait before trying again",
-            &[("Retry-After", &retry), ("RateLimit-Policy", &policy), ("RateLimit", &state)],
-        );
+        return over_limit(&a);
     }
     count(Outcome::Allowed);
     usage::flush_if_due(env, ctx, now);
@@ -133,6 +117,34 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
         let _ = h.set("RateLimit-Policy", &a.policy_header()).and_then(|()| h.set("RateLimit", &a.state_header()));
     }
     Ok(response)
+}
+
+/// A valid token's refusal: what it counts as, its code and message.
+fn refusal(denial: Denial) -> (Option<Outcome>, ErrorCode, String) {
+    match denial {
+        Denial::IpNotAllowed { .. } => (
+            Some(Outcome::IpNotAllowed),
+            ErrorCode::IpNotAllowed,
+            "this token may not be used from this address".to_owned(),
+        ),
+        Denial::LacksScope { required, .. } => (
+            Some(Outcome::LacksScope),
+            ErrorCode::InsufficientScope,
+            format!("this token lacks the scope {required} that this route requires"),
+        ),
+        _ => (None, ErrorCode::NoSuchRoute, "no API route of this token's version matches".to_owned()),
+    }
+}
+
+/// 429 for a token over its rate limit, with when to retry and the limit's state.
+fn over_limit(a: &Admission) -> Result<Response> {
+    let retry = a.reset_secs.to_string();
+    let (policy, state) = (a.policy_header(), a.state_header());
+    answer::error_with(
+        ErrorCode::RateLimited,
+        "this token's rate limit is reached: wait before trying again",
+        &[("Retry-After", &retry), ("RateLimit-Policy", &policy), ("RateLimit", &state)],
+    )
 }
 
 /// What the lookup found: the decision, the account that holds the SID (for usage, also
