@@ -200,7 +200,7 @@ impl Open {
     async fn follow(mut self, env: &Env) {
         while let Some(line) = self.next_line().await {
             apply(&line);
-            crate::usage::flush_when_due(env, now()).await;
+            crate::usage::flush_when_due(env, now());
         }
         SUB.with(|s| s.borrow_mut().closed());
         crate::usage::flush(env).await;

@@ -69,10 +69,12 @@ pub fn flush_if_due(env: &Env, ctx: &Context, now: Timestamp) {
     }
 }
 
-/// Flushes now if due (from the feed stream's reader, already in a `waitUntil`).
-pub async fn flush_when_due(env: &Env, now: Timestamp) {
+/// Flushes if due, from the feed stream's reader (already in a `waitUntil`): spawned, so a
+/// slow usage object never holds up the feed's entries.
+pub fn flush_when_due(env: &Env, now: Timestamp) {
     if due(now) {
-        flush(env).await;
+        let env = env.clone();
+        worker::wasm_bindgen_futures::spawn_local(async move { flush(&env).await });
     }
 }
 
