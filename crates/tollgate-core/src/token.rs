@@ -7,15 +7,14 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::account::AccountType;
 use crate::api::{TokenDraft, TokenEdit};
 use crate::credential::{AccountSid, AuthToken, CredentialSeed, Digest, TOKEN_ENTROPY_BYTES};
-use crate::email::{EmailError, email_key, normalize_email};
-use crate::policy::{PolicyError, RateLimit, check_allowed_ips, check_expiry, check_rate_limit};
+use crate::email::{email_key, normalize_email};
+use crate::policy::{RateLimit, check_allowed_ips, check_expiry, check_rate_limit};
 use crate::revision::successor;
-use crate::scope::{all_scope_ids, find_scope};
+use crate::scope::find_scope;
 use crate::time::{Span, Timestamp};
 use crate::version::ApiVersion;
 
@@ -162,89 +161,15 @@ pub struct AccountContext<'a> {
     pub max_lifetime_days: Option<u32>,
 }
 
-/// Why a token operation was refused. Every message says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TokenError {
-    #[error("give the token a name")]
-    NameEmpty,
-    #[error("a token name has at most {max} characters")]
-    NameTooLong { max: usize },
-    #[error("a token name cannot contain control characters")]
-    NameControlCharacter,
-    #[error("a description has at most {max} characters")]
-    DescriptionTooLong { max: usize },
-    #[error("a description cannot contain control characters other than line breaks and tabs")]
-    DescriptionControlCharacter,
-    #[error("choose a primary contact from the account's users")]
-    UnknownContact,
-    #[error("\"{email}\" is not a valid e-mail address: {reason}")]
-    EmailInvalid { email: String, reason: EmailError },
-    #[error("\"{email}\" is listed more than once")]
-    EmailRepeated { email: String },
-    #[error("list at most {max} developer e-mails")]
-    TooManyEmails { max: usize },
-    #[error("select at least one API scope")]
-    NoScopes,
-    #[error("\"{scope}\" is not a scope of API version {version} for this account type")]
-    UnknownScope { scope: String, version: ApiVersion },
-    #[error("a token cannot move back from API version {from} to {to}")]
-    Downgrade { from: ApiVersion, to: ApiVersion },
-    #[error("the token already uses API version {version}")]
-    AlreadyAtVersion { version: ApiVersion },
-    #[error("the token is already disabled")]
-    AlreadyDisabled,
-    #[error("the token is already enabled")]
-    AlreadyEnabled,
-    #[error("this token belongs to another account")]
-    WrongAccount,
-    #[error(transparent)]
-    Policy(#[from] PolicyError),
-}
-
-impl TokenError {
-    /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TokenError::NameEmpty => "name_empty",
-            TokenError::NameTooLong { .. } => "name_too_long",
-            TokenError::NameControlCharacter => "name_control_character",
-            TokenError::DescriptionTooLong { .. } => "description_too_long",
-            TokenError::DescriptionControlCharacter => "description_control_character",
-            TokenError::UnknownContact => "unknown_contact",
-            TokenError::EmailInvalid { .. } => "email_invalid",
-            TokenError::EmailRepeated { .. } => "email_repeated",
-            TokenError::TooManyEmails { .. } => "too_many_emails",
-            TokenError::NoScopes => "no_scopes",
-            TokenError::UnknownScope { .. } => "unknown_scope",
-            TokenError::Downgrade { .. } => "downgrade",
-            TokenError::AlreadyAtVersion { .. } => "already_at_version",
-            TokenError::AlreadyDisabled => "already_disabled",
-            TokenError::AlreadyEnabled => "already_enabled",
-            TokenError::WrongAccount => "not_found",
-            TokenError::Policy(p) => p.code(),
+impl<'a> AccountContext<'a> {
+    /// The context of `account`, whose enabled users are `users`.
+    pub fn of(account: &'a crate::account::AccountRecord, users: &'a [String]) -> AccountContext<'a> {
+        AccountContext {
+            account_id: &account.id,
+            account_type: account.account_type,
+            users,
+            max_lifetime_days: account.max_token_lifetime_days,
         }
-    }
-
-    /// The request field the error is about, if any.
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            TokenError::NameEmpty | TokenError::NameTooLong { .. } | TokenError::NameControlCharacter => Some("name"),
-            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => Some("description"),
-            TokenError::UnknownContact => Some("primary_contact"),
-            TokenError::EmailInvalid { .. } | TokenError::EmailRepeated { .. } | TokenError::TooManyEmails { .. } => {
-                Some("developer_emails")
-            }
-            TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
-            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => Some("api_version"),
-            TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => None,
-            TokenError::Policy(p) => Some(p.field()),
-        }
-    }
-
-    /// Whether the error is a conflict with the token's current state (HTTP 409) rather
-    /// than bad input (HTTP 422).
-    pub fn is_conflict(&self) -> bool {
-        matches!(self, TokenError::AlreadyAtVersion { .. } | TokenError::AlreadyDisabled | TokenError::AlreadyEnabled)
     }
 }
 
@@ -584,53 +509,6 @@ pub fn should_record_use(last_written: Option<Timestamp>, now: Timestamp) -> boo
     }
 }
 
-/// Advice the token list shows beside a token.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Nudge {
-    /// Not reset for [`ROTATION_ADVICE`].
-    RotationDue,
-    /// Holds every scope its account type can grant at its version.
-    EveryScope,
-    /// Never used in the [`NEVER_USED_AFTER`] since it was created.
-    NeverUsed,
-    /// Expires within [`crate::policy::EXPIRING_SOON`].
-    ExpiresSoon,
-    /// Never expires although the account limits token lifetimes.
-    NoExpiry,
-}
-
-/// A token unused for this long after its creation is nudged.
-pub const NEVER_USED_AFTER: Span = Span::days(30);
-
-/// The nudges that apply to a token now.
-pub fn nudges(
-    record: &TokenRecord,
-    last_used_at: Option<Timestamp>,
-    account: (AccountType, Option<u32>),
-    now: Timestamp,
-) -> Vec<Nudge> {
-    let (account_type, max_lifetime_days) = account;
-    let mut out = Vec::new();
-    if now.since(record.rotated_at) >= ROTATION_ADVICE {
-        out.push(Nudge::RotationDue);
-    }
-    if record.scopes == all_scope_ids(account_type, record.api_version) {
-        out.push(Nudge::EveryScope);
-    }
-    if last_used_at.is_none() && now.since(record.created_at) >= NEVER_USED_AFTER {
-        out.push(Nudge::NeverUsed);
-    }
-    if crate::policy::expiring_soon(record.expires_at, now) {
-        out.push(Nudge::ExpiresSoon);
-    }
-    if record.expires_at.is_none() && max_lifetime_days.is_some() {
-        out.push(Nudge::NoExpiry);
-    }
-    out
-}
-
 impl TokenRecord {
     /// Reads a stored record, refusing unknown layouts.
     pub fn from_json(json: &str) -> Result<TokenRecord, serde_json::Error> {
@@ -644,6 +522,11 @@ impl TokenRecord {
         Ok(record)
     }
 }
+
+mod error;
+mod nudge;
+pub use error::TokenError;
+pub use nudge::{NEVER_USED_AFTER, Nudge, nudges};
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -171,12 +171,7 @@ pub async fn create(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
         return Ok(r);
     }
     let users = enabled_users(ctx)?;
-    let actx = AccountContext {
-        account_id: &c.account.id,
-        account_type: c.account.account_type,
-        users: &users,
-        max_lifetime_days: c.account.max_token_lifetime_days,
-    };
+    let actx = AccountContext::of(&c.account, &users);
     let issued = token::create(&draft, &actx, &random::seed()?, ctx.now)?;
     flood_check(ctx)?;
     issue(ctx, c, Issue { issued, action: AuditAction::TokenCreated, status: 201, used: None, key }).await
@@ -224,12 +219,7 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             }
             precondition()?;
             let users = enabled_users(ctx)?;
-            let actx = AccountContext {
-                account_id: &c.account.id,
-                account_type: c.account.account_type,
-                users: &users,
-                max_lifetime_days: c.account.max_token_lifetime_days,
-            };
+            let actx = AccountContext::of(&c.account, &users);
             let issued = token::duplicate(&record, &actx, &random::seed()?, ctx.now)?;
             flood_check(ctx)?;
             issue(ctx, c, Issue { issued, action: AuditAction::TokenDuplicated, status: 201, used: None, key }).await
@@ -241,24 +231,14 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
                 return Ok(r);
             }
             precondition()?;
-            let actx = AccountContext {
-                account_id: &c.account.id,
-                account_type: c.account.account_type,
-                users: &[],
-                max_lifetime_days: c.account.max_token_lifetime_days,
-            };
+            let actx = AccountContext::of(&c.account, &[]);
             let issued =
                 token::reset_with_expiry(&record, &actx, &random::bytes::<32>()?, r.grace, r.expires_at, ctx.now)?;
             issue(ctx, c, Issue { issued, action: AuditAction::TokenReset, status: 200, used, key }).await
         }
         ("DELETE", []) => {
             precondition()?;
-            let actx = AccountContext {
-                account_id: &c.account.id,
-                account_type: c.account.account_type,
-                users: &[],
-                max_lifetime_days: c.account.max_token_lifetime_days,
-            };
+            let actx = AccountContext::of(&c.account, &[]);
             let gone = token::delete(&record, &actx, ctx.now)?;
             let mut stmts = db::delete_token(&Tombstone::from(&gone));
             stmts.push(c.audit(ctx, AuditAction::TokenDeleted, gone.sid.as_str(), &gone.name, None)?);
@@ -292,12 +272,7 @@ fn decide_change(
     raw: &[u8],
 ) -> ApiResult<(TokenRecord, AuditAction, Option<String>)> {
     let users = if rest.is_empty() { enabled_users(ctx)? } else { Vec::new() };
-    let actx = AccountContext {
-        account_id: &c.account.id,
-        account_type: c.account.account_type,
-        users: &users,
-        max_lifetime_days: c.account.max_token_lifetime_days,
-    };
+    let actx = AccountContext::of(&c.account, &users);
     Ok(match rest {
         [] => {
             let e: TokenEdit = body::parse(&ctx.req, raw, false)?;

@@ -1,6 +1,7 @@
 //! The token operations' tests (and fixtures other modules' tests use).
 
 use super::*;
+use crate::scope::all_scope_ids;
 use proptest::prelude::*;
 
 pub(crate) fn users() -> Vec<String> {

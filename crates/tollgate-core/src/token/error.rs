@@ -1,0 +1,94 @@
+//! Why a token operation was refused: every message says what to do, every error has a
+//! stable code and, where one input is at fault, its field.
+
+use thiserror::Error;
+
+use crate::email::EmailError;
+use crate::policy::PolicyError;
+use crate::version::ApiVersion;
+
+/// Why a token operation was refused. Every message says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenError {
+    #[error("give the token a name")]
+    NameEmpty,
+    #[error("a token name has at most {max} characters")]
+    NameTooLong { max: usize },
+    #[error("a token name cannot contain control characters")]
+    NameControlCharacter,
+    #[error("a description has at most {max} characters")]
+    DescriptionTooLong { max: usize },
+    #[error("a description cannot contain control characters other than line breaks and tabs")]
+    DescriptionControlCharacter,
+    #[error("choose a primary contact from the account's users")]
+    UnknownContact,
+    #[error("\"{email}\" is not a valid e-mail address: {reason}")]
+    EmailInvalid { email: String, reason: EmailError },
+    #[error("\"{email}\" is listed more than once")]
+    EmailRepeated { email: String },
+    #[error("list at most {max} developer e-mails")]
+    TooManyEmails { max: usize },
+    #[error("select at least one API scope")]
+    NoScopes,
+    #[error("\"{scope}\" is not a scope of API version {version} for this account type")]
+    UnknownScope { scope: String, version: ApiVersion },
+    #[error("a token cannot move back from API version {from} to {to}")]
+    Downgrade { from: ApiVersion, to: ApiVersion },
+    #[error("the token already uses API version {version}")]
+    AlreadyAtVersion { version: ApiVersion },
+    #[error("the token is already disabled")]
+    AlreadyDisabled,
+    #[error("the token is already enabled")]
+    AlreadyEnabled,
+    #[error("this token belongs to another account")]
+    WrongAccount,
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+}
+
+impl TokenError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::NameEmpty => "name_empty",
+            TokenError::NameTooLong { .. } => "name_too_long",
+            TokenError::NameControlCharacter => "name_control_character",
+            TokenError::DescriptionTooLong { .. } => "description_too_long",
+            TokenError::DescriptionControlCharacter => "description_control_character",
+            TokenError::UnknownContact => "unknown_contact",
+            TokenError::EmailInvalid { .. } => "email_invalid",
+            TokenError::EmailRepeated { .. } => "email_repeated",
+            TokenError::TooManyEmails { .. } => "too_many_emails",
+            TokenError::NoScopes => "no_scopes",
+            TokenError::UnknownScope { .. } => "unknown_scope",
+            TokenError::Downgrade { .. } => "downgrade",
+            TokenError::AlreadyAtVersion { .. } => "already_at_version",
+            TokenError::AlreadyDisabled => "already_disabled",
+            TokenError::AlreadyEnabled => "already_enabled",
+            TokenError::WrongAccount => "not_found",
+            TokenError::Policy(p) => p.code(),
+        }
+    }
+
+    /// The request field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            TokenError::NameEmpty | TokenError::NameTooLong { .. } | TokenError::NameControlCharacter => Some("name"),
+            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => Some("description"),
+            TokenError::UnknownContact => Some("primary_contact"),
+            TokenError::EmailInvalid { .. } | TokenError::EmailRepeated { .. } | TokenError::TooManyEmails { .. } => {
+                Some("developer_emails")
+            }
+            TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
+            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => Some("api_version"),
+            TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => None,
+            TokenError::Policy(p) => Some(p.field()),
+        }
+    }
+
+    /// Whether the error is a conflict with the token's current state (HTTP 409) rather
+    /// than bad input (HTTP 422).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, TokenError::AlreadyAtVersion { .. } | TokenError::AlreadyDisabled | TokenError::AlreadyEnabled)
+    }
+}
