@@ -265,6 +265,12 @@ mod records {
         /// New tokens, edits and duplicates may not outlive this many days.
         #[serde(default)]
         pub max_token_lifetime_days: Option<u32>,
+        /// The language of notifications to developer e-mails (and users who chose none).
+        #[serde(default)]
+        pub language: crate::notify::Language,
+        /// What a reported leak does to a token (disable by default).
+        #[serde(default)]
+        pub leak_policy: crate::leak::LeakPolicy,
     }
 
     /// A user as stored. The password is kept only as an Argon2id PHC string.
@@ -286,6 +292,9 @@ mod records {
         /// Counts the record's changes (see [`crate::revision`]); 0 when written before revisions.
         #[serde(default)]
         pub revision: crate::revision::Revision,
+        /// The language the user chose in the admin app (their notifications' language).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub locale: Option<crate::notify::Language>,
     }
 
     impl std::fmt::Debug for UserRecord {
@@ -321,6 +330,8 @@ mod records {
                 created_at: now,
                 revision: 1,
                 max_token_lifetime_days: None,
+                language: crate::notify::Language::En,
+                leak_policy: crate::leak::LeakPolicy::Disable,
             })
         }
 
@@ -336,6 +347,8 @@ mod records {
                 created_at: self.created_at,
                 revision: self.revision,
                 max_token_lifetime_days: self.max_token_lifetime_days,
+                language: self.language,
+                leak_policy: self.leak_policy,
             }
         }
 
@@ -348,6 +361,8 @@ mod records {
                 ("api_access_enabled", self.api_access_enabled != next.api_access_enabled),
                 ("show_tokens_once", self.show_tokens_once != next.show_tokens_once),
                 ("max_token_lifetime_days", self.max_token_lifetime_days != next.max_token_lifetime_days),
+                ("language", self.language != next.language),
+                ("leak_policy", self.leak_policy != next.leak_policy),
             ]
             .into_iter()
             .filter_map(|(f, c)| c.then_some(f))
@@ -375,6 +390,12 @@ mod records {
             if let Some(d) = p.max_token_lifetime_days {
                 next.max_token_lifetime_days = crate::policy::check_lifetime_limit(d)
                     .map_err(|e| (AccountError::LifetimeLimit(e), "max_token_lifetime_days"))?;
+            }
+            if let Some(l) = p.language {
+                next.language = l;
+            }
+            if let Some(l) = p.leak_policy {
+                next.leak_policy = l;
             }
             if next != *self {
                 next.revision = crate::revision::successor(self.revision);
@@ -407,6 +428,7 @@ mod records {
                 created_at: now,
                 generation: 0,
                 revision: 1,
+                locale: None,
             }
         }
 
@@ -427,6 +449,7 @@ mod records {
                 enabled: self.enabled,
                 created_at: self.created_at,
                 revision: self.revision,
+                locale: self.locale,
             }
         }
 
@@ -502,6 +525,7 @@ mod records {
                 created_at: Timestamp(0),
                 generation: 0,
                 revision: 1,
+                locale: None,
             }
         }
 

@@ -222,6 +222,12 @@ pub struct TokenView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number"))]
     pub requests_24h: Option<u64>,
+    /// A leak a secret scanner reported (until the token is reset).
+    #[serde(default)]
+    pub leak: Option<crate::leak::LeakMark>,
+    /// Developer e-mails that unsubscribed from the token's notifications.
+    #[serde(default)]
+    pub unsubscribed: Vec<String>,
 }
 
 impl TokenView {
@@ -254,6 +260,8 @@ impl TokenView {
             allowed_ips: record.allowed_ips.clone(),
             rate_limit: record.rate_limit,
             requests_24h: None,
+            leak: record.leak.clone(),
+            unsubscribed: record.unsubscribed.clone(),
         }
     }
 }
@@ -409,6 +417,17 @@ pub struct UserView {
     /// The revision (also the `ETag`): send it back as `If-Match` to change this record.
     #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub revision: u64,
+    /// The language the user chose (their notifications'); `null`: the account's.
+    #[serde(default)]
+    pub locale: Option<crate::notify::Language>,
+}
+
+/// `PATCH /api/session`: the signed-in user's own language.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionPatch {
+    pub locale: crate::notify::Language,
 }
 
 /// `POST /api/users`.
@@ -458,6 +477,10 @@ pub struct AccountView {
     pub revision: u64,
     /// New tokens, edits and duplicates may not outlive this many days (`null`: no limit).
     pub max_token_lifetime_days: Option<u32>,
+    /// The language of notifications to developer e-mails.
+    pub language: crate::notify::Language,
+    /// What a reported leak does: `disable` (default) or `notify`.
+    pub leak_policy: crate::leak::LeakPolicy,
 }
 
 /// `PATCH /api/account`.
@@ -479,6 +502,10 @@ pub struct AccountPatch {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub max_token_lifetime_days: Option<Option<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<crate::notify::Language>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak_policy: Option<crate::leak::LeakPolicy>,
 }
 
 // ---------------------------------------------------------------- audit and edge

@@ -14,6 +14,8 @@
 //! * [`replica`]: the edge's KV copy of tokens (records and tombstones);
 //! * [`feed`]: the revocation feed (wire format, catch-up, the verifier's fail-safe);
 //!   [`edge_cache`]: the verifier's bounded in-isolate copy of the records;
+//! * [`leak`]: secret scanners' leak reports (signature, verdicts, the leak policy);
+//!   [`notify`]: notifications to the people on a token (recipients, texts, delivery);
 //! * [`throttle`]: the sign-in guessing throttle.
 //!
 //! The crate performs no I/O and reads no clock and no random source: the current time
@@ -32,10 +34,12 @@ pub mod feed;
 pub mod filter;
 pub mod gateway;
 pub mod idempotency;
+pub mod leak;
 pub mod policy;
 pub mod replica;
 pub mod revision;
 pub mod scope;
+pub mod notify;
 pub mod session;
 pub mod throttle;
 pub mod time;

@@ -45,3 +45,41 @@ impl Timestamp {
         Span(self.0.saturating_sub(earlier.0))
     }
 }
+
+impl Timestamp {
+    /// The instant as UTC text, `YYYY-MM-DD HH:MM UTC` (what notifications show).
+    pub fn utc_text(self) -> String {
+        let secs = self.0.div_euclid(1000);
+        let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
+    }
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::Timestamp;
+
+    #[test]
+    fn utc_text_names_the_calendar_day() {
+        assert_eq!(Timestamp(0).utc_text(), "1970-01-01 00:00 UTC");
+        // 2026-11-25 06:50:00 UTC
+        assert_eq!(Timestamp(1_795_589_400_000).utc_text(), "2026-11-25 06:50 UTC");
+        // 2024-02-29 23:59 UTC (a leap day)
+        assert_eq!(Timestamp(1_709_251_140_000).utc_text(), "2024-02-29 23:59 UTC");
+    }
+}

@@ -140,6 +140,12 @@ pub struct TokenRecord {
     /// At most so many allowed requests per period, per verifier isolate.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// The last leak a secret scanner reported of a live secret, until the token is reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak: Option<crate::leak::LeakMark>,
+    /// Developer e-mails that unsubscribed from this token's notifications (lowercase).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsubscribed: Vec<String>,
 }
 
 /// A record together with the auth token just issued for it: the only moment the
@@ -300,6 +306,8 @@ pub fn create(
         expires_at,
         allowed_ips,
         rate_limit,
+        leak: None,
+        unsubscribed: Vec::new(),
     };
     Ok(Issued { record, auth_token })
 }
@@ -381,12 +389,18 @@ pub fn reset(
     now: Timestamp,
 ) -> Result<Issued, TokenError> {
     own(record, ctx)?;
+    let current_leaked = record.leak.as_ref().is_some_and(|l| l.secret == crate::leak::LeakedSecret::Current);
+    if current_leaked && grace != GracePeriod::None {
+        return Err(TokenError::LeakedGrace);
+    }
     let (auth_token, mut secret) = new_secret(token_entropy);
     if grace != GracePeriod::None {
         secret.previous = Some(PreviousSecret { digest: record.secret.digest, valid_until: now.plus(grace.span()) });
     }
     let mut next = record.clone();
     next.secret = secret;
+    // Whichever secret leaked is gone now: the previous one (if any) is the one just replaced.
+    next.leak = None;
     next.sealed_auth_token = None;
     next.rotated_at = now;
     next.updated_at = now;
@@ -456,6 +470,9 @@ pub fn enable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) ->
     own(record, ctx)?;
     if record.enabled {
         return Err(TokenError::AlreadyEnabled);
+    }
+    if record.leak.as_ref().is_some_and(|l| l.secret == crate::leak::LeakedSecret::Current) {
+        return Err(TokenError::Leaked);
     }
     let mut next = record.clone();
     next.enabled = true;

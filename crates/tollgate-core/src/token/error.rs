@@ -42,6 +42,10 @@ pub enum TokenError {
     AlreadyEnabled,
     #[error("this token belongs to another account")]
     WrongAccount,
+    #[error("this token's auth token was found in public: reset the token before you enable it")]
+    Leaked,
+    #[error("the leaked auth token cannot keep working: reset the token without a grace period")]
+    LeakedGrace,
     #[error(transparent)]
     Policy(#[from] PolicyError),
 }
@@ -66,6 +70,8 @@ impl TokenError {
             TokenError::AlreadyDisabled => "already_disabled",
             TokenError::AlreadyEnabled => "already_enabled",
             TokenError::WrongAccount => "not_found",
+            TokenError::Leaked => "token_leaked",
+            TokenError::LeakedGrace => "leaked_grace",
             TokenError::Policy(p) => p.code(),
         }
     }
@@ -81,7 +87,11 @@ impl TokenError {
             }
             TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
             TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => Some("api_version"),
-            TokenError::AlreadyDisabled | TokenError::AlreadyEnabled | TokenError::WrongAccount => None,
+            TokenError::AlreadyDisabled
+            | TokenError::AlreadyEnabled
+            | TokenError::WrongAccount
+            | TokenError::Leaked => None,
+            TokenError::LeakedGrace => Some("grace"),
             TokenError::Policy(p) => Some(p.field()),
         }
     }
@@ -89,6 +99,12 @@ impl TokenError {
     /// Whether the error is a conflict with the token's current state (HTTP 409) rather
     /// than bad input (HTTP 422).
     pub fn is_conflict(&self) -> bool {
-        matches!(self, TokenError::AlreadyAtVersion { .. } | TokenError::AlreadyDisabled | TokenError::AlreadyEnabled)
+        matches!(
+            self,
+            TokenError::AlreadyAtVersion { .. }
+                | TokenError::AlreadyDisabled
+                | TokenError::AlreadyEnabled
+                | TokenError::Leaked
+        )
     }
 }
