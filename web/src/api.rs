@@ -263,3 +263,13 @@ pub async fn audit(token: Option<&str>, cursor: Option<&str>) -> ApiResult<Audit
     }
     get(&format!("/api/audit?{}", q.join("&"))).await
 }
+
+pub async fn notifications(cursor: Option<&str>) -> ApiResult<tollgate_core::notify::NotificationPage> {
+    let c = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
+    get(&format!("/api/notifications{c}")).await
+}
+
+/// Saves the signed-in user's language (the app's and their notifications').
+pub async fn set_locale(locale: tollgate_core::notify::Language) -> ApiResult<UserView> {
+    send("PATCH", "/api/session", &tollgate_core::api::SessionPatch { locale }).await
+}

@@ -8,7 +8,9 @@ use tollgate_core::api::SessionView;
 use crate::api;
 use crate::components::{ToastList, Toasts};
 use crate::i18n::{I18n, Locale, browser_locale, remember_locale, use_i18n};
-use crate::pages::{AccountPage, AuditPage, EditPage, LoginPage, SecurityPage, TokensPage, UsersPage, WizardPage};
+use crate::pages::{
+    AccountPage, AuditPage, EditPage, LoginPage, NotificationsPage, SecurityPage, TokensPage, UsersPage, WizardPage,
+};
 use crate::route::{Link, Navigator, Route, use_navigator};
 
 /// The signed-in user, if any; `checked` turns true once the first session check ends.
@@ -78,6 +80,7 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         Route::Users => view! { <Guard><UsersPage /></Guard> }.into_any(),
         Route::Account => view! { <Guard><AccountPage /></Guard> }.into_any(),
         Route::Audit => view! { <Guard><AuditPage /></Guard> }.into_any(),
+        Route::Notifications => view! { <Guard><NotificationsPage /></Guard> }.into_any(),
         Route::NotFound => view! { <p>{move || i18n.t("app.not_found")}</p> }.into_any(),
     };
     view! {
@@ -134,6 +137,9 @@ fn Header() -> impl IntoView {
                     <Show when=move || auth.can(Permission::ManageAccount)>
                         <Link to=Route::Account section=true>{move || i.t("nav.account")}</Link>
                     </Show>
+                    <Show when=move || auth.can(Permission::ViewTokens)>
+                        <Link to=Route::Notifications section=true>{move || i.t("nav.notifications")}</Link>
+                    </Show>
                     <Show when=move || auth.can(Permission::ViewAudit)>
                         <Link to=Route::Audit section=true>{move || i.t("nav.audit")}</Link>
                     </Show>
@@ -148,6 +154,12 @@ fn Header() -> impl IntoView {
                     if let Some(l) = Locale::parse(&event_target_value(&ev)) {
                         i.locale.set(l);
                         remember_locale(l);
+                        // Signed in: the user's notifications follow the language they chose.
+                        if auth.session.with_untracked(Option::is_some) {
+                            leptos::task::spawn_local(async move {
+                                let _ = api::set_locale(l.language()).await;
+                            });
+                        }
                     }
                 }
             >

@@ -14,6 +14,15 @@ pub enum Locale {
 }
 
 impl Locale {
+    /// The notification language of this locale.
+    pub fn language(self) -> tollgate_core::notify::Language {
+        match self {
+            Locale::En => tollgate_core::notify::Language::En,
+            Locale::Ja => tollgate_core::notify::Language::Ja,
+            Locale::Zh => tollgate_core::notify::Language::Zh,
+        }
+    }
+
     pub const ALL: [Locale; 3] = [Locale::En, Locale::Ja, Locale::Zh];
 
     pub fn tag(self) -> &'static str {

@@ -19,6 +19,7 @@ pub enum Route {
     Users,
     Account,
     Audit,
+    Notifications,
     NotFound,
 }
 
@@ -35,6 +36,7 @@ impl Route {
             "/settings/users" => Route::Users,
             "/settings/account" => Route::Account,
             "/settings/audit" => Route::Audit,
+            "/settings/notifications" => Route::Notifications,
             other => match other.strip_prefix("/settings/api/") {
                 Some(sid) if !sid.is_empty() && !sid.contains('/') => Route::Token(sid.to_owned()),
                 _ => Route::NotFound,
@@ -53,6 +55,7 @@ impl Route {
             Route::Users => "/settings/users".into(),
             Route::Account => "/settings/account".into(),
             Route::Audit => "/settings/audit".into(),
+            Route::Notifications => "/settings/notifications".into(),
             Route::NotFound => "/404".into(),
         }
     }

@@ -14,9 +14,14 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// The raw body, refused with 413 past [`MAX_BODY`] without reading further.
 pub async fn bytes(req: &mut Request) -> ApiResult<Vec<u8>> {
+    bytes_up_to(req, MAX_BODY, ApiError::body_too_large).await
+}
+
+/// The raw body, refused with `too_large()` past `max` bytes without reading further.
+pub async fn bytes_up_to(req: &mut Request, max: usize, too_large: fn() -> ApiError) -> ApiResult<Vec<u8>> {
     let length: Option<usize> = req.headers().get("Content-Length").ok().flatten().and_then(|l| l.parse().ok());
-    if length.is_some_and(|l| l > MAX_BODY) {
-        return Err(ApiError::body_too_large());
+    if length.is_some_and(|l| l > max) {
+        return Err(too_large());
     }
     let unreadable = || ApiError::code(ErrorCode::UnreadableBody, "the body could not be read", None);
     let mut stream = match req.stream() {
@@ -27,8 +32,8 @@ pub async fn bytes(req: &mut Request) -> ApiResult<Vec<u8>> {
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| unreadable())?;
-        if out.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::body_too_large());
+        if out.len() + chunk.len() > max {
+            return Err(too_large());
         }
         out.extend_from_slice(&chunk);
     }

@@ -78,6 +78,26 @@ impl ApiError {
     }
 }
 
+impl From<tollgate_core::leak::signature::SignatureError> for ApiError {
+    fn from(e: tollgate_core::leak::signature::SignatureError) -> ApiError {
+        use tollgate_core::leak::signature::SignatureError as S;
+        let status = if matches!(e, S::KeyList(_)) { 503 } else { 401 };
+        ApiError::with_status(status, e.code(), e.to_string(), None)
+    }
+}
+
+impl From<tollgate_core::leak::ReportError> for ApiError {
+    fn from(e: tollgate_core::leak::ReportError) -> ApiError {
+        use tollgate_core::leak::ReportError as R;
+        let status = match e {
+            R::TooLarge { .. } => 413,
+            R::Malformed(_) => 400,
+            R::TooMany { .. } => 422,
+        };
+        ApiError::with_status(status, e.code(), e.to_string(), None)
+    }
+}
+
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> ApiError {
         let status = match e {

@@ -66,7 +66,7 @@ async fn route(mut req: Request, env: &Env, now: Timestamp) -> ApiResult<Respons
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["setup"]) => setup(&mut req, env, now).await,
         ("POST", ["session"]) => login(&mut req, env, now).await,
-        (_, ["setup"]) | (_, ["session"]) if !matches!(method.as_str(), "GET" | "DELETE") => {
+        (_, ["setup"]) | (_, ["session"]) if !matches!(method.as_str(), "GET" | "DELETE" | "PATCH") => {
             Err(ApiError::method_not_allowed())
         }
         _ => {

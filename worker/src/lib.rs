@@ -5,6 +5,8 @@
 //!   [`directory`];
 //! * the revocation feed ([`feed::RevocationFeed`]), which the account objects publish to
 //!   and the verifier Worker (`worker/verifier/`, which serves `/v1/`) subscribes to;
+//! * `POST /secret-scanning/github`, GitHub's secret-scanning partner endpoint ([`scanning`]);
+//! * notifications: the queue's consumer ([`mail`]) and the unsubscribe link ([`unsubscribe`]);
 //! * everything else: the admin app's static assets, served through the `ASSETS` binding.
 //!
 //! Only this crate touches storage: Workers KV (the edge's replica, [`store`]) and the
@@ -21,11 +23,14 @@ mod error;
 mod feed;
 mod front;
 mod limiter;
+mod mail;
 mod password;
 mod random;
 mod reply;
+mod scanning;
 mod seal;
 mod store;
+mod unsubscribe;
 mod usage;
 
 #[event(fetch)]
@@ -45,6 +50,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .into_response()
     } else if path == "/api" || path.starts_with("/api/") {
         front::handle(req, &env, now).await
+    } else if path == "/secret-scanning/github" {
+        match scanning::handle(req, &env).await {
+            Ok(r) => Ok(r),
+            Err(e) => e.into_response(),
+        }
+    } else if path == "/unsubscribe" {
+        unsubscribe::handle(req, &env).await
     } else {
         serve_asset(req, &env).await
     };

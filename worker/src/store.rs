@@ -89,6 +89,14 @@ impl Store {
         }
     }
 
+    /// Where a secret's digest leads (see [`tollgate_core::replica::digest_index`]).
+    pub async fn digest_index(
+        &self,
+        digest: &tollgate_core::credential::Digest,
+    ) -> ApiResult<Option<tollgate_core::replica::DigestIndex>> {
+        self.get(&tollgate_core::replica::digest_index_key(digest)).await
+    }
+
     pub async fn last_used(&self, sid: &str) -> ApiResult<Option<Timestamp>> {
         Ok(self.text(&format!("used:{sid}")).await?.and_then(|t| t.parse().ok()).map(Timestamp))
     }

@@ -523,6 +523,10 @@ pub enum AuditAction {
     TokenEnabled,
     TokenDeleted,
     TokenRevealed,
+    /// A secret scanner reported the token's auth token in public; `detail` names where.
+    TokenLeaked,
+    /// A developer e-mail stopped the token's notifications (by its signed link).
+    TokenUnsubscribed,
     UserCreated,
     UserEdited,
     UserDisabled,

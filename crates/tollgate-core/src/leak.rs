@@ -178,8 +178,8 @@ pub enum Response {
     NotLive,
     /// The same leak (secret and URL) is on record already: nothing changes.
     Known,
-    /// The record to store.
-    Marked(Box<TokenRecord>),
+    /// The record to store, and the leak now on it.
+    Marked(Box<TokenRecord>, LeakMark),
 }
 
 /// One report of `digest` against `record` under `policy`.
@@ -203,10 +203,11 @@ pub fn respond(
             LeakedSecret::Previous => next.secret.previous = None,
         }
     }
-    next.leak = Some(LeakMark { reported_at: now, url, source: clip(&m.source, MAX_SOURCE_LEN), secret, stopped: stop });
+    let mark = LeakMark { reported_at: now, url, source: clip(&m.source, MAX_SOURCE_LEN), secret, stopped: stop };
+    next.leak = Some(mark.clone());
     next.updated_at = now;
     next.revision = successor(record.revision);
-    Response::Marked(Box::new(next))
+    Response::Marked(Box::new(next), mark)
 }
 
 /// `s` without control characters, at most `max` bytes (cut on a character boundary).

@@ -180,7 +180,7 @@ pub fn compose(event: &Event, facts: &Facts<'_>, to: &Recipient, unsubscribe: Op
 
 /// Where a message is.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// No mail API is configured: kept in the account's outbox, shown in the admin app.

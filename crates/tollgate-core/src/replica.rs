@@ -238,3 +238,31 @@ mod tests {
         assert_eq!(back.revision(), 0);
     }
 }
+
+/// The KV prefix of the index from a secret's digest to its token (`dig:{sha256 hex}`),
+/// written when a secret is issued and read by the secret-scanning endpoint. Not part of the
+/// revocation feed: the verifier never reads it.
+pub const DIGEST_INDEX_PREFIX: &str = "dig:";
+
+/// Where a secret's digest leads: the account (whose object decides) and the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestIndex {
+    pub account_id: String,
+    pub sid: String,
+}
+
+/// The KV key of `digest`'s index entry.
+pub fn digest_index_key(digest: &crate::credential::Digest) -> String {
+    format!("{DIGEST_INDEX_PREFIX}{}", digest.to_hex())
+}
+
+/// The index entry (key and JSON value) of `t`'s current secret.
+pub fn digest_index(t: &TokenRecord) -> (String, String) {
+    let value = DigestIndex { account_id: t.account_id.clone(), sid: t.sid.as_str().to_owned() };
+    (digest_index_key(&t.secret.digest), serde_json::to_string(&value).unwrap_or_default())
+}
+
+/// Whether a replica key is one the verifier reads (and the feed carries).
+pub fn on_feed(key: &str) -> bool {
+    !key.starts_with(DIGEST_INDEX_PREFIX)
+}

@@ -481,6 +481,21 @@ pub fn enable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) ->
     Ok(next)
 }
 
+/// Stops a developer e-mail's notifications about the token; `None` when `email` is not
+/// one of its developer e-mails or already unsubscribed (the primary contact cannot).
+pub fn unsubscribe(record: &TokenRecord, email: &str, now: Timestamp) -> Option<TokenRecord> {
+    let key = email_key(email.trim());
+    let listed = record.developer_emails.iter().any(|e| email_key(e) == key);
+    if !listed || record.unsubscribed.iter().any(|e| email_key(e) == key) {
+        return None;
+    }
+    let mut next = record.clone();
+    next.unsubscribed.push(key);
+    next.updated_at = now;
+    next.revision = successor(record.revision);
+    Some(next)
+}
+
 /// What remains of a deleted token: enough for the audit log, no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deleted {

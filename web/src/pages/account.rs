@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 use tollgate_core::api::{AccountPatch, AccountView};
+use tollgate_core::leak::LeakPolicy;
+use tollgate_core::notify::Language;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
@@ -17,6 +19,8 @@ pub fn AccountPage() -> impl IntoView {
     let api_access = RwSignal::new(true);
     let show_once = RwSignal::new(false);
     let max_days = RwSignal::new(String::new());
+    let leak_policy = RwSignal::new(LeakPolicy::Disable);
+    let language = RwSignal::new(Language::En);
     let error = RwSignal::new(None::<ApiError>);
     let fill = move |a: AccountView| {
         contact_name.set(a.contact_name.clone());
@@ -24,6 +28,8 @@ pub fn AccountPage() -> impl IntoView {
         api_access.set(a.api_access_enabled);
         show_once.set(a.show_tokens_once);
         max_days.set(a.max_token_lifetime_days.map(|d| d.to_string()).unwrap_or_default());
+        leak_policy.set(a.leak_policy);
+        language.set(a.language);
         auth.session.update(|s| {
             if let Some(s) = s {
                 s.account = a.clone()
@@ -50,6 +56,8 @@ pub fn AccountPage() -> impl IntoView {
                 "" => None,
                 d => Some(d.parse::<u32>().unwrap_or(0)),
             }),
+            language: Some(language.get_untracked()),
+            leak_policy: Some(leak_policy.get_untracked()),
         };
         let revision = account.with_untracked(|a| a.as_ref().map(|a| a.revision)).unwrap_or(0);
         leptos::task::spawn_local(async move {
@@ -92,6 +100,22 @@ pub fn AccountPage() -> impl IntoView {
                 <input id="max-lifetime" type="number" min="1" inputmode="numeric" aria-describedby="max-lifetime-hint err-max_token_lifetime_days"
                     prop:value=move || max_days.get() on:input=move |ev| max_days.set(event_target_value(&ev)) />
                 <FieldError error=error field="max_token_lifetime_days" />
+                <label for="leak-policy">{move || i.t("account.leak_policy")}</label>
+                <p class="hint" id="leak-policy-hint">{move || i.t("account.leak_policy_hint")}</p>
+                <select id="leak-policy" data-testid="leak-policy" aria-describedby="leak-policy-hint"
+                    on:change=move |ev| leak_policy.set(if event_target_value(&ev) == "notify" { LeakPolicy::Notify } else { LeakPolicy::Disable })>
+                    <option value="disable" selected=move || leak_policy.get() == LeakPolicy::Disable>{move || i.t("account.leak_disable")}</option>
+                    <option value="notify" selected=move || leak_policy.get() == LeakPolicy::Notify>{move || i.t("account.leak_notify")}</option>
+                </select>
+                <label for="mail-language">{move || i.t("account.language")}</label>
+                <p class="hint" id="mail-language-hint">{move || i.t("account.language_hint")}</p>
+                <select id="mail-language" aria-describedby="mail-language-hint"
+                    on:change=move |ev| language.set(match event_target_value(&ev).as_str() { "ja" => Language::Ja, "zh" => Language::Zh, _ => Language::En })>
+                    {[(Language::En, "English"), (Language::Ja, "日本語"), (Language::Zh, "简体中文")]
+                        .into_iter()
+                        .map(|(l, name)| view! { <option value=l.code() selected=move || language.get() == l>{name}</option> })
+                        .collect_view()}
+                </select>
                 <FormError error=error fields=&["contact_name", "contact_email", "max_token_lifetime_days"] />
                 <button type="submit" class="button primary">{move || i.t("app.save")}</button>
             </form>

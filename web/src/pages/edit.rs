@@ -10,6 +10,7 @@ use tollgate_core::policy::RateLimit;
 use tollgate_core::time::Timestamp;
 
 use super::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
+use super::leak::LeakBanner;
 use super::tokens::{Action, GraceChoice, Outcome, ResetChoice, perform};
 use super::wizard::{ContactSelect, EmailList};
 use super::{Crumbs, IssuedPanel};
@@ -168,6 +169,10 @@ pub fn EditPage(sid: String) -> impl IntoView {
         </Show>
         <Show when=move || token.with(Option::is_some) fallback=move || view! { <Show when=move || !missing.get()><p class="loading">{move || i.t("app.loading")}</p></Show> }>
             <h1>{move || t().map(|t| t.name)}</h1>
+            {move || t().and_then(|t| t.leak).map(|l| {
+                let on_reset = can_manage().then(|| Callback::new(move |_| ask(Action::Reset)));
+                view! { <LeakBanner leak=l on_reset=on_reset /> }
+            })}
             <p>
                 <span class="badge" class:badge-off=move || t().is_some_and(|t| t.state == TokenState::Disabled)>
                     {move || if t().is_some_and(|t| t.state == TokenState::Enabled) { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}

@@ -3,7 +3,9 @@
 mod account;
 mod audit;
 mod edit;
+mod leak;
 mod login;
+mod notifications;
 mod policy;
 mod security;
 mod tokens;
@@ -14,6 +16,7 @@ pub use account::AccountPage;
 pub use audit::AuditPage;
 pub use edit::EditPage;
 pub use login::LoginPage;
+pub use notifications::NotificationsPage;
 pub use security::SecurityPage;
 pub use tokens::TokensPage;
 pub use users::UsersPage;

@@ -4,6 +4,8 @@ use crate::route::{Link, Route};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
 use tollgate_core::api::{IssuedToken, ResetRequest, TokenState, TokenView};
+
+use super::leak::LeakBanner;
 use tollgate_core::filter::{CreatedWithin, StateFilter, TokenFilter};
 use tollgate_core::time::Timestamp;
 use tollgate_core::token::{GracePeriod, Nudge};
@@ -324,6 +326,14 @@ pub fn TokensPage() -> impl IntoView {
                                     </div>
                                 </Show>
                             </div>
+                            {t.leak.clone().map(|l| {
+                                let on_reset = can_manage().then(|| Callback::new(move |_| {
+                                    grace.set(ResetChoice::default());
+                                    pending.set(Some((Action::Reset, t_menu.get_value())));
+                                    confirm_open.set(true);
+                                }));
+                                view! { <LeakBanner leak=l on_reset=on_reset /> }
+                            })}
                             <dl class="token-facts">
                                 <dt>{move || i.t("tokens.sid")}</dt><dd><code>{sid.clone()}</code></dd>
                                 <dt>{move || i.t("tokens.version")}</dt>

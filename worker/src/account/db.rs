@@ -17,6 +17,10 @@
 //! | `outbox`      | replica writes not yet confirmed by KV: key, value, revision, TTL   |
 //! | `idempotency` | kept answers of keyed `POST`s (sealed, 24 hours)                    |
 //! | `throttle`    | failed sign-in counters (per e-mail and client, per client)         |
+//! | `notifications` | one row per message to a person on a token: its view, the mail, where it is (see [`notices`]) |
+//!
+//! `tokens` also keeps `expires_at` (indexed) and `warned_for`, the expiry whose "expires
+//! soon" notice was written, so the expiry sweep is one indexed query.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -35,6 +39,8 @@ use worker::{SqlStorage, SqlStorageValue as V, Storage};
 
 use crate::error::{ApiError, ApiResult};
 
+pub mod notices;
+
 /// The schema, one migration per entry; `meta.schema` says how many have run.
 const MIGRATIONS: &[&str] = &["
     CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, record TEXT NOT NULL);
@@ -48,6 +54,13 @@ const MIGRATIONS: &[&str] = &["
     CREATE TABLE IF NOT EXISTS outbox (key TEXT PRIMARY KEY, value TEXT NOT NULL, revision INTEGER NOT NULL, ttl_secs INTEGER);
     CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at INTEGER NOT NULL, status INTEGER NOT NULL, sealed_body TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS throttle (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, failures INTEGER NOT NULL)
+", "
+    CREATE TABLE IF NOT EXISTS notifications (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, delivery TEXT NOT NULL, attempts INTEGER NOT NULL, claimed_at INTEGER, updated_at INTEGER NOT NULL, last_error TEXT, view TEXT NOT NULL, message TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS notifications_by_delivery ON notifications (delivery, seq);
+    ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+    ALTER TABLE tokens ADD COLUMN warned_for INTEGER;
+    UPDATE tokens SET expires_at = json_extract(record, '$.expires_at');
+    CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at) WHERE expires_at IS NOT NULL
 "];
 
 /// One SQL statement with its bound values.
@@ -70,11 +83,11 @@ pub fn text(s: impl Into<String>) -> V {
     V::String(s.into())
 }
 
-fn json<T: serde::Serialize>(value: &T) -> ApiResult<V> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> ApiResult<V> {
     serde_json::to_string(value).map(V::String).map_err(|_| ApiError::unavailable())
 }
 
-fn parse<T: DeserializeOwned>(what: &str, text: &str) -> ApiResult<T> {
+pub(crate) fn parse<T: DeserializeOwned>(what: &str, text: &str) -> ApiResult<T> {
     serde_json::from_str(text).map_err(|e| {
         worker::console_error!("unreadable {what} row: {e}");
         ApiError::unavailable()
@@ -126,11 +139,11 @@ impl Db {
         Db { sql: storage.sql(), storage: raw.clone() }
     }
 
-    fn rows<T: DeserializeOwned>(&self, query: &str, binds: Vec<V>) -> ApiResult<Vec<T>> {
+    pub(crate) fn rows<T: DeserializeOwned>(&self, query: &str, binds: Vec<V>) -> ApiResult<Vec<T>> {
         Ok(self.sql.exec(query, binds).map_err(ApiError::from)?.to_array()?)
     }
 
-    fn records<T: DeserializeOwned>(&self, what: &str, query: &str, binds: Vec<V>) -> ApiResult<Vec<T>> {
+    pub(crate) fn records<T: DeserializeOwned>(&self, what: &str, query: &str, binds: Vec<V>) -> ApiResult<Vec<T>> {
         self.rows::<Record>(query, binds)?.iter().map(|r| parse(what, &r.record)).collect()
     }
 
@@ -364,18 +377,27 @@ pub fn put_token(t: &TokenRecord) -> ApiResult<Vec<Stmt>> {
     let replica = tollgate_core::replica::TokenReplica::live(t);
     Ok(vec![
         stmt(
-            "INSERT INTO tokens (sid, name_key, created_at, enabled, record) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT(sid) DO UPDATE SET name_key = excluded.name_key, enabled = excluded.enabled, record = excluded.record",
+            "INSERT INTO tokens (sid, name_key, created_at, enabled, record, expires_at) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT(sid) DO UPDATE SET name_key = excluded.name_key, enabled = excluded.enabled, \
+             record = excluded.record, expires_at = excluded.expires_at",
             vec![
                 text(t.sid.as_str()),
                 text(search_key(&t.name)),
                 int(t.created_at.0),
                 int(i64::from(t.enabled)),
                 json(t)?,
+                V::from(t.expires_at.map(|e| e.0)),
             ],
         ),
         outbox(format!("tok:{}", t.sid.as_str()), V::String(replica.to_json()), replica.revision(), None),
     ])
+}
+
+/// Queues the index entry from the token's current secret's digest to the token, which
+/// the secret-scanning endpoint reads to find the account of a reported auth token.
+pub fn index_digest(t: &TokenRecord) -> Stmt {
+    let (key, value) = tollgate_core::replica::digest_index(t);
+    outbox(key, V::String(value), 1, None)
 }
 
 /// Removes a token and queues its tombstone.
@@ -388,7 +410,7 @@ pub fn delete_token(tombstone: &tollgate_core::replica::Tombstone) -> Vec<Stmt> 
     ]
 }
 
-fn outbox(key: String, value: V, revision: u64, ttl_secs: Option<i64>) -> Stmt {
+pub(crate) fn outbox(key: String, value: V, revision: u64, ttl_secs: Option<i64>) -> Stmt {
     stmt(
         "INSERT INTO outbox (key, value, revision, ttl_secs) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET \
          value = excluded.value, revision = excluded.revision, ttl_secs = excluded.ttl_secs WHERE excluded.revision >= outbox.revision",

@@ -22,6 +22,8 @@ use crate::store::Store;
 
 pub mod db;
 mod import;
+pub mod leaks;
+pub mod notices;
 mod router;
 pub mod session;
 mod settings;
@@ -101,14 +103,34 @@ impl DurableObject for AccountObject {
         let answer = self.serve(req, now).await;
         // Whatever the answer, what was committed reaches KV before it is sent.
         self.flush().await;
+        if !self.queue_notifications().await {
+            self.arm_alarm().await;
+        }
         match answer {
             Ok(r) => Ok(r),
             Err(e) => e.into_response(),
         }
     }
 
+    /// Retries what did not reach KV, the feed or the queue, and writes the "expires soon"
+    /// notices that fell due; then sleeps until the next one does.
     async fn alarm(&self) -> Result<Response> {
         self.flush().await;
+        let now = Timestamp(Date::now().as_millis() as i64);
+        let next_notice = match notices::sweep_expiring(self, now) {
+            Ok(next) => next,
+            Err(_) => Some(now.plus(tollgate_core::time::Span::MINUTE)),
+        };
+        let queued = self.queue_notifications().await;
+        let retry = !queued || self.db.outbox().map(|o| !o.is_empty()).unwrap_or(true);
+        if retry {
+            self.arm_alarm().await;
+        } else if let Some(at) = next_notice {
+            let wait = (at.0 - now.0).max(1_000) as u64;
+            if self.state.storage().set_alarm(std::time::Duration::from_millis(wait)).await.is_err() {
+                worker::console_error!("account object: could not arm the expiry alarm");
+            }
+        }
         Response::empty()
     }
 }
@@ -136,6 +158,10 @@ impl AccountObject {
                     "/internal/import" => crate::reply::no_content(),
                     "/internal/has-user" => users::has_user(&mut ctx).await,
                     "/internal/login" => session::login(&mut ctx).await,
+                    "/internal/leaked" => leaks::report(&mut ctx).await,
+                    "/internal/unsubscribe" => notices::unsubscribe(&mut ctx).await,
+                    "/internal/notifications/claim" => notices::claim(&mut ctx).await,
+                    "/internal/notifications/result" => notices::result(&mut ctx).await,
                     _ => router::route(&mut ctx, &path).await,
                 }
             }
@@ -154,6 +180,12 @@ impl AccountObject {
         if self.state.storage().set_alarm(RETRY_AFTER).await.is_err() {
             worker::console_error!("account object: could not arm the replica alarm");
         }
+    }
+
+    /// Hands written notifications to the queue (see [`notices::to_queue`]).
+    async fn queue_notifications(&self) -> bool {
+        let Ok(Some(account_id)) = self.db.meta("account_id") else { return true };
+        notices::to_queue(&self.env, &self.db, &account_id).await
     }
 
     /// Writes the outbox to KV. One flush runs at a time (so writes of one key reach KV in
@@ -187,6 +219,7 @@ impl AccountObject {
         let Ok(store) = Store::open(&self.env) else { return false };
         let changes: Vec<Change> = rows
             .iter()
+            .filter(|r| tollgate_core::replica::on_feed(&r.key))
             .map(|r| Change { key: r.key.clone(), revision: r.revision as u64, value: r.value.clone() })
             .collect();
         let kv = futures_util::future::join_all(
@@ -207,6 +240,11 @@ impl AccountObject {
         }
         all && self.db.atomic(sent).is_ok()
     }
+}
+
+/// The account's record (every request past setup has one).
+pub fn stored_account(obj: &AccountObject) -> ApiResult<tollgate_core::account::AccountRecord> {
+    obj.db.account()?.ok_or_else(ApiError::not_found)
 }
 
 /// Sends a request to an account's object (from the front door or another object).

@@ -5,7 +5,7 @@ use tollgate_core::account::Permission;
 use tollgate_core::session::changes_state;
 use worker::Response;
 
-use super::{Ctx, session, settings, tokens, users};
+use super::{Ctx, notices, session, settings, tokens, users};
 use crate::error::{ApiError, ApiResult};
 
 pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
@@ -16,6 +16,8 @@ pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["session"]) => session::view(ctx, c),
         ("DELETE", ["session"]) => session::logout(ctx, c),
+        ("PATCH", ["session"]) => session::set_locale(ctx, c).await,
+        ("GET", ["notifications"]) => notices::list(ctx, c),
         ("GET", ["catalog"]) => settings::catalog(ctx, c),
         ("GET", ["tokens"]) => {
             c.require(Permission::ViewTokens)?;
@@ -36,7 +38,7 @@ pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
         ("GET", ["account"]) => settings::account(c),
         ("PATCH", ["account"]) => settings::patch_account(ctx, c).await,
         ("GET", ["audit"]) => settings::audit(ctx, c),
-        (_, ["catalog" | "tokens" | "users" | "account" | "audit" | "session", ..]) => {
+        (_, ["catalog" | "tokens" | "users" | "account" | "audit" | "session" | "notifications", ..]) => {
             Err(ApiError::method_not_allowed())
         }
         _ => Err(ApiError::not_found()),

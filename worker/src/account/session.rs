@@ -222,3 +222,17 @@ pub fn logout(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<Response> {
     r.headers_mut().set("Set-Cookie", &clear_cookie()).map_err(ApiError::from)?;
     Ok(r)
 }
+
+/// `PATCH /api/session` `{"locale": "ja"}`: the signed-in user's language (the admin app's,
+/// and their notifications'). Anyone signed in may set their own.
+pub async fn set_locale(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
+    let p: tollgate_core::api::SessionPatch = crate::body::json(&mut ctx.req, false).await?;
+    // Read the stored user (the caller's copy may be older), decide and write: no await between.
+    let mut user = ctx.db().user(&c.user.id)?.ok_or_else(ApiError::unauthenticated)?;
+    if user.locale != Some(p.locale) {
+        user.locale = Some(p.locale);
+        user.revision = tollgate_core::revision::successor(user.revision);
+        ctx.commit(vec![db::put_user(&user)?]).await?;
+    }
+    reply::json(200, &user.view())
+}

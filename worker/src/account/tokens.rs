@@ -11,12 +11,14 @@ use tollgate_core::credential::AccountSid;
 use tollgate_core::error_code::ErrorCode;
 use tollgate_core::filter::{TokenFilter, cut_page};
 use tollgate_core::idempotency::{self, Outcome};
+use tollgate_core::notify::{self, Event};
 use tollgate_core::replica::Tombstone;
 use tollgate_core::revision::etag;
 use tollgate_core::time::Timestamp;
 use tollgate_core::token::{self, AccountContext, Issued, TokenRecord};
 use worker::Response;
 
+use super::notices::{self, Notice};
 use super::session::Caller;
 use super::{Ctx, db};
 use crate::error::{ApiError, ApiResult};
@@ -144,7 +146,10 @@ async fn issue(ctx: &Ctx<'_>, c: &Caller, i: Issue) -> ApiResult<Response> {
     let answer = IssuedToken { token: view_of(c, t, used, ctx.now), auth_token: issued.auth_token.expose().to_owned() };
     let text = serde_json::to_string(&answer).map_err(|_| ApiError::unavailable())?;
     let mut stmts = db::put_token(t)?;
+    stmts.push(db::index_digest(t));
     stmts.push(c.audit(ctx, action, t.sid.as_str(), &t.name, None)?);
+    let event = if action == AuditAction::TokenReset { Event::Reset } else { Event::Created };
+    stmts.extend(notices::written(ctx.obj, ctx.now, &c.account, Notice { token: t, event, actor: &c.user.email })?);
     if let Some((key, fingerprint)) = &key {
         stmts.extend(db::keep_answer(key, fingerprint, ctx.now, status, seal::seal_text(ctx.env(), key, &text)?));
     }
@@ -242,6 +247,8 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             let gone = token::delete(&record, &actx, ctx.now)?;
             let mut stmts = db::delete_token(&Tombstone::from(&gone));
             stmts.push(c.audit(ctx, AuditAction::TokenDeleted, gone.sid.as_str(), &gone.name, None)?);
+            let notice = Notice { token: &record, event: Event::Deleted, actor: &c.user.email };
+            stmts.extend(notices::written(ctx.obj, ctx.now, &c.account, notice)?);
             ctx.commit(stmts).await?;
             reply::no_content()
         }
@@ -253,6 +260,10 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             }
             let mut stmts = db::put_token(&next)?;
             stmts.push(c.audit(ctx, action, next.sid.as_str(), &next.name, detail)?);
+            if let Some(event) = event_of(action, &record, &next) {
+                let notice = Notice { token: &next, event, actor: &c.user.email };
+                stmts.extend(notices::written(ctx.obj, ctx.now, &c.account, notice)?);
+            }
             ctx.commit(stmts).await?;
             tagged(200, &view_of(c, &next, used, ctx.now))
         }
@@ -260,6 +271,17 @@ pub async fn one(ctx: &mut Ctx<'_>, c: &Caller, sid: &str, rest: &[&str]) -> Api
             Err(ApiError::method_not_allowed())
         }
         _ => Err(ApiError::not_found()),
+    }
+}
+
+/// What the people on a token hear about a change (an edit only when its scopes changed).
+fn event_of(action: AuditAction, before: &TokenRecord, after: &TokenRecord) -> Option<Event> {
+    match action {
+        AuditAction::TokenEdited => notify::scope_change(before, after),
+        AuditAction::TokenUpgraded => Some(Event::Upgraded { from: before.api_version, to: after.api_version }),
+        AuditAction::TokenDisabled => Some(Event::Disabled),
+        AuditAction::TokenEnabled => Some(Event::Enabled),
+        _ => None,
     }
 }
 

@@ -44,7 +44,7 @@ fn report(url: &str) -> ReportedMatch {
 fn a_leak_of_the_current_secret_disables_the_token_once() {
     let now = Timestamp(5_000);
     let (record, _) = sample_record(Timestamp(1_000));
-    let Response::Marked(next) = respond(&record, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now)
+    let Response::Marked(next, _) = respond(&record, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now)
     else {
         panic!("marked")
     };
@@ -54,9 +54,9 @@ fn a_leak_of_the_current_secret_disables_the_token_once() {
     assert_eq!((mark.secret, mark.stopped, mark.source.as_str()), (LeakedSecret::Current, true, "content"));
     // The same report again changes nothing; another place is a new leak.
     assert_eq!(respond(&next, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now), Response::Known);
-    assert!(matches!(respond(&next, &record.secret.digest, &report("https://x/2"), LeakPolicy::Disable, now), Response::Marked(_)));
+    assert!(matches!(respond(&next, &record.secret.digest, &report("https://x/2"), LeakPolicy::Disable, now), Response::Marked(..)));
     // Notify only marks.
-    let Response::Marked(noted) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Notify, now) else {
+    let Response::Marked(noted, _) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Notify, now) else {
         panic!("marked")
     };
     assert!(noted.enabled && !noted.leak.as_ref().expect("mark").stopped);
@@ -73,7 +73,7 @@ fn a_leaked_previous_secret_loses_its_grace_but_the_token_keeps_working() {
         .expect("reset")
         .record;
     let old = record.secret.digest;
-    let Response::Marked(next) = respond(&reset, &old, &report("u"), LeakPolicy::Disable, Timestamp(3_000)) else {
+    let Response::Marked(next, _) = respond(&reset, &old, &report("u"), LeakPolicy::Disable, Timestamp(3_000)) else {
         panic!("marked")
     };
     assert!(next.enabled && next.secret.previous.is_none());
@@ -86,7 +86,7 @@ fn a_leaked_token_is_reset_without_grace_before_it_is_enabled_again() {
     let (record, _) = sample_record(Timestamp(1_000));
     let u = users();
     let ctx = ctx(&u);
-    let Response::Marked(leaked) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Disable, Timestamp(2_000))
+    let Response::Marked(leaked, _) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Disable, Timestamp(2_000))
     else {
         panic!("marked")
     };
