@@ -89,7 +89,7 @@ async fn post(env: &Env, message: &MailMessage) -> Result<(), String> {
     set("Content-Type", "application/json")?;
     set("Idempotency-Key", &message.id)?;
     if let Ok(token) = env.secret("MAIL_API_TOKEN") {
-        set("Authorization", &format!("Bearer {}", token.to_string()))?;
+        set("Authorization", &format!("Bearer {token}"))?;
     }
     let body = serde_json::to_string(message).map_err(|e| e.to_string())?;
     let mut init = RequestInit::new();

@@ -50,7 +50,10 @@ fn legacy_token() -> Result<token::Issued> {
 fn old(v: impl serde::Serialize) -> Result<String> {
     let mut v = serde_json::to_value(v).map_err(|e| e.to_string())?;
     if let Some(o) = v.as_object_mut() {
-        o.remove("revision");
+        // Fields later layouts added (each read with its default).
+        for added in ["revision", "language", "leak_policy"] {
+            o.remove(added);
+        }
     }
     Ok(v.to_string())
 }
@@ -75,6 +78,7 @@ pub fn seed(sandbox: &Sandbox) -> Result<()> {
         created_at: created,
         generation: 0,
         revision: 0,
+        locale: None,
     };
     let t = legacy_token()?.record;
     let sid = t.sid.as_str().to_owned();
