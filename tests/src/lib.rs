@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+pub mod mailbox;
 pub mod revocation;
+pub mod scanner;
 mod server;
 
 pub type Result<T> = std::result::Result<T, String>;

@@ -21,15 +21,20 @@ pub async fn consume(batch: MessageBatch<QueuedMail>, env: Env, _ctx: Context) -
     let dead = batch.queue().ends_with("-dlq");
     for m in batch.messages()? {
         let q = m.body();
+        let Some(mail) = q.mail() else {
+            worker::console_error!("notifications: an unreadable message was dropped");
+            m.ack();
+            continue;
+        };
         if dead {
             let error = format!("gave up after {} attempts", notify::MAX_ATTEMPTS);
-            match report(&env, q, Delivery::Failed, Some(error)).await {
+            match report(&env, q, &mail, Delivery::Failed, Some(error)).await {
                 Ok(()) => m.ack(),
                 Err(_) => m.retry(),
             }
             continue;
         }
-        let claim = match claim(&env, q).await {
+        let claim = match claim(&env, q, &mail).await {
             Ok(c) => c,
             Err(_) => {
                 m.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(notify::retry_delay_secs(1)).build());
@@ -40,16 +45,16 @@ pub async fn consume(batch: MessageBatch<QueuedMail>, env: Env, _ctx: Context) -
             m.ack();
             continue;
         }
-        match post(&env, &q.message).await {
+        match post(&env, &mail).await {
             Ok(()) => {
                 // If the report is lost the claim's lease keeps others from sending it again
                 // for a while, and the provider sees the same Idempotency-Key.
-                let _ = report(&env, q, Delivery::Sent, None).await;
+                let _ = report(&env, q, &mail, Delivery::Sent, None).await;
                 m.ack();
             }
             Err(why) => {
-                worker::console_warn!("notifications: the mail API refused message {}: {why}", q.message.id);
-                let _ = report(&env, q, Delivery::Queued, Some(why)).await;
+                worker::console_warn!("notifications: the mail API refused message {}: {why}", mail.id);
+                let _ = report(&env, q, &mail, Delivery::Queued, Some(why)).await;
                 let delay = notify::retry_delay_secs(claim.attempt);
                 m.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }
@@ -66,14 +71,20 @@ async fn ask(env: &Env, account_id: &str, path: &str, body: &serde_json::Value) 
     Ok(resp)
 }
 
-async fn claim(env: &Env, q: &QueuedMail) -> ApiResult<Claim> {
-    let body = serde_json::json!({ "id": q.message.id });
+async fn claim(env: &Env, q: &QueuedMail, mail: &MailMessage) -> ApiResult<Claim> {
+    let body = serde_json::json!({ "id": mail.id });
     let mut resp = ask(env, &q.account_id, "/internal/notifications/claim", &body).await?;
     resp.json().await.map_err(|_| ApiError::unavailable())
 }
 
-async fn report(env: &Env, q: &QueuedMail, delivery: Delivery, error: Option<String>) -> ApiResult<()> {
-    let outcome = Outcome { id: q.message.id.clone(), delivery, error };
+async fn report(
+    env: &Env,
+    q: &QueuedMail,
+    mail: &MailMessage,
+    delivery: Delivery,
+    error: Option<String>,
+) -> ApiResult<()> {
+    let outcome = Outcome { id: mail.id.clone(), delivery, error };
     let body = serde_json::to_value(&outcome).map_err(|_| ApiError::unavailable())?;
     ask(env, &q.account_id, "/internal/notifications/result", &body).await.map(|_| ())
 }

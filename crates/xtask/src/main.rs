@@ -383,6 +383,11 @@ fn test() -> Result<()> {
             "edge verifier against wrangler dev (two Workers, revocation bound, fail-safe)",
             &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "edge"])),
         );
+        stage(
+            &mut summary,
+            "leaked tokens and notifications against wrangler dev (signed reports, Queue, dead letters)",
+            &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "leaks"])),
+        );
         stage(&mut summary, "browser tests (headless chromium, playwright-core)", &mut || {
             run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "browser"]))
         });

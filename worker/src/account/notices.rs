@@ -29,11 +29,19 @@ use crate::{body, random, reply};
 /// The queue notifications go through (its consumer is [`crate::mail`]).
 pub const QUEUE_BINDING: &str = "NOTIFICATIONS";
 
-/// What the queue carries: the account (whose object keeps the message's state) and the mail.
+/// What the queue carries: the account (whose object keeps the message's state) and the
+/// mail as its JSON text (kept as text: the queue's structured encoding would turn the
+/// headers map into a JavaScript `Map`, which JSON drops).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueuedMail {
     pub account_id: String,
-    pub message: MailMessage,
+    pub message: String,
+}
+
+impl QueuedMail {
+    pub fn mail(&self) -> Option<MailMessage> {
+        serde_json::from_str(&self.message).ok()
+    }
 }
 
 /// Whether a mail API is configured (`MAIL_API_URL`); without one, messages are kept.
@@ -144,11 +152,8 @@ pub async fn to_queue(env: &Env, db: &db::Db, account_id: &str) -> bool {
         worker::console_error!("notifications: the NOTIFICATIONS queue is not bound");
         return false;
     };
-    let bodies: Vec<QueuedMail> = waiting
-        .iter()
-        .filter_map(|w| serde_json::from_str(&w.message).ok())
-        .map(|message| QueuedMail { account_id: account_id.to_owned(), message })
-        .collect();
+    let bodies: Vec<QueuedMail> =
+        waiting.iter().map(|w| QueuedMail { account_id: account_id.to_owned(), message: w.message.clone() }).collect();
     if queue.send_batch(bodies).await.is_err() {
         worker::console_error!("notifications: the queue did not take {} messages; the alarm retries", waiting.len());
         return false;
