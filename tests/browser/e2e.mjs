@@ -1,13 +1,17 @@
 // End-to-end test of the admin app in headless Chromium (Debian's package) with
 // playwright-core. Run by tests/tests/browser.rs, which starts the Worker and passes:
 //   BASE (the admin Worker), EDGE (the verifier Worker), ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder),
-//   PKG (the built npm package) and EXAMPLE (the example host page's folder).
+//   PKG (the built npm package) and EXAMPLE (the example host page's folder);
+//   SCANNER_KEY and SCANNER_KEY_ID (a secret-scanning key pair made for the run: its public key
+//   is the admin Worker's SECRET_SCANNING_KEYS).
 import { chromium } from "playwright-core";
+import { sign } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, normalize } from "node:path";
 import assert from "node:assert/strict";
 
 const { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE } = process.env;
+const { SCANNER_KEY, SCANNER_KEY_ID } = process.env;
 mkdirSync(SHOTS, { recursive: true });
 
 const results = [];
@@ -399,6 +403,70 @@ try {
     const today = await usage.locator("tbody tr").first().locator("td").first().innerText();
     assert.ok(Number(today) >= 5, `today's allowed requests in the table: ${today}`);
     await shot("en-usage");
+  });
+
+  await step("a leaked token: its banner, the Notifications page in each language, reset as the next step", async () => {
+    // A token to report, made through the admin API in the signed-in page (its developer
+    // e-mail gets a kept notification: this Worker has no mail API).
+    const issued = await page.evaluate(async () => {
+      const s = await (await fetch("/api/session")).json();
+      const r = await fetch("/api/tokens", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ name: "Leaky integration", primary_contact: s.user.id, scopes: ["reports.read"], developer_emails: ["dev@browser.test"] }),
+      });
+      return r.json();
+    });
+    const LEAK_SID = issued.token.sid, LEAK_TOKEN = issued.auth_token;
+    assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 200, "the token works before the report");
+    const url = "https://github.com/octo/leaky/blob/main/.env";
+    const body = JSON.stringify([{ token: LEAK_TOKEN, type: "tollgate_auth_token", url, source: "content" }]);
+    const signature = sign("sha256", Buffer.from(body), SCANNER_KEY).toString("base64");
+    const r = await fetch(BASE + "/secret-scanning/github", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Github-Public-Key-Identifier": SCANNER_KEY_ID, "Github-Public-Key-Signature": signature },
+      body,
+    });
+    assert.equal(r.status, 200, "the signed report");
+    assert.equal((await r.json())[0].label, "true_positive");
+    assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 401, "the leaked token is refused");
+    const words = {
+      en: ["This token's Auth Token was found in public", "Notifications", "Kept (not sent)", "Found in public"],
+      ja: ["このトークンの認証トークンが公開場所で見つかりました", "通知", "保管（未送信）", "公開場所で発見"],
+      "zh-CN": ["此令牌的认证令牌在公开位置被发现", "通知", "已保存（未发送）", "在公开位置被发现"],
+    };
+    for (const [tag, [title, nav, kept, event]] of Object.entries(words)) {
+      await page.goto(BASE + "/settings/api");
+      await setLocale(tag);
+      const banner = page.locator(`li.token-card[data-sid="${LEAK_SID}"]`).getByTestId("leak-banner");
+      await banner.waitFor();
+      const text = await banner.innerText();
+      assert.ok(text.includes(title) && text.includes(url), `${tag}: card banner: ${text}`);
+      assert.equal(await banner.getByRole("link", { name: url }).getAttribute("href"), url);
+      await shot(`${tag}-leak-card`);
+      await page.goto(BASE + `/settings/api/${LEAK_SID}`);
+      await page.getByTestId("leak-banner").getByText(title).waitFor();
+      await shot(`${tag}-leak-edit`);
+      await page.getByRole("link", { name: nav, exact: true }).click();
+      const row = page.getByTestId("notifications").locator(`tr[data-event="token_leaked"]`).first();
+      await row.waitFor();
+      const rowText = await row.innerText();
+      assert.ok(rowText.includes(kept) && rowText.includes(event) && rowText.includes(LEAK_SID), `${tag}: ${rowText}`);
+      await page.getByTestId("mail-off").waitFor();
+      await shot(`${tag}-notifications`);
+    }
+    await setLocale("en");
+    await page.goto(BASE + `/settings/api/${LEAK_SID}`);
+    await page.getByTestId("leak-reset").click();
+    await confirmDialog("Reset");
+    await page.getByRole("heading", { name: "Your new access token" }).waitFor();
+    const fresh = (await page.getByTestId("issued-token").innerText()).trim();
+    await page.getByRole("button", { name: "Back to tokens" }).click();
+    const card = page.locator(`li.token-card[data-sid="${LEAK_SID}"]`);
+    await card.waitFor();
+    assert.equal(await card.getByTestId("leak-banner").count(), 0, "the banner is gone after the reset");
+    assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 401, "the leaked token stays refused");
+    assert.equal(await edge("/v1/verify", LEAK_SID, fresh), 401, "still disabled until enabled");
   });
 
   await step("usable at 360 px", async () => {

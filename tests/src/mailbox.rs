@@ -82,6 +82,9 @@ fn serve(stream: std::net::TcpStream, sink: &Mutex<Vec<Received>>) -> std::io::R
         r.push(Received { message, idempotency_key: key, authorization: auth, status });
     }
     let mut out = stream;
-    write!(out, "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{{}}")?;
+    write!(
+        out,
+        "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{{}}"
+    )?;
     out.flush()
 }

@@ -38,6 +38,12 @@ impl Scanner {
         Ok(json!({ "public_keys": [{ "key_identifier": KEY_ID, "key": pem, "is_current": true }] }).to_string())
     }
 
+    /// The private key as PKCS#8 PEM (for a test in another language that signs too).
+    pub fn private_pem(&self) -> Result<String> {
+        use p256::pkcs8::EncodePrivateKey as _;
+        Ok(self.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?.to_string())
+    }
+
     /// The signature header's value for `body`.
     pub fn sign(&self, body: &str) -> String {
         let sig: Signature = self.key.sign(body.as_bytes());

@@ -6,10 +6,13 @@
 use std::process::Command;
 
 use serde_json::json;
+use tollgate_tests::scanner::{self, Scanner};
 use tollgate_tests::{Sandbox, Session, node_and_wrangler, random_b64, root, setup_account};
 
 fn run() -> Result<(), String> {
-    let sandbox = Sandbox::new("browser")?;
+    let scanner = Scanner::new()?;
+    let keys = format!("'{}'", scanner.key_list()?);
+    let sandbox = Sandbox::with_vars("browser", &[("SECRET_SCANNING_KEYS", &keys)])?;
     let server = sandbox.start()?;
     let base = server.base.replace("127.0.0.1", "localhost");
     let admin_password = format!("pw-{}", random_b64(12));
@@ -53,6 +56,8 @@ fn run() -> Result<(), String> {
         .env("SHOTS", &shots)
         .env("PKG", &pkg)
         .env("EXAMPLE", root().join("crates/tollgate-wasm/example"))
+        .env("SCANNER_KEY", scanner.private_pem()?)
+        .env("SCANNER_KEY_ID", scanner::KEY_ID)
         .status()
         .map_err(|e| format!("could not run node: {e}"))?;
     drop(server);

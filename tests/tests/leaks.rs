@@ -39,7 +39,10 @@ pub(crate) fn create(s: &Session, name: &str, emails: &[&str]) -> Result<(String
     )?;
     ensure!(a.status == 201, "create: {} {}", a.status, a.body);
     let v = a.json();
-    Ok((v["token"]["sid"].as_str().unwrap_or_default().to_owned(), v["auth_token"].as_str().unwrap_or_default().to_owned()))
+    Ok((
+        v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
+        v["auth_token"].as_str().unwrap_or_default().to_owned(),
+    ))
 }
 
 pub(crate) fn token(s: &Session, sid: &str) -> Result<Value> {
@@ -67,7 +70,10 @@ pub(crate) fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> Res
 }
 
 fn labels(a: &tollgate_tests::Answer) -> Vec<String> {
-    a.json().as_array().map(|v| v.iter().map(|f| f["label"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default()
+    a.json()
+        .as_array()
+        .map(|v| v.iter().map(|f| f["label"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
 }
 
 /// A missing, unknown-key, foreign-key or replayed signature answers 401 and changes nothing.
@@ -78,7 +84,15 @@ fn bad_signatures_change_nothing(c: &mut Ctx) -> Result<()> {
     let other = Scanner::new()?;
     let earlier = scanner::report_body(&[&secret], "https://github.com/o/r/blob/main/other");
     let tries = [
-        ("no signature", send("POST", &format!("{base}/secret-scanning/github"), &[("Content-Type", "application/json")], Some(&body))?),
+        (
+            "no signature",
+            send(
+                "POST",
+                &format!("{base}/secret-scanning/github"),
+                &[("Content-Type", "application/json")],
+                Some(&body),
+            )?,
+        ),
         ("unknown key", Scanner::post(&base, &body, "another-key", &c.scanner.sign(&body))?),
         ("another key pair", Scanner::post(&base, &body, KEY_ID, &other.sign(&body))?),
         ("signature of another body", Scanner::post(&base, &body, KEY_ID, &c.scanner.sign(&earlier))?),
@@ -156,7 +170,12 @@ fn a_leak_is_stopped_within_the_bound(c: &mut Ctx) -> Result<()> {
     // The way back: enabling is refused, a reset with grace too; a reset without grace works.
     let rev = t["revision"].as_u64().unwrap_or(0);
     let enable = c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
-    ensure!(enable.status == 409 && enable.code() == "token_leaked", "enable a leaked token: {} {}", enable.status, enable.body);
+    ensure!(
+        enable.status == 409 && enable.code() == "token_leaked",
+        "enable a leaked token: {} {}",
+        enable.status,
+        enable.body
+    );
     let grace = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({ "grace": "1h" })))?;
     ensure!(grace.status == 422 && grace.code() == "leaked_grace", "reset with grace: {} {}", grace.status, grace.body);
     let reset = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({})))?;
@@ -217,7 +236,12 @@ fn main() {
         ("failing_mail_api_dead_letters", notices::dead_letter),
         ("reports_are_rate_limited", reports_are_rate_limited),
     ];
-    tollgate_tests::run_suite(cases, boot, |c| format!("{} + verifier {}", c.server.base, c.server.edge), |c| c.server.kill());
+    tollgate_tests::run_suite(
+        cases,
+        boot,
+        |c| format!("{} + verifier {}", c.server.base, c.server.edge),
+        |c| c.server.kill(),
+    );
 }
 
 fn boot() -> Result<Ctx> {
@@ -230,7 +254,8 @@ fn boot() -> Result<Ctx> {
     )?;
     let server = sandbox.start()?;
     let password = format!("pw-{}", tollgate_tests::random_b64(12));
-    let a = setup_account(&server.base, &sandbox.setup_secret, "Leak Partner", "partner", "admin@leaks.test", &password)?;
+    let a =
+        setup_account(&server.base, &sandbox.setup_secret, "Leak Partner", "partner", "admin@leaks.test", &password)?;
     ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
     let admin = Session::login(&server.base, "admin@leaks.test", &password)?;
     Ok(Ctx { _sandbox: sandbox, server, admin, scanner, mail })

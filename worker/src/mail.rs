@@ -10,7 +10,10 @@
 //! `failed`, which the admin app's Notifications page shows.
 
 use tollgate_core::notify::{self, Delivery, MailMessage};
-use worker::{Context, Env, Fetch, Headers, Method, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Request, RequestInit, event};
+use worker::{
+    Context, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request, RequestInit,
+    event,
+};
 
 use crate::account::internal_request;
 use crate::account::notices::{Claim, Outcome, QueuedMail};
@@ -37,7 +40,9 @@ pub async fn consume(batch: MessageBatch<QueuedMail>, env: Env, _ctx: Context) -
         let claim = match claim(&env, q, &mail).await {
             Ok(c) => c,
             Err(_) => {
-                m.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(notify::retry_delay_secs(1)).build());
+                m.retry_with_options(
+                    &QueueRetryOptionsBuilder::new().with_delay_seconds(notify::retry_delay_secs(1)).build(),
+                );
                 continue;
             }
         };

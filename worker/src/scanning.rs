@@ -137,7 +137,8 @@ async fn look_up(env: &Env, matches: &[ReportedMatch]) -> ApiResult<Vec<bool>> {
             source: m.source.clone(),
         });
     }
-    let answers = futures_util::future::join_all(by_account.iter().map(|(id, (_, reports))| tell(env, id, reports))).await;
+    let answers =
+        futures_util::future::join_all(by_account.iter().map(|(id, (_, reports))| tell(env, id, reports))).await;
     let mut live = vec![false; matches.len()];
     for ((_, (positions, _)), answer) in by_account.iter().zip(answers) {
         // An account that could not be told leaves the report unanswered: the scanner retries.
@@ -149,7 +150,11 @@ async fn look_up(env: &Env, matches: &[ReportedMatch]) -> ApiResult<Vec<bool>> {
     Ok(live)
 }
 
-async fn tell(env: &Env, account_id: &str, reports: &[account::leaks::Reported]) -> ApiResult<account::leaks::LeakAnswer> {
+async fn tell(
+    env: &Env,
+    account_id: &str,
+    reports: &[account::leaks::Reported],
+) -> ApiResult<account::leaks::LeakAnswer> {
     let body = serde_json::to_vec(&account::leaks::LeakRequest { reports: reports.to_vec() })
         .map_err(|_| ApiError::unavailable())?;
     let mut resp =

@@ -24,7 +24,13 @@ fn decode(v: &str) -> String {
 
 fn link(req: &Request) -> Option<Link> {
     let url = req.url().ok()?;
-    let mut l = Link { account: String::new(), sid: String::new(), email: String::new(), language: Language::En, tag: String::new() };
+    let mut l = Link {
+        account: String::new(),
+        sid: String::new(),
+        email: String::new(),
+        language: Language::En,
+        tag: String::new(),
+    };
     for (k, v) in url.query()?.split('&').filter_map(|p| p.split_once('=')) {
         match k {
             "a" => l.account = decode(v),

@@ -113,6 +113,7 @@ pub fn scope_change(before: &TokenRecord, after: &TokenRecord) -> Option<Event> 
 /// Why someone gets a token's notifications.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", ts(rename = "RecipientRole"))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The account's contact of record for the token: cannot unsubscribe.

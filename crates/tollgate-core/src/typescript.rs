@@ -144,6 +144,17 @@ pub fn declarations() -> String {
         crate::usage::Counts,
         crate::usage::UsagePoint,
         crate::usage::UsageView,
+        SessionPatch,
+        crate::leak::LeakPolicy,
+        crate::leak::LeakedSecret,
+        crate::leak::LeakMark,
+        crate::notify::Language,
+        crate::notify::EventKind,
+        crate::notify::Role,
+        crate::notify::Delivery,
+        crate::notify::MailMessage,
+        crate::notify::NotificationView,
+        crate::notify::NotificationPage,
     );
     out
 }
@@ -164,6 +175,10 @@ mod tests {
             .filter_map(|l| l.strip_prefix("export type "))
             .filter_map(|l| l.split([' ', '<']).next())
             .collect();
+        let mut unique = declared.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), declared.len(), "a type is declared twice: {declared:?}");
         // Every capitalised identifier used in a declaration is itself declared.
         for word in d.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
             let builtin = ["Array", "Record", "Partial"].contains(&word);

@@ -17,7 +17,8 @@ fn subjects(r: &[Received]) -> Vec<String> {
 
 /// Waits until `to` got a message whose subject contains `word`; returns those messages.
 fn mail_to(c: &Ctx, to: &str, word: &str) -> Result<Vec<Received>> {
-    let matching = || c.mail.to(to).into_iter().filter(|m| m.message["subject"].as_str().is_some_and(|s| s.contains(word)));
+    let matching =
+        || c.mail.to(to).into_iter().filter(|m| m.message["subject"].as_str().is_some_and(|s| s.contains(word)));
     eventually(&format!("a message to {to} about \"{word}\""), MAIL_WAIT, || Ok(matching().next().is_some()))
         .map_err(|e| format!("{e}; {to} got {:?}", subjects(&c.mail.to(to))))?;
     Ok(matching().collect())
@@ -52,12 +53,22 @@ pub fn once_each_in_their_language(c: &mut Ctx) -> Result<()> {
     // Time for any duplicate to arrive.
     std::thread::sleep(Duration::from_secs(3));
     for to in [admin_email.as_str(), "dev-zh@example.com"] {
-        let got: Vec<Received> = c.mail.to(to).into_iter().filter(|m| m.message["text"].as_str().is_some_and(|t| t.contains(&sid))).collect();
+        let got: Vec<Received> = c
+            .mail
+            .to(to)
+            .into_iter()
+            .filter(|m| m.message["text"].as_str().is_some_and(|t| t.contains(&sid)))
+            .collect();
         ensure!(got.len() == 2, "{to} got {} messages about the token: {:?}", got.len(), subjects(&got));
         for m in &got {
             let text = m.message.to_string();
             ensure!(!text.contains(&first) && !text.contains(&second), "a message carries an Auth Token");
-            ensure!(m.idempotency_key == m.message["id"], "Idempotency-Key {} for message {}", m.idempotency_key, m.message["id"]);
+            ensure!(
+                m.idempotency_key == m.message["id"],
+                "Idempotency-Key {} for message {}",
+                m.idempotency_key,
+                m.message["id"]
+            );
             ensure!(m.authorization == "Bearer mail-test-token", "Authorization: {}", m.authorization);
         }
     }
@@ -77,7 +88,10 @@ pub fn leak_notifications(c: &mut Ctx) -> Result<()> {
     let got = mail_to(c, "leak-dev@example.com", "found in public")?;
     ensure!(got.len() == 1, "told {} times", got.len());
     let text = got[0].message["text"].as_str().unwrap_or_default();
-    ensure!(text.contains("https://github.com/octo/app/blob/abc123/config/.env") && text.contains("GitHub secret scanning"), "{text}");
+    ensure!(
+        text.contains("https://github.com/octo/app/blob/abc123/config/.env") && text.contains("GitHub secret scanning"),
+        "{text}"
+    );
     Ok(())
 }
 
@@ -99,7 +113,12 @@ pub fn unsubscribe(c: &mut Ctx) -> Result<()> {
     let forged = url.replace("leaving%40example.com", &admin_email.replace('@', "%40"));
     let f = send("POST", &forged, &[], None)?;
     ensure!(f.status == 400, "a changed link: {} {}", f.status, f.body);
-    let done = send("POST", &url, &[("Content-Type", "application/x-www-form-urlencoded")], Some("List-Unsubscribe=One-Click"))?;
+    let done = send(
+        "POST",
+        &url,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some("List-Unsubscribe=One-Click"),
+    )?;
     ensure!(done.status == 200, "POST: {} {}", done.status, done.body);
     ensure!(token(&c.admin, &sid)?["unsubscribed"] == json!(["leaving@example.com"]), "not unsubscribed");
     let off = c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?;
@@ -134,7 +153,9 @@ pub fn expiry_notice(c: &mut Ctx) -> Result<()> {
 pub fn dead_letter(c: &mut Ctx) -> Result<()> {
     let (sid, _) = create(&c.admin, "Bouncing", &["bounce@example.com"])?;
     let failed = eventually("the failed message shown as failed", Duration::from_secs(60), || {
-        Ok(notifications(c)?.iter().any(|n| n["sid"] == sid.as_str() && n["recipient"] == "bounce@example.com" && n["delivery"] == "failed"))
+        Ok(notifications(c)?
+            .iter()
+            .any(|n| n["sid"] == sid.as_str() && n["recipient"] == "bounce@example.com" && n["delivery"] == "failed"))
     })?;
     let posts = c.mail.to("bounce@example.com");
     ensure!(posts.len() == 4, "{} posts to the failing address (want 4)", posts.len());

@@ -9,8 +9,8 @@ use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, To
 use tollgate_core::policy::RateLimit;
 use tollgate_core::time::Timestamp;
 
-use super::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
 use super::leak::LeakBanner;
+use super::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
 use super::tokens::{Action, GraceChoice, Outcome, ResetChoice, perform};
 use super::wizard::{ContactSelect, EmailList};
 use super::{Crumbs, IssuedPanel};

@@ -26,7 +26,11 @@ pub fn NotificationsPage() -> impl IntoView {
             match api::notifications(cursor.as_deref()).await {
                 Ok(p) => {
                     mail_configured.set(p.mail_configured);
-                    if cursor.is_some() { entries.update(|e| e.extend(p.entries)) } else { entries.set(p.entries) }
+                    if cursor.is_some() {
+                        entries.update(|e| e.extend(p.entries))
+                    } else {
+                        entries.set(p.entries)
+                    }
                     next.set(p.next_cursor);
                 }
                 Err(e) => toasts.fail(&e),

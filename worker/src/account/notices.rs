@@ -76,7 +76,12 @@ pub struct Notice<'a> {
 }
 
 /// The rows of `n`'s messages, one per recipient, for the change's transaction.
-pub fn written(obj: &AccountObject, now: Timestamp, account: &AccountRecord, n: Notice<'_>) -> ApiResult<Vec<db::Stmt>> {
+pub fn written(
+    obj: &AccountObject,
+    now: Timestamp,
+    account: &AccountRecord,
+    n: Notice<'_>,
+) -> ApiResult<Vec<db::Stmt>> {
     let users = obj.db.users()?;
     let recipients = notify::recipients(n.token, &users, account);
     if recipients.is_empty() {
@@ -86,8 +91,7 @@ pub fn written(obj: &AccountObject, now: Timestamp, account: &AccountRecord, n: 
     let key = link_key(env)?;
     let delivery = if mail_configured(env) { Delivery::Pending } else { Delivery::Kept };
     let sid = n.token.sid.as_str();
-    let facts =
-        Facts { account_name: &account.name, token_name: &n.token.name, sid, actor: n.actor, at: now };
+    let facts = Facts { account_name: &account.name, token_name: &n.token.name, sid, actor: n.actor, at: now };
     let mut stmts = Vec::with_capacity(recipients.len());
     for to in &recipients {
         let link = (to.role == Role::Developer).then(|| unsubscribe_link(env, &key, &account.id, sid, to));
@@ -115,7 +119,8 @@ pub fn written(obj: &AccountObject, now: Timestamp, account: &AccountRecord, n: 
             last_error: None,
             updated_at: now,
         };
-        let message = MailMessage { id, to: mail.to, subject: mail.subject, text: mail.text, language: mail.language, headers };
+        let message =
+            MailMessage { id, to: mail.to, subject: mail.subject, text: mail.text, language: mail.language, headers };
         stmts.push(ndb::put_notification(&view, &message)?);
     }
     Ok(stmts)
@@ -136,8 +141,11 @@ pub fn list(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<Response> {
         }
     }
     let (entries, next) = ctx.db().notifications(before, notify::PAGE_LIMIT)?;
-    let page =
-        NotificationPage { entries, next_cursor: next.map(|n| n.to_string()), mail_configured: mail_configured(ctx.env()) };
+    let page = NotificationPage {
+        entries,
+        next_cursor: next.map(|n| n.to_string()),
+        mail_configured: mail_configured(ctx.env()),
+    };
     reply::json(200, &page)
 }
 

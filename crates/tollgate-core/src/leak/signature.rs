@@ -70,17 +70,19 @@ pub fn parse_key_list(json: &str) -> Result<KeyList, SignatureError> {
 
 /// The key of a PEM `PUBLIC KEY` block.
 fn public_key(pem: &str) -> Result<VerifyingKey, SignatureError> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
-        .collect();
+    let body: String = pem.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("-----")).collect();
     let der = STANDARD.decode(body).map_err(|_| SignatureError::KeyList("a key is not base64 PEM".into()))?;
-    VerifyingKey::from_public_key_der(&der).map_err(|_| SignatureError::KeyList("a key is not an ECDSA P-256 key".into()))
+    VerifyingKey::from_public_key_der(&der)
+        .map_err(|_| SignatureError::KeyList("a key is not an ECDSA P-256 key".into()))
 }
 
 /// Checks that `body` was signed by the key `key_id` names in `keys`.
-pub fn verify(keys: &KeyList, key_id: Option<&str>, signature: Option<&str>, body: &[u8]) -> Result<(), SignatureError> {
+pub fn verify(
+    keys: &KeyList,
+    key_id: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<(), SignatureError> {
     let (Some(key_id), Some(signature)) = (key_id.map(str::trim), signature.map(str::trim)) else {
         return Err(SignatureError::Missing);
     };

@@ -29,7 +29,8 @@ fn only_well_formed_tokens_are_looked_up_and_feedback_hashes_the_string() {
     broken.push(last);
     assert_eq!(candidate(&broken), None);
     assert_eq!(candidate("ghp_notours"), None);
-    let m = ReportedMatch { token: "abc".into(), token_type: TOKEN_TYPE.into(), url: String::new(), source: String::new() };
+    let m =
+        ReportedMatch { token: "abc".into(), token_type: TOKEN_TYPE.into(), url: String::new(), source: String::new() };
     let f = feedback(&m, false);
     assert_eq!(f.token_hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert_eq!(serde_json::to_value(&f).expect("json")["label"], "false_positive");
@@ -37,14 +38,20 @@ fn only_well_formed_tokens_are_looked_up_and_feedback_hashes_the_string() {
 }
 
 fn report(url: &str) -> ReportedMatch {
-    ReportedMatch { token: String::new(), token_type: TOKEN_TYPE.into(), url: url.into(), source: "content\u{7}".into() }
+    ReportedMatch {
+        token: String::new(),
+        token_type: TOKEN_TYPE.into(),
+        url: url.into(),
+        source: "content\u{7}".into(),
+    }
 }
 
 #[test]
 fn a_leak_of_the_current_secret_disables_the_token_once() {
     let now = Timestamp(5_000);
     let (record, _) = sample_record(Timestamp(1_000));
-    let Response::Marked(next, _) = respond(&record, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now)
+    let Response::Marked(next, _) =
+        respond(&record, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now)
     else {
         panic!("marked")
     };
@@ -53,10 +60,17 @@ fn a_leak_of_the_current_secret_disables_the_token_once() {
     let mark = next.leak.clone().expect("mark");
     assert_eq!((mark.secret, mark.stopped, mark.source.as_str()), (LeakedSecret::Current, true, "content"));
     // The same report again changes nothing; another place is a new leak.
-    assert_eq!(respond(&next, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now), Response::Known);
-    assert!(matches!(respond(&next, &record.secret.digest, &report("https://x/2"), LeakPolicy::Disable, now), Response::Marked(..)));
+    assert_eq!(
+        respond(&next, &record.secret.digest, &report("https://x/1"), LeakPolicy::Disable, now),
+        Response::Known
+    );
+    assert!(matches!(
+        respond(&next, &record.secret.digest, &report("https://x/2"), LeakPolicy::Disable, now),
+        Response::Marked(..)
+    ));
     // Notify only marks.
-    let Response::Marked(noted, _) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Notify, now) else {
+    let Response::Marked(noted, _) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Notify, now)
+    else {
         panic!("marked")
     };
     assert!(noted.enabled && !noted.leak.as_ref().expect("mark").stopped);
@@ -78,7 +92,10 @@ fn a_leaked_previous_secret_loses_its_grace_but_the_token_keeps_working() {
     };
     assert!(next.enabled && next.secret.previous.is_none());
     // After the grace the old digest is no live secret.
-    assert_eq!(respond(&reset, &old, &report("u"), LeakPolicy::Disable, Timestamp(2_000 + 3_600_001)), Response::NotLive);
+    assert_eq!(
+        respond(&reset, &old, &report("u"), LeakPolicy::Disable, Timestamp(2_000 + 3_600_001)),
+        Response::NotLive
+    );
 }
 
 #[test]
@@ -86,7 +103,8 @@ fn a_leaked_token_is_reset_without_grace_before_it_is_enabled_again() {
     let (record, _) = sample_record(Timestamp(1_000));
     let u = users();
     let ctx = ctx(&u);
-    let Response::Marked(leaked, _) = respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Disable, Timestamp(2_000))
+    let Response::Marked(leaked, _) =
+        respond(&record, &record.secret.digest, &report("u"), LeakPolicy::Disable, Timestamp(2_000))
     else {
         panic!("marked")
     };
@@ -120,7 +138,10 @@ use p256::pkcs8::{EncodePublicKey as _, LineEnding};
 fn key_pair(seed: u8) -> (SigningKey, KeyList) {
     let signing = SigningKey::from_slice(&[seed; 32]).expect("key");
     let pem = signing.verifying_key().to_public_key_pem(LineEnding::LF).expect("pem");
-    (signing, KeyList { public_keys: vec![PublishedKey { key_identifier: format!("k{seed}"), key: pem, is_current: true }] })
+    (
+        signing,
+        KeyList { public_keys: vec![PublishedKey { key_identifier: format!("k{seed}"), key: pem, is_current: true }] },
+    )
 }
 
 fn sign(k: &SigningKey, body: &[u8]) -> String {

@@ -3,14 +3,16 @@ use crate::account::{AccountType, Role as UserRole};
 use crate::token::tests::issued;
 
 fn account(language: Language) -> AccountRecord {
-    let mut a = AccountRecord::new("acc_1".into(), "Acme", AccountType::Partner, "Ann", "ann@example.com", Timestamp(0))
-        .expect("account");
+    let mut a =
+        AccountRecord::new("acc_1".into(), "Acme", AccountType::Partner, "Ann", "ann@example.com", Timestamp(0))
+            .expect("account");
     a.language = language;
     a
 }
 
 fn user(id: &str, email: &str, locale: Option<Language>) -> UserRecord {
-    let mut u = UserRecord::new(id.into(), "acc_1", email.into(), id.into(), UserRole::AccountAdmin, "h".into(), Timestamp(0));
+    let mut u =
+        UserRecord::new(id.into(), "acc_1", email.into(), id.into(), UserRole::AccountAdmin, "h".into(), Timestamp(0));
     u.locale = locale;
     u
 }
@@ -26,7 +28,10 @@ fn the_contact_and_each_developer_e_mail_hear_once_in_their_language() {
     // The contact is also a developer e-mail (another case): told once, as the contact.
     assert_eq!(
         got,
-        vec![("dev@example.com", Language::Ja, Role::PrimaryContact), ("ops@example.com", Language::Zh, Role::Developer)]
+        vec![
+            ("dev@example.com", Language::Ja, Role::PrimaryContact),
+            ("ops@example.com", Language::Zh, Role::Developer)
+        ]
     );
     // A contact without a chosen language gets the account's.
     t.primary_contact = "usr_admin".into();
@@ -55,7 +60,11 @@ fn a_message_names_the_token_sid_actor_and_time_never_the_secret() {
     let contact = Recipient { email: "c@example.com".into(), language: Language::En, role: Role::PrimaryContact };
     let leak = Event::Leaked { url: "https://github.com/o/r".into(), source: "commit".into(), stopped: true };
     let m = compose(&leak, &facts, &contact, None);
-    assert!(m.text.contains("https://github.com/o/r") && m.text.contains("primary contact") && !m.text.contains("Stop these"));
+    assert!(
+        m.text.contains("https://github.com/o/r")
+            && m.text.contains("primary contact")
+            && !m.text.contains("Stop these")
+    );
 }
 
 #[test]
@@ -68,7 +77,10 @@ fn every_event_has_words_in_every_language() {
         Event::Disabled,
         Event::Enabled,
         Event::Deleted,
-        Event::Upgraded { from: crate::version::ApiVersion::all().next().expect("a version"), to: crate::version::ApiVersion::latest() },
+        Event::Upgraded {
+            from: crate::version::ApiVersion::all().next().expect("a version"),
+            to: crate::version::ApiVersion::latest(),
+        },
         Event::Leaked { url: "u".into(), source: "s".into(), stopped: false },
         Event::Expiring { at: Timestamp(0) },
         Event::ScopesChanged { added: vec!["a.read".into()], removed: vec![] },
@@ -121,7 +133,8 @@ fn a_message_is_sent_by_one_sender_at_a_time_and_never_after_it_went_out() {
         assert!(!may_send(done, None, now));
     }
     assert_eq!([1, 2, 3, 20].map(retry_delay_secs), [2, 4, 8, 300]);
-    for d in [Delivery::Kept, Delivery::Pending, Delivery::Queued, Delivery::Sending, Delivery::Sent, Delivery::Failed] {
+    for d in [Delivery::Kept, Delivery::Pending, Delivery::Queued, Delivery::Sending, Delivery::Sent, Delivery::Failed]
+    {
         assert_eq!(Delivery::parse(d.as_str()), Some(d));
     }
 }
