@@ -165,7 +165,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
         <Crumbs />
         <Show when=move || missing.get()><p>{move || i.t("app.not_found")}</p></Show>
         <Show when=move || issued.with(Option::is_some)>
-            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| issued.set(None)) /> })}
+            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
         </Show>
         <Show when=move || token.with(Option::is_some) fallback=move || view! { <Show when=move || !missing.get()><p class="loading">{move || i.t("app.loading")}</p></Show> }>
             <h1>{move || t().map(|t| t.name)}</h1>
