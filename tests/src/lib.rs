@@ -286,9 +286,31 @@ impl Sandbox {
         Ok(Sandbox { dir, env_file, setup_secret })
     }
 
+    /// Starts both Workers. Ports are picked free but only bound later by workerd, so another
+    /// process can take one in between ("Address already in use"): then it starts again on
+    /// fresh ports, up to three times.
     pub fn start(&self) -> Result<Server> {
-        let port = free_port()?;
-        Server::start(&self.dir.join("state"), port, Some(&self.env_file), Output::File(self.dir.join("wrangler.log")))
+        let log = self.dir.join("wrangler.log");
+        let mut attempt = 1;
+        loop {
+            let port = free_port()?;
+            match Server::start(&self.dir.join("state"), port, Some(&self.env_file), Output::File(log.clone())) {
+                Ok(server) => return Ok(server),
+                Err(e) => {
+                    let logs = [log.clone(), log.with_file_name("verifier.log")];
+                    let taken =
+                        logs.iter().any(|l| fs::read_to_string(l).is_ok_and(|t| t.contains("Address already in use")));
+                    if !taken || attempt == 3 {
+                        return Err(e);
+                    }
+                    eprintln!("a port was taken meanwhile ({e}); starting again on other ports");
+                    for l in logs {
+                        let _ = fs::rename(&l, l.with_extension(format!("log.{attempt}")));
+                    }
+                    attempt += 1;
+                }
+            }
+        }
     }
 }
 

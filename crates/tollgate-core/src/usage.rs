@@ -62,6 +62,15 @@ impl Counts {
         self.rate_limited += o.rate_limited;
     }
 
+    /// Takes away counts that were delivered (what arrived meanwhile stays).
+    pub fn remove(&mut self, o: &Counts) {
+        self.allowed = self.allowed.saturating_sub(o.allowed);
+        self.unauthenticated = self.unauthenticated.saturating_sub(o.unauthenticated);
+        self.lacks_scope = self.lacks_scope.saturating_sub(o.lacks_scope);
+        self.ip_not_allowed = self.ip_not_allowed.saturating_sub(o.ip_not_allowed);
+        self.rate_limited = self.rate_limited.saturating_sub(o.rate_limited);
+    }
+
     pub fn denied(&self) -> u64 {
         self.unauthenticated + self.lacks_scope + self.ip_not_allowed + self.rate_limited
     }
@@ -177,5 +186,21 @@ mod tests {
         assert_eq!(days_from_query(""), Ok(30));
         assert_eq!(days_from_query("days=7"), Ok(7));
         assert!(days_from_query("days=7&x=1").is_err());
+    }
+
+    #[test]
+    fn delivered_counts_are_taken_away_and_later_ones_stay() {
+        let mut sent = Counts::default();
+        sent.count(Outcome::Allowed);
+        sent.count(Outcome::Unauthenticated);
+        let mut waiting = sent;
+        waiting.count(Outcome::Allowed);
+        waiting.count(Outcome::RateLimited);
+        waiting.remove(&sent);
+        assert_eq!((waiting.allowed, waiting.unauthenticated, waiting.rate_limited), (1, 0, 1));
+        waiting.remove(&sent);
+        waiting.remove(&sent);
+        assert_eq!(waiting.allowed, 0, "never below zero");
+        assert_eq!(waiting.total(), 1);
     }
 }

@@ -203,6 +203,6 @@ impl Open {
             crate::usage::flush_when_due(env, now());
         }
         SUB.with(|s| s.borrow_mut().closed());
-        crate::usage::flush(env).await;
+        crate::usage::flush_at_end(env).await;
     }
 }

@@ -4,8 +4,8 @@
 //!
 //! A flush runs in the `waitUntil` of the request that finds it due, or on the feed stream
 //! (so counts of an isolate that went quiet still arrive), or when the stream ends. Counts
-//! that could not be sent are kept for the next flush. An isolate that dies loses at most
-//! the counts of its last 10 s.
+//! stay until their usage object acknowledged them, so a failed or cut-off send loses
+//! nothing. An isolate that dies loses at most the counts of its last 10 s.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use tollgate_core::policy::{Admission, RateLimit, Window, admit as admit_in};
 use tollgate_core::time::Timestamp;
 use tollgate_core::usage::{Counts, FLUSH_EVERY, Outcome, UsageRecord, hour_of};
 use worker::worker_sys::web_sys;
-use worker::{Context, Env};
+use worker::{Context, Date, Delay, Env};
 
 const BINDING: &str = "USAGE";
 /// Rate-limit windows kept per isolate before the oldest are forgotten.
@@ -26,6 +26,8 @@ thread_local! {
     /// (account, sid, hour start) → counts not yet flushed.
     static COUNTS: RefCell<HashMap<Key, Counts>> = RefCell::new(HashMap::new());
     static LAST_FLUSH: Cell<Option<Timestamp>> = const { Cell::new(None) };
+    /// When the send under way started.
+    static SENDING: Cell<Option<Timestamp>> = const { Cell::new(None) };
     static WINDOWS: RefCell<HashMap<String, Window>> = RefCell::new(HashMap::new());
 }
 
@@ -78,31 +80,62 @@ pub fn flush_when_due(env: &Env, now: Timestamp) {
     }
 }
 
-/// Sends every waiting count to its account's usage object; what fails is kept.
+/// Sends every waiting count to its account's usage object. Counts leave this isolate only
+/// when their object acknowledged them: a send that fails, or never finishes because its
+/// request context ended, leaves them for the next flush. One send at a time; one that has
+/// not finished within [`FLUSH_EVERY`] is taken as lost.
 pub async fn flush(env: &Env) {
-    let taken: Vec<(Key, Counts)> = COUNTS.with(|c| c.borrow_mut().drain().collect());
+    let started = Timestamp(Date::now().as_millis() as i64);
+    if SENDING.with(Cell::get).is_some_and(|s| started.since(s) < FLUSH_EVERY) {
+        return;
+    }
+    SENDING.with(|s| s.set(Some(started)));
+    let waiting: Vec<(Key, Counts)> = COUNTS.with(|c| c.borrow().iter().map(|(k, v)| (k.clone(), *v)).collect());
     let mut accounts: Vec<&str> = Vec::new();
-    for ((account, _, _), _) in &taken {
+    for ((account, _, _), _) in &waiting {
         if !accounts.contains(&account.as_str()) {
             accounts.push(account);
         }
     }
     for account in accounts {
-        let batch: Vec<&(Key, Counts)> = taken.iter().filter(|(k, _)| k.0 == account).collect();
+        let batch: Vec<&(Key, Counts)> = waiting.iter().filter(|(k, _)| k.0 == account).collect();
         let records: Vec<UsageRecord> = batch
             .iter()
             .map(|((_, sid, hour), counts)| UsageRecord { sid: sid.clone(), hour: Timestamp(*hour), counts: *counts })
             .collect();
         if send(env, account, &records).await.is_err() {
             worker::console_error!("usage counts could not be sent; kept for the next flush");
-            COUNTS.with(|c| {
-                let mut c = c.borrow_mut();
-                for (key, counts) in batch {
-                    c.entry(key.clone()).or_default().add(counts);
-                }
-            });
+            continue;
         }
+        COUNTS.with(|c| {
+            let mut c = c.borrow_mut();
+            for (key, sent) in batch {
+                if let Some(left) = c.get_mut(key) {
+                    left.remove(sent);
+                    if left.total() == 0 {
+                        c.remove(key);
+                    }
+                }
+            }
+        });
     }
+    SENDING.with(|s| {
+        if s.get() == Some(started) {
+            s.set(None);
+        }
+    });
+}
+
+/// The last flush of a feed stream: waits (up to 2 s) for a send under way in the same
+/// context to finish, then sends what is left before the context ends.
+pub async fn flush_at_end(env: &Env) {
+    for _ in 0..40 {
+        if SENDING.with(Cell::get).is_none() {
+            break;
+        }
+        Delay::from(std::time::Duration::from_millis(50)).await;
+    }
+    flush(env).await;
 }
 
 async fn send(env: &Env, account: &str, records: &[UsageRecord]) -> worker::Result<()> {
