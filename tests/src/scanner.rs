@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::{Answer, Result, send};
 
 /// The key identifier the tests' key list uses.
-pub const KEY_ID: &str = "tollgate-test-key";
+pub const KEY_ID: &str = "tollgate-local-key";
 
 #[derive(Debug, Clone)]
 pub struct Scanner {
@@ -30,6 +30,12 @@ impl Scanner {
                 return Ok(Scanner { key });
             }
         }
+    }
+
+    /// The key pair saved by [`Scanner::private_pem`].
+    pub fn from_pem(pem: &str) -> Result<Scanner> {
+        use p256::pkcs8::DecodePrivateKey as _;
+        Ok(Scanner { key: SigningKey::from_pkcs8_pem(pem).map_err(|e| format!("not a P-256 private key: {e}"))? })
     }
 
     /// The key list, in GitHub's format, on one line (for an env file).
@@ -78,4 +84,58 @@ pub fn report_body(tokens: &[&str], url: &str) -> String {
         .map(|t| json!({ "token": t, "type": "tollgate_auth_token", "url": url, "source": "content" }))
         .collect();
     Value::Array(matches).to_string()
+}
+
+/// GitHub's key-list endpoint on a loopback port (for `SECRET_SCANNING_KEYS_URL`): answers
+/// the key list to every GET and counts them; [`KeyServer::go_down`] makes it answer 503.
+#[derive(Debug, Clone)]
+pub struct KeyServer {
+    pub url: String,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl KeyServer {
+    /// Serves `list` in a thread, for the rest of the process.
+    pub fn start(list: String) -> Result<KeyServer> {
+        use std::io::{BufRead as _, BufReader, Write as _};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let server =
+            KeyServer { url: format!("http://127.0.0.1:{port}/meta/public_keys/secret_scanning"), ..KeyServer::idle() };
+        let (fetches, down) = (server.fetches.clone(), server.down.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                fetches.fetch_add(1, Ordering::SeqCst);
+                let (status, body) = if down.load(Ordering::SeqCst) { (503, "{}") } else { (200, list.as_str()) };
+                let mut out = &stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Ok(server)
+    }
+
+    fn idle() -> KeyServer {
+        KeyServer { url: String::new(), fetches: Default::default(), down: Default::default() }
+    }
+
+    /// How many times the list was asked for.
+    pub fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// From now on, answers 503 (GitHub unreachable).
+    pub fn go_down(&self) {
+        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }

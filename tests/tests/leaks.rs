@@ -1,13 +1,15 @@
 //! Leaked tokens and notifications against `wrangler dev`: both Workers, a real Queue (with
 //! its dead-letter queue), a loopback mail API ([`Mailbox`]) as `MAIL_API_URL`, and a key
-//! pair made for the run as GitHub's secret-scanning key list (`SECRET_SCANNING_KEYS`).
+//! pair made for the run, published as GitHub publishes its secret-scanning key list, on a
+//! loopback [`KeyServer`] (`SECRET_SCANNING_KEYS_URL`). The browser suite gives the same
+//! kind of list through the `SECRET_SCANNING_KEYS` variable instead.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tollgate_core::credential::{AuthToken, Digest};
 use tollgate_tests::mailbox::Mailbox;
-use tollgate_tests::scanner::{self, KEY_ID, Scanner};
+use tollgate_tests::scanner::{self, KEY_ID, KeyServer, Scanner};
 use tollgate_tests::{Result, Sandbox, Server, Session, ensure, send, setup_account};
 
 #[path = "leaks/notices.rs"]
@@ -18,6 +20,7 @@ pub(crate) struct Ctx {
     server: Server,
     admin: Session,
     scanner: Scanner,
+    keys: KeyServer,
     mail: Mailbox,
 }
 
@@ -207,6 +210,21 @@ fn notify_policy_only_marks(c: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// The published key list was fetched for the first report and kept in the Cache API: the
+/// reports since did not ask again, and signatures still verify while it cannot be reached.
+fn the_key_list_is_fetched_once_and_cached(c: &mut Ctx) -> Result<()> {
+    let empty = Scanner::post(&c.server.base, "[]", KEY_ID, &c.scanner.sign("[]"))?;
+    ensure!(empty.status == 200, "a signed empty report: {} {}", empty.status, empty.body);
+    ensure!(c.keys.fetches() == 1, "the key list was fetched {} times over the suite's reports", c.keys.fetches());
+    c.keys.go_down();
+    let (sid, secret) = create(&c.admin, "Reported while GitHub is down", &[])?;
+    let a = c.scanner.report(&c.server.base, &[&secret], "https://github.com/o/r/blob/main/k")?;
+    ensure!(a.status == 200 && labels(&a) == ["true_positive"], "report: {} {}", a.status, a.body);
+    ensure!(token(&c.admin, &sid)?["state"] == "disabled", "the report did not stop the token");
+    ensure!(c.keys.fetches() == 1, "the cached list was fetched again");
+    Ok(())
+}
+
 /// Reports are rate limited per client (the rate-limiting binding): past the limit, 429.
 fn reports_are_rate_limited(c: &mut Ctx) -> Result<()> {
     let body = "[]";
@@ -234,6 +252,7 @@ fn main() {
         ("unsubscribe", notices::unsubscribe),
         ("expiry_notice", notices::expiry_notice),
         ("failing_mail_api_dead_letters", notices::dead_letter),
+        ("the_key_list_is_fetched_once_and_cached", the_key_list_is_fetched_once_and_cached),
         ("reports_are_rate_limited", reports_are_rate_limited),
     ];
     tollgate_tests::run_suite(
@@ -247,10 +266,10 @@ fn main() {
 fn boot() -> Result<Ctx> {
     let scanner = Scanner::new()?;
     let mail = Mailbox::start()?;
-    let keys = format!("'{}'", scanner.key_list()?);
+    let keys = KeyServer::start(scanner.key_list()?)?;
     let sandbox = Sandbox::with_vars(
         "leaks",
-        &[("SECRET_SCANNING_KEYS", &keys), ("MAIL_API_URL", &mail.url), ("MAIL_API_TOKEN", "mail-test-token")],
+        &[("SECRET_SCANNING_KEYS_URL", &keys.url), ("MAIL_API_URL", &mail.url), ("MAIL_API_TOKEN", "mail-test-token")],
     )?;
     let server = sandbox.start()?;
     let password = format!("pw-{}", tollgate_tests::random_b64(12));
@@ -258,5 +277,5 @@ fn boot() -> Result<Ctx> {
         setup_account(&server.base, &sandbox.setup_secret, "Leak Partner", "partner", "admin@leaks.test", &password)?;
     ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
     let admin = Session::login(&server.base, "admin@leaks.test", &password)?;
-    Ok(Ctx { _sandbox: sandbox, server, admin, scanner, mail })
+    Ok(Ctx { _sandbox: sandbox, server, admin, scanner, keys, mail })
 }

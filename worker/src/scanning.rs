@@ -3,8 +3,8 @@
 //! 1. At most [`LIMIT_BINDING`]'s rate per client (the rate-limiting binding), at most
 //!    [`leak::MAX_REPORT_BYTES`] read.
 //! 2. The body's signature is checked against the scanner's key list (the
-//!    `SECRET_SCANNING_KEYS` variable when set — locally and in tests — otherwise GitHub's
-//!    published list, fetched and kept in the Cache API for an hour). A bad or missing
+//!    `SECRET_SCANNING_KEYS` variable when set, otherwise the published list — GitHub's, or
+//!    the one at `SECRET_SCANNING_KEYS_URL` — fetched and kept in the Cache API for an hour). A bad or missing
 //!    signature answers 401 and nothing is read further.
 //! 3. Each match that has the Auth Token format and checksum is looked up by digest in the KV
 //!    index (`dig:{sha256}`); the ones found go, grouped by account, to the accounts' objects
@@ -70,16 +70,21 @@ async fn limit(env: &Env, client: &str) -> ApiResult<()> {
     }
 }
 
-/// The scanner's key list: the `SECRET_SCANNING_KEYS` variable, else GitHub's (cached).
+/// A variable's value, when set and not blank.
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+}
+
+/// The scanner's key list: the `SECRET_SCANNING_KEYS` variable, else the published list
+/// (GitHub's, or `SECRET_SCANNING_KEYS_URL`), kept in the Cache API for
+/// [`signature::KEY_LIST_TTL_SECS`].
 async fn key_list(env: &Env) -> ApiResult<KeyList> {
-    if let Ok(v) = env.var("SECRET_SCANNING_KEYS") {
-        let text = v.to_string();
-        if !text.trim().is_empty() {
-            return Ok(signature::parse_key_list(&text)?);
-        }
+    if let Some(text) = var(env, "SECRET_SCANNING_KEYS") {
+        return Ok(signature::parse_key_list(&text)?);
     }
+    let url = var(env, "SECRET_SCANNING_KEYS_URL").unwrap_or_else(|| signature::KEY_LIST_URL.to_owned());
     let cache = Cache::default();
-    if let Ok(Some(mut cached)) = cache.get(signature::KEY_LIST_URL, false).await
+    if let Ok(Some(mut cached)) = cache.get(url.as_str(), false).await
         && let Ok(text) = cached.text().await
         && let Ok(list) = signature::parse_key_list(&text)
     {
@@ -91,7 +96,7 @@ async fn key_list(env: &Env) -> ApiResult<KeyList> {
     headers.set("Accept", "application/json").map_err(ApiError::from)?;
     let mut init = RequestInit::new();
     init.with_headers(headers);
-    let fetch_req = Request::new_with_init(signature::KEY_LIST_URL, &init).map_err(ApiError::from)?;
+    let fetch_req = Request::new_with_init(&url, &init).map_err(ApiError::from)?;
     let mut resp = Fetch::Request(fetch_req).send().await.map_err(|_| unavailable("GitHub could not be reached"))?;
     if resp.status_code() != 200 {
         return Err(unavailable("GitHub did not give the key list"));
@@ -102,7 +107,7 @@ async fn key_list(env: &Env) -> ApiResult<KeyList> {
     keep.headers_mut()
         .set("Cache-Control", &format!("max-age={}", signature::KEY_LIST_TTL_SECS))
         .map_err(ApiError::from)?;
-    if cache.put(signature::KEY_LIST_URL, keep).await.is_err() {
+    if cache.put(url.as_str(), keep).await.is_err() {
         worker::console_warn!("secret scanning: the key list could not be cached");
     }
     Ok(list)

@@ -3,7 +3,8 @@
 //!
 //! * `dev`   — build, run the admin Worker and app on http://localhost:8787 and the
 //!   verifier Worker on http://localhost:8788 with
-//!   local persisted KV, bootstrap a demo account, print how to sign in and a curl line.
+//!   local persisted KV, bootstrap a demo account, print how to sign in and curl lines
+//!   (the API, and a leak report signed with a local secret-scanning key).
 //! * `test`  — fmt, clippy, unit and property tests, the Worker's integration tests
 //!   against `wrangler dev`, and the browser tests of the admin app; ends with a summary.
 //! * `build` — the Worker bundle and the static assets.
@@ -14,6 +15,7 @@
 mod bench;
 mod fuzz;
 mod package;
+mod scanning;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -231,6 +233,7 @@ fn dev(reset: bool) -> Result<()> {
     let t = tools::Tools::ensure(false)?;
     build(&t)?;
     ensure_dev_vars()?;
+    scanning::ensure_local_keys()?;
     let state = root().join(".wrangler/state");
     if reset && state.exists() {
         step("--reset: removing local state (.wrangler/state)");
@@ -260,6 +263,11 @@ fn dev(reset: bool) -> Result<()> {
         println!("  demo token:     Account SID {}", demo.sid);
         println!("  try it:         curl -u '{}:{}' {edge}/v1/verify", demo.sid, demo.auth_token);
         println!("                  curl -u '{}:{}' {edge}/v1/reports", demo.sid, demo.auth_token);
+        if let Some(line) = scanning::report_line(&base, &demo.auth_token) {
+            println!("  a leak, as GitHub's secret scanning reports one (signed with the local key; the");
+            println!("  token is disabled, its card shows where, Notifications lists who was told):");
+            println!("                  {line}");
+        }
     }
     println!("\nPress Ctrl-C to stop.");
     server.wait()
