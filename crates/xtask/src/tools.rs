@@ -72,11 +72,10 @@ impl Tools {
         if stamp.exists() && !newer(&lock, &stamp) {
             step("npm tools (package-lock.json): present");
         } else {
-            // `npm install` with the committed lock installs exactly the pinned versions;
-            // `npm ci` refuses this lock because of npm's handling of optional
-            // platform packages (workerd-darwin-*, ...).
-            step("installing npm tools pinned in package-lock.json (npm install)");
-            run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]))?;
+            // `npm ci`: exactly the committed lock (which lists every platform's optional
+            // packages), never a rewrite of it, so a run leaves the working tree clean.
+            step("installing npm tools pinned in package-lock.json (npm ci)");
+            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
         }
 
         let want = locked_wasm_bindgen()?;
