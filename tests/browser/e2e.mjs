@@ -49,9 +49,34 @@ const consoleErrors = [];
 page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
 page.on("pageerror", (e) => consoleErrors.push(String(e)));
 
+// axe-core runs on every page state a screenshot is taken of (every page, dialog, menu and
+// wizard step, in each locale); the WCAG 2.0–2.2 A and AA rules. Injected through the
+// DevTools protocol, which the page's CSP does not govern.
+const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
+const axeFindings = [];
+let axeStates = 0;
+async function axe(state) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
+  const r = await page.evaluate(async (tags) => {
+    const out = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
+    return out.violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(" ")} — ${v.help}`);
+  }, WCAG);
+  axeStates += 1;
+  for (const v of r) axeFindings.push(`${state}: ${v}`);
+}
+
 async function shot(name) {
   await page.waitForTimeout(150);
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  if (name !== "failure") await axe(name);
+}
+/// The element that has focus, described.
+async function focused() {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return { role: a.getAttribute("role"), text: a.textContent.trim(), popup: a.getAttribute("aria-haspopup"), inDialog: !!a.closest("dialog") };
+  });
 }
 async function setLocale(tag) {
   await page.selectOption("#locale", tag);
@@ -189,6 +214,48 @@ try {
     assert.equal(await page.locator("#created").inputValue(), "");
     assert.equal(await page.locator("li.token-card").count(), 3);
     await shot("en-tokens");
+  });
+
+  await step("the ⋯ menu and the dialogs by keyboard (menu-button pattern, focus kept in the dialog)", async () => {
+    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    const more = card.getByRole("button", { name: "More" });
+    await more.focus();
+    await page.keyboard.press("ArrowDown");
+    await card.getByRole("menu").waitFor();
+    await page.waitForFunction(() => document.activeElement.getAttribute("role") === "menuitem", null, { timeout: 2000 });
+    assert.deepEqual(await focused(), { role: "menuitem", text: "Duplicate", popup: null, inDialog: false });
+    await shot("en-menu-open");
+    await page.keyboard.press("ArrowUp");
+    assert.equal((await focused()).text, "Delete", "ArrowUp wraps to the last item");
+    assert.match(await card.getByRole("menuitem", { name: "Delete" }).getAttribute("class"), /destructive/);
+    await page.keyboard.press("Home");
+    assert.equal((await focused()).text, "Duplicate");
+    await page.keyboard.press("End");
+    assert.equal((await focused()).text, "Delete");
+    await page.keyboard.press("Escape");
+    assert.equal(await card.getByRole("menu").count(), 0, "Escape closes the menu");
+    assert.equal((await focused()).popup, "menu", "Escape returns focus to the button");
+    await page.keyboard.press("Enter");
+    await card.getByRole("menu").waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await card.getByRole("menu").count(), 0, "Tab closes the menu");
+    await more.click();
+    await page.mouse.click(4, 880);
+    assert.equal(await card.getByRole("menu").count(), 0, "a click elsewhere closes the menu");
+    // A confirmation is a modal <dialog>: Tab stays inside, Escape cancels, focus returns.
+    await more.click();
+    await card.getByRole("menuitem", { name: "Duplicate" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    assert.equal(await dialog.evaluate((d) => d.tagName === "DIALOG" && d.matches(":modal")), true);
+    await shot("en-confirm-duplicate");
+    for (let n = 0; n < 5; n++) {
+      await page.keyboard.press("Tab");
+      assert.equal((await focused()).inDialog, true, `Tab ${n + 1} left the dialog`);
+    }
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal((await focused()).popup, "menu", "focus back on the menu button");
   });
 
   await step("reset from the menu: old token 401, new 200", async () => {
@@ -587,6 +654,12 @@ try {
     assert.equal(await page.locator("li.token-card").count(), 0);
     assert.equal(await page.locator("nav.nav a").count(), 0);
     await shot("en-standard-user");
+  });
+
+  await step("axe-core: no WCAG 2.2 A/AA violation on any page state, in each language", async () => {
+    console.log(`    ${axeStates} page states checked, ${axeFindings.length} violations`);
+    assert.ok(axeStates >= 40, `only ${axeStates} page states were checked`);
+    assert.deepEqual(axeFindings, []);
   });
 
   await step("no console errors and a strict CSP", async () => {

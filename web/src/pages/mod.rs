@@ -75,7 +75,7 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
                 <dt>{move || i.t("done.example")}</dt>
                 <dd>
                     <code class="curl">{c1}</code>
-                    <CopyButton value=Signal::derive(move || c2.clone()) label=Signal::derive(move || i.t("done.example")) />
+                    <CopyButton value=Signal::derive(move || c2.clone()) label=Signal::derive(move || i.t("done.copy_example")) />
                 </dd>
             </dl>
             <button type="button" class="button primary" on:click=move |_| on_close.run(())>{move || i.t("done.back")}</button>

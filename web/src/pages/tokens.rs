@@ -13,6 +13,7 @@ use tollgate_core::token::{GracePeriod, Nudge};
 use super::{Crumbs, IssuedPanel};
 use crate::api;
 use crate::app::use_auth;
+use crate::components::menu::{MenuButton, MenuItem};
 use crate::components::{Confirm, use_toasts};
 use crate::i18n::use_i18n;
 
@@ -154,7 +155,6 @@ pub fn TokensPage() -> impl IntoView {
     let forbidden = RwSignal::new(false);
     let filter = RwSignal::new(TokenFilter::default());
     let issued = RwSignal::new(None::<IssuedToken>);
-    let menu_open = RwSignal::new(None::<String>);
     let pending = RwSignal::new(None::<(Action, TokenView)>);
     let confirm_open = RwSignal::new(false);
     let grace = RwSignal::new(ResetChoice::default());
@@ -286,7 +286,6 @@ pub fn TokensPage() -> impl IntoView {
                 {
                     let sid = t.sid.to_string();
                     let enabled = t.state == TokenState::Enabled;
-                    let sid_menu = StoredValue::new(sid.clone());
                     let t_menu = StoredValue::new(t.clone());
                                                             let created = t.created_at.0;
                     let last_used = t.last_used_at.map(|x| x.0);
@@ -301,29 +300,23 @@ pub fn TokensPage() -> impl IntoView {
                                 <Link to=Route::Token(sid.clone()) class="token-name">{t.name.clone()}</Link>
                                 <span class="badge" class:badge-off=!enabled>{move || if enabled { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}</span>
                                 <Show when=can_manage>
-                                    <div class="menu">
-                                        <button type="button" class="button small" aria-haspopup="menu" aria-label=move || i.t("tokens.more")
-                                            aria-expanded=move || (menu_open.get() == Some(sid_menu.get_value())).to_string()
-                                            on:click=move |_| { let s = sid_menu.get_value(); menu_open.update(|m| *m = if m.as_deref() == Some(s.as_str()) { None } else { Some(s.clone()) }) }>
-                                            "⋯"
-                                        </button>
-                                        <Show when=move || menu_open.get() == Some(sid_menu.get_value())>
-                                            <ul class="menu-list" role="menu">
-                                                {[Action::Duplicate, Action::Reset, Action::Upgrade, if enabled { Action::Disable } else { Action::Enable }, Action::Delete]
-                                                    .into_iter()
-                                                    .filter(|a| *a != Action::Upgrade || !latest)
-                                                    .map(|a| {
-                                                        view! { <li><button type="button" role="menuitem" on:click=move |_| {
-                                                            menu_open.set(None);
-                                                            grace.set(ResetChoice::default());
-                                                            pending.set(Some((a, t_menu.get_value())));
-                                                            confirm_open.set(true);
-                                                        }>{move || i.t(a.label())}</button></li> }
-                                                    })
-                                                    .collect_view()}
-                                            </ul>
-                                        </Show>
-                                    </div>
+                                    <MenuButton
+                                        label=Signal::derive(move || i.t("tokens.more"))
+                                        face="⋯"
+                                        items=[Action::Duplicate, Action::Reset, Action::Upgrade, if enabled { Action::Disable } else { Action::Enable }, Action::Delete]
+                                            .into_iter()
+                                            .filter(|a| *a != Action::Upgrade || !latest)
+                                            .map(|a| MenuItem {
+                                                label: Signal::derive(move || i.t(a.label())),
+                                                destructive: a == Action::Delete,
+                                                on_select: Callback::new(move |_| {
+                                                    grace.set(ResetChoice::default());
+                                                    pending.set(Some((a, t_menu.get_value())));
+                                                    confirm_open.set(true);
+                                                }),
+                                            })
+                                            .collect()
+                                    />
                                 </Show>
                             </div>
                             {t.leak.clone().map(|l| {

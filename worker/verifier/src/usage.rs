@@ -2,8 +2,8 @@
 //! and the usage counts (`tollgate_core::usage`), added to the account's usage object at most
 //! every 10 s — never a storage write per request.
 //!
-//! A flush runs in the `waitUntil` of the request that finds it due, or on the feed stream
-//! (so counts of an isolate that went quiet still arrive), or when the stream ends. Counts
+//! A flush runs in the `waitUntil` of the request that finds it due (or, when not yet due,
+//! of one request that waits until it is), on the feed stream, or when the stream ends. Counts
 //! stay until their usage object acknowledged them, so a failed or cut-off send loses
 //! nothing. An isolate that dies loses at most the counts of its last 10 s.
 
@@ -26,6 +26,8 @@ thread_local! {
     /// (account, sid, hour start) → counts not yet flushed.
     static COUNTS: RefCell<HashMap<Key, Counts>> = RefCell::new(HashMap::new());
     static LAST_FLUSH: Cell<Option<Timestamp>> = const { Cell::new(None) };
+    /// Until when a request waits to flush (the next flush's due time).
+    static SCHEDULED: Cell<Option<Timestamp>> = const { Cell::new(None) };
     /// When the send under way started.
     static SENDING: Cell<Option<Timestamp>> = const { Cell::new(None) };
     static WINDOWS: RefCell<HashMap<String, Window>> = RefCell::new(HashMap::new());
@@ -63,12 +65,47 @@ fn due(now: Timestamp) -> bool {
     due
 }
 
-/// Flushes in the background if due (from a request).
+/// Flushes in the background if due (from a request); otherwise one request at a time waits
+/// in its `waitUntil` until the flush is due and flushes then, so the counts of a burst
+/// arrive within [`FLUSH_EVERY`] even when no feed stream is open to flush them. A wait cut
+/// off with its context is replaced once it is overdue.
 pub fn flush_if_due(env: &Env, ctx: &Context, now: Timestamp) {
     if due(now) {
         let env = env.clone();
         ctx.wait_until(async move { flush(&env).await });
+        return;
     }
+    let waiting = SCHEDULED.with(Cell::get).is_some_and(|until| now.0 < until.0 + FLUSH_EVERY.0);
+    if waiting {
+        return;
+    }
+    let wait = until_due(now);
+    SCHEDULED.with(|s| s.set(Some(Timestamp(now.0 + wait))));
+    let env = env.clone();
+    ctx.wait_until(async move {
+        let mut wait = wait;
+        for _ in 0..2 {
+            Delay::from(std::time::Duration::from_millis(wait as u64)).await;
+            let now = Timestamp(Date::now().as_millis() as i64);
+            if due(now) {
+                SCHEDULED.with(|s| s.set(None));
+                flush(&env).await;
+                return;
+            }
+            if COUNTS.with(|c| c.borrow().is_empty()) {
+                break;
+            }
+            // Flushed meanwhile by someone else, with newer counts since: wait again.
+            wait = until_due(now);
+            SCHEDULED.with(|s| s.set(Some(Timestamp(now.0 + wait))));
+        }
+        SCHEDULED.with(|s| s.set(None));
+    });
+}
+
+/// Milliseconds until the next flush is due.
+fn until_due(now: Timestamp) -> i64 {
+    LAST_FLUSH.with(Cell::get).map_or(0, |l| (FLUSH_EVERY.0 - now.since(l).0).max(0))
 }
 
 /// Flushes if due, from the feed stream's reader (already in a `waitUntil`): spawned, so a

@@ -1,5 +1,7 @@
 //! Pieces shared by the pages: toasts, the confirmation dialog, copy buttons, field
-//! errors and the scope picker.
+//! errors and the scope picker; the menu button in [`menu`].
+
+pub mod menu;
 
 use std::collections::BTreeSet;
 
@@ -107,8 +109,9 @@ pub fn FormError(error: RwSignal<Option<ApiError>>, fields: &'static [&'static s
 
 // ------------------------------------------------------------------ dialog
 
-/// A modal confirmation. Focus moves into it when it opens and back when it closes;
-/// Escape cancels.
+/// A modal confirmation on the native `<dialog>` (`showModal()`): the page behind is inert,
+/// Tab stays inside, Escape and a click on the backdrop cancel, focus goes to the first
+/// button (Cancel) and back to the opener on close.
 #[component]
 pub fn Confirm(
     open: RwSignal<bool>,
@@ -119,60 +122,112 @@ pub fn Confirm(
     children: ChildrenFn,
 ) -> impl IntoView {
     let i = use_i18n();
-    let dialog_ref = NodeRef::<html::Div>::new();
+    let dialog_ref = NodeRef::<html::Dialog>::new();
     let opener: StoredValue<Option<web_sys::HtmlElement>> = StoredValue::new(None);
     Effect::new(move |_| {
+        let Some(d) = dialog_ref.get() else { return };
         if open.get() {
-            let active = focused_element();
-            opener.set_value(active);
-            request_animation_frame(move || {
-                if let Some(d) = dialog_ref.get() {
-                    let _ = d.focus();
-                }
-            });
-        } else if let Some(el) = opener.get_value() {
-            let _ = el.focus();
+            opener.set_value(focused_element());
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        } else {
+            if d.open() {
+                d.close();
+            }
+            if let Some(el) = opener.get_value() {
+                let _ = el.focus();
+            }
         }
     });
     let children = StoredValue::new(children);
+    let heading = format!("dialog-{}", next_id());
+    let heading2 = heading.clone();
     view! {
-        <Show when=move || open.get()>
-            <div class="backdrop" on:click=move |_| open.set(false)></div>
-            <div
-                class="dialog"
-                role="dialog"
-                aria-modal="true"
-                aria-label=move || title.get()
-                tabindex="-1"
-                node_ref=dialog_ref
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        open.set(false);
-                    }
+        <dialog
+            class="dialog"
+            aria-labelledby=heading
+            node_ref=dialog_ref
+            // Escape (the `cancel` event) and `close()` end here: keep `open` in step.
+            on:close=move |_| open.set(false)
+            // The page behind is inert; Tab also wraps inside instead of leaving for the
+            // browser's own controls.
+            on:keydown=move |ev| {
+                if ev.key() == "Tab"
+                    && let Some(d) = dialog_ref.get()
+                    && wrap_focus(d.as_ref(), ev.shift_key())
+                {
+                    ev.prevent_default();
                 }
-            >
-                <h2>{move || title.get()}</h2>
-                {children.with_value(|c| c())}
-                <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| open.set(false)>
-                        {move || i.t("app.cancel")}
-                    </button>
-                    <button
-                        type="button"
-                        class="button"
-                        class:primary=!danger
-                        class:danger=danger
-                        on:click=move |_| {
-                            open.set(false);
-                            on_confirm.run(());
-                        }
-                    >
-                        {move || confirm_label.get()}
-                    </button>
+            }
+            // A click on the dialog element itself is a click on its backdrop.
+            on:click=move |ev| {
+                let on_backdrop = ev.target().zip(dialog_ref.get()).is_some_and(|(t, d)| {
+                    let d: &web_sys::EventTarget = d.as_ref();
+                    t == *d
+                });
+                if on_backdrop {
+                    open.set(false);
+                }
+            }
+        >
+            <Show when=move || open.get()>
+                <div class="dialog-body">
+                    <h2 id=heading2.clone()>{move || title.get()}</h2>
+                    {children.with_value(|c| c())}
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| open.set(false)>
+                            {move || i.t("app.cancel")}
+                        </button>
+                        <button
+                            type="button"
+                            class="button"
+                            class:primary=!danger
+                            class:danger=danger
+                            on:click=move |_| {
+                                open.set(false);
+                                on_confirm.run(());
+                            }
+                        >
+                            {move || confirm_label.get()}
+                        </button>
+                    </div>
                 </div>
-            </div>
-        </Show>
+            </Show>
+        </dialog>
     }
+}
+
+/// Moves focus from the last focusable element inside `within` to the first (or, going
+/// back, from the first to the last). Whether it did.
+pub fn wrap_focus(within: &web_sys::Element, back: bool) -> bool {
+    use wasm_bindgen::JsCast as _;
+    let Ok(nodes) = within.query_selector_all(
+        "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
+    ) else {
+        return false;
+    };
+    let all: Vec<web_sys::HtmlElement> =
+        (0..nodes.length()).filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok()).collect();
+    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
+    let active = focused_element();
+    let (from, to) = if back { (first, last) } else { (last, first) };
+    if active.as_ref() == Some(from) {
+        let _ = to.focus();
+        true
+    } else {
+        false
+    }
+}
+
+/// A number unique in this page (for `id`s that tie labels to elements).
+pub fn next_id() -> u64 {
+    thread_local! { static NEXT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) }; }
+    NEXT.with(|n| {
+        let id = n.get() + 1;
+        n.set(id);
+        id
+    })
 }
 
 /// The element that has focus, looking inside shadow roots (the embedded token manager
@@ -193,6 +248,9 @@ pub fn copy_to_clipboard(text: String) {
     }
 }
 
+/// A copy button: it shows "Copy" and is named by `label` ("Copy Account SID"); after a
+/// click it turns green and a status message says "Copied" (the name never changes, so
+/// what is announced is what is shown).
 #[component]
 pub fn CopyButton(#[prop(into)] value: Signal<String>, #[prop(into)] label: Signal<String>) -> impl IntoView {
     let i = use_i18n();
@@ -200,7 +258,8 @@ pub fn CopyButton(#[prop(into)] value: Signal<String>, #[prop(into)] label: Sign
     view! {
         <button
             type="button"
-            class="button small"
+            class="button small copy"
+            class:copied=move || copied.get()
             aria-label=move || label.get()
             on:click=move |_| {
                 copy_to_clipboard(value.get());
@@ -208,8 +267,9 @@ pub fn CopyButton(#[prop(into)] value: Signal<String>, #[prop(into)] label: Sign
                 set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
             }
         >
-            {move || if copied.get() { i.t("app.copied") } else { i.t("app.copy") }}
+            {move || i.t("app.copy")}
         </button>
+        <span class="visually-hidden" role="status">{move || if copied.get() { i.t("app.copied") } else { String::new() }}</span>
     }
 }
 
