@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast as _;
 
 /// One entry of a menu.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub struct MenuItem {
     pub label: Signal<String>,
     /// Shown as destructive (Delete).
@@ -138,8 +138,8 @@ pub fn MenuButton(
             </button>
             <Show when=move || open.get()>
                 <ul class="menu-list" role="menu" id=menu_id2.clone() aria-labelledby=button_id2.clone() node_ref=list_ref on:keydown=on_menu_key>
-                    {items.with_value(|all| all.iter().cloned().map(|item| {
-                        let MenuItem { label, destructive, on_select } = item;
+                    {items.with_value(|all| all.iter().map(|item| {
+                        let MenuItem { label, destructive, on_select } = *item;
                         view! {
                             <li role="none">
                                 <button type="button" role="menuitem" tabindex="-1" class:destructive=destructive
