@@ -112,7 +112,11 @@ try {
     await page.waitForURL(/\/settings\/api\/new$/);
     // Step 1: the name is required.
     await page.getByRole("button", { name: "Next" }).click();
-    await page.getByText("give the token a name").waitFor();
+    await page.getByText("Enter a name.").waitFor();
+    // Beside its field, which is marked invalid and takes focus.
+    await page.waitForFunction(() => document.activeElement.id === "name", null, { timeout: 2000 });
+    assert.equal(await page.locator("#name").getAttribute("aria-invalid"), "true");
+    await shot("en-wizard-1-error");
     await page.getByLabel("Token name").fill("Browser <b>test</b> token");
     await page.getByLabel("Description", { exact: true }).fill("Made by the browser test");
     assert.equal(await page.locator("#version").inputValue(), "2026-04-01");
@@ -120,7 +124,7 @@ try {
     await page.getByRole("button", { name: "Next" }).click();
     // Step 2: contact and developer e-mails.
     await page.getByRole("button", { name: "Next" }).click();
-    await page.getByText("choose a primary contact").waitFor();
+    await page.getByText("Choose a primary contact from the account's users.").waitFor();
     await page.selectOption("#contact", { index: 1 });
     await page.locator("#email-new").fill("not-an-email");
     await page.getByRole("button", { name: "Add", exact: true }).click();
@@ -326,13 +330,41 @@ try {
     await page.getByRole("button", { name: "Update", exact: true }).click();
     await confirmDialog("Update");
     await page.getByText("Someone else changed this in the meantime").waitFor();
+    await page.waitForTimeout(100);
     assert.equal(await page.locator("#description").inputValue(), "changed by someone else");
     const now = await page.evaluate(async (sid) => (await (await fetch(`/api/tokens/${sid}`)).json()).description, sid);
     assert.equal(now, "changed by someone else");
     await shot("en-edit-stale");
   });
 
+  await step("a refused update and an unknown token: said in the admin's language, no crash", async () => {
+    const words = {
+      en: ["Enter a name.", "This page does not exist."],
+      ja: ["名前を入力してください。", "このページは存在しません。"],
+      "zh-CN": ["请输入名称。", "此页面不存在。"],
+    };
+    const update = { en: "Update", ja: "更新", "zh-CN": "更新" };
+    for (const [tag, [empty, missing]] of Object.entries(words)) {
+      await page.goto(BASE + `/settings/api/${sid}`);
+      await setLocale(tag);
+      await page.locator("#name").waitFor();
+      await page.locator("#name").fill("");
+      await page.getByRole("button", { name: update[tag], exact: true }).click();
+      await confirmDialog(update[tag]);
+      await page.locator("#err-name").getByText(empty).waitFor();
+      await page.waitForFunction(() => document.activeElement.id === "name", null, { timeout: 2000 });
+      assert.equal(await page.locator("#name").getAttribute("aria-invalid"), "true");
+      await shot(`${tag}-edit-error`);
+      const saved = await page.evaluate(async (sid) => (await (await fetch(`/api/tokens/${sid}`)).json()).name, sid);
+      assert.notEqual(saved, "", "nothing was saved");
+      await page.goto(BASE + "/settings/api/TGSIDnosuchtoken00000000000000");
+      await page.getByText(missing).waitFor();
+    }
+    await setLocale("en");
+  });
+
   await step("delete", async () => {
+    await page.goto(BASE + `/settings/api/${sid}`);
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await confirmDialog("Delete");
     await page.waitForURL(/\/settings\/api$/);
@@ -383,8 +415,8 @@ try {
     const pages = [["tokens", "/settings/api"], ["wizard", "/settings/api/new"], ["users", "/settings/users"],
       ["account", "/settings/account"], ["audit", "/settings/audit"], ["security", "/settings/api/security"]];
     const expected = {
-      ja: { tokens: "フィルター", create: "アクセストークンを作成", more: "その他" },
-      "zh-CN": { tokens: "筛选", create: "创建访问令牌", more: "更多" },
+      ja: { tokens: "フィルター", create: "アクセストークンを作成", more: "その他", nameError: "名前を入力してください。" },
+      "zh-CN": { tokens: "筛选", create: "创建访问令牌", more: "更多", nameError: "请输入名称。" },
     };
     for (const [tag, words] of Object.entries(expected)) {
       await page.goto(BASE + "/settings/api");
@@ -399,6 +431,12 @@ try {
         await page.locator("main h1").first().waitFor();
         await shot(`${tag}-${name}`);
       }
+      // A validation error in the admin's language, beside its field.
+      await page.goto(BASE + "/settings/api/new");
+      await page.locator("#name").waitFor();
+      await page.locator(".wizard-actions .button.primary").click();
+      await page.locator("#err-name").getByText(words.nameError).waitFor();
+      await shot(`${tag}-wizard-error`);
       await page.goto(BASE + "/settings/api");
       await page.locator("li.token-card .token-name").first().click();
       await page.locator("section.card h2").first().waitFor();

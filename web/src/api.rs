@@ -43,13 +43,40 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// The values the message names (`max`, `email`, ...), for the translation.
+    pub params: std::collections::BTreeMap<String, String>,
     /// With `stale_revision` (412): the record as it is now.
-    pub current: Option<serde_json::Value>,
+    pub current: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> ApiError {
-        ApiError { status: 0, code: "network".into(), message: e.to_string(), field: None, current: None }
+        ApiError {
+            status: 0,
+            code: "network".into(),
+            message: e.to_string(),
+            field: None,
+            params: Default::default(),
+            current: None,
+        }
+    }
+
+    /// What went wrong, in the admin's language: the translation of the code with the
+    /// error's values filled in (the server's English message only for a code this app
+    /// does not know).
+    pub fn text(&self, i: crate::i18n::I18n) -> String {
+        let key = format!("error.{}", self.code);
+        let Some(mut text) = i.find(&key) else {
+            return if self.message.is_empty() { i.t("app.error") } else { self.message.clone() };
+        };
+        for (name, value) in &self.params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        // A value the message names is missing (an older server): the wording without it.
+        if text.contains('{') {
+            return i.find(&format!("{key}.plain")).unwrap_or(text);
+        }
+        text
     }
 
     /// Someone else changed the record since this page loaded it (412 `stale_revision`).
@@ -59,7 +86,7 @@ impl ApiError {
 
     /// The current state carried by a `stale_revision` answer.
     pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
-        self.current.clone().and_then(|v| serde_json::from_value(v).ok())
+        self.current.as_deref().and_then(|v| T::deserialize(v).ok())
     }
 }
 
@@ -79,7 +106,8 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
         code: body["error"]["code"].as_str().unwrap_or("error").to_owned(),
         message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
         field: body["error"]["field"].as_str().map(str::to_owned),
-        current: (!body["current"].is_null()).then(|| body["current"].clone()),
+        params: serde_json::from_value(body["error"]["params"].clone()).unwrap_or_default(),
+        current: (!body["current"].is_null()).then(|| Box::new(body["current"].clone())),
     })
 }
 

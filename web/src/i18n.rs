@@ -93,6 +93,12 @@ impl I18n {
         lookup(self.locale.get(), key)
     }
 
+    /// The text for `key` if some locale has it (reactive).
+    pub fn find(self, key: &str) -> Option<String> {
+        let locale = self.locale.get();
+        table(locale).get(key).or_else(|| table(Locale::En).get(key)).cloned()
+    }
+
     /// The text for `key` with `{n}` replaced.
     pub fn tn(self, key: &str, n: usize) -> String {
         self.t(key).replace("{n}", &n.to_string())
@@ -151,6 +157,63 @@ mod tests {
                 assert!(t.get(k).is_some_and(|v| !v.is_empty()), "{l:?} lacks {k}");
             }
             assert_eq!(t.len(), en.len(), "{l:?} has extra keys");
+        }
+    }
+
+    /// The string literals of every `fn code(&self)` (and `ErrorCode::as_str`) in the core:
+    /// every error code the API can answer.
+    fn core_error_codes() -> Vec<String> {
+        let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/tollgate-core/src");
+        let mut codes = Vec::new();
+        let mut stack = vec![core];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).expect("core sources").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).expect("readable");
+                for start in ["pub fn code(&self) -> &'static str {", "pub fn as_str(self) -> &'static str {"] {
+                    for block in text.split(start).skip(1) {
+                        let body = block.split("\n    }").next().unwrap_or("");
+                        if p.ends_with("error_code.rs") || start.contains("code(&self)") {
+                            for lit in body.split('"').skip(1).step_by(2) {
+                                codes.push(lit.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
+    #[test]
+    fn every_error_code_of_the_core_is_translated_with_its_values() {
+        let codes = core_error_codes();
+        assert!(codes.len() > 60, "found only {} codes: {codes:?}", codes.len());
+        for code in ["name_empty", "stale_revision", "ip_invalid", "token_leaked", "invalid_signature"] {
+            assert!(codes.iter().any(|c| c == code), "{code} not found among the core's codes");
+        }
+        let placeholders = |text: &str| -> Vec<String> {
+            let mut p: Vec<String> =
+                text.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned())).collect();
+            p.sort();
+            p
+        };
+        for l in Locale::ALL {
+            for code in &codes {
+                let key = format!("error.{code}");
+                let text = table(l).get(&key).unwrap_or_else(|| panic!("{l:?} has no translation of the code {code}"));
+                assert_eq!(
+                    placeholders(text),
+                    placeholders(&table(Locale::En)[&key]),
+                    "{l:?}: {key} names other values than English"
+                );
+            }
         }
     }
 

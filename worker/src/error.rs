@@ -32,6 +32,11 @@ impl ApiError {
     fn with_status(status: u16, code: &str, message: impl Into<String>, field: Option<&str>) -> ApiError {
         ApiError { status, body: ErrorBody::new(code, message, field), headers: Vec::new(), current: None }
     }
+    /// The values the message names (see `ErrorDetail::params`).
+    fn with_params(mut self, params: Vec<(&'static str, String)>) -> ApiError {
+        self.body = self.body.with_params(params);
+        self
+    }
     pub fn with_header(mut self, name: &'static str, value: String) -> ApiError {
         self.headers.push((name, value));
         self
@@ -105,7 +110,8 @@ impl From<TokenError> for ApiError {
             ref e if e.is_conflict() => 409,
             _ => 422,
         };
-        ApiError::with_status(status, e.code(), e.to_string(), e.field())
+        let params = e.params();
+        ApiError::with_status(status, e.code(), e.to_string(), e.field()).with_params(params)
     }
 }
 
@@ -116,7 +122,8 @@ impl From<(AccountError, &'static str)> for ApiError {
             AccountError::SelfChange => 403,
             _ => 422,
         };
-        ApiError::with_status(status, e.code(), e.to_string(), Some(field))
+        let params = e.params();
+        ApiError::with_status(status, e.code(), e.to_string(), Some(field)).with_params(params)
     }
 }
 

@@ -136,6 +136,15 @@ pub enum AccountError {
 }
 
 impl AccountError {
+    /// The values the message names, by the names a translation uses.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AccountError::NameTooLong { max } => vec![("max", max.to_string())],
+            AccountError::LifetimeLimit(p) => p.params(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             AccountError::NameEmpty => "name_empty",

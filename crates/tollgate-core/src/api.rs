@@ -2,6 +2,8 @@
 //! drift. Every request type rejects unknown fields, so a client cannot smuggle in
 //! server-owned ones (`sid`, `account`, `digest`, `created_at`, ...).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::account::{AccountType, Role};
@@ -28,13 +30,27 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The values the message names (`max`, `email`, `scope`, ...), so that a client can
+    /// say the same in its own language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 impl ErrorBody {
     pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> ErrorBody {
         ErrorBody {
-            error: ErrorDetail { code: code.to_owned(), message: message.into(), field: field.map(str::to_owned) },
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                field: field.map(str::to_owned),
+                params: BTreeMap::new(),
+            },
         }
+    }
+
+    pub fn with_params(mut self, params: Vec<(&'static str, String)>) -> ErrorBody {
+        self.error.params = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        self
     }
 }
 

@@ -54,6 +54,19 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
+    /// The values the message names, by the names a translation uses.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PolicyError::ExpiryBeyondLimit { max_days } | PolicyError::ExpiryRequired { max_days } => {
+                vec![("max_days", max_days.to_string())]
+            }
+            PolicyError::IpInvalid { entry } | PolicyError::IpRepeated { entry } => vec![("entry", entry.clone())],
+            PolicyError::TooManyIps { max } => vec![("max", max.to_string())],
+            PolicyError::RateRequests { max } | PolicyError::LifetimeLimit { max } => vec![("max", max.to_string())],
+            PolicyError::ExpiryInPast | PolicyError::RatePeriod => Vec::new(),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             PolicyError::ExpiryInPast => "expiry_in_past",

@@ -54,9 +54,7 @@ impl Toasts {
     }
 
     pub fn fail(self, e: &ApiError) {
-        let i = self.i18n;
-        let text = if e.message.is_empty() { i.t("app.error") } else { e.message.clone() };
-        self.show(text, true);
+        self.show(e.text(self.i18n), true);
     }
 }
 
@@ -78,27 +76,61 @@ pub fn ToastList() -> impl IntoView {
 
 // ------------------------------------------------------------------ field errors
 
-/// The message of `error` if it is about `field`.
+/// The message of `error` if it is about `field`, beside the field: the control that names
+/// it in `aria-describedby` (`err-{field}`) is marked `aria-invalid` and takes focus.
 #[component]
 pub fn FieldError(error: RwSignal<Option<ApiError>>, #[prop(into)] field: String) -> impl IntoView {
+    let i = use_i18n();
     let field2 = field.clone();
     let message =
-        Signal::derive(move || error.get().filter(|e| e.field.as_deref() == Some(field2.as_str())).map(|e| e.message));
+        Signal::derive(move || error.get().filter(|e| e.field.as_deref() == Some(field2.as_str())).map(|e| e.text(i)));
+    let note = NodeRef::<html::P>::new();
+    let marked: StoredValue<Option<web_sys::Element>> = StoredValue::new(None);
+    let selector = format!("[aria-describedby~=\"err-{field}\"]");
+    Effect::new(move |_| {
+        let shown = message.with(Option::is_some);
+        if let Some(el) = marked.get_value() {
+            let _ = el.remove_attribute("aria-invalid");
+            marked.set_value(None);
+        }
+        if !shown {
+            return;
+        }
+        let selector = selector.clone();
+        request_animation_frame(move || {
+            let Some(control) = note.get().and_then(|p| control_for(&p, &selector)) else { return };
+            let _ = control.set_attribute("aria-invalid", "true");
+            if let Some(c) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&control) {
+                let _ = c.focus();
+            }
+            marked.set_value(Some(control));
+        });
+    });
     view! {
         <Show when=move || message.with(Option::is_some)>
-            <p class="field-error" role="alert" id=format!("err-{field}")>{move || message.get()}</p>
+            <p class="field-error" role="alert" id=format!("err-{field}") node_ref=note>{move || message.get()}</p>
         </Show>
+    }
+}
+
+/// The control described by a field error: looked up in the error's own root (the page, or
+/// the embedded token manager's shadow root).
+fn control_for(note: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast as _;
+    let root = note.get_root_node();
+    if let Some(d) = root.dyn_ref::<web_sys::Document>() {
+        d.query_selector(selector).ok().flatten()
+    } else {
+        root.dyn_ref::<web_sys::ShadowRoot>()?.query_selector(selector).ok().flatten()
     }
 }
 
 /// The message of an error that names no field shown here.
 #[component]
 pub fn FormError(error: RwSignal<Option<ApiError>>, fields: &'static [&'static str]) -> impl IntoView {
+    let i = use_i18n();
     let message = Signal::derive(move || {
-        error
-            .get()
-            .filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f)))
-            .map(|e| if e.message.is_empty() { e.code } else { e.message })
+        error.get().filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f))).map(|e| e.text(i))
     });
     view! {
         <Show when=move || message.with(Option::is_some)>

@@ -28,7 +28,7 @@ pub fn LoginPage() -> impl IntoView {
                 }
                 Err(mut e) => {
                     if e.status == 401 {
-                        e.message = i.t("login.failed");
+                        e.code = "invalid_credentials".into();
                     }
                     error.set(Some(e));
                 }

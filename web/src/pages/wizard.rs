@@ -26,6 +26,7 @@ pub fn local_error(e: TokenError) -> ApiError {
         code: e.code().into(),
         message: e.to_string(),
         field: e.field().map(str::to_owned),
+        params: e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         current: None,
     }
 }
@@ -155,13 +156,7 @@ pub fn WizardPage() -> impl IntoView {
                 check_rate_limit(rate.get_untracked()).map_err(|e| local_error(e.into()))?;
             }
             2 if scopes.with_untracked(BTreeSet::is_empty) => {
-                return Err(ApiError {
-                    status: 422,
-                    code: "no_scopes".into(),
-                    message: i.t("wizard.scopes_needed"),
-                    field: Some("scopes".into()),
-                    current: None,
-                });
+                return Err(local_error(TokenError::NoScopes));
             }
             _ => {}
         }

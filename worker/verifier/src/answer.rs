@@ -2,7 +2,6 @@
 //! errors as `{"error": {"code", "message", "field"?}}` with the core's codes.
 
 use serde::Serialize;
-use tollgate_core::api::ErrorBody;
 use tollgate_core::error_code::ErrorCode;
 use worker::{Response, Result};
 
@@ -14,8 +13,23 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
     Ok(r)
 }
 
+/// `tollgate_core::api::ErrorBody`'s shape, borrowed: the verifier's errors name no values
+/// (`params`), and this keeps the map's serializer out of its bundle.
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
 pub fn error(code: ErrorCode, message: &str, field: Option<&str>) -> Result<Response> {
-    json(code.status(), &ErrorBody::new(code.as_str(), message, field))
+    json(code.status(), &Body { error: Detail { code: code.as_str(), message, field } })
 }
 
 /// An error with extra headers (`WWW-Authenticate`, `Retry-After`).

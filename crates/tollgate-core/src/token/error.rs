@@ -51,6 +51,25 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// The values the message names, by the names a translation uses.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            TokenError::NameTooLong { max }
+            | TokenError::DescriptionTooLong { max }
+            | TokenError::TooManyEmails { max } => vec![("max", max.to_string())],
+            TokenError::EmailInvalid { email, .. } | TokenError::EmailRepeated { email } => {
+                vec![("email", email.clone())]
+            }
+            TokenError::UnknownScope { scope, version } => {
+                vec![("scope", scope.clone()), ("version", version.to_string())]
+            }
+            TokenError::Downgrade { from, to } => vec![("from", from.to_string()), ("to", to.to_string())],
+            TokenError::AlreadyAtVersion { version } => vec![("version", version.to_string())],
+            TokenError::Policy(p) => p.params(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
