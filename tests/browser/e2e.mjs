@@ -202,6 +202,7 @@ try {
     assert.equal(await page.locator("li.token-card b").count(), 0);
     await page.getByPlaceholder("Search by name").fill("BROWSER");
     assert.equal(await page.locator("li.token-card").count(), 1);
+    assert.equal(await page.getByTestId("token-count").innerText(), "1 token", "English plural rules");
     await page.getByPlaceholder("Search by name").fill("");
     await page.selectOption("#state", "disabled");
     assert.equal(await page.locator("li.token-card").count(), 0);
@@ -262,13 +263,52 @@ try {
     assert.equal((await focused()).popup, "menu", "focus back on the menu button");
   });
 
+  await step("keyboard: a named skip link, focus on each new page and wizard step", async () => {
+    await page.goto(BASE + "/settings/api");
+    await page.locator("li.token-card").first().waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal((await focused()).text, "Skip to the page content");
+    await page.keyboard.press("Enter");
+    assert.deepEqual(await page.evaluate(() => [document.activeElement.tagName, document.activeElement.textContent]), ["H1", "API access tokens"]);
+    // A page change puts focus on the new page's heading, not back at the top.
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.waitForFunction(() => document.activeElement.tagName === "H1", null, { timeout: 2000 });
+    await page.getByRole("link", { name: "API", exact: true }).click();
+    await page.getByRole("link", { name: "Create access token" }).first().click();
+    await page.waitForFunction(() => document.activeElement.tagName === "H1", null, { timeout: 2000 });
+    await page.locator("#name").fill("Keyboard focus");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.waitForFunction(() => document.activeElement.tagName === "H2", null, { timeout: 2000 });
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), await page.locator("form.wizard h2").innerText());
+    await page.goto(BASE + "/settings/api");
+    await page.locator("li.token-card").first().waitFor();
+  });
+
+  await step("upgrade from the menu: the confirmation names both versions", async () => {
+    const old = await page.evaluate(async () => {
+      const s = await (await fetch("/api/session")).json();
+      const r = await fetch("/api/tokens", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ name: "Older integration", primary_contact: s.user.id, scopes: ["reports.read"], api_version: "2025-04-01" }) });
+      return (await r.json()).token.sid;
+    });
+    await page.reload();
+    const card = page.locator(`li.token-card[data-sid="${old}"]`);
+    await card.getByRole("button", { name: "More" }).click();
+    await card.getByRole("menuitem", { name: "Upgrade version" }).click();
+    await page.getByRole("dialog").getByText("from API version 2025-04-01 to 2026-04-01").waitFor();
+    await shot("en-confirm-upgrade");
+    await confirmDialog("Upgrade version");
+    await card.getByText("2026-04-01").waitFor();
+    assert.equal(await card.getByRole("button", { name: "More" }).count(), 1);
+  });
+
   await step("reset from the menu: old token 401, new 200", async () => {
     const card = page.locator(`li.token-card[data-sid="${sid}"]`);
     await card.getByRole("button", { name: "More" }).click();
     await card.getByRole("menuitem", { name: "Reset" }).click();
     await page.getByRole("dialog").getByText("Integrations using the old Auth Token stop authenticating").waitFor();
     await shot("en-confirm-reset");
-    await confirmDialog("Reset");
+    await confirmDialog("Reset token");
     await page.getByRole("heading", { name: "Your new access token" }).waitFor();
     newToken = (await page.getByTestId("issued-token").innerText()).trim();
     assert.notEqual(newToken, token);
@@ -283,6 +323,8 @@ try {
     await card.getByRole("menuitem", { name: "Disable" }).click();
     await confirmDialog("Disable");
     await card.getByText("Disabled", { exact: true }).waitFor();
+    assert.match(await card.getAttribute("class"), /token-disabled/, "a disabled token looks muted");
+    await shot("en-tokens-disabled");
     assert.equal(await edge("/v1/verify", sid, newToken), 401);
     await card.getByRole("button", { name: "More" }).click();
     await card.getByRole("menuitem", { name: "Enable" }).click();
@@ -563,7 +605,7 @@ try {
     await setLocale("en");
     await page.goto(BASE + `/settings/api/${LEAK_SID}`);
     await page.getByTestId("leak-reset").click();
-    await confirmDialog("Reset");
+    await confirmDialog("Reset token");
     await page.getByRole("heading", { name: "Your new access token" }).waitFor();
     const fresh = (await page.getByTestId("issued-token").innerText()).trim();
     await page.getByRole("button", { name: "Back to tokens" }).click();

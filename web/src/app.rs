@@ -83,10 +83,20 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         Route::Notifications => view! { <Guard><NotificationsPage /></Guard> }.into_any(),
         Route::NotFound => view! { <p>{move || i18n.t("app.not_found")}</p> }.into_any(),
     };
+    // On every page change (not the first page: the visitor has not moved yet) focus goes
+    // to the new page's heading once it is there.
+    let main_ref = NodeRef::<leptos::html::Main>::new();
+    Effect::new(move |previous: Option<Route>| {
+        let now = nav.current();
+        if previous.is_some_and(|p| p != now) {
+            focus_page_heading(main_ref, 10);
+        }
+        now
+    });
     view! {
         <div class="tg-app" lang=move || i18n.locale.get().tag()>
-            <Header />
-            <main id="main" class="main">
+            <Header main=main_ref />
+            <main id="main" class="main" tabindex="-1" node_ref=main_ref>
                 <Show when=move || auth.checked.get() fallback=move || view! { <p class="loading">{move || i18n.t("app.loading")}</p> }>
                     {page}
                 </Show>
@@ -110,8 +120,22 @@ fn Guard(children: ChildrenFn) -> impl IntoView {
     view! { <Show when=move || auth.session.with(Option::is_some)>{children.with_value(|c| c())}</Show> }
 }
 
+/// Focuses the page's `h1` when it has rendered (pages that load first show it a little
+/// later: tried on the next `tries` frames), else the page's main region.
+fn focus_page_heading(main: NodeRef<leptos::html::Main>, tries: u32) {
+    request_animation_frame(move || {
+        let Some(m) = main.get() else { return };
+        let heading = m.query_selector("h1").ok().flatten();
+        if heading.is_some() || tries == 0 {
+            crate::components::focus_start(&m, "h1");
+        } else {
+            focus_page_heading(main, tries - 1);
+        }
+    });
+}
+
 #[component]
-fn Header() -> impl IntoView {
+fn Header(main: NodeRef<leptos::html::Main>) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let nav = use_navigator();
@@ -124,7 +148,13 @@ fn Header() -> impl IntoView {
     };
     view! {
         <header class="header">
-            <a class="skip" href="#main">{move || i.t("app.name")}</a>
+            <a class="skip" href="#main" on:click=move |ev| {
+                // Focus rather than a jump to `#main`: the URL is the app's (or the host page's).
+                ev.prevent_default();
+                if let Some(m) = main.get() {
+                    crate::components::focus_start(&m, "h1");
+                }
+            }>{move || i.t("app.skip")}</a>
             <span class="brand">{move || i.t("app.name")}</span>
             <Show when=move || auth.session.with(Option::is_some)>
                 <nav class="nav" aria-label=move || i.t("nav.settings")>

@@ -149,7 +149,9 @@ pub fn Confirm(
     open: RwSignal<bool>,
     #[prop(into)] title: Signal<String>,
     #[prop(into)] confirm_label: Signal<String>,
-    #[prop(optional)] danger: bool,
+    /// Shown as destructive (the confirm button in the danger colour).
+    #[prop(optional, into)]
+    danger: Signal<bool>,
     on_confirm: Callback<()>,
     children: ChildrenFn,
 ) -> impl IntoView {
@@ -214,8 +216,8 @@ pub fn Confirm(
                         <button
                             type="button"
                             class="button"
-                            class:primary=!danger
-                            class:danger=danger
+                            class:primary=move || !danger.get()
+                            class:danger=move || danger.get()
                             on:click=move |_| {
                                 open.set(false);
                                 on_confirm.run(());
@@ -249,6 +251,20 @@ pub fn wrap_focus(within: &web_sys::Element, back: bool) -> bool {
         true
     } else {
         false
+    }
+}
+
+/// Moves focus to the first `selector` match inside `within` (made focusable with
+/// `tabindex="-1"`), else to `within` itself: where a page or a wizard step begins, so that
+/// keyboard and screen-reader users start there rather than at the top of the document.
+pub fn focus_start(within: &web_sys::Element, selector: &str) {
+    use wasm_bindgen::JsCast as _;
+    let target = within.query_selector(selector).ok().flatten().unwrap_or_else(|| within.clone());
+    if target.get_attribute("tabindex").is_none() {
+        let _ = target.set_attribute("tabindex", "-1");
+    }
+    if let Some(t) = target.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = t.focus();
     }
 }
 

@@ -243,11 +243,11 @@ pub fn EditPage(sid: String) -> impl IntoView {
         <Confirm
             open=action_open
             title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
-            confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
-            danger=true
+            confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.confirm_label())).unwrap_or_default())
+            danger=Signal::derive(move || pending.get().is_some_and(Action::destructive))
             on_confirm=Callback::new(run)
         >
-            <p>{move || pending.get().map(|a| i.t(a.explanation())).unwrap_or_default()}</p>
+            <p>{move || pending.get().zip(token.get()).map(|(a, t)| a.explain(i, &t)).unwrap_or_default()}</p>
             <Show when=move || pending.get() == Some(Action::Reset)><GraceChoice grace=grace /></Show>
         </Confirm>
     }

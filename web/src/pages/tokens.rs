@@ -39,6 +39,27 @@ impl Action {
             Action::Delete => "menu.delete",
         }
     }
+    /// The confirmation button's text (the help pages' "Reset token" for a reset).
+    pub fn confirm_label(self) -> &'static str {
+        match self {
+            Action::Reset => "edit.reset",
+            a => a.label(),
+        }
+    }
+    /// Whether the action takes access away (shown as destructive).
+    pub fn destructive(self) -> bool {
+        matches!(self, Action::Reset | Action::Disable | Action::Delete)
+    }
+    /// What the confirmation says about the action on `t` (an upgrade names both versions).
+    pub fn explain(self, i: crate::i18n::I18n, t: &TokenView) -> String {
+        match self {
+            Action::Upgrade => i
+                .t("confirm.upgrade_versions")
+                .replace("{from}", t.api_version.as_str())
+                .replace("{to}", tollgate_core::version::ApiVersion::latest().as_str()),
+            a => i.t(a.explanation()),
+        }
+    }
     pub fn explanation(self) -> &'static str {
         match self {
             Action::Duplicate => "confirm.duplicate",
@@ -295,7 +316,7 @@ pub fn TokensPage() -> impl IntoView {
                     let soon = t.expiring_soon;
                     let requests = t.requests_24h;
                     view! {
-                        <li class="card token-card" data-sid=sid.clone()>
+                        <li class="card token-card" class:token-disabled=!enabled data-sid=sid.clone()>
                             <div class="token-head">
                                 <Link to=Route::Token(sid.clone()) class="token-name">{t.name.clone()}</Link>
                                 <span class="badge" class:badge-off=!enabled>{move || if enabled { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}</span>
@@ -363,11 +384,11 @@ pub fn TokensPage() -> impl IntoView {
         <Confirm
             open=confirm_open
             title=Signal::derive(move || pending.with(|p| p.as_ref().map(|(a, t)| format!("{} — {}", i.t(a.label()), t.name)).unwrap_or_default()))
-            confirm_label=Signal::derive(move || pending.with(|p| p.as_ref().map(|(a, _)| i.t(a.label())).unwrap_or_default()))
-            danger=true
+            confirm_label=Signal::derive(move || pending.with(|p| p.as_ref().map(|(a, _)| i.t(a.confirm_label())).unwrap_or_default()))
+            danger=Signal::derive(move || pending.with(|p| p.as_ref().is_some_and(|(a, _)| a.destructive())))
             on_confirm=Callback::new(run)
         >
-            <p>{move || pending.with(|p| p.as_ref().map(|(a, _)| i.t(a.explanation())).unwrap_or_default())}</p>
+            <p>{move || pending.with(|p| p.as_ref().map(|(a, t)| a.explain(i, t)).unwrap_or_default())}</p>
             <Show when=move || pending.with(|p| matches!(p, Some((Action::Reset, _))))>
                 <GraceChoice grace=grace />
             </Show>

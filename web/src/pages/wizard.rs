@@ -206,6 +206,19 @@ pub fn WizardPage() -> impl IntoView {
         });
     };
     let account_type = move || catalog.with(|c| c.as_ref().map(|c| c.account_type)).unwrap_or(AccountType::Partner);
+    // Each step starts at its heading (not on the first step: the page heading has focus).
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |previous: Option<usize>| {
+        let now = step.get();
+        if previous.is_some_and(|p| p != now) {
+            request_animation_frame(move || {
+                if let Some(f) = form_ref.get() {
+                    crate::components::focus_start(&f, "h2");
+                }
+            });
+        }
+        now
+    });
     view! {
         <Crumbs />
         <h1>{move || i.t("wizard.title")}</h1>
@@ -224,7 +237,7 @@ pub fn WizardPage() -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-            <form class="card wizard" on:submit=move |ev| ev.prevent_default()>
+            <form class="card wizard" node_ref=form_ref on:submit=move |ev| ev.prevent_default()>
                 <Show when=move || step.get() == 0>
                     <h2>{move || i.t("wizard.step1")}</h2>
                     <label for="name">{move || i.t("wizard.name")}</label>
