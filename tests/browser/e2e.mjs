@@ -48,6 +48,15 @@ const page = await context.newPage();
 const consoleErrors = [];
 page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
 page.on("pageerror", (e) => consoleErrors.push(String(e)));
+// Native dialogs: a reload or close over unsaved work (beforeunload) is let through; the
+// app's "leave this page?" question is answered with `leaveAnswer`.
+const dialogs = [];
+let leaveAnswer = false;
+page.on("dialog", async (d) => {
+  dialogs.push([d.type(), d.message()]);
+  if (d.type() === "beforeunload" || leaveAnswer) await d.accept();
+  else await d.dismiss();
+});
 
 // axe-core runs on every page state a screenshot is taken of (every page, dialog, menu and
 // wizard step, in each locale); the WCAG 2.0–2.2 A and AA rules. Injected through the
@@ -213,8 +222,16 @@ try {
     assert.equal(await page.locator("li.token-card").count(), 0);
     await page.selectOption("#created", "7d");
     assert.equal(await page.locator("li.token-card").count(), 3);
+    // The filters live in the URL: a reload keeps them.
+    assert.match(page.url(), /\/settings\/api\?created=7d&state=enabled$/);
+    await page.reload();
+    await page.locator("li.token-card").first().waitFor();
+    assert.equal(await page.locator("#state").inputValue(), "enabled");
+    assert.equal(await page.locator("#created").inputValue(), "7d");
+    assert.equal(await page.locator("li.token-card").count(), 3);
     await shot("en-tokens-filtered");
     await page.getByRole("button", { name: "Clear all" }).click();
+    assert.match(page.url(), /\/settings\/api$/);
     assert.equal(await page.locator("#state").inputValue(), "");
     assert.equal(await page.locator("#created").inputValue(), "");
     assert.equal(await page.locator("li.token-card").count(), 3);
@@ -403,6 +420,34 @@ try {
       await page.getByText(missing).waitFor();
     }
     await setLocale("en");
+  });
+
+  await step("unsaved changes: leaving asks first (in the app and on reload)", async () => {
+    await page.goto(BASE + `/settings/api/${sid}`);
+    await page.locator("#description").waitFor();
+    await page.locator("#description").fill("not saved yet");
+    dialogs.length = 0;
+    leaveAnswer = false;
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.waitForTimeout(200);
+    assert.deepEqual(dialogs, [["confirm", "This token has changes you have not saved. Leave this page and lose them?"]]);
+    assert.match(page.url(), new RegExp(`/settings/api/${sid}$`), "stayed on the page");
+    assert.equal(await page.locator("#description").inputValue(), "not saved yet");
+    await page.reload();
+    assert.equal(dialogs.at(-1)[0], "beforeunload", "a reload asks too");
+    await page.locator("#description").waitFor();
+    await page.locator("#description").fill("again not saved");
+    leaveAnswer = true;
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.waitForURL(/\/settings\/users$/);
+    leaveAnswer = false;
+    // Nothing unsaved: no question.
+    dialogs.length = 0;
+    await page.goto(BASE + `/settings/api/${sid}`);
+    await page.locator("#description").waitFor();
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.waitForURL(/\/settings\/users$/);
+    assert.deepEqual(dialogs, []);
   });
 
   await step("delete", async () => {

@@ -74,6 +74,8 @@ impl Route {
 pub struct Navigator {
     current: RwSignal<Route>,
     owns_url: bool,
+    /// Set while a page holds unsaved work: what to ask before leaving it.
+    leave_warning: RwSignal<Option<String>>,
 }
 
 impl Navigator {
@@ -85,12 +87,12 @@ impl Navigator {
             let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         }
         on_pop.forget();
-        Navigator { current, owns_url: true }
+        Navigator { current, owns_url: true, leave_warning: RwSignal::new(None) }
     }
 
     /// Keeps the page in memory (embedded in a host page).
     pub fn in_memory(start: Route) -> Navigator {
-        Navigator { current: RwSignal::new(start), owns_url: false }
+        Navigator { current: RwSignal::new(start), owns_url: false, leave_warning: RwSignal::new(None) }
     }
 
     pub fn current(self) -> Route {
@@ -115,9 +117,46 @@ impl Navigator {
         self.change(route, true);
     }
 
+    /// The page's query string (without `?`) when the app owns the URL; empty otherwise.
+    pub fn query(self) -> String {
+        if !self.owns_url {
+            return String::new();
+        }
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        search.trim_start_matches('?').to_owned()
+    }
+
+    /// Puts `query` in the current page's URL (no new history entry), so that a reload or
+    /// a shared link keeps it.
+    pub fn set_query(self, query: &str) {
+        if !self.owns_url || self.query() == query {
+            return;
+        }
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let path = self.current.with_untracked(Route::path);
+            let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+
+    /// While `Some`, leaving the page in the app asks this question first (and the page
+    /// also asks the browser to confirm a reload or close: see `pages::edit`).
+    pub fn warn_on_leave(self, question: Option<String>) {
+        if self.leave_warning.with_untracked(|w| *w != question) {
+            self.leave_warning.set(question);
+        }
+    }
+
     fn change(self, route: Route, replace: bool) {
         if self.current.with_untracked(|c| *c == route) {
             return;
+        }
+        if let Some(question) = self.leave_warning.get_untracked() {
+            let leave = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(true);
+            if !leave {
+                return;
+            }
+            self.leave_warning.set(None);
         }
         if self.owns_url
             && let Some(h) = web_sys::window().and_then(|w| w.history().ok())

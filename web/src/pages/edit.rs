@@ -79,19 +79,35 @@ pub fn EditPage(sid: String) -> impl IntoView {
         });
     });
 
+    // What the form changes on `t` (reactive): only the fields that differ.
+    let changes = move |t: &TokenView| {
+        let current: BTreeSet<String> = t.scopes.iter().cloned().collect();
+        TokenEdit {
+            name: Some(name.get()).filter(|n| *n != t.name),
+            description: Some(description.get()).filter(|d| *d != t.description),
+            primary_contact: Some(contact.get()).filter(|c| *c != t.primary_contact),
+            developer_emails: Some(emails.get()).filter(|e| *e != t.developer_emails),
+            scopes: Some(scopes.get()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
+            expires_at: Some(expires_at.get()).filter(|e| *e != t.expires_at),
+            allowed_ips: Some(ip_lines(&ips.get())).filter(|l| *l != t.allowed_ips),
+            rate_limit: Some(rate.get()).filter(|r| *r != t.rate_limit),
+        }
+    };
+    // Unsaved changes: leaving asks first, in the app and in the browser (reload, close).
+    let dirty = Memo::new(move |_| token.with(|t| t.as_ref().is_some_and(|t| changes(t) != TokenEdit::default())));
+    Effect::new(move |_| nav.warn_on_leave(dirty.get().then(|| i.t("edit.unsaved"))));
+    on_cleanup(move || nav.warn_on_leave(None));
+    let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if dirty.get_untracked() {
+            ev.prevent_default();
+            ev.set_return_value("");
+        }
+    });
+    on_cleanup(move || unload.remove());
+
     let update = move |_| {
         let Some(t) = token.get_untracked() else { return };
-        let current: BTreeSet<String> = t.scopes.iter().cloned().collect();
-        let e = TokenEdit {
-            name: Some(name.get_untracked()).filter(|n| *n != t.name),
-            description: Some(description.get_untracked()).filter(|d| *d != t.description),
-            primary_contact: Some(contact.get_untracked()).filter(|c| *c != t.primary_contact),
-            developer_emails: Some(emails.get_untracked()).filter(|e| *e != t.developer_emails),
-            scopes: Some(scopes.get_untracked()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
-            expires_at: Some(expires_at.get_untracked()).filter(|e| *e != t.expires_at),
-            allowed_ips: Some(ip_lines(&ips.get_untracked())).filter(|l| *l != t.allowed_ips),
-            rate_limit: Some(rate.get_untracked()).filter(|r| *r != t.rate_limit),
-        };
+        let e = untrack(|| changes(&t));
         leptos::task::spawn_local(async move {
             match api::edit(t.sid.as_str(), &e, t.revision).await {
                 Ok(v) => {
@@ -124,7 +140,10 @@ pub fn EditPage(sid: String) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match perform(a, &t, g).await {
                 Ok(Outcome::Changed(v)) => fill(v),
-                Ok(Outcome::Removed) => nav.go(Route::Tokens),
+                Ok(Outcome::Removed) => {
+                    nav.warn_on_leave(None);
+                    nav.go(Route::Tokens);
+                }
                 Ok(Outcome::Issued(new)) => {
                     if a == Action::Reset {
                         fill(new.token.clone());

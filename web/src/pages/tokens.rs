@@ -1,6 +1,6 @@
 //! The token list: cards, filters, the "more" menu and its confirmations.
 
-use crate::route::{Link, Route};
+use crate::route::{Link, Route, use_navigator};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
 use tollgate_core::api::{IssuedToken, ResetRequest, TokenState, TokenView};
@@ -174,7 +174,10 @@ pub fn TokensPage() -> impl IntoView {
     let loading = RwSignal::new(true);
     let failed = RwSignal::new(false);
     let forbidden = RwSignal::new(false);
-    let filter = RwSignal::new(TokenFilter::default());
+    // The filters live in the query string: a reload or a shared link keeps them.
+    let nav = use_navigator();
+    let filter = RwSignal::new(TokenFilter::from_query(&nav.query()).map(|(f, _)| f).unwrap_or_default());
+    Effect::new(move |_| nav.set_query(&filter.with(TokenFilter::to_query)));
     let issued = RwSignal::new(None::<IssuedToken>);
     let pending = RwSignal::new(None::<(Action, TokenView)>);
     let confirm_open = RwSignal::new(false);
