@@ -535,6 +535,11 @@ try {
       await page.locator("main h1").first().waitFor();
       await shot(`en-${name}`);
     }
+    // The audit log names the fields an edit changed as the app labels them.
+    await page.goto(BASE + "/settings/audit");
+    await page.locator("table tbody tr").first().waitFor();
+    const audit = await page.locator("table").innerText();
+    assert.ok(audit.includes("API scopes") && !/[(,]\s*(scopes|description)\s*[,)]/.test(audit), audit.slice(0, 600));
   });
 
   let policyToken = null;

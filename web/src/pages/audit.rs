@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use tollgate_core::api::{AuditEntry, TokenView};
+use tollgate_core::api::{AuditAction, AuditEntry, TokenView};
 
 use crate::api;
 use crate::components::use_toasts;
@@ -59,11 +59,13 @@ pub fn AuditPage() -> impl IntoView {
                     {
                         let at = e.at.0;
                         let action = serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(|s| format!("action.{s}"))).unwrap_or_default();
+                        let detail = e.detail.clone();
+                        let edited = matches!(e.action, AuditAction::TokenEdited | AuditAction::AccountEdited);
                         view! {
                             <tr>
                                 <td>{move || i.datetime(at)}</td>
                                 <td>{e.actor_email.clone()}</td>
-                                <td>{move || i.t(&action)}{e.detail.clone().map(|d| format!(" ({d})"))}</td>
+                                <td>{move || i.t(&action)}{move || detail.as_deref().map(|d| format!(" ({})", if edited { field_names(i, d) } else { d.to_owned() }))}</td>
                                 <td>{e.target_name.clone()}" "<code>{e.target.clone()}</code></td>
                             </tr>
                         }
@@ -75,4 +77,14 @@ pub fn AuditPage() -> impl IntoView {
             <button type="button" class="button" on:click=move |_| load(next.get_untracked())>{move || i.t("app.load_more")}</button>
         </Show>
     }
+}
+
+/// The fields an edit changed ("name,scopes"), as the app labels them, in a list for the
+/// admin's language.
+fn field_names(i: crate::i18n::I18n, keys: &str) -> String {
+    keys.split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| i.find(&format!("field.{k}")).unwrap_or_else(|| k.to_owned()))
+        .collect::<Vec<_>>()
+        .join(&i.t("audit.list_separator"))
 }
