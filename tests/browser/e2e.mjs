@@ -317,6 +317,21 @@ try {
     await confirmDialog("Upgrade version");
     await card.getByText("2026-04-01").waitFor();
     assert.equal(await card.getByRole("button", { name: "More" }).count(), 1);
+    // A reset with grace: the new secret in a modal that takes focus, names the token and
+    // says until when the old Auth Token still works.
+    await card.getByRole("button", { name: "More" }).click();
+    await card.getByRole("menuitem", { name: "Reset" }).click();
+    await page.selectOption("#grace", "1h");
+    await confirmDialog("Reset token");
+    const issued = page.getByRole("dialog", { name: "Your new access token" });
+    await issued.waitFor();
+    assert.equal(await issued.evaluate((d) => d.matches(":modal")), true);
+    await page.waitForFunction(() => document.activeElement.id === "issued-title", null, { timeout: 2000 });
+    assert.ok((await issued.innerText()).includes("“Older integration”"));
+    assert.match(await issued.getByTestId("grace-until").innerText(), /The old Auth Token keeps working until /);
+    await shot("en-issued-grace");
+    await issued.getByRole("button", { name: "Back to tokens" }).click();
+    await issued.waitFor({ state: "detached" });
   });
 
   await step("reset from the menu: old token 401, new 200", async () => {
