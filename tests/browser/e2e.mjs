@@ -80,6 +80,23 @@ async function shot(name) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
   if (name !== "failure") await axe(name);
 }
+// Presses Tab (at most 80 times) until the focused element matches `want` — a keyboard
+// user moving to a control — and fails if it is never reached.
+async function tabTo(want, what) {
+  for (let n = 0; n < 80; n++) {
+    await page.keyboard.press("Tab");
+    const hit = await page.evaluate((want) => {
+      let a = document.activeElement;
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      if (!a) return false;
+      const name = (a.getAttribute("aria-label") || a.textContent || "").trim();
+      return (want.id && a.id === want.id) || (want.name && name === want.name) || (want.value && a.value === want.value)
+        || (want.selector && a.matches(want.selector));
+    }, want);
+    if (hit) return;
+  }
+  throw new Error(`Tab never reached ${what || JSON.stringify(want)}`);
+}
 /// The element that has focus, described.
 async function focused() {
   return page.evaluate(() => {
@@ -299,6 +316,77 @@ try {
     assert.equal(await page.evaluate(() => document.activeElement.textContent), await page.locator("form.wizard h2").innerText());
     await page.goto(BASE + "/settings/api");
     await page.locator("li.token-card").first().waitFor();
+  });
+
+  await step("by keyboard alone: create, edit, reset and delete a token", async () => {
+    await page.goto(BASE + "/settings/api");
+    await page.locator("li.token-card").first().waitFor();
+    await tabTo({ name: "Create access token" });
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/settings\/api\/new$/);
+    await tabTo({ id: "name" });
+    await page.keyboard.type("Keyboard only");
+    await tabTo({ name: "Next" });
+    await page.keyboard.press("Enter");
+    await tabTo({ id: "contact" });
+    await page.keyboard.press("ArrowDown");
+    await tabTo({ name: "Next" });
+    await page.keyboard.press("Enter");
+    await page.getByRole("switch", { name: "Reports" }).waitFor();
+    await tabTo({ selector: 'fieldset[data-category="reports"] input[role=switch]' }, "the Reports switch");
+    await page.keyboard.press("Space");
+    await tabTo({ selector: 'input[type=checkbox][value="reports.read"]' }, "the reports.read checkbox");
+    await page.keyboard.press("Space");
+    await tabTo({ name: "Next" });
+    await page.keyboard.press("Enter");
+    await page.getByText("Review the token").waitFor();
+    await tabTo({ name: "Create" });
+    await page.keyboard.press("Enter");
+    const issued = page.getByRole("dialog", { name: "Your new access token" });
+    await issued.waitFor();
+    const kbSid = (await issued.getByTestId("issued-sid").innerText()).trim();
+    await tabTo({ name: "Back to tokens" });
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/settings\/api$/);
+    // Edit: open the token from the list, change the description, update.
+    await page.locator(`li.token-card[data-sid="${kbSid}"]`).waitFor();
+    await tabTo({ name: "Keyboard only" });
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/settings/api/${kbSid}$`));
+    await tabTo({ id: "description" });
+    await page.keyboard.type("typed, not clicked");
+    await tabTo({ name: "Update" });
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog").waitFor();
+    await tabTo({ name: "Update" }, "the dialog's Update");
+    await page.keyboard.press("Enter");
+    await page.getByText("Token updated").first().waitFor();
+    // Reset, then back to the list.
+    await tabTo({ name: "Reset token" });
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog").waitFor();
+    await tabTo({ name: "Reset token" }, "the dialog's Reset token");
+    await page.keyboard.press("Enter");
+    await issued.waitFor();
+    await tabTo({ name: "Back to tokens" });
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/settings\/api$/);
+    // Delete from its page.
+    await page.locator(`li.token-card[data-sid="${kbSid}"]`).waitFor();
+    await tabTo({ name: "Keyboard only" });
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/settings/api/${kbSid}$`));
+    await page.locator("#description").waitFor();
+    await tabTo({ name: "Delete" });
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog").waitFor();
+    await tabTo({ name: "Delete" }, "the dialog's Delete");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/settings\/api$/);
+    await page.locator("li.token-card").first().waitFor();
+    assert.equal(await page.locator(`li.token-card[data-sid="${kbSid}"]`).count(), 0);
+    const saved = await page.evaluate(async (sid) => (await fetch(`/api/tokens/${sid}`)).status, kbSid);
+    assert.equal(saved, 404);
   });
 
   await step("upgrade from the menu: the confirmation names both versions", async () => {
