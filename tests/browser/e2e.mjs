@@ -170,6 +170,21 @@ try {
     // Step 3: scopes.
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByText("Select at least one API scope.").first().waitFor();
+    // What the picker shows is what is saved: a category switched on selects its read
+    // scopes, counts "n of m", and says what each scope allows.
+    const reports = page.locator('fieldset[data-category="reports"]');
+    assert.equal(await reports.getByTestId("category-count").innerText(), "0 of 2");
+    await page.getByRole("switch", { name: "Reports" }).check();
+    assert.equal(await reports.getByTestId("category-count").innerText(), "1 of 2");
+    assert.equal(await page.getByText("Select at least one API scope.").count(), 0, "the error goes once a scope is selected");
+    assert.equal(await page.locator('input[type=checkbox][value="reports.write"]').isChecked(), false);
+    assert.match(await reports.locator("p.routes").first().innerText(), /^Allows: GET \//);
+    await page.locator('input[type=checkbox][value="reports.read"]').uncheck();
+    assert.equal(await page.getByRole("switch", { name: "Reports" }).isChecked(), false, "no scope selected: the switch shows off");
+    // The search filters scopes inside a category.
+    await page.getByPlaceholder("Search scopes").fill("reports.write");
+    assert.equal(await reports.locator('input[type=checkbox]:not([role=switch])').count(), 1);
+    await page.getByPlaceholder("Search scopes").fill("");
     await page.getByRole("switch", { name: "Reports" }).check();
     await page.locator('input[type=checkbox][value="reports.read"]').check();
     assert.match(await page.getByTestId("scope-count").innerText(), /^1 selected$/);
@@ -180,6 +195,7 @@ try {
     assert.match(await page.getByTestId("scope-count").innerText(), /^2 selected$/);
     await page.getByRole("button", { name: "Clear all" }).click();
     assert.match(await page.getByTestId("scope-count").innerText(), /^0 selected$/);
+    assert.equal(await page.locator("input[role=switch]:checked").count(), 0, "Clear all switches every category off");
     await page.getByRole("switch", { name: "Reports" }).check();
     await page.locator('input[type=checkbox][value="reports.read"]').check();
     await shot("en-wizard-3-scopes");
@@ -335,8 +351,9 @@ try {
     await page.getByRole("switch", { name: "Reports" }).waitFor();
     await tabTo({ selector: 'fieldset[data-category="reports"] input[role=switch]' }, "the Reports switch");
     await page.keyboard.press("Space");
+    // Switching a category on selects its read scopes; write stays a separate choice.
     await tabTo({ selector: 'input[type=checkbox][value="reports.read"]' }, "the reports.read checkbox");
-    await page.keyboard.press("Space");
+    assert.equal(await page.locator('input[type=checkbox][value="reports.read"]').isChecked(), true);
     await tabTo({ name: "Next" });
     await page.keyboard.press("Enter");
     await page.getByText("Review the token").waitFor();

@@ -1,14 +1,13 @@
 //! Pieces shared by the pages: toasts, the confirmation dialog, copy buttons, field
-//! errors and the scope picker; the menu button in [`menu`].
+//! errors; the menu button in [`menu`], the scope picker in [`scopes`].
 
 pub mod menu;
+pub mod scopes;
 
-use std::collections::BTreeSet;
+pub use scopes::ScopePicker;
 
 use leptos::html;
 use leptos::prelude::*;
-use tollgate_core::api::CatalogResponse;
-use tollgate_core::scope::Access;
 
 use crate::api::ApiError;
 use crate::i18n::{I18n, use_i18n};
@@ -318,122 +317,5 @@ pub fn CopyButton(#[prop(into)] value: Signal<String>, #[prop(into)] label: Sign
             {move || i.t("app.copy")}
         </button>
         <span class="visually-hidden" role="status">{move || if copied.get() { i.t("app.copied") } else { String::new() }}</span>
-    }
-}
-
-// ------------------------------------------------------------------ scope picker
-
-/// Categories with an on/off toggle, a checkbox per scope, select-all per category, a
-/// search box, Clear all and a count.
-#[component]
-pub fn ScopePicker(catalog: Signal<Option<CatalogResponse>>, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
-    let i = use_i18n();
-    let search = RwSignal::new(String::new());
-    let opened = RwSignal::new(BTreeSet::<String>::new());
-    let categories = move || {
-        let q = tollgate_core::filter::search_key(search.get().trim());
-        catalog
-            .get()
-            .map(|c| c.categories)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| {
-                q.is_empty()
-                    || tollgate_core::filter::search_key(&i.t(&format!("cat.{}", c.key))).contains(&q)
-                    || c.scopes.iter().any(|s| s.id.contains(&q))
-            })
-            .collect::<Vec<_>>()
-    };
-    view! {
-        <div class="scope-picker">
-            <div class="scope-tools">
-                <label class="visually-hidden" for="scope-search">{move || i.t("scopes.search")}</label>
-                <input
-                    id="scope-search"
-                    type="search"
-                    placeholder=move || i.t("scopes.search")
-                    prop:value=move || search.get()
-                    on:input=move |ev| search.set(event_target_value(&ev))
-                />
-                <span class="count" data-testid="scope-count">{move || i.tn("scopes.selected", selected.with(|s| s.len()))}</span>
-                <button type="button" class="button" on:click=move |_| selected.set(BTreeSet::new())>
-                    {move || i.t("scopes.clear_all")}
-                </button>
-            </div>
-            <For each=categories key=|c| c.key.clone() let:cat>
-                {
-                    let key = cat.key.clone();
-                    let ids: Vec<String> = cat.scopes.iter().map(|s| s.id.clone()).collect();
-                    let ids_on = ids.clone();
-                    let ids_all = ids.clone();
-                    let ids_toggle = ids.clone();
-                    let key_open = key.clone();
-                    let key_toggle = key.clone();
-                    let is_on = move || {
-                        opened.with(|o| o.contains(&key_open)) || selected.with(|s| ids_on.iter().any(|id| s.contains(id)))
-                    };
-                    let is_on2 = is_on.clone();
-                    let label_key = format!("cat.{key}");
-                    let label_key2 = label_key.clone();
-                    view! {
-                        <fieldset class="scope-category" data-category=key.clone()>
-                            <legend>
-                                <label class="switch">
-                                    <input
-                                        type="checkbox"
-                                        role="switch"
-                                        prop:checked=is_on
-                                        aria-label=move || i.t(&label_key2)
-                                        on:change=move |ev| {
-                                            if event_target_checked(&ev) {
-                                                opened.update(|o| { o.insert(key_toggle.clone()); });
-                                            } else {
-                                                opened.update(|o| { o.remove(&key_toggle); });
-                                                selected.update(|s| ids_toggle.iter().for_each(|id| { s.remove(id); }));
-                                            }
-                                        }
-                                    />
-                                    <span>{move || i.t(&label_key)}</span>
-                                </label>
-                            </legend>
-                            <Show when=is_on2>
-                                <div class="scope-list">
-                                    {
-                                        let ids_all = ids_all.clone();
-                                        view! {
-                                            <button type="button" class="link" on:click=move |_| selected.update(|s| ids_all.iter().for_each(|id| { s.insert(id.clone()); }))>
-                                                {move || i.t("scopes.select_all")}
-                                            </button>
-                                        }
-                                    }
-                                    {cat.scopes.iter().map(|s| {
-                                        let id = s.id.clone();
-                                        let id_check = id.clone();
-                                        let id_change = id.clone();
-                                        let access = if s.access == Access::Read { "scopes.read" } else { "scopes.write" };
-                                        let routes = s.routes.iter().map(|r| format!("{} {}", r.method, r.pattern)).collect::<Vec<_>>().join("\n");
-                                        view! {
-                                            <label class="scope" title=routes>
-                                                <input
-                                                    type="checkbox"
-                                                    value=id.clone()
-                                                    prop:checked=move || selected.with(|s| s.contains(&id_check))
-                                                    on:change=move |ev| {
-                                                        let on = event_target_checked(&ev);
-                                                        selected.update(|s| { if on { s.insert(id_change.clone()); } else { s.remove(&id_change); } });
-                                                    }
-                                                />
-                                                <span>{move || i.t(access)}</span>
-                                                <code>{id.clone()}</code>
-                                            </label>
-                                        }
-                                    }).collect_view()}
-                                </div>
-                            </Show>
-                        </fieldset>
-                    }
-                }
-            </For>
-        </div>
     }
 }

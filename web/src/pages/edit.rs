@@ -39,6 +39,13 @@ pub fn EditPage(sid: String) -> impl IntoView {
     let ips = RwSignal::new(String::new());
     let rate = RwSignal::new(None::<RateLimit>);
     let error = RwSignal::new(None::<ApiError>);
+    // A scope error goes once a scope is selected (what is shown stays what is true).
+    Effect::new(move |_| {
+        let any = scopes.with(|s| !s.is_empty());
+        if any && error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
+            error.set(None);
+        }
+    });
     let issued = RwSignal::new(None::<IssuedToken>);
     let update_open = RwSignal::new(false);
     let action_open = RwSignal::new(false);

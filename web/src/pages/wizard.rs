@@ -114,6 +114,13 @@ pub fn WizardPage() -> impl IntoView {
     let users = RwSignal::new(Vec::<UserView>::new());
     let catalog = RwSignal::new(None::<CatalogResponse>);
     let error = RwSignal::new(None::<ApiError>);
+    // A scope error goes once a scope is selected (what is shown stays what is true).
+    Effect::new(move |_| {
+        let any = scopes.with(|s| !s.is_empty());
+        if any && error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
+            error.set(None);
+        }
+    });
     let busy = RwSignal::new(false);
     let issued = RwSignal::new(None::<IssuedToken>);
 
