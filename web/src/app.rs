@@ -49,6 +49,7 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         Mounting::Embedded => Navigator::in_memory(Route::Tokens),
     };
     provide_context(nav);
+    provide_context(crate::pages::DraftMemory(StoredValue::new(None)));
     let auth = Auth { session: RwSignal::new(None), checked: RwSignal::new(false) };
     provide_context(auth);
     // A session that ends (idle timeout, sign-out elsewhere) sends the user to sign in.
@@ -124,7 +125,7 @@ fn Guard(children: ChildrenFn) -> impl IntoView {
 /// later: tried on the next `tries` frames), else the page's main region.
 fn focus_page_heading(main: NodeRef<leptos::html::Main>, tries: u32) {
     request_animation_frame(move || {
-        let Some(m) = main.get() else { return };
+        let Some(m) = main.try_get().flatten() else { return };
         let heading = m.query_selector("h1").ok().flatten();
         if heading.is_some() || tries == 0 {
             crate::components::focus_start(&m, "h1");

@@ -76,23 +76,34 @@ pub struct Navigator {
     owns_url: bool,
     /// Set while a page holds unsaved work: what to ask before leaving it.
     leave_warning: RwSignal<Option<String>>,
+    /// The current page's query string (without `?`), also when embedded (in memory).
+    query: RwSignal<String>,
 }
 
 impl Navigator {
     /// Reads the page from the browser's URL and follows back/forward.
     pub fn from_url() -> Navigator {
         let current = RwSignal::new(Route::parse(&location_path()));
-        let on_pop = Closure::<dyn Fn()>::new(move || current.set(Route::parse(&location_path())));
+        let query = RwSignal::new(location_query());
+        let on_pop = Closure::<dyn Fn()>::new(move || {
+            current.set(Route::parse(&location_path()));
+            query.set(location_query());
+        });
         if let Some(w) = web_sys::window() {
             let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         }
         on_pop.forget();
-        Navigator { current, owns_url: true, leave_warning: RwSignal::new(None) }
+        Navigator { current, owns_url: true, leave_warning: RwSignal::new(None), query }
     }
 
     /// Keeps the page in memory (embedded in a host page).
     pub fn in_memory(start: Route) -> Navigator {
-        Navigator { current: RwSignal::new(start), owns_url: false, leave_warning: RwSignal::new(None) }
+        Navigator {
+            current: RwSignal::new(start),
+            owns_url: false,
+            leave_warning: RwSignal::new(None),
+            query: RwSignal::new(String::new()),
+        }
     }
 
     pub fn current(self) -> Route {
@@ -117,26 +128,44 @@ impl Navigator {
         self.change(route, true);
     }
 
-    /// The page's query string (without `?`) when the app owns the URL; empty otherwise.
+    /// The page's query string (without `?`; reactive).
     pub fn query(self) -> String {
-        if !self.owns_url {
-            return String::new();
-        }
-        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-        search.trim_start_matches('?').to_owned()
+        self.query.get()
     }
 
-    /// Puts `query` in the current page's URL (no new history entry), so that a reload or
-    /// a shared link keeps it.
+    /// Puts `query` in the current page's URL in place of the current history entry, so
+    /// that a reload or a shared link keeps it.
     pub fn set_query(self, query: &str) {
-        if !self.owns_url || self.query() == query {
+        self.write_query(query, true);
+    }
+
+    /// Puts `query` in the current page's URL as a new history entry (Back returns to the
+    /// one before).
+    pub fn push_query(self, query: &str) {
+        self.write_query(query, false);
+    }
+
+    fn write_query(self, query: &str, replace: bool) {
+        if self.query.with_untracked(|q| q == query) {
             return;
         }
-        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+        if self.owns_url
+            && let Some(h) = web_sys::window().and_then(|w| w.history().ok())
+        {
             let path = self.current.with_untracked(Route::path);
             let url = if query.is_empty() { path } else { format!("{path}?{query}") };
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            let _ = if replace {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+            } else {
+                h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+            };
         }
+        self.query.set(query.to_owned());
+    }
+
+    /// Back one history entry (the browser's Back) when the app owns the URL; whether it did.
+    pub fn back(self) -> bool {
+        self.owns_url && web_sys::window().and_then(|w| w.history().ok()).is_some_and(|h| h.back().is_ok())
     }
 
     /// While `Some`, leaving the page in the app asks this question first (and the page
@@ -168,8 +197,14 @@ impl Navigator {
                 h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path))
             };
         }
+        self.query.set(String::new());
         self.current.set(route);
     }
+}
+
+fn location_query() -> String {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').to_owned()
 }
 
 fn location_path() -> String {

@@ -38,7 +38,7 @@ pub fn MenuButton(
     let container_ref = NodeRef::<html::Div>::new();
 
     let entries = move || -> Vec<web_sys::HtmlElement> {
-        let Some(list) = list_ref.get() else { return Vec::new() };
+        let Some(list) = list_ref.try_get().flatten() else { return Vec::new() };
         let Ok(nodes) = list.query_selector_all("[role=menuitem]") else { return Vec::new() };
         (0..nodes.length()).filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
     };

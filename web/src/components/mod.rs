@@ -97,7 +97,7 @@ pub fn FieldError(error: RwSignal<Option<ApiError>>, #[prop(into)] field: String
         }
         let selector = selector.clone();
         request_animation_frame(move || {
-            let Some(control) = note.get().and_then(|p| control_for(&p, &selector)) else { return };
+            let Some(control) = note.try_get().flatten().and_then(|p| control_for(&p, &selector)) else { return };
             let _ = control.set_attribute("aria-invalid", "true");
             if let Some(c) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&control) {
                 let _ = c.focus();

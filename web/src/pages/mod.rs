@@ -20,7 +20,7 @@ pub use notifications::NotificationsPage;
 pub use security::SecurityPage;
 pub use tokens::TokensPage;
 pub use users::UsersPage;
-pub use wizard::WizardPage;
+pub use wizard::{DraftMemory, WizardPage};
 
 use crate::route::{Link, Route};
 use leptos::prelude::*;

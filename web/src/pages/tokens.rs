@@ -176,7 +176,7 @@ pub fn TokensPage() -> impl IntoView {
     let forbidden = RwSignal::new(false);
     // The filters live in the query string: a reload or a shared link keeps them.
     let nav = use_navigator();
-    let filter = RwSignal::new(TokenFilter::from_query(&nav.query()).map(|(f, _)| f).unwrap_or_default());
+    let filter = RwSignal::new(TokenFilter::from_query(&untrack(|| nav.query())).map(|(f, _)| f).unwrap_or_default());
     Effect::new(move |_| nav.set_query(&filter.with(TokenFilter::to_query)));
     let issued = RwSignal::new(None::<IssuedToken>);
     let pending = RwSignal::new(None::<(Action, TokenView)>);

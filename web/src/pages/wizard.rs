@@ -80,8 +80,20 @@ pub fn EmailList(emails: RwSignal<Vec<String>>, error: RwSignal<Option<ApiError>
 pub fn ContactSelect(users: RwSignal<Vec<UserView>>, contact: RwSignal<String>) -> impl IntoView {
     let i = use_i18n();
     let enabled_users = move || users.get().into_iter().filter(|u| u.enabled).collect::<Vec<_>>();
+    // The choice shown is the one kept, also when the select is drawn again (a step
+    // revisited) or its options arrive after it.
+    let select_ref = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let chosen = contact.get();
+        users.track();
+        request_animation_frame(move || {
+            if let Some(s) = select_ref.try_get().flatten() {
+                s.set_value(&chosen);
+            }
+        });
+    });
     view! {
-        <select id="contact" aria-describedby="err-primary_contact" on:change=move |ev| contact.set(event_target_value(&ev))>
+        <select id="contact" node_ref=select_ref aria-describedby="err-primary_contact" on:change=move |ev| contact.set(event_target_value(&ev))>
             <option value="" selected=move || contact.with(String::is_empty)>{move || i.t("wizard.choose")}</option>
             <For each=enabled_users key=|u| u.id.clone() let:u>
                 {
@@ -92,6 +104,32 @@ pub fn ContactSelect(users: RwSignal<Vec<UserView>>, contact: RwSignal<String>) 
             </For>
         </select>
     }
+}
+
+/// The wizard's draft, kept by the app while it runs: each step is a history entry
+/// (`?step=N`), and Back or Forward into the wizard from another page finds the draft again.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    name: String,
+    description: String,
+    version: Option<ApiVersion>,
+    contact: String,
+    emails: Vec<String>,
+    scopes: BTreeSet<String>,
+    expires_at: Option<Timestamp>,
+    ips: String,
+    rate: Option<RateLimit>,
+    /// The furthest step (0-based) the draft passed the checks up to.
+    reached: usize,
+}
+
+/// Where the app keeps the draft (provided by the shell).
+#[derive(Debug, Clone, Copy)]
+pub struct DraftMemory(pub StoredValue<Option<Draft>>);
+
+/// The step (0-based) a wizard URL's query names.
+fn step_in(query: &str) -> Option<usize> {
+    query.split('&').find_map(|p| p.strip_prefix("step="))?.parse::<usize>().ok()?.checked_sub(1).map(|s| s.min(3))
 }
 
 #[component]
@@ -109,6 +147,62 @@ pub fn WizardPage() -> impl IntoView {
     let expires_at = RwSignal::new(None::<Timestamp>);
     let ips = RwSignal::new(String::new());
     let rate = RwSignal::new(None::<RateLimit>);
+    let reached = RwSignal::new(0usize);
+    // Back or Forward onto a step: the kept draft, up to the step it reached. Otherwise (the
+    // Create link) a fresh draft, and this entry becomes step 1.
+    let memory = use_context::<DraftMemory>();
+    match (step_in(&untrack(|| nav.query())), memory.and_then(|m| m.0.get_value())) {
+        (Some(at), Some(d)) => {
+            name.set(d.name);
+            description.set(d.description);
+            version.set(d.version.unwrap_or_else(ApiVersion::latest));
+            contact.set(d.contact);
+            emails.set(d.emails);
+            scopes.set(d.scopes);
+            expires_at.set(d.expires_at);
+            ips.set(d.ips);
+            rate.set(d.rate);
+            reached.set(d.reached);
+            step.set(at.min(d.reached));
+        }
+        _ => {
+            if let Some(m) = memory {
+                m.0.set_value(None);
+            }
+            nav.set_query("step=1");
+        }
+    }
+    Effect::new(move |_| {
+        let draft = Draft {
+            name: name.get(),
+            description: description.get(),
+            version: Some(version.get()),
+            contact: contact.get(),
+            emails: emails.get(),
+            scopes: scopes.get(),
+            expires_at: expires_at.get(),
+            ips: ips.get(),
+            rate: rate.get(),
+            reached: reached.get(),
+        };
+        if let Some(m) = memory {
+            m.0.set_value(Some(draft));
+        }
+    });
+    // The URL names the step: Back and Forward move between steps already reached.
+    Effect::new(move |_| {
+        if let Some(at) = step_in(&nav.query()) {
+            let at = at.min(reached.get_untracked());
+            if step.get_untracked() != at {
+                step.set(at);
+            }
+        }
+    });
+    let go_to_step = move |at: usize, new_entry: bool| {
+        reached.update(|r| *r = (*r).max(at));
+        let q = format!("step={}", at + 1);
+        if new_entry { nav.push_query(&q) } else { nav.set_query(&q) }
+    };
     let auth = crate::app::use_auth();
     let max_days = move || auth.session.with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days));
     let users = RwSignal::new(Vec::<UserView>::new());
@@ -172,7 +266,7 @@ pub fn WizardPage() -> impl IntoView {
     let next = move |_| match check(step.get_untracked()) {
         Ok(()) => {
             error.set(None);
-            step.update(|s| *s = (*s + 1).min(3));
+            go_to_step((step.get_untracked() + 1).min(3), true);
         }
         Err(e) => error.set(Some(e)),
     };
@@ -199,11 +293,14 @@ pub fn WizardPage() -> impl IntoView {
             match api::create(&draft).await {
                 Ok(t) => {
                     toasts.ok(i.t("toast.created"));
+                    if let Some(m) = memory {
+                        m.0.set_value(None);
+                    }
                     issued.set(Some(t));
                 }
                 Err(e) => {
                     if let Some(f) = e.field.as_deref() {
-                        step.set(step_of(f));
+                        go_to_step(step_of(f), false);
                     }
                     toasts.fail(&e);
                     error.set(Some(e));
@@ -219,7 +316,7 @@ pub fn WizardPage() -> impl IntoView {
         let now = step.get();
         if previous.is_some_and(|p| p != now) {
             request_animation_frame(move || {
-                if let Some(f) = form_ref.get() {
+                if let Some(f) = form_ref.try_get().flatten() {
                     crate::components::focus_start(&f, "h2");
                 }
             });
@@ -297,7 +394,13 @@ pub fn WizardPage() -> impl IntoView {
                 </Show>
                 <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
                 <div class="wizard-actions">
-                    <button type="button" class="button" disabled=move || step.get() == 0 on:click=move |_| { error.set(None); step.update(|s| *s = s.saturating_sub(1)); }>{move || i.t("wizard.back")}</button>
+                    <button type="button" class="button" disabled=move || step.get() == 0 on:click=move |_| {
+                        error.set(None);
+                        // The browser's Back where the app owns the URL (the same entry).
+                        if !nav.back() {
+                            go_to_step(step.get_untracked().saturating_sub(1), false);
+                        }
+                    }>{move || i.t("wizard.back")}</button>
                     <Show when=move || step.get() < 3 fallback=move || view! {
                         <button type="button" class="button primary" disabled=move || busy.get() on:click=create>{move || if busy.get() { i.t("app.loading") } else { i.t("wizard.create") }}</button>
                     }>
