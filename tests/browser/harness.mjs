@@ -1,0 +1,114 @@
+// The browser suite's harness (see e2e.mjs): the environment tests/tests/browser.rs passes,
+// one Chromium page, and the helpers every step uses. The environment:
+//   BASE (the admin Worker), EDGE (the verifier Worker), ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS (a folder),
+//   PKG (the built npm package) and EXAMPLE (the example host page's folder);
+//   SCANNER_KEY and SCANNER_KEY_ID (a secret-scanning key pair made for the run: its public key
+//   is the admin Worker's SECRET_SCANNING_KEYS).
+import { chromium } from "playwright-core";
+import { mkdirSync, readFileSync } from "node:fs";
+
+export const { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE } = process.env;
+export const { SCANNER_KEY, SCANNER_KEY_ID } = process.env;
+mkdirSync(SHOTS, { recursive: true });
+
+export const results = [];
+export async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`test ${name} ... ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`test ${name} ... FAILED\n    ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n    ")}`);
+    throw e;
+  }
+}
+
+export function basic(sid, token) {
+  return "Basic " + Buffer.from(`${sid}:${token}`).toString("base64");
+}
+export async function edge(path, sid, token) {
+  const r = await fetch(EDGE + path, { headers: { Authorization: basic(sid, token) } });
+  return r.status;
+}
+
+export const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+export const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
+export const page = await context.newPage();
+export const consoleErrors = [];
+page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+page.on("pageerror", (e) => consoleErrors.push(String(e)));
+// Native dialogs: a reload or close over unsaved work (beforeunload) is let through; the
+// app's "leave this page?" question is answered with `leave.answer`.
+export const dialogs = [];
+export const leave = { answer: false };
+page.on("dialog", async (d) => {
+  dialogs.push([d.type(), d.message()]);
+  if (d.type() === "beforeunload" || leave.answer) await d.accept();
+  else await d.dismiss();
+});
+
+// axe-core runs on every page state a screenshot is taken of (every page, dialog, menu and
+// wizard step, in each locale); the WCAG 2.0–2.2 A and AA rules. Injected through the
+// DevTools protocol, which the page's CSP does not govern.
+const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
+export const axeFindings = [];
+export let axeStates = 0;
+export async function axe(state) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
+  const r = await page.evaluate(async (tags) => {
+    const out = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
+    return out.violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(" ")} — ${v.help}`);
+  }, WCAG);
+  axeStates += 1;
+  for (const v of r) axeFindings.push(`${state}: ${v}`);
+}
+
+export async function shot(name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  if (name !== "failure") await axe(name);
+}
+// Presses Tab (at most 80 times) until the focused element matches `want` — a keyboard
+// user moving to a control — and fails if it is never reached.
+export async function tabTo(want, what) {
+  for (let n = 0; n < 80; n++) {
+    await page.keyboard.press("Tab");
+    const hit = await page.evaluate((want) => {
+      let a = document.activeElement;
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      if (!a) return false;
+      const name = (a.getAttribute("aria-label") || a.textContent || "").trim();
+      return (want.id && a.id === want.id) || (want.name && name === want.name) || (want.value && a.value === want.value)
+        || (want.selector && a.matches(want.selector));
+    }, want);
+    if (hit) return;
+  }
+  throw new Error(`Tab never reached ${what || JSON.stringify(want)}`);
+}
+/// The element that has focus, described.
+export async function focused() {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    return { role: a.getAttribute("role"), text: a.textContent.trim(), popup: a.getAttribute("aria-haspopup"), inDialog: !!a.closest("dialog") };
+  });
+}
+export async function setLocale(tag) {
+  await page.selectOption("#locale", tag);
+}
+export async function clipboard() {
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+export async function confirmDialog(buttonName) {
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: buttonName, exact: true }).click();
+}

@@ -1,0 +1,337 @@
+// Browser steps over the other pages: stored markup shown as text, every page in Japanese
+// and Chinese, policies, the usage chart, a leaked token, 360 px, the embedded token
+// manager, a standard user. Run by e2e.mjs after the token steps.
+import { sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join, normalize } from "node:path";
+import assert from "node:assert/strict";
+import { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE, SCANNER_KEY, SCANNER_KEY_ID, browser, context, page, dialogs, leave, step, basic, edge, shot, tabTo, focused, setLocale, clipboard, confirmDialog } from "./harness.mjs";
+
+export async function pageSteps() {
+  await step("markup in names and descriptions is shown as text (stored XSS)", async () => {
+    const evil = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
+    let fired = false;
+    page.on("dialog", async (d) => { fired = true; await d.dismiss(); });
+    const result = await page.evaluate(async (evil) => {
+      const session = await (await fetch("/api/session")).json();
+      const headers = { "Content-Type": "application/json", "X-CSRF-Token": session.csrf_token };
+      const user = await fetch("/api/users", { method: "POST", headers, body: JSON.stringify({
+        email: "xss@browser.test", name: evil, role: "standard_user", password: "pw-" + "x".repeat(16) }) });
+      const users = await (await fetch("/api/users")).json();
+      const contact = users.find((u) => u.email === "xss@browser.test").id;
+      const token = await fetch("/api/tokens", { method: "POST", headers, body: JSON.stringify({
+        name: evil, description: evil, primary_contact: contact, developer_emails: [], scopes: ["reports.read"] }) });
+      return { user: user.status, token: token.status, sid: (await token.json()).token.sid };
+    }, evil);
+    assert.equal(result.user, 201);
+    assert.equal(result.token, 201);
+    await page.goto(BASE + "/settings/api");
+    const card = page.locator(`li.token-card[data-sid="${result.sid}"]`);
+    await card.waitFor();
+    assert.equal(await card.locator(".token-name").textContent(), evil);
+    assert.equal(await card.locator("img, script").count(), 0);
+    await card.locator(".token-name").click();
+    await page.locator("section.card h2").first().waitFor();
+    assert.ok((await page.locator("main").textContent()).includes(evil));
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    await page.goto(BASE + "/settings/users");
+    await page.getByText(evil).first().waitFor();
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    await page.goto(BASE + "/settings/audit");
+    await page.locator("main h1").first().waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("main img, main script").count(), 0);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal(fired, false);
+    await shot("en-xss-as-text");
+  });
+
+  await step("every page in Japanese and Chinese", async () => {
+    const pages = [["tokens", "/settings/api"], ["wizard", "/settings/api/new"], ["users", "/settings/users"],
+      ["account", "/settings/account"], ["audit", "/settings/audit"], ["security", "/settings/api/security"]];
+    const expected = {
+      ja: { tokens: "フィルター", create: "アクセストークンを作成", more: "その他", nameError: "名前を入力してください。" },
+      "zh-CN": { tokens: "筛选", create: "创建访问令牌", more: "更多", nameError: "请输入名称。" },
+    };
+    for (const [tag, words] of Object.entries(expected)) {
+      await page.goto(BASE + "/settings/api");
+      await setLocale(tag);
+      await page.getByRole("link", { name: words.create }).first().waitFor();
+      assert.ok(await page.getByLabel(words.tokens).count() >= 0);
+      await page.locator(`section.filters[aria-label="${words.tokens}"]`).waitFor();
+      const lang = await page.evaluate(() => document.documentElement.lang);
+      assert.equal(lang, tag);
+      for (const [name, path] of pages) {
+        await page.goto(BASE + path);
+        await page.locator("main h1").first().waitFor();
+        await shot(`${tag}-${name}`);
+      }
+      // A validation error in the admin's language, beside its field.
+      await page.goto(BASE + "/settings/api/new");
+      await page.locator("#name").waitFor();
+      await page.locator(".wizard-actions .button.primary").click();
+      await page.locator("#err-name").getByText(words.nameError).waitFor();
+      await shot(`${tag}-wizard-error`);
+      await page.goto(BASE + "/settings/api");
+      await page.locator("li.token-card .token-name").first().click();
+      await page.locator("section.card h2").first().waitFor();
+      await shot(`${tag}-edit`);
+    }
+    await setLocale("en");
+    for (const [name, path] of pages.slice(2)) {
+      await page.goto(BASE + path);
+      await page.locator("main h1").first().waitFor();
+      await shot(`en-${name}`);
+    }
+    // The audit log names the fields an edit changed as the app labels them.
+    await page.goto(BASE + "/settings/audit");
+    await page.locator("table tbody tr").first().waitFor();
+    const audit = await page.locator("table").innerText();
+    assert.ok(audit.includes("API scopes") && !/[(,]\s*(scopes|description)\s*[,)]/.test(audit), audit.slice(0, 600));
+  });
+
+  let policyToken = null;
+  await step("a token with an expiry, an allowlist and a rate limit, in each language", async () => {
+    for (const tag of ["en", "ja", "zh-CN"]) {
+      await page.goto(BASE + "/settings/api/new");
+      await setLocale(tag);
+      await page.locator("#name").waitFor();
+      await page.locator("#name").fill(`Policies ${tag}`);
+      const next = page.locator(".wizard-actions .button.primary");
+      await next.click();
+      await page.selectOption("#contact", { index: 1 });
+      await page.selectOption("#expiry", "30");
+      await page.locator("#allowed-ips").fill("203.0.113.0/24\n2001:db8::/32");
+      await page.locator("#rate-on").check();
+      await page.locator("#rate-requests").fill("50");
+      await page.selectOption("#rate-period", "60");
+      await shot(`${tag}-wizard-policies`);
+      await next.click();
+      await page.locator('fieldset[data-category="reports"] input[role=switch]').check();
+      await page.locator('input[type=checkbox][value="reports.read"]').check();
+      await next.click();
+      await page.locator("dl.review").waitFor();
+      await next.click();
+      await page.getByTestId("issued-sid").waitFor();
+      const sidP = (await page.getByTestId("issued-sid").innerText()).trim();
+      if (tag === "en") policyToken = [sidP, (await page.getByTestId("issued-token").innerText()).trim()];
+      const v = await page.evaluate(async (s) => (await fetch(`/api/tokens/${s}`)).json(), sidP);
+      assert.deepEqual(v.allowed_ips, ["203.0.113.0/24", "2001:db8::/32"], `${tag}: allowlist`);
+      assert.deepEqual(v.rate_limit, { requests: 50, period_seconds: 60 }, `${tag}: rate limit`);
+      const days = (v.expires_at - Date.now()) / 86_400_000;
+      assert.ok(days > 29.9 && days <= 30, `${tag}: expiry in 30 days (${days})`);
+    }
+    await setLocale("en");
+  });
+
+  await step("the usage chart of a token with traffic", async () => {
+    const [psid, ptoken] = policyToken;
+    const from = async (ip) =>
+      (await fetch(EDGE + "/v1/verify", { headers: { Authorization: basic(psid, ptoken), "CF-Connecting-IP": ip } })).status;
+    for (let n = 0; n < 5; n++) assert.equal(await from("203.0.113.5"), 200);
+    assert.equal(await from("198.51.100.1"), 403, "outside the allowlist");
+    // The verifier flushes its counts at most every 10 s.
+    const started = Date.now();
+    let allowed = 0;
+    while (allowed < 5 && Date.now() - started < 30_000) {
+      await page.waitForTimeout(500);
+      const u = await page.evaluate(async (s) => (await fetch(`/api/tokens/${s}/usage?days=30`)).json(), psid);
+      allowed = u.daily.reduce((a, p) => a + p.counts.allowed, 0);
+    }
+    assert.ok(allowed >= 5, `usage counted ${allowed} allowed requests`);
+    await page.goto(BASE + `/settings/api/${psid}`);
+    const usage = page.getByTestId("usage");
+    await usage.locator("svg.usage-chart rect.bar-allowed").first().waitFor({ state: "attached" });
+    const heights = await usage.locator("rect.bar-allowed").evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("height"))));
+    assert.ok(heights.some((h) => h > 0), "a bar for today's requests");
+    await usage.getByText("Show as a table").click();
+    const today = await usage.locator("tbody tr").first().locator("td").first().innerText();
+    assert.ok(Number(today) >= 5, `today's allowed requests in the table: ${today}`);
+    await shot("en-usage");
+  });
+
+  await step("a leaked token: its banner, the Notifications page in each language, reset as the next step", async () => {
+    // A token to report, made through the admin API in the signed-in page (its developer
+    // e-mail gets a kept notification: this Worker has no mail API).
+    const issued = await page.evaluate(async () => {
+      const s = await (await fetch("/api/session")).json();
+      const r = await fetch("/api/tokens", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ name: "Leaky integration", primary_contact: s.user.id, scopes: ["reports.read"], developer_emails: ["dev@browser.test"] }),
+      });
+      return r.json();
+    });
+    const LEAK_SID = issued.token.sid, LEAK_TOKEN = issued.auth_token;
+    assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 200, "the token works before the report");
+    const url = "https://github.com/octo/leaky/blob/main/.env";
+    const body = JSON.stringify([{ token: LEAK_TOKEN, type: "tollgate_auth_token", url, source: "content" }]);
+    const signature = sign("sha256", Buffer.from(body), SCANNER_KEY).toString("base64");
+    const r = await fetch(BASE + "/secret-scanning/github", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Github-Public-Key-Identifier": SCANNER_KEY_ID, "Github-Public-Key-Signature": signature },
+      body,
+    });
+    assert.equal(r.status, 200, "the signed report");
+    assert.equal((await r.json())[0].label, "true_positive");
+    assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 401, "the leaked token is refused");
+    const words = {
+      en: ["This token's Auth Token was found in public", "Notifications", "Kept (not sent)", "Found in public"],
+      ja: ["このトークンの認証トークンが公開場所で見つかりました", "通知", "保管（未送信）", "公開場所で発見"],
+      "zh-CN": ["此令牌的认证令牌在公开位置被发现", "通知", "已保存（未发送）", "在公开位置被发现"],
+    };
+    for (const [tag, [title, nav, kept, event]] of Object.entries(words)) {
+      await page.goto(BASE + "/settings/api");
+      await setLocale(tag);
+      const banner = page.locator(`li.token-card[data-sid="${LEAK_SID}"]`).getByTestId("leak-banner");
+      await banner.waitFor();
+      const text = await banner.innerText();
+      assert.ok(text.includes(title) && text.includes(url), `${tag}: card banner: ${text}`);
+      assert.equal(await banner.getByRole("link", { name: url }).getAttribute("href"), url);
+      await shot(`${tag}-leak-card`);
+      await page.goto(BASE + `/settings/api/${LEAK_SID}`);
+      await page.getByTestId("leak-banner").getByText(title).waitFor();
+      await shot(`${tag}-leak-edit`);
+      await page.getByRole("link", { name: nav, exact: true }).click();
+      const row = page.getByTestId("notifications").locator(`tr[data-event="token_leaked"]`).first();
+      await row.waitFor();
+      const rowText = await row.innerText();
+      assert.ok(rowText.includes(kept) && rowText.includes(event) && rowText.includes(LEAK_SID), `${tag}: ${rowText}`);
+      await page.getByTestId("mail-off").waitFor();
+      await shot(`${tag}-notifications`);
+    }
+    await setLocale("en");
+    await page.goto(BASE + `/settings/api/${LEAK_SID}`);
+    await page.getByTestId("leak-reset").click();
+    await confirmDialog("Reset token");
+    await page.getByRole("heading", { name: "Your new access token" }).waitFor();
+    const fresh = (await page.getByTestId("issued-token").innerText()).trim();
+    await page.getByRole("button", { name: "Back to tokens" }).click();
+    const card = page.locator(`li.token-card[data-sid="${LEAK_SID}"]`);
+    await card.waitFor();
+    assert.equal(await card.getByTestId("leak-banner").count(), 0, "the banner is gone after the reset");
+    assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 401, "the leaked token stays refused");
+    assert.equal(await edge("/v1/verify", LEAK_SID, fresh), 401, "still disabled until enabled");
+  });
+
+  await step("usable at 360 px", async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.goto(BASE + "/settings/api");
+    await page.locator("li.token-card").first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `horizontal overflow of ${overflow}px`);
+    await shot("en-tokens-360");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step("the token manager embedded in a host page: log in, list, stay scoped, unmount", async () => {
+    // The example host page and the package are served on the Worker's origin (as a portal
+    // that routes /api/* to Tollgate would), straight from the build folders.
+    const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+    const host = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+    await host.route(`${BASE}/__example/**`, async (route) => {
+      const path = new URL(route.request().url()).pathname.slice("/__example/".length);
+      const file = path.startsWith("pkg/") ? join(PKG, normalize(path.slice(4))) : join(EXAMPLE, normalize(path));
+      const ext = file.slice(file.lastIndexOf("."));
+      try {
+        await route.fulfill({ status: 200, contentType: types[ext] || "application/octet-stream", body: readFileSync(file) });
+      } catch {
+        await route.fulfill({ status: 404, body: "not found" });
+      }
+    });
+    const hp = await host.newPage();
+    const errors = [];
+    hp.on("pageerror", (e) => errors.push(String(e)));
+    hp.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+    await hp.goto(`${BASE}/__example/index.html`);
+    await hp.locator("body[data-ready=true]").waitFor();
+    const url = hp.url();
+    const historyLength = await hp.evaluate(() => history.length);
+    // The package's own functions work on the host page too.
+    assert.equal(await hp.evaluate(() => window.tollgate.checkAuthToken("tgat_x").code), "token_length");
+
+    // Log in inside the widget (Playwright's locators reach into the open shadow root).
+    const widget = hp.locator("#tokens");
+    await widget.getByLabel("E-mail address").fill(ADMIN_EMAIL);
+    await widget.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await widget.getByRole("button", { name: "Sign in" }).click();
+    await widget.getByRole("heading", { name: "API access tokens" }).waitFor();
+    await widget.locator("li.token-card").first().waitFor();
+    const listed = await widget.locator("li.token-card").count();
+    const api = await hp.evaluate(async () => (await (await fetch("/api/tokens?limit=100")).json()).total);
+    assert.equal(listed, api, "the widget lists the account's tokens");
+    await hp.screenshot({ path: `${SHOTS}/en-embedded.png`, fullPage: true });
+
+    // Moving around inside the widget leaves the host page's URL and history alone.
+    await widget.locator("li.token-card .token-name").first().click();
+    await widget.locator("section.card h2").first().waitFor();
+    assert.equal(hp.url(), url);
+    assert.equal(await hp.evaluate(() => history.length), historyLength);
+
+    // Styles stay on their side of the shadow root.
+    const style = await hp.evaluate(() => {
+      const root = document.getElementById("tokens").shadowRoot;
+      const css = (el, p) => getComputedStyle(el).getPropertyValue(p);
+      const appButton = root.querySelector("button.button");
+      return {
+        shadow: !!root,
+        hostFont: css(document.body, "font-family"),
+        hostColor: css(document.body, "color"),
+        hostButton: css(document.getElementById("host-button"), "background-color"),
+        hostCard: css(document.getElementById("host-card"), "border-top-style"),
+        hostTitle: css(document.getElementById("host-title"), "font-size"),
+        appFont: css(root.querySelector(".tg-app"), "font-family"),
+        appColor: css(root.querySelector(".tg-app"), "color"),
+        appButton: css(appButton, "background-color"),
+        appCard: css(root.querySelector(".card"), "border-top-style"),
+        appTitle: css(root.querySelector("h1, h2"), "font-size"),
+      };
+    });
+    assert.ok(style.shadow, "mounted in a shadow root");
+    assert.match(style.hostFont, /Georgia/);
+    assert.equal(style.hostColor, "rgb(128, 0, 64)");
+    assert.equal(style.hostButton, "rgb(0, 255, 0)");
+    assert.equal(style.hostCard, "dashed");
+    assert.equal(style.hostTitle, "40px");
+    assert.doesNotMatch(style.appFont, /Georgia/);
+    assert.equal(style.appColor, "rgb(28, 36, 48)");
+    assert.notEqual(style.appButton, "rgb(0, 255, 0)");
+    assert.equal(style.appCard, "solid");
+    assert.notEqual(style.appTitle, "40px");
+
+    // Unmount: everything the widget added goes; mounting again works (in Japanese).
+    const after = await hp.evaluate(() => {
+      window.tollgate.manager.unmount();
+      const root = document.getElementById("tokens").shadowRoot;
+      return { children: root.childNodes.length, mounted: window.tollgate.manager.mounted };
+    });
+    assert.deepEqual(after, { children: 0, mounted: false });
+    await hp.evaluate(() => window.tollgate.remount({ locale: "ja" }));
+    await widget.getByRole("heading", { name: "API アクセス トークン" }).waitFor();
+    await widget.locator("li.token-card").first().waitFor();
+    const twice = await hp.evaluate(() => window.tollgate.remount().then(() => "mounted", (e) => e.message));
+    assert.match(twice, /already mounted/);
+    assert.equal(hp.url(), url);
+    assert.deepEqual(errors, []);
+    await host.close();
+  });
+
+  await step("a standard user sees no tokens", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login$/);
+    for (const tag of ["ja", "zh-CN"]) {
+      await setLocale(tag);
+      await page.locator("main h1").waitFor();
+      await shot(`${tag}-login`);
+    }
+    await setLocale("en");
+    await page.getByLabel("E-mail address").fill(STD_EMAIL);
+    await page.getByLabel("Password").fill(STD_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Your role has no access to API access tokens.").waitFor();
+    assert.equal(await page.locator("li.token-card").count(), 0);
+    assert.equal(await page.locator("nav.nav a").count(), 0);
+    await shot("en-standard-user");
+  });
+
+}
