@@ -252,43 +252,39 @@ try {
     const issued = page.getByRole("dialog", { name: "Your new access token" });
     await issued.waitFor();
     const kbSid = (await issued.getByTestId("issued-sid").innerText()).trim();
+    // From the list to the token's page, and a button whose confirmation has the same name.
+    const openByKeyboard = async () => {
+      await page.locator(`li.token-card[data-sid="${kbSid}"]`).waitFor();
+      await tabTo({ name: "Keyboard only" });
+      await page.keyboard.press("Enter");
+      await page.waitForURL(new RegExp(`/settings/api/${kbSid}$`));
+    };
+    const confirmByKeyboard = async (name) => {
+      await tabTo({ name });
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog").waitFor();
+      await tabTo({ name }, `the dialog's ${name}`);
+      await page.keyboard.press("Enter");
+    };
     await tabTo({ name: "Back to tokens" });
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/settings\/api$/);
     // Edit: open the token from the list, change the description, update.
-    await page.locator(`li.token-card[data-sid="${kbSid}"]`).waitFor();
-    await tabTo({ name: "Keyboard only" });
-    await page.keyboard.press("Enter");
-    await page.waitForURL(new RegExp(`/settings/api/${kbSid}$`));
+    await openByKeyboard();
     await tabTo({ id: "description" });
     await page.keyboard.type("typed, not clicked");
-    await tabTo({ name: "Update" });
-    await page.keyboard.press("Enter");
-    await page.getByRole("dialog").waitFor();
-    await tabTo({ name: "Update" }, "the dialog's Update");
-    await page.keyboard.press("Enter");
+    await confirmByKeyboard("Update");
     await page.getByText("Token updated").first().waitFor();
     // Reset, then back to the list.
-    await tabTo({ name: "Reset token" });
-    await page.keyboard.press("Enter");
-    await page.getByRole("dialog").waitFor();
-    await tabTo({ name: "Reset token" }, "the dialog's Reset token");
-    await page.keyboard.press("Enter");
+    await confirmByKeyboard("Reset token");
     await issued.waitFor();
     await tabTo({ name: "Back to tokens" });
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/settings\/api$/);
     // Delete from its page.
-    await page.locator(`li.token-card[data-sid="${kbSid}"]`).waitFor();
-    await tabTo({ name: "Keyboard only" });
-    await page.keyboard.press("Enter");
-    await page.waitForURL(new RegExp(`/settings/api/${kbSid}$`));
+    await openByKeyboard();
     await page.locator("#description").waitFor();
-    await tabTo({ name: "Delete" });
-    await page.keyboard.press("Enter");
-    await page.getByRole("dialog").waitFor();
-    await tabTo({ name: "Delete" }, "the dialog's Delete");
-    await page.keyboard.press("Enter");
+    await confirmByKeyboard("Delete");
     await page.waitForURL(/\/settings\/api$/);
     await page.locator("li.token-card").first().waitFor();
     assert.equal(await page.locator(`li.token-card[data-sid="${kbSid}"]`).count(), 0);

@@ -32,6 +32,7 @@ mod seal;
 mod store;
 mod unsubscribe;
 mod usage;
+mod vars;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

@@ -96,10 +96,9 @@ async fn report(
 
 /// Posts one message; the error says why it did not go (never the token: there is none).
 async fn post(env: &Env, message: &MailMessage) -> Result<(), String> {
-    let url = env.var("MAIL_API_URL").map(|v| v.to_string()).unwrap_or_default();
-    if url.trim().is_empty() {
+    let Some(url) = crate::vars::optional(env, "MAIL_API_URL") else {
         return Err("MAIL_API_URL is not set".into());
-    }
+    };
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
     set("Content-Type", "application/json")?;

@@ -70,19 +70,15 @@ async fn limit(env: &Env, client: &str) -> ApiResult<()> {
     }
 }
 
-/// A variable's value, when set and not blank.
-fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
-}
-
 /// The scanner's key list: the `SECRET_SCANNING_KEYS` variable, else the published list
 /// (GitHub's, or `SECRET_SCANNING_KEYS_URL`), kept in the Cache API for
 /// [`signature::KEY_LIST_TTL_SECS`].
 async fn key_list(env: &Env) -> ApiResult<KeyList> {
-    if let Some(text) = var(env, "SECRET_SCANNING_KEYS") {
+    if let Some(text) = crate::vars::optional(env, "SECRET_SCANNING_KEYS") {
         return Ok(signature::parse_key_list(&text)?);
     }
-    let url = var(env, "SECRET_SCANNING_KEYS_URL").unwrap_or_else(|| signature::KEY_LIST_URL.to_owned());
+    let url =
+        crate::vars::optional(env, "SECRET_SCANNING_KEYS_URL").unwrap_or_else(|| signature::KEY_LIST_URL.to_owned());
     let cache = Cache::default();
     if let Ok(Some(mut cached)) = cache.get(url.as_str(), false).await
         && let Ok(text) = cached.text().await

@@ -51,14 +51,8 @@ pub fn MenuButton(
         let _ = all[index.rem_euclid(n) as usize].focus();
     };
     let current = move || -> i32 {
-        let active = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.active_element())
-            .map(|a| a.shadow_root().and_then(|r| r.active_element()).unwrap_or(a));
-        entries()
-            .iter()
-            .position(|e| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>()))
-            .map_or(-1, |p| p as i32)
+        let active = super::focused_element();
+        entries().iter().position(|e| active.as_ref() == Some(e)).map_or(-1, |p| p as i32)
     };
     let close_to_button = move || {
         open.set(false);

@@ -279,7 +279,7 @@ pub fn next_id() -> u64 {
 
 /// The element that has focus, looking inside shadow roots (the embedded token manager
 /// lives in one, where `document.activeElement` names only its host).
-fn focused_element() -> Option<web_sys::HtmlElement> {
+pub(crate) fn focused_element() -> Option<web_sys::HtmlElement> {
     let mut active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element())?;
     while let Some(inner) = active.shadow_root().and_then(|r| r.active_element()) {
         active = inner;

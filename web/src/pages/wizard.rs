@@ -123,6 +123,23 @@ pub struct Draft {
     reached: usize,
 }
 
+impl Draft {
+    /// What `POST /api/tokens` is sent.
+    fn token_draft(&self) -> TokenDraft {
+        TokenDraft {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            api_version: self.version,
+            primary_contact: self.contact.clone(),
+            developer_emails: self.emails.clone(),
+            scopes: self.scopes.iter().cloned().collect(),
+            expires_at: self.expires_at,
+            allowed_ips: ip_lines(&self.ips),
+            rate_limit: self.rate,
+        }
+    }
+}
+
 /// Where the app keeps the draft (provided by the shell).
 #[derive(Debug, Clone, Copy)]
 pub struct DraftMemory(pub StoredValue<Option<Draft>>);
@@ -172,19 +189,21 @@ pub fn WizardPage() -> impl IntoView {
             nav.set_query("step=1");
         }
     }
+    // The form as a draft (reactive): kept by the app on every change, and what Create sends.
+    let snapshot = move || Draft {
+        name: name.get(),
+        description: description.get(),
+        version: Some(version.get()),
+        contact: contact.get(),
+        emails: emails.get(),
+        scopes: scopes.get(),
+        expires_at: expires_at.get(),
+        ips: ips.get(),
+        rate: rate.get(),
+        reached: reached.get(),
+    };
     Effect::new(move |_| {
-        let draft = Draft {
-            name: name.get(),
-            description: description.get(),
-            version: Some(version.get()),
-            contact: contact.get(),
-            emails: emails.get(),
-            scopes: scopes.get(),
-            expires_at: expires_at.get(),
-            ips: ips.get(),
-            rate: rate.get(),
-            reached: reached.get(),
-        };
+        let draft = snapshot();
         if let Some(m) = memory {
             m.0.set_value(Some(draft));
         }
@@ -278,17 +297,7 @@ pub fn WizardPage() -> impl IntoView {
     };
     let create = move |_| {
         busy.set(true);
-        let draft = TokenDraft {
-            name: name.get_untracked(),
-            description: description.get_untracked(),
-            api_version: Some(version.get_untracked()),
-            primary_contact: contact.get_untracked(),
-            developer_emails: emails.get_untracked(),
-            scopes: scopes.get_untracked().into_iter().collect(),
-            expires_at: expires_at.get_untracked(),
-            allowed_ips: ip_lines(&ips.get_untracked()),
-            rate_limit: rate.get_untracked(),
-        };
+        let draft = untrack(snapshot).token_draft();
         leptos::task::spawn_local(async move {
             match api::create(&draft).await {
                 Ok(t) => {

@@ -46,7 +46,7 @@ impl QueuedMail {
 
 /// Whether a mail API is configured (`MAIL_API_URL`); without one, messages are kept.
 pub fn mail_configured(env: &Env) -> bool {
-    env.var("MAIL_API_URL").is_ok_and(|v| !v.to_string().trim().is_empty())
+    crate::vars::optional(env, "MAIL_API_URL").is_some()
 }
 
 /// The key that signs unsubscribe links, derived from `TOKEN_ENCRYPTION_KEY`.
@@ -57,7 +57,7 @@ pub fn link_key(env: &Env) -> ApiResult<[u8; 32]> {
 
 /// The admin host's origin (`ADMIN_URL`), where unsubscribe links point.
 fn admin_url(env: &Env) -> String {
-    env.var("ADMIN_URL").map(|v| v.to_string()).unwrap_or_default().trim_end_matches('/').to_owned()
+    crate::vars::optional(env, "ADMIN_URL").unwrap_or_default().trim_end_matches('/').to_owned()
 }
 
 fn unsubscribe_link(env: &Env, key: &[u8], account_id: &str, sid: &str, to: &Recipient) -> String {

@@ -16,9 +16,9 @@ use futures_util::StreamExt as _;
 use futures_util::future::{Either, select};
 use tollgate_core::feed::{CONNECT_TIMEOUT, FeedLine, Need, SILENCE_LIMIT, Subscription, Trust};
 use tollgate_core::time::Timestamp;
-use worker::{ByteStream, Context, Date, Delay, Env};
+use worker::{ByteStream, Context, Delay, Env};
 
-use crate::records;
+use crate::{now, records};
 
 const FEED_BINDING: &str = "FEED";
 const FEED_NAME: &str = "global";
@@ -26,10 +26,6 @@ const FEED_NAME: &str = "global";
 thread_local! {
     static SUB: RefCell<Subscription> = RefCell::new(Subscription::default());
     static IN_OUTAGE: Cell<bool> = const { Cell::new(false) };
-}
-
-fn now() -> Timestamp {
-    Timestamp(Date::now().as_millis() as i64)
 }
 
 /// The subscription as the stats show it.

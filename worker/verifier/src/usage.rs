@@ -14,7 +14,7 @@ use tollgate_core::policy::{Admission, RateLimit, Window, admit as admit_in};
 use tollgate_core::time::Timestamp;
 use tollgate_core::usage::{Counts, FLUSH_EVERY, Outcome, UsageRecord, hour_of};
 use worker::worker_sys::web_sys;
-use worker::{Context, Date, Delay, Env};
+use worker::{Context, Delay, Env};
 
 const BINDING: &str = "USAGE";
 /// Rate-limit windows kept per isolate before the oldest are forgotten.
@@ -86,7 +86,7 @@ pub fn flush_if_due(env: &Env, ctx: &Context, now: Timestamp) {
         let mut wait = wait;
         for _ in 0..2 {
             Delay::from(std::time::Duration::from_millis(wait as u64)).await;
-            let now = Timestamp(Date::now().as_millis() as i64);
+            let now = crate::now();
             if due(now) {
                 SCHEDULED.with(|s| s.set(None));
                 flush(&env).await;
@@ -122,7 +122,7 @@ pub fn flush_when_due(env: &Env, now: Timestamp) {
 /// request context ended, leaves them for the next flush. One send at a time; one that has
 /// not finished within [`FLUSH_EVERY`] is taken as lost.
 pub async fn flush(env: &Env) {
-    let started = Timestamp(Date::now().as_millis() as i64);
+    let started = crate::now();
     if SENDING.with(Cell::get).is_some_and(|s| started.since(s) < FLUSH_EVERY) {
         return;
     }
