@@ -1,0 +1,178 @@
+//! The admin API's JSON types, shared by the Worker and the admin app so they cannot
+//! drift. Every request type rejects unknown fields, so a client cannot smuggle in
+//! server-owned ones (`sid`, `account`, `digest`, `created_at`, ...).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+mod people;
+mod token;
+
+pub use people::*;
+pub use token::*;
+
+use crate::account::AccountType;
+use crate::time::Timestamp;
+/// The body of every error answer: `{"error": {"code", "message", "field"?}}`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The values the message names (`max`, `email`, `scope`, ...), so that a client can
+    /// say the same in its own language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                field: field.map(str::to_owned),
+                params: BTreeMap::new(),
+            },
+        }
+    }
+
+    pub fn with_params(mut self, params: Vec<(&'static str, String)>) -> ErrorBody {
+        self.error.params = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        self
+    }
+}
+
+/// A field that may be absent (no change), `null` (clear it) or a value.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+// ---------------------------------------------------------------- setup and session
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    pub account: NewAccount,
+    pub admin: NewAdmin,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub account_type: AccountType,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdmin {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupResponse {
+    pub account: AccountView,
+    pub admin: UserView,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionView {
+    pub user: UserView,
+    pub account: AccountView,
+    /// Send as `X-CSRF-Token` with every state-changing request.
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+    /// Where the API answers (the verifier Worker, e.g. `https://api.example.com`): the base
+    /// of the `curl` lines the admin app shows. Empty: the admin app's own origin.
+    #[serde(default)]
+    pub api_url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::GracePeriod;
+    use crate::token::tests::issued;
+    use crate::version::ApiVersion;
+
+    #[test]
+    fn requests_refuse_server_owned_fields() {
+        let ok = r#"{"name":"n","primary_contact":"u","scopes":["actions.read"]}"#;
+        assert!(serde_json::from_str::<TokenDraft>(ok).is_ok());
+        for extra in ["sid", "account", "digest", "created_at", "enabled", "secret"] {
+            let body = format!(r#"{{"name":"n","primary_contact":"u","scopes":[],"{extra}":"x"}}"#);
+            assert!(serde_json::from_str::<TokenDraft>(&body).is_err(), "{extra}");
+            let patch = format!(r#"{{"{extra}":"x"}}"#);
+            assert!(serde_json::from_str::<TokenEdit>(&patch).is_err(), "{extra}");
+        }
+        assert!(serde_json::from_str::<UserPatch>(r#"{"account":"a"}"#).is_err());
+        assert!(serde_json::from_str::<ResetRequest>(r#"{"grace":"2h"}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<ResetRequest>(r#"{"grace":"15m"}"#).map(|r| r.grace).ok(),
+            Some(GracePeriod::FifteenMinutes)
+        );
+    }
+
+    #[test]
+    fn a_token_view_holds_no_secret_material() {
+        let mut i = issued(1);
+        i.record.sealed_auth_token = Some("ciphertext".into());
+        let view = TokenView::from_record(&i.record, None, (AccountType::Partner, None), Timestamp(2_000));
+        let json = serde_json::to_string(&view).expect("serializes");
+        assert!(!json.contains(i.auth_token.expose()));
+        assert!(!json.contains(&i.record.secret.digest.to_hex()));
+        assert!(!json.contains("ciphertext"));
+        assert!(view.revealable);
+        let back: TokenView = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, view);
+    }
+
+    #[test]
+    fn catalog_response_lists_versions_and_categories() {
+        let c = CatalogResponse::build(AccountType::Brand, ApiVersion::latest());
+        assert_eq!(c.versions.len(), crate::version::VERSIONS.len());
+        assert!(c.categories.iter().any(|c| c.key == "invoices"));
+        assert!(!c.categories.iter().any(|c| c.key == "payments"));
+        let json = serde_json::to_string(&c).expect("serializes");
+        assert!(json.contains("\"GET\""));
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let e = ErrorBody::new("name_empty", "give the token a name", Some("name"));
+        assert_eq!(
+            serde_json::to_string(&e).expect("serializes"),
+            r#"{"error":{"code":"name_empty","message":"give the token a name","field":"name"}}"#
+        );
+    }
+}
