@@ -167,4 +167,3 @@ pub struct AuditPage {
 
 /// `GET|POST /v1/verify` on success.
 pub type VerifyResponse = crate::verify::Identity;
-
