@@ -76,3 +76,23 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Files of one concern: no Rust source of ours grows past 600 lines (split it by concern
+/// before it does).
+#[test]
+fn no_source_file_passes_600_lines() {
+    let root = tollgate_tests::root();
+    let mut long = Vec::new();
+    for dir in ["crates", "worker/src", "worker/verifier/src", "web/src", "tests/src", "tests/tests"] {
+        for file in walk(&root.join(dir)) {
+            if file.components().any(|c| c.as_os_str() == "target") {
+                continue;
+            }
+            let lines = std::fs::read_to_string(&file).expect("readable").lines().count();
+            if lines > 600 {
+                long.push(format!("{} ({lines} lines)", file.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "split these by concern: {long:?}");
+}
