@@ -3,7 +3,7 @@
 // steps are here, in order (each builds on the one before); pages.mjs has the rest. axe-core
 // checks every page state a screenshot is taken of.
 import assert from "node:assert/strict";
-import { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE, SCANNER_KEY, SCANNER_KEY_ID, browser, context, page, dialogs, leave, step, basic, edge, shot, tabTo, focused, setLocale, clipboard, confirmDialog, results, consoleErrors, axeFindings, axeStates } from "./harness.mjs";
+import { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE, SCANNER_KEY, SCANNER_KEY_ID, browser, context, page, dialogs, leave, step, basic, edge, shot, tabTo, focused, setLocale, clipboard, confirmDialog, layout, results, consoleErrors, axeFindings, axeStates } from "./harness.mjs";
 import { pageSteps } from "./pages.mjs";
 
 let sid, token, newToken;
@@ -123,46 +123,86 @@ try {
       }, [name]);
       assert.equal(r, 201);
     }
+    await layout("cards");
     await page.reload();
-    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    const card = page.locator(`.token-item[data-sid="${sid}"]`);
     await card.waitFor();
     // The 7-day expiry chosen in the wizard, marked as soon; the last 24 hours' requests.
     assert.match(await card.getByTestId("expires").innerText(), /Expires soon/);
     assert.match(await card.getByTestId("requests-24h").innerText(), /^\d+$/);
     // Markup in a name is shown as text.
     assert.equal(await card.locator(".token-name").innerText(), "Browser <b>test</b> token");
-    assert.equal(await page.locator("li.token-card b").count(), 0);
+    assert.equal(await page.locator(".token-item b").count(), 0);
     await page.getByPlaceholder("Search by name").fill("BROWSER");
-    assert.equal(await page.locator("li.token-card").count(), 1);
+    assert.equal(await page.locator(".token-item").count(), 1);
     assert.equal(await page.getByTestId("token-count").innerText(), "1 token", "English plural rules");
     await page.getByPlaceholder("Search by name").fill("");
     await page.selectOption("#state", "disabled");
-    assert.equal(await page.locator("li.token-card").count(), 0);
+    assert.equal(await page.locator(".token-item").count(), 0);
     await page.getByText("No token matches these filters.").waitFor();
     await page.selectOption("#state", "enabled");
-    assert.equal(await page.locator("li.token-card").count(), 3);
+    assert.equal(await page.locator(".token-item").count(), 3);
     await page.selectOption("#created", "older");
-    assert.equal(await page.locator("li.token-card").count(), 0);
+    assert.equal(await page.locator(".token-item").count(), 0);
     await page.selectOption("#created", "7d");
-    assert.equal(await page.locator("li.token-card").count(), 3);
+    assert.equal(await page.locator(".token-item").count(), 3);
     // The filters live in the URL: a reload keeps them.
     assert.match(page.url(), /\/settings\/api\?created=7d&state=enabled$/);
     await page.reload();
-    await page.locator("li.token-card").first().waitFor();
+    await page.locator(".token-item").first().waitFor();
     assert.equal(await page.locator("#state").inputValue(), "enabled");
     assert.equal(await page.locator("#created").inputValue(), "7d");
-    assert.equal(await page.locator("li.token-card").count(), 3);
+    assert.equal(await page.locator(".token-item").count(), 3);
     await shot("en-tokens-filtered");
     await page.getByRole("button", { name: "Clear all" }).click();
     assert.match(page.url(), /\/settings\/api$/);
     assert.equal(await page.locator("#state").inputValue(), "");
     assert.equal(await page.locator("#created").inputValue(), "");
-    assert.equal(await page.locator("li.token-card").count(), 3);
+    assert.equal(await page.locator(".token-item").count(), 3);
     await shot("en-tokens");
   });
 
+  await step("the list as a table on wide screens: state first, SID with copy, whole row opens the token", async () => {
+    await layout(null);
+    await page.reload();
+    const table = page.getByTestId("token-table");
+    await table.waitFor();
+    const heads = (await table.locator("thead th").allInnerTexts()).map((h) => h.trim());
+    assert.deepEqual(heads.slice(0, 6), ["State", "Name", "Account SID", "API version", "Created", "Last used"]);
+    const row = table.locator(`tr[data-sid="${sid}"]`);
+    assert.equal((await row.locator("td").first().innerText()).trim(), "Enabled", "the state comes first");
+    assert.equal(await row.locator("td code").innerText(), sid);
+    // The SID stays on one line.
+    const box = await row.locator("td code").boundingBox();
+    assert.ok(box.height < 30, `the SID wraps (${box.height} px high)`);
+    await row.getByRole("button", { name: "Copy Account SID" }).click();
+    await page.waitForTimeout(200);
+    assert.equal(await clipboard(), sid);
+    assert.match(page.url(), /\/settings\/api$/, "the copy button does not open the token");
+    // More than a dozen tokens fit on a 900 px screen (rows, not cards).
+    const rowHeight = (await row.boundingBox()).height;
+    assert.ok(rowHeight < 60, `a row is ${rowHeight} px high`);
+    await shot("en-tokens-table");
+    await row.locator("td").nth(3).click();
+    await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
+    await page.goBack();
+    await table.waitFor();
+    // The choice is kept: cards, then the table again.
+    await page.getByRole("group", { name: "Layout" }).getByRole("button", { name: "Cards" }).click();
+    await page.locator(`li.token-card[data-sid="${sid}"]`).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Cards" }).getAttribute("aria-pressed"), "true");
+    await page.reload();
+    await page.locator(`li.token-card[data-sid="${sid}"]`).waitFor();
+    // A click on a card (not on a control) opens its token too.
+    await page.locator(`li.token-card[data-sid="${sid}"] .token-facts dt`).first().click();
+    await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
+    await page.goBack();
+    await page.getByRole("button", { name: "Table" }).click();
+    await table.waitFor();
+  });
+
   await step("the ⋯ menu and the dialogs by keyboard (menu-button pattern, focus kept in the dialog)", async () => {
-    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    const card = page.locator(`.token-item[data-sid="${sid}"]`);
     const more = card.getByRole("button", { name: "More" });
     await more.focus();
     await page.keyboard.press("ArrowDown");
@@ -205,7 +245,7 @@ try {
 
   await step("keyboard: a named skip link, focus on each new page and wizard step", async () => {
     await page.goto(BASE + "/settings/api");
-    await page.locator("li.token-card").first().waitFor();
+    await page.locator(".token-item").first().waitFor();
     await page.keyboard.press("Tab");
     assert.equal((await focused()).text, "Skip to the page content");
     await page.keyboard.press("Enter");
@@ -221,12 +261,12 @@ try {
     await page.waitForFunction(() => document.activeElement.tagName === "H2", null, { timeout: 2000 });
     assert.equal(await page.evaluate(() => document.activeElement.textContent), await page.locator("form.wizard h2").innerText());
     await page.goto(BASE + "/settings/api");
-    await page.locator("li.token-card").first().waitFor();
+    await page.locator(".token-item").first().waitFor();
   });
 
   await step("by keyboard alone: create, edit, reset and delete a token", async () => {
     await page.goto(BASE + "/settings/api");
-    await page.locator("li.token-card").first().waitFor();
+    await page.locator(".token-item").first().waitFor();
     await tabTo({ name: "Create access token" });
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/settings\/api\/new(\?step=1)?$/);
@@ -254,7 +294,7 @@ try {
     const kbSid = (await issued.getByTestId("issued-sid").innerText()).trim();
     // From the list to the token's page, and a button whose confirmation has the same name.
     const openByKeyboard = async () => {
-      await page.locator(`li.token-card[data-sid="${kbSid}"]`).waitFor();
+      await page.locator(`.token-item[data-sid="${kbSid}"]`).waitFor();
       await tabTo({ name: "Keyboard only" });
       await page.keyboard.press("Enter");
       await page.waitForURL(new RegExp(`/settings/api/${kbSid}$`));
@@ -286,8 +326,8 @@ try {
     await page.locator("#description").waitFor();
     await confirmByKeyboard("Delete");
     await page.waitForURL(/\/settings\/api$/);
-    await page.locator("li.token-card").first().waitFor();
-    assert.equal(await page.locator(`li.token-card[data-sid="${kbSid}"]`).count(), 0);
+    await page.locator(".token-item").first().waitFor();
+    assert.equal(await page.locator(`.token-item[data-sid="${kbSid}"]`).count(), 0);
     const saved = await page.evaluate(async (sid) => (await fetch(`/api/tokens/${sid}`)).status, kbSid);
     assert.equal(saved, 404);
   });
@@ -334,7 +374,7 @@ try {
       return (await r.json()).token.sid;
     });
     await page.goto(BASE + "/settings/api");
-    const card = page.locator(`li.token-card[data-sid="${old}"]`);
+    const card = page.locator(`.token-item[data-sid="${old}"]`);
     await card.getByRole("button", { name: "More" }).click();
     await card.getByRole("menuitem", { name: "Upgrade version" }).click();
     await page.getByRole("dialog").getByText("from API version 2025-04-01 to 2026-04-01").waitFor();
@@ -360,7 +400,7 @@ try {
   });
 
   await step("reset from the menu: old token 401, new 200", async () => {
-    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    const card = page.locator(`.token-item[data-sid="${sid}"]`);
     await card.getByRole("button", { name: "More" }).click();
     await card.getByRole("menuitem", { name: "Reset" }).click();
     await page.getByRole("dialog").getByText("Integrations using the old Auth Token stop authenticating").waitFor();
@@ -375,12 +415,15 @@ try {
   });
 
   await step("disable from the menu: 401", async () => {
-    const card = page.locator(`li.token-card[data-sid="${sid}"]`);
+    const card = page.locator(`.token-item[data-sid="${sid}"]`);
     await card.getByRole("button", { name: "More" }).click();
     await card.getByRole("menuitem", { name: "Disable" }).click();
     await confirmDialog("Disable");
     await card.getByText("Disabled", { exact: true }).waitFor();
     assert.match(await card.getAttribute("class"), /token-disabled/, "a disabled token looks muted");
+    const bg = await card.evaluate((el) => getComputedStyle(el).backgroundColor);
+    const enabledBg = await page.locator(`.token-item:not(.token-disabled)`).first().evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.notEqual(bg, enabledBg, "a disabled row has its own background");
     await shot("en-tokens-disabled");
     assert.equal(await edge("/v1/verify", sid, newToken), 401);
     await card.getByRole("button", { name: "More" }).click();
@@ -391,7 +434,7 @@ try {
   });
 
   await step("edit scopes and update", async () => {
-    await page.locator(`li.token-card[data-sid="${sid}"] .token-name`).click();
+    await page.locator(`.token-item[data-sid="${sid}"] .token-name`).click();
     await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
     await page.getByRole("heading", { name: "API scopes" }).waitFor();
     assert.equal(await page.getByTestId("sid").innerText(), sid);
@@ -400,9 +443,32 @@ try {
     await usage.locator("svg.usage-chart").waitFor();
     await usage.getByText("Show as a table").click();
     assert.equal(await usage.locator("tbody tr").count(), 30);
-    await page.getByTestId("copy-token").click();
+    // Revealing the stored Auth Token asks for the password again (sudo mode), said beside
+    // the field when wrong; then no second prompt within the window.
+    await page.getByTestId("reveal-token").click();
+    const sudo = page.getByRole("dialog", { name: "Confirm your password" });
+    await sudo.waitFor();
+    assert.equal((await focused()).inDialog, true, "focus moves into the password dialog");
+    await shot("en-sudo");
+    await sudo.getByLabel("Password").fill("not-my-password");
+    await sudo.getByRole("button", { name: "Confirm", exact: true }).click();
+    await sudo.getByText("Your current password is not right.").waitFor();
+    assert.equal(await sudo.getByLabel("Password").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.getByTestId("revealed-token").count(), 0, "nothing revealed on a wrong password");
+    await shot("en-sudo-wrong");
+    await sudo.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await sudo.getByRole("button", { name: "Confirm", exact: true }).click();
+    await page.getByTestId("revealed-token").waitFor();
+    assert.equal(await page.getByTestId("revealed-token").innerText(), newToken);
+    await page.getByRole("button", { name: "Copy Auth Token" }).click();
     await page.waitForTimeout(300);
     assert.equal(await clipboard(), newToken);
+    await page.getByRole("button", { name: "Hide Auth Token" }).click();
+    assert.equal(await page.getByTestId("revealed-token").count(), 0);
+    await page.getByTestId("reveal-token").click();
+    await page.getByTestId("revealed-token").waitFor();
+    assert.equal(await sudo.count(), 0, "no second prompt within the sudo window");
+    await page.getByRole("button", { name: "Hide Auth Token" }).click();
     assert.equal(await edge("/v1/campaigns", sid, newToken), 403);
     await page.getByRole("switch", { name: "Campaigns" }).check();
     await page.locator('input[type=checkbox][value="campaigns.read"]').check();
@@ -481,6 +547,22 @@ try {
     await page.getByRole("link", { name: "Users" }).click();
     await page.waitForURL(/\/settings\/users$/);
     leave.answer = false;
+    // The browser's Back out of the page asks too; staying keeps the page and the edit.
+    await page.goto(BASE + "/settings/api");
+    await page.locator(`.token-item[data-sid="${sid}"] .token-name`).click();
+    await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
+    await page.locator("#description").fill("Back should ask");
+    dialogs.length = 0;
+    await page.goBack();
+    await page.waitForTimeout(300);
+    assert.deepEqual(dialogs, [["confirm", "This token has changes you have not saved. Leave this page and lose them?"]]);
+    assert.match(page.url(), new RegExp(`/settings/api/${sid}$`), "Back stayed on the page");
+    assert.equal(await page.locator("#description").inputValue(), "Back should ask");
+    leave.answer = true;
+    await page.goBack();
+    await page.waitForURL(/\/settings\/api$/);
+    await page.locator(".token-item").first().waitFor();
+    leave.answer = false;
     // Nothing unsaved: no question.
     dialogs.length = 0;
     await page.goto(BASE + `/settings/api/${sid}`);
@@ -495,8 +577,8 @@ try {
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await confirmDialog("Delete");
     await page.waitForURL(/\/settings\/api$/);
-    await page.locator("li.token-card").first().waitFor();
-    assert.equal(await page.locator(`li.token-card[data-sid="${sid}"]`).count(), 0);
+    await page.locator(".token-item").first().waitFor();
+    assert.equal(await page.locator(`.token-item[data-sid="${sid}"]`).count(), 0);
     assert.equal(await edge("/v1/verify", sid, newToken), 401);
   });
 

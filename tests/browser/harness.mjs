@@ -112,3 +112,7 @@ export async function confirmDialog(buttonName) {
   await dialog.waitFor();
   await dialog.getByRole("button", { name: buttonName, exact: true }).click();
 }
+/** Chooses the token list's layout ("table", "cards"), or the default for the width (null). */
+export async function layout(kind) {
+  await page.evaluate((k) => (k ? localStorage.setItem("tollgate.layout", k) : localStorage.removeItem("tollgate.layout")), kind);
+}

@@ -5,7 +5,7 @@ import { sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, normalize } from "node:path";
 import assert from "node:assert/strict";
-import { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE, SCANNER_KEY, SCANNER_KEY_ID, browser, context, page, dialogs, leave, step, basic, edge, shot, tabTo, focused, setLocale, clipboard, confirmDialog } from "./harness.mjs";
+import { BASE, EDGE, ADMIN_EMAIL, ADMIN_PASSWORD, STD_EMAIL, STD_PASSWORD, SHOTS, PKG, EXAMPLE, SCANNER_KEY, SCANNER_KEY_ID, browser, context, page, dialogs, leave, step, basic, edge, shot, tabTo, focused, setLocale, clipboard, confirmDialog, layout } from "./harness.mjs";
 
 export async function pageSteps() {
   await step("markup in names and descriptions is shown as text (stored XSS)", async () => {
@@ -26,7 +26,7 @@ export async function pageSteps() {
     assert.equal(result.user, 201);
     assert.equal(result.token, 201);
     await page.goto(BASE + "/settings/api");
-    const card = page.locator(`li.token-card[data-sid="${result.sid}"]`);
+    const card = page.locator(`.token-item[data-sid="${result.sid}"]`);
     await card.waitFor();
     assert.equal(await card.locator(".token-name").textContent(), evil);
     assert.equal(await card.locator("img, script").count(), 0);
@@ -73,7 +73,7 @@ export async function pageSteps() {
       await page.locator("#err-name").getByText(words.nameError).waitFor();
       await shot(`${tag}-wizard-error`);
       await page.goto(BASE + "/settings/api");
-      await page.locator("li.token-card .token-name").first().click();
+      await page.locator(".token-item .token-name").first().click();
       await page.locator("section.card h2").first().waitFor();
       await shot(`${tag}-edit`);
     }
@@ -182,13 +182,18 @@ export async function pageSteps() {
     };
     for (const [tag, [title, nav, kept, event]] of Object.entries(words)) {
       await page.goto(BASE + "/settings/api");
+      // The table marks the token leaked; the cards show the whole banner.
+      await page.locator(`tr[data-sid="${LEAK_SID}"]`).getByText("Leaked").waitFor();
+      await layout("cards");
+      await page.reload();
       await setLocale(tag);
-      const banner = page.locator(`li.token-card[data-sid="${LEAK_SID}"]`).getByTestId("leak-banner");
+      const banner = page.locator(`.token-item[data-sid="${LEAK_SID}"]`).getByTestId("leak-banner");
       await banner.waitFor();
       const text = await banner.innerText();
       assert.ok(text.includes(title) && text.includes(url), `${tag}: card banner: ${text}`);
       assert.equal(await banner.getByRole("link", { name: url }).getAttribute("href"), url);
       await shot(`${tag}-leak-card`);
+      await layout("table");
       await page.goto(BASE + `/settings/api/${LEAK_SID}`);
       await page.getByTestId("leak-banner").getByText(title).waitFor();
       await shot(`${tag}-leak-edit`);
@@ -207,7 +212,7 @@ export async function pageSteps() {
     await page.getByRole("heading", { name: "Your new access token" }).waitFor();
     const fresh = (await page.getByTestId("issued-token").innerText()).trim();
     await page.getByRole("button", { name: "Back to tokens" }).click();
-    const card = page.locator(`li.token-card[data-sid="${LEAK_SID}"]`);
+    const card = page.locator(`.token-item[data-sid="${LEAK_SID}"]`);
     await card.waitFor();
     assert.equal(await card.getByTestId("leak-banner").count(), 0, "the banner is gone after the reset");
     assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 401, "the leaked token stays refused");
@@ -216,8 +221,11 @@ export async function pageSteps() {
 
   await step("usable at 360 px", async () => {
     await page.setViewportSize({ width: 360, height: 780 });
+    await layout(null);
     await page.goto(BASE + "/settings/api");
+    // Narrow screens get cards by default.
     await page.locator("li.token-card").first().waitFor();
+    assert.equal(await page.getByTestId("token-table").count(), 0);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `horizontal overflow of ${overflow}px`);
     await shot("en-tokens-360");
@@ -256,14 +264,14 @@ export async function pageSteps() {
     await widget.getByLabel("Password").fill(ADMIN_PASSWORD);
     await widget.getByRole("button", { name: "Sign in" }).click();
     await widget.getByRole("heading", { name: "API access tokens" }).waitFor();
-    await widget.locator("li.token-card").first().waitFor();
-    const listed = await widget.locator("li.token-card").count();
+    await widget.locator(".token-item").first().waitFor();
+    const listed = await widget.locator(".token-item").count();
     const api = await hp.evaluate(async () => (await (await fetch("/api/tokens?limit=100")).json()).total);
     assert.equal(listed, api, "the widget lists the account's tokens");
     await hp.screenshot({ path: `${SHOTS}/en-embedded.png`, fullPage: true });
 
     // Moving around inside the widget leaves the host page's URL and history alone.
-    await widget.locator("li.token-card .token-name").first().click();
+    await widget.locator(".token-item .token-name").first().click();
     await widget.locator("section.card h2").first().waitFor();
     assert.equal(hp.url(), url);
     assert.equal(await hp.evaluate(() => history.length), historyLength);
@@ -308,7 +316,7 @@ export async function pageSteps() {
     assert.deepEqual(after, { children: 0, mounted: false });
     await hp.evaluate(() => window.tollgate.remount({ locale: "ja" }));
     await widget.getByRole("heading", { name: "API アクセス トークン" }).waitFor();
-    await widget.locator("li.token-card").first().waitFor();
+    await widget.locator(".token-item").first().waitFor();
     const twice = await hp.evaluate(() => window.tollgate.remount().then(() => "mounted", (e) => e.message));
     assert.match(twice, /already mounted/);
     assert.equal(hp.url(), url);
@@ -329,7 +337,7 @@ export async function pageSteps() {
     await page.getByLabel("Password").fill(STD_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("Your role has no access to API access tokens.").waitFor();
-    assert.equal(await page.locator("li.token-card").count(), 0);
+    assert.equal(await page.locator(".token-item").count(), 0);
     assert.equal(await page.locator("nav.nav a").count(), 0);
     await shot("en-standard-user");
   });

@@ -253,6 +253,12 @@ pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
     send("POST", &format!("/api/tokens/{sid}/reveal"), &serde_json::json!({})).await
 }
 
+/// The password again: opens the session's sudo window (revealing stored Auth Tokens).
+pub async fn sudo(password: &str) -> ApiResult<()> {
+    let req = tollgate_core::api::SudoRequest { password: password.to_owned() };
+    send::<_, tollgate_core::api::SudoView>("POST", "/api/session/sudo", &req).await.map(|_| ())
+}
+
 pub async fn usage(sid: &str, days: u32) -> ApiResult<tollgate_core::usage::UsageView> {
     get(&format!("/api/tokens/{sid}/usage?days={days}")).await
 }

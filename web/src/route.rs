@@ -85,15 +85,34 @@ impl Navigator {
     pub fn from_url() -> Navigator {
         let current = RwSignal::new(Route::parse(&location_path()));
         let query = RwSignal::new(location_query());
+        let leave_warning = RwSignal::new(None::<String>);
+        // Back or Forward out of a page with unsaved work asks first; the browser has moved
+        // already (popstate cannot be cancelled), so staying puts the page's entry back.
         let on_pop = Closure::<dyn Fn()>::new(move || {
-            current.set(Route::parse(&location_path()));
+            let to = Route::parse(&location_path());
+            if current.with_untracked(|c| *c != to)
+                && let Some(question) = leave_warning.get_untracked()
+            {
+                let leave = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(true);
+                if !leave {
+                    let path = current.with_untracked(Route::path);
+                    let q = query.get_untracked();
+                    let url = if q.is_empty() { path } else { format!("{path}?{q}") };
+                    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+                        let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+                    }
+                    return;
+                }
+                leave_warning.set(None);
+            }
+            current.set(to);
             query.set(location_query());
         });
         if let Some(w) = web_sys::window() {
             let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         }
         on_pop.forget();
-        Navigator { current, owns_url: true, leave_warning: RwSignal::new(None), query }
+        Navigator { current, owns_url: true, leave_warning, query }
     }
 
     /// Keeps the page in memory (embedded in a host page).

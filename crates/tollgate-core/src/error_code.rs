@@ -38,10 +38,12 @@ pub enum ErrorCode {
     CurrentPasswordWrong,
     InvalidPath,
     IpNotAllowed,
+    /// Revealing a stored secret needs the password again (the sudo window ended).
+    ReauthenticationRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidCredentials,
         ErrorCode::Forbidden,
@@ -74,6 +76,7 @@ impl ErrorCode {
         ErrorCode::CurrentPasswordWrong,
         ErrorCode::InvalidPath,
         ErrorCode::IpNotAllowed,
+        ErrorCode::ReauthenticationRequired,
     ];
 
     /// The code as it appears in `{"error": {"code": …}}`.
@@ -111,6 +114,7 @@ impl ErrorCode {
             ErrorCode::CurrentPasswordRequired => "current_password_required",
             ErrorCode::CurrentPasswordWrong => "current_password_wrong",
             ErrorCode::InvalidPath => "invalid_path",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
         }
     }
 
@@ -122,7 +126,8 @@ impl ErrorCode {
             | ErrorCode::Csrf
             | ErrorCode::InsufficientScope
             | ErrorCode::IpNotAllowed
-            | ErrorCode::CurrentPasswordWrong => 403,
+            | ErrorCode::CurrentPasswordWrong
+            | ErrorCode::ReauthenticationRequired => 403,
             ErrorCode::NotFound | ErrorCode::NoSuchRoute => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::ShowOnce | ErrorCode::NotRevealable => 409,

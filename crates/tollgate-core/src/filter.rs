@@ -11,12 +11,13 @@
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::time::{Span, Timestamp};
 
 mod page;
+mod search;
 pub use page::{Cursor, PageRequest, cut_page, list, list_counted, matching, sort_newest_first};
+pub use search::{Nfkc, UnicodeNfkc, name_contains, search_key, search_key_of_nfkc};
 
 /// Longest search text looked at, in characters.
 pub const MAX_QUERY_LEN: usize = 100;
@@ -108,39 +109,16 @@ impl FilterError {
     }
 }
 
-/// Normalises text for searching: NFKC, then lower case.
-pub fn search_key(text: &str) -> String {
-    text.nfkc().flat_map(char::to_lowercase).collect()
-}
-
-/// Whether `search_key(name)` contains `needle` (itself a search key), without building
-/// the key when that can be avoided: ASCII names (NFKC leaves ASCII unchanged, so only
-/// ASCII case folding applies) are searched in place, and names already in NFKC skip the
-/// normalisation. Gives exactly the answer of `search_key(name).contains(needle)`.
-pub fn name_contains(name: &str, needle: &str) -> bool {
-    if name.is_ascii() {
-        let (hay, pin) = (name.as_bytes(), needle.as_bytes());
-        // An ASCII name's key is ASCII: a needle with anything else cannot be in it.
-        if !needle.is_ascii() || pin.len() > hay.len() {
-            return false;
-        }
-        return pin.is_empty()
-            || hay.windows(pin.len()).any(|w| w.iter().zip(pin).all(|(a, b)| a.to_ascii_lowercase() == *b));
-    }
-    if is_nfkc_quick(name.chars()) == IsNormalized::Yes {
-        let key: String = name.chars().flat_map(char::to_lowercase).collect();
-        return key.contains(needle);
-    }
-    search_key(name).contains(needle)
-}
-
 /// A filter prepared for matching many tokens (the search text normalised once).
+/// `N` is the NFKC in use: the core's own tables ([`UnicodeNfkc`]) unless the caller has
+/// its platform's (see [`Nfkc`]).
 #[derive(Debug, Clone)]
-pub struct Matcher {
+pub struct Matcher<N: Nfkc = UnicodeNfkc> {
     needle: Option<String>,
     created: Option<CreatedWithin>,
     state: Option<StateFilter>,
     now: Timestamp,
+    nfkc: std::marker::PhantomData<N>,
 }
 
 impl TokenFilter {
@@ -158,8 +136,13 @@ impl TokenFilter {
     }
 
     pub fn matcher(&self, now: Timestamp) -> Matcher {
-        let needle = self.q.as_deref().map(|q| search_key(q.trim())).filter(|q| !q.is_empty());
-        Matcher { needle, created: self.created, state: self.state, now }
+        self.matcher_with(now)
+    }
+
+    /// [`TokenFilter::matcher`] with another NFKC (the same rule, the platform's tables).
+    pub fn matcher_with<N: Nfkc>(&self, now: Timestamp) -> Matcher<N> {
+        let needle = self.q.as_deref().map(|q| search_key_of_nfkc(&N::nfkc(q.trim()))).filter(|q| !q.is_empty());
+        Matcher { needle, created: self.created, state: self.state, now, nfkc: std::marker::PhantomData }
     }
 
     /// Reads `q`, `created` and `state` from a URL query string (without `?`), plus the
@@ -246,7 +229,7 @@ pub struct Bounds {
     pub enabled: Option<bool>,
 }
 
-impl Matcher {
+impl<N: Nfkc> Matcher<N> {
     /// The same filter as bounds (see [`Bounds`]).
     pub fn bounds(&self) -> Bounds {
         let (created_from, created_before) = match self.created {
@@ -281,7 +264,7 @@ impl Matcher {
             }
         }
         match &self.needle {
-            Some(needle) => name_contains(token.name(), needle),
+            Some(needle) => search::name_contains_in::<N>(token.name(), needle),
             None => true,
         }
     }

@@ -17,6 +17,9 @@ pub const MAX_SIGN_IN_FAILURES: u32 = 10;
 pub const SIGN_IN_WINDOW: Span = Span::minutes(15);
 /// Name of the session cookie (the `__Host-` prefix pins it to this origin, path `/`, Secure).
 pub const COOKIE_NAME: &str = "__Host-tollgate_session";
+/// After the password is asked again, a session may reveal stored auth tokens for this
+/// long ("sudo mode"): a session left open on someone else's screen reveals nothing.
+pub const SUDO_WINDOW: Span = Span::minutes(5);
 
 /// A session as stored, keyed by the digest of its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +33,9 @@ pub struct SessionRecord {
     pub csrf_digest: Digest,
     pub created_at: Timestamp,
     pub last_seen: Timestamp,
+    /// Until when the session may do what needs the password again (see [`SUDO_WINDOW`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_until: Option<Timestamp>,
 }
 
 /// What a stored session is worth now.
@@ -61,6 +67,20 @@ impl SessionRecord {
         let idle = self.last_seen.plus(IDLE_TIMEOUT);
         let absolute = self.created_at.plus(ABSOLUTE_TIMEOUT);
         idle.min(absolute)
+    }
+
+    /// Whether the password was given again recently enough to reveal a stored secret.
+    /// A window that reaches further than [`SUDO_WINDOW`] from `now` (a clock set back)
+    /// counts as ended.
+    pub fn sudo_active(&self, now: Timestamp) -> bool {
+        self.sudo_until.is_some_and(|until| now < until && until <= now.plus(SUDO_WINDOW))
+    }
+
+    /// Opens the sudo window after the password was checked again at `now`.
+    pub fn grant_sudo(&mut self, now: Timestamp) -> Timestamp {
+        let until = now.plus(SUDO_WINDOW);
+        self.sudo_until = Some(until);
+        until
     }
 
     /// Whether `presented` (the `X-CSRF-Token` header) matches, in constant time.
@@ -149,7 +169,25 @@ mod tests {
             csrf_digest: Digest::of(b"csrf"),
             created_at: Timestamp(0),
             last_seen: Timestamp(0),
+            sudo_until: None,
         }
+    }
+
+    #[test]
+    fn sudo_lasts_its_window_from_the_password_check() {
+        let mut s = s();
+        let at = Timestamp(1_000_000);
+        assert!(!s.sudo_active(at), "a new session is not in sudo mode");
+        assert_eq!(s.grant_sudo(at), at.plus(SUDO_WINDOW));
+        assert!(s.sudo_active(at));
+        assert!(s.sudo_active(Timestamp(at.plus(SUDO_WINDOW).0 - 1)));
+        assert!(!s.sudo_active(at.plus(SUDO_WINDOW)), "ends at the window's end");
+        assert!(!s.sudo_active(at.minus(Span::MINUTE)), "a clock set back does not stretch it");
+        // Records stored before sudo existed read as not in sudo mode, and round-trip.
+        let json = serde_json::to_string(&self::s()).expect("serializes");
+        assert!(!json.contains("sudo_until"));
+        let back: SessionRecord = serde_json::from_str(&json).expect("reads");
+        assert!(!back.sudo_active(at));
     }
 
     #[test]

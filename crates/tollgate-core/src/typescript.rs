@@ -118,6 +118,8 @@ pub fn declarations() -> String {
         NewAdmin,
         SetupResponse,
         LoginRequest,
+        SudoRequest,
+        SudoView,
         SessionView,
         TokenDraft,
         TokenEdit,

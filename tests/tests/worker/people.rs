@@ -123,9 +123,43 @@ pub(crate) fn edit_and_reveal(c: &mut Ctx) -> Result<()> {
         e.body
     );
     expect(&gateway(&c.edge, "GET", "/v1/campaigns", &sid, &token)?, 200, "new scope takes effect")?;
-    let r = s.call("POST", &format!("/api/tokens/{sid}/reveal"), None)?;
+    // Revealing needs the password again (sudo), and a wrong one opens nothing.
+    let reveal = format!("/api/tokens/{sid}/reveal");
+    let r = s.call("POST", &reveal, None)?;
+    expect_error(&r, 403, "reauthentication_required", "reveal before sudo")?;
+    ensure!(!r.body.contains(&token), "no secret before sudo");
+    let wrong = s.call("POST", "/api/session/sudo", Some(&json!({"password": "not-the-password"})))?;
+    expect_error(&wrong, 403, "current_password_wrong", "sudo with a wrong password")?;
+    expect_error(&s.call("POST", &reveal, None)?, 403, "reauthentication_required", "reveal after a wrong password")?;
+    expect_error(
+        &s.call("POST", "/api/session/sudo", Some(&json!({"password": c.admin_password, "until": 0})))?,
+        400,
+        "unknown_field",
+        "sudo refuses a chosen window",
+    )?;
+    let sudo = s.call("POST", "/api/session/sudo", Some(&json!({"password": c.admin_password})))?;
+    expect(&sudo, 200, "sudo")?;
+    let until = sudo.json()["sudo_until"].as_i64().unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    ensure!((until - now - 300_000).abs() < 60_000, "sudo lasts five minutes: until {until}, now {now}");
+    let r = s.call("POST", &reveal, None)?;
     expect(&r, 200, "reveal")?;
     ensure!(r.json()["auth_token"] == json!(token), "revealed token matches");
+    // Another session of the same user is not in sudo mode.
+    let other = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
+    expect_error(&other.call("POST", &reveal, None)?, 403, "reauthentication_required", "sudo is per session")?;
+    let all = s.call("GET", "/api/audit?limit=20", None)?;
+    let log: Vec<(String, String)> = all.json()["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (e["action"].as_str().unwrap_or("").to_owned(), e["detail"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    ensure!(log.iter().any(|(a, _)| a == "reauthenticated"), "sudo is audited: {log:?}");
+    ensure!(
+        log.iter().any(|(a, d)| a == "sign_in_failed" && d.contains("re-authenticate")),
+        "a wrong sudo password is audited: {log:?}"
+    );
     let audit = s.call("GET", &format!("/api/audit?token={sid}"), None)?;
     expect(&audit, 200, "audit")?;
     let actions: Vec<String> = audit.json()["entries"]

@@ -1,9 +1,19 @@
-//! Pieces shared by the pages: toasts, the confirmation dialog, copy buttons, field
-//! errors; the menu button in [`menu`], the scope picker in [`scopes`].
+//! Pieces shared by the pages: toasts, copy buttons, field errors, focus; modal dialogs
+//! (confirmation, password again) in `dialog`, the menu button in [`menu`], the scope
+//! picker in [`scopes`].
 
+pub mod actions;
+pub mod contacts;
+mod dialog;
+mod issued;
+mod leak;
 pub mod menu;
+pub mod policy;
 pub mod scopes;
 
+pub use dialog::{Confirm, SudoDialog, wrap_focus};
+pub use issued::IssuedPanel;
+pub use leak::LeakBanner;
 pub use scopes::ScopePicker;
 
 use leptos::html;
@@ -73,6 +83,23 @@ pub fn ToastList() -> impl IntoView {
     }
 }
 
+// ------------------------------------------------------------------ breadcrumbs
+
+/// "Settings › Technical › API" above the token pages.
+#[component]
+pub fn Crumbs() -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <nav class="crumbs" aria-label="breadcrumb">
+            <span>{move || i.t("nav.settings")}</span>
+            " › "
+            <span>{move || i.t("nav.technical")}</span>
+            " › "
+            <crate::route::Link to=crate::route::Route::Tokens>{move || i.t("nav.api")}</crate::route::Link>
+        </nav>
+    }
+}
+
 // ------------------------------------------------------------------ field errors
 
 /// The message of `error` if it is about `field`, beside the field: the control that names
@@ -135,121 +162,6 @@ pub fn FormError(error: RwSignal<Option<ApiError>>, fields: &'static [&'static s
         <Show when=move || message.with(Option::is_some)>
             <p class="form-error" role="alert">{move || message.get()}</p>
         </Show>
-    }
-}
-
-// ------------------------------------------------------------------ dialog
-
-/// A modal confirmation on the native `<dialog>` (`showModal()`): the page behind is inert,
-/// Tab stays inside, Escape and a click on the backdrop cancel, focus goes to the first
-/// button (Cancel) and back to the opener on close.
-#[component]
-pub fn Confirm(
-    open: RwSignal<bool>,
-    #[prop(into)] title: Signal<String>,
-    #[prop(into)] confirm_label: Signal<String>,
-    /// Shown as destructive (the confirm button in the danger colour).
-    #[prop(optional, into)]
-    danger: Signal<bool>,
-    on_confirm: Callback<()>,
-    children: ChildrenFn,
-) -> impl IntoView {
-    let i = use_i18n();
-    let dialog_ref = NodeRef::<html::Dialog>::new();
-    let opener: StoredValue<Option<web_sys::HtmlElement>> = StoredValue::new(None);
-    Effect::new(move |_| {
-        let Some(d) = dialog_ref.get() else { return };
-        if open.get() {
-            opener.set_value(focused_element());
-            if !d.open() {
-                let _ = d.show_modal();
-            }
-        } else {
-            if d.open() {
-                d.close();
-            }
-            if let Some(el) = opener.get_value() {
-                let _ = el.focus();
-            }
-        }
-    });
-    let children = StoredValue::new(children);
-    let heading = format!("dialog-{}", next_id());
-    let heading2 = heading.clone();
-    view! {
-        <dialog
-            class="dialog"
-            aria-labelledby=heading
-            node_ref=dialog_ref
-            // Escape (the `cancel` event) and `close()` end here: keep `open` in step.
-            on:close=move |_| open.set(false)
-            // The page behind is inert; Tab also wraps inside instead of leaving for the
-            // browser's own controls.
-            on:keydown=move |ev| {
-                if ev.key() == "Tab"
-                    && let Some(d) = dialog_ref.get()
-                    && wrap_focus(d.as_ref(), ev.shift_key())
-                {
-                    ev.prevent_default();
-                }
-            }
-            // A click on the dialog element itself is a click on its backdrop.
-            on:click=move |ev| {
-                let on_backdrop = ev.target().zip(dialog_ref.get()).is_some_and(|(t, d)| {
-                    let d: &web_sys::EventTarget = d.as_ref();
-                    t == *d
-                });
-                if on_backdrop {
-                    open.set(false);
-                }
-            }
-        >
-            <Show when=move || open.get()>
-                <div class="dialog-body">
-                    <h2 id=heading2.clone()>{move || title.get()}</h2>
-                    {children.with_value(|c| c())}
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| open.set(false)>
-                            {move || i.t("app.cancel")}
-                        </button>
-                        <button
-                            type="button"
-                            class="button"
-                            class:primary=move || !danger.get()
-                            class:danger=move || danger.get()
-                            on:click=move |_| {
-                                open.set(false);
-                                on_confirm.run(());
-                            }
-                        >
-                            {move || confirm_label.get()}
-                        </button>
-                    </div>
-                </div>
-            </Show>
-        </dialog>
-    }
-}
-
-/// Moves focus from the last focusable element inside `within` to the first (or, going
-/// back, from the first to the last). Whether it did.
-pub fn wrap_focus(within: &web_sys::Element, back: bool) -> bool {
-    use wasm_bindgen::JsCast as _;
-    let Ok(nodes) = within.query_selector_all(
-        "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
-    ) else {
-        return false;
-    };
-    let all: Vec<web_sys::HtmlElement> =
-        (0..nodes.length()).filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok()).collect();
-    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
-    let active = focused_element();
-    let (from, to) = if back { (first, last) } else { (last, first) };
-    if active.as_ref() == Some(from) {
-        let _ = to.focus();
-        true
-    } else {
-        false
     }
 }
 

@@ -8,10 +8,26 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use tollgate_core::api::{CatalogResponse, CategoryJson, ScopeView};
-use tollgate_core::filter::search_key;
+use tollgate_core::filter::{Nfkc, search_key_of_nfkc};
 use tollgate_core::scope::Access;
 
 use crate::i18n::{I18n, use_i18n};
+
+/// The core's search key (NFKC, then lower case), with the browser's NFKC.
+fn search_key(text: &str) -> String {
+    search_key_of_nfkc(&BrowserNfkc::nfkc(text))
+}
+
+/// The browser's NFKC (`String.prototype.normalize`): the core's search rule without the
+/// Unicode tables in the download.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserNfkc;
+
+impl Nfkc for BrowserNfkc {
+    fn nfkc(text: &str) -> String {
+        js_sys::JsString::from(text).normalize("NFKC").into()
+    }
+}
 
 /// The categories and scopes a search keeps: a category whose name matches keeps all its
 /// scopes; otherwise only its scopes whose id or routes match.

@@ -9,14 +9,13 @@ use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, To
 use tollgate_core::policy::RateLimit;
 use tollgate_core::time::Timestamp;
 
-use super::leak::LeakBanner;
-use super::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
-use super::tokens::{Action, GraceChoice, Outcome, ResetChoice, perform};
-use super::wizard::{ContactSelect, EmailList};
-use super::{Crumbs, IssuedPanel};
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
-use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, copy_to_clipboard, use_toasts};
+use crate::components::actions::{GraceChoice, Outcome, ResetChoice, TokenAction, perform};
+use crate::components::contacts::{ContactSelect, EmailList};
+use crate::components::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
+use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, SudoDialog, use_toasts};
+use crate::components::{Crumbs, IssuedPanel, LeakBanner};
 use crate::i18n::use_i18n;
 
 #[component]
@@ -49,7 +48,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
     let issued = RwSignal::new(None::<IssuedToken>);
     let update_open = RwSignal::new(false);
     let action_open = RwSignal::new(false);
-    let pending = RwSignal::new(None::<Action>);
+    let pending = RwSignal::new(None::<TokenAction>);
     let grace = RwSignal::new(ResetChoice::default());
     let missing = RwSignal::new(false);
 
@@ -136,7 +135,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
             }
         });
     };
-    let ask = move |a: Action| {
+    let ask = move |a: TokenAction| {
         grace.set(ResetChoice::default());
         pending.set(Some(a));
         action_open.set(true);
@@ -152,7 +151,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
                     nav.go(Route::Tokens);
                 }
                 Ok(Outcome::Issued(new)) => {
-                    if a == Action::Reset {
+                    if a == TokenAction::Reset {
                         fill(new.token.clone());
                     }
                     issued.set(Some(new));
@@ -172,109 +171,123 @@ pub fn EditPage(sid: String) -> impl IntoView {
             toasts.ok(i.t(a.done()));
         });
     };
-    let copy_token = move |_| {
-        let Some(t) = token.get_untracked() else { return };
-        leptos::task::spawn_local(async move {
-            match api::reveal(t.sid.as_str()).await {
-                Ok(r) => {
-                    copy_to_clipboard(r.auth_token);
-                    toasts.ok(i.t("app.copied"));
-                }
-                Err(e) => toasts.fail(&e),
-            }
-        });
+    // Revealing a stored Auth Token: the password again first when the session's sudo
+    // window has ended (the server says so), then the token on the page until hidden.
+    let revealed = RwSignal::new(None::<String>);
+    let sudo_open = RwSignal::new(false);
+    let reveal = Action::new_local(move |sid: &String| {
+        let sid = sid.clone();
+        async move { api::reveal(&sid).await }
+    });
+    let ask_reveal = move || {
+        if let Some(t) = token.get_untracked() {
+            reveal.dispatch(t.sid.to_string());
+        }
     };
+    Effect::new(move |_| match reveal.value().get() {
+        Some(Ok(r)) => revealed.set(Some(r.auth_token)),
+        Some(Err(e)) if e.code == "reauthentication_required" => sudo_open.set(true),
+        Some(Err(e)) => toasts.fail(&e),
+        None => {}
+    });
     let can_manage = move || auth.can(Permission::ManageTokens);
     let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
     let t = move || token.get();
     view! {
-        <Crumbs />
-        <Show when=move || missing.get()><p>{move || i.t("app.not_found")}</p></Show>
-        <Show when=move || issued.with(Option::is_some)>
-            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
-        </Show>
-        <Show when=move || token.with(Option::is_some) fallback=move || view! { <Show when=move || !missing.get()><p class="loading">{move || i.t("app.loading")}</p></Show> }>
-            <h1>{move || t().map(|t| t.name)}</h1>
-            {move || t().and_then(|t| t.leak).map(|l| {
-                let on_reset = can_manage().then(|| Callback::new(move |_| ask(Action::Reset)));
-                view! { <LeakBanner leak=l on_reset=on_reset /> }
-            })}
-            <p>
-                <span class="badge" class:badge-off=move || t().is_some_and(|t| t.state == TokenState::Disabled)>
-                    {move || if t().is_some_and(|t| t.state == TokenState::Enabled) { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
-                </span>
-            </p>
-            <section class="card">
-                <h2>{move || i.t("edit.overview")}</h2>
-                <label for="name">{move || i.t("wizard.name")}</label>
-                <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                <FieldError error=error field="name" />
-                <label for="description">{move || i.t("wizard.description")}</label>
-                <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                <FieldError error=error field="description" />
-                <p>{move || i.t("tokens.version")}": "{move || t().map(|t| t.api_version.to_string())}</p>
-                <Show when=move || t().is_some_and(|t| !t.latest_version) && can_manage()>
-                    <button type="button" class="button" on:click=move |_| ask(Action::Upgrade)>{move || i.t("edit.upgrade")}</button>
-                </Show>
-            </section>
-            <section class="card">
-                <h2>{move || i.t("edit.credentials")}</h2>
-                <label for="contact">{move || i.t("wizard.contact")}</label>
-                <ContactSelect users=users contact=contact />
-                <FieldError error=error field="primary_contact" />
-                <EmailList emails=emails error=error />
-                <dl>
-                    <dt>{move || i.t("done.sid")}</dt>
-                    <dd><code data-testid="sid">{move || t().map(|t| t.sid.to_string())}</code>
-                        <CopyButton value=Signal::derive(move || t().map(|t| t.sid.to_string()).unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_sid")) /></dd>
-                    <dt>{move || i.t("done.token")}</dt>
-                    <dd>
-                        <Show when=move || !show_once() && t().is_some_and(|t| t.revealable) fallback=move || view! { <p class="hint">{move || i.t("edit.show_once")}</p> }>
-                            <button type="button" class="button small" data-testid="copy-token" on:click=copy_token>{move || i.t("edit.copy_token")}</button>
-                        </Show>
-                    </dd>
-                </dl>
-                <Show when=can_manage>
-                    <button type="button" class="button danger" on:click=move |_| ask(Action::Reset)>{move || i.t("edit.reset")}</button>
-                </Show>
-            </section>
-            <section class="card">
-                <h2>{move || i.t("policy.section")}</h2>
-                <ExpiryField expires_at=expires_at error=error />
-                <IpField ips=ips error=error />
-                <RateField rate=rate error=error />
-            </section>
-            <section class="card">
-                <h2>{move || i.t("edit.scopes")}</h2>
-                <ScopePicker catalog=catalog.into() selected=scopes />
-                <FieldError error=error field="scopes" />
-            </section>
-            <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
-            {move || t().map(|t| view! { <UsageChart sid=t.sid.to_string() /> })}
-            <Show when=can_manage>
-                <div class="edit-actions">
-                    <button type="button" class="button primary" on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>
-                    <Show when=move || t().is_some_and(|t| t.state == TokenState::Enabled) fallback=move || view! {
-                        <button type="button" class="button" on:click=move |_| ask(Action::Enable)>{move || i.t("edit.enable")}</button>
-                    }>
-                        <button type="button" class="button" on:click=move |_| ask(Action::Disable)>{move || i.t("edit.disable")}</button>
-                    </Show>
-                    <button type="button" class="button danger" on:click=move |_| ask(Action::Delete)>{move || i.t("edit.delete")}</button>
-                </div>
+            <Crumbs />
+            <Show when=move || missing.get()><p>{move || i.t("app.not_found")}</p></Show>
+            <Show when=move || issued.with(Option::is_some)>
+                {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
             </Show>
-        </Show>
-        <Confirm open=update_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(update)>
-            <p>{move || i.t("confirm.update")}</p>
-        </Confirm>
-        <Confirm
-            open=action_open
-            title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
-            confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.confirm_label())).unwrap_or_default())
-            danger=Signal::derive(move || pending.get().is_some_and(Action::destructive))
-            on_confirm=Callback::new(run)
-        >
-            <p>{move || pending.get().zip(token.get()).map(|(a, t)| a.explain(i, &t)).unwrap_or_default()}</p>
-            <Show when=move || pending.get() == Some(Action::Reset)><GraceChoice grace=grace /></Show>
-        </Confirm>
-    }
+            <Show when=move || token.with(Option::is_some) fallback=move || view! { <Show when=move || !missing.get()><p class="loading">{move || i.t("app.loading")}</p></Show> }>
+                <h1>{move || t().map(|t| t.name)}</h1>
+                {move || t().and_then(|t| t.leak).map(|l| {
+                    let on_reset = can_manage().then(|| Callback::new(move |_| ask(TokenAction::Reset)));
+                    view! { <LeakBanner leak=l on_reset=on_reset /> }
+                })}
+                <p>
+                    <span class="badge" class:badge-off=move || t().is_some_and(|t| t.state == TokenState::Disabled)>
+                        {move || if t().is_some_and(|t| t.state == TokenState::Enabled) { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
+                    </span>
+                </p>
+                <section class="card">
+                    <h2>{move || i.t("edit.overview")}</h2>
+                    <label for="name">{move || i.t("wizard.name")}</label>
+                    <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <FieldError error=error field="name" />
+                    <label for="description">{move || i.t("wizard.description")}</label>
+                    <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                    <FieldError error=error field="description" />
+                    <p>{move || i.t("tokens.version")}": "{move || t().map(|t| t.api_version.to_string())}</p>
+                    <Show when=move || t().is_some_and(|t| !t.latest_version) && can_manage()>
+                        <button type="button" class="button" on:click=move |_| ask(TokenAction::Upgrade)>{move || i.t("edit.upgrade")}</button>
+                    </Show>
+                </section>
+                <section class="card">
+                    <h2>{move || i.t("edit.credentials")}</h2>
+                    <label for="contact">{move || i.t("wizard.contact")}</label>
+                    <ContactSelect users=users contact=contact />
+                    <FieldError error=error field="primary_contact" />
+                    <EmailList emails=emails error=error />
+                    <dl>
+                        <dt>{move || i.t("done.sid")}</dt>
+                        <dd><code data-testid="sid">{move || t().map(|t| t.sid.to_string())}</code>
+                            <CopyButton value=Signal::derive(move || t().map(|t| t.sid.to_string()).unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_sid")) /></dd>
+                        <dt>{move || i.t("done.token")}</dt>
+                        <dd>
+                            <Show when=move || !show_once() && t().is_some_and(|t| t.revealable) fallback=move || view! { <p class="hint">{move || i.t("edit.show_once")}</p> }>
+    <Show when=move || revealed.with(Option::is_some) fallback=move || view! {
+                                    <button type="button" class="button small" data-testid="reveal-token" disabled=move || reveal.pending().get() on:click=move |_| ask_reveal()>{move || i.t("edit.reveal")}</button>
+                                }>
+                                    <code data-testid="revealed-token">{move || revealed.get()}</code>
+                                    <CopyButton value=Signal::derive(move || revealed.get().unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_token")) />
+                                    <button type="button" class="button small" on:click=move |_| revealed.set(None)>{move || i.t("edit.hide")}</button>
+                                </Show>
+                            </Show>
+                        </dd>
+                    </dl>
+                    <Show when=can_manage>
+                        <button type="button" class="button danger" on:click=move |_| ask(TokenAction::Reset)>{move || i.t("edit.reset")}</button>
+                    </Show>
+                </section>
+                <section class="card">
+                    <h2>{move || i.t("policy.section")}</h2>
+                    <ExpiryField expires_at=expires_at error=error />
+                    <IpField ips=ips error=error />
+                    <RateField rate=rate error=error />
+                </section>
+                <section class="card">
+                    <h2>{move || i.t("edit.scopes")}</h2>
+                    <ScopePicker catalog=catalog.into() selected=scopes />
+                    <FieldError error=error field="scopes" />
+                </section>
+                <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
+                {move || t().map(|t| view! { <UsageChart sid=t.sid.to_string() /> })}
+                <Show when=can_manage>
+                    <div class="edit-actions">
+                        <button type="button" class="button primary" on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>
+                        <Show when=move || t().is_some_and(|t| t.state == TokenState::Enabled) fallback=move || view! {
+                            <button type="button" class="button" on:click=move |_| ask(TokenAction::Enable)>{move || i.t("edit.enable")}</button>
+                        }>
+                            <button type="button" class="button" on:click=move |_| ask(TokenAction::Disable)>{move || i.t("edit.disable")}</button>
+                        </Show>
+                        <button type="button" class="button danger" on:click=move |_| ask(TokenAction::Delete)>{move || i.t("edit.delete")}</button>
+                    </div>
+                </Show>
+            </Show>
+            <SudoDialog open=sudo_open on_done=Callback::new(move |_| ask_reveal()) />
+            <Confirm open=update_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(update)>
+                <p>{move || i.t("confirm.update")}</p>
+            </Confirm>
+            <Confirm
+                open=action_open
+                title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
+                confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.confirm_label())).unwrap_or_default())
+                danger=Signal::derive(move || pending.get().is_some_and(TokenAction::destructive))
+                on_confirm=Callback::new(run)
+            >
+                <p>{move || pending.get().zip(token.get()).map(|(a, t)| a.explain(i, &t)).unwrap_or_default()}</p>
+                <Show when=move || pending.get() == Some(TokenAction::Reset)><GraceChoice grace=grace /></Show>
+            </Confirm>
+        }
 }

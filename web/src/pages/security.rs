@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::Crumbs;
+use crate::components::Crumbs;
 use crate::i18n::use_i18n;
 
 /// The product's advice on keeping access tokens secure.

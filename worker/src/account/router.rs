@@ -17,6 +17,7 @@ pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
         ("GET", ["session"]) => session::view(ctx, c),
         ("DELETE", ["session"]) => session::logout(ctx, c),
         ("PATCH", ["session"]) => session::set_locale(ctx, c).await,
+        ("POST", ["session", "sudo"]) => session::sudo(ctx, c).await,
         ("GET", ["notifications"]) => notices::list(ctx, c),
         ("GET", ["catalog"]) => settings::catalog(ctx, c),
         ("GET", ["tokens"]) => {

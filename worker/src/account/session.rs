@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tollgate_core::account::{AccountRecord, Permission, UserRecord};
-use tollgate_core::api::{AuditAction, AuditEntry, LoginRequest, SessionView, SetupResponse};
+use tollgate_core::api::{AuditAction, AuditEntry, LoginRequest, SessionView, SetupResponse, SudoRequest, SudoView};
 use tollgate_core::credential::Digest;
 use tollgate_core::error_code::ErrorCode;
 use tollgate_core::session::{
@@ -149,6 +149,7 @@ pub async fn login(ctx: &mut Ctx<'_>) -> ApiResult<Response> {
         csrf_digest: Digest::of(csrf.as_bytes()),
         created_at: ctx.now,
         last_seen: ctx.now,
+        sudo_until: None,
     };
     let stmts = vec![
         db::drop_expired_sessions(ctx.now),
@@ -235,4 +236,49 @@ pub async fn set_locale(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
         ctx.commit(vec![db::put_user(&user)?]).await?;
     }
     reply::json(200, &user.view())
+}
+
+/// `POST /api/session/sudo` `{"password": …}`: the signed-in user's password again opens the
+/// session's sudo window (`SUDO_WINDOW`), in which stored auth tokens may be revealed. A
+/// wrong password counts against the sign-in throttle of the user's e-mail and the client
+/// and is audited, so the window is no way around sign-in's guessing limits.
+pub async fn sudo(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
+    let r: SudoRequest = body::json(&mut ctx.req, false).await?;
+    // From here on: no await until the commit. Re-read what the body's await may have changed.
+    let keys = throttle::keys(&c.user.email, &ctx.client);
+    for (key, max) in &keys {
+        if let Some(secs) = throttle::retry_after(ctx.db().counter(key)?, *max, ctx.now) {
+            worker::console_warn!("re-authentication throttled for a client ({} s left)", secs);
+            return Err(ApiError::too_many(secs));
+        }
+    }
+    let user = ctx.db().user(&c.user.id)?.ok_or_else(ApiError::unauthenticated)?;
+    let mut session = ctx.db().session(&c.session_digest)?.ok_or_else(ApiError::unauthenticated)?;
+    if session.state(ctx.now, user.generation) == SessionState::Expired || !user.enabled {
+        return Err(ApiError::unauthenticated());
+    }
+    if !password::verify(&r.password, Some(&user.password_hash))? {
+        let mut stmts = Vec::new();
+        for (key, _) in &keys {
+            stmts.push(db::put_counter(key, throttle::after_failure(ctx.db().counter(key)?, ctx.now)));
+        }
+        let why = format!("wrong password to re-authenticate, from {}", ctx.client);
+        stmts.push(c.audit(ctx, AuditAction::SignInFailed, &user.id, &user.name, Some(why))?);
+        ctx.db().atomic(stmts)?;
+        worker::console_warn!("failed re-authentication from {}", ctx.client);
+        return Err(ApiError::code(ErrorCode::CurrentPasswordWrong, "that is not your password", Some("password")));
+    }
+    let sudo_until = session.grant_sudo(ctx.now);
+    ctx.db().atomic(vec![
+        db::touch_session(&c.session_digest, &session)?,
+        db::clear_counter(&keys[0].0),
+        c.audit(ctx, AuditAction::Reauthenticated, &user.id, &user.name, None)?,
+    ])?;
+    reply::json(200, &SudoView { sudo_until })
+}
+
+/// Whether the caller's session is in its sudo window now (read from storage, not from the
+/// copy taken when the request arrived).
+pub fn in_sudo(ctx: &Ctx<'_>, c: &Caller) -> ApiResult<bool> {
+    Ok(ctx.db().session(&c.session_digest)?.is_some_and(|s| s.sudo_active(ctx.now)))
 }

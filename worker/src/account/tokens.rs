@@ -342,6 +342,13 @@ async fn reveal(ctx: &Ctx<'_>, c: &Caller, record: &TokenRecord, raw: &[u8]) -> 
     let sealed = record.sealed_auth_token.as_deref().ok_or_else(|| {
         ApiError::code(ErrorCode::NotRevealable, "this auth token was not kept: reset the token to get a new one", None)
     })?;
+    if !super::session::in_sudo(ctx, c)? {
+        return Err(ApiError::code(
+            ErrorCode::ReauthenticationRequired,
+            "enter your password again to reveal an auth token",
+            None,
+        ));
+    }
     let auth_token = seal::open(ctx.env(), record.sid.as_str(), sealed)?;
     ctx.db().atomic(vec![c.audit(ctx, AuditAction::TokenRevealed, record.sid.as_str(), &record.name, None)?])?;
     reply::json(200, &RevealedToken { auth_token })

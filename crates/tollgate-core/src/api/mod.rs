@@ -103,6 +103,23 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// `POST /api/session/sudo`: the signed-in user's password again, before a stored auth
+/// token may be revealed.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SudoRequest {
+    pub password: String,
+}
+
+/// The answer to [`SudoRequest`]: until when the session may reveal stored auth tokens.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SudoView {
+    pub sudo_until: Timestamp,
+}
+
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

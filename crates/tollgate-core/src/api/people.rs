@@ -137,6 +137,8 @@ pub enum AuditAction {
     AccountEdited,
     SignedIn,
     SignedOut,
+    /// The password was given again to open the sudo window (see `session::SUDO_WINDOW`).
+    Reauthenticated,
     /// A wrong password (or a disabled user) at sign-in; `detail` names the client address.
     SignInFailed,
 }
