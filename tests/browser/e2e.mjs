@@ -179,9 +179,7 @@ try {
     await page.waitForTimeout(200);
     assert.equal(await clipboard(), sid);
     assert.match(page.url(), /\/settings\/api$/, "the copy button does not open the token");
-    // More than a dozen tokens fit on a 900 px screen (rows, not cards).
     const rowHeight = (await row.boundingBox()).height;
-    assert.ok(rowHeight < 60, `a row is ${rowHeight} px high`);
     await shot("en-tokens-table");
     await row.locator("td").nth(3).click();
     await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
@@ -191,6 +189,9 @@ try {
     await page.getByRole("group", { name: "Layout" }).getByRole("button", { name: "Cards" }).click();
     await page.locator(`li.token-card[data-sid="${sid}"]`).waitFor();
     assert.equal(await page.getByRole("button", { name: "Cards" }).getAttribute("aria-pressed"), "true");
+    // Denser: a row takes at most a third of a card's height.
+    const cardHeight = (await page.locator(`li.token-card[data-sid="${sid}"]`).boundingBox()).height;
+    assert.ok(rowHeight * 3 <= cardHeight, `a row is ${rowHeight} px high, a card ${cardHeight} px`);
     await page.reload();
     await page.locator(`li.token-card[data-sid="${sid}"]`).waitFor();
     // A click on a card (not on a control) opens its token too.

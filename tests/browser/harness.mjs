@@ -85,7 +85,8 @@ export async function tabTo(want, what) {
     const hit = await page.evaluate((want) => {
       let a = document.activeElement;
       while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
-      if (!a) return false;
+      // Only what Tab itself stops at: not a heading that took focus (tabindex -1).
+      if (!a || a.tabIndex < 0) return false;
       const name = (a.getAttribute("aria-label") || a.textContent || "").trim();
       return (want.id && a.id === want.id) || (want.name && name === want.name) || (want.value && a.value === want.value)
         || (want.selector && a.matches(want.selector));

@@ -49,6 +49,14 @@ pub struct ApiError {
     pub current: Option<Box<serde_json::Value>>,
 }
 
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> ApiError {
         ApiError {

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod contacts;
+pub mod load;
 mod dialog;
 mod issued;
 mod leak;

@@ -1,81 +1,93 @@
-use leptos::prelude::*;
-use tollgate_core::api::{AuditAction, AuditEntry, TokenView};
+//! The audit log: who did what and when, for all tokens and users or one token; newest
+//! first, fifty at a time.
 
-use crate::api;
+use leptos::prelude::*;
+use tollgate_core::api::{AuditAction, AuditEntry, AuditPage as Page};
+
+use crate::api::{self, ApiError};
+use crate::components::load::{LoadError, Loading};
 use crate::components::use_toasts;
 use crate::i18n::use_i18n;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let i = use_i18n();
-    let toasts = use_toasts();
-    let entries = RwSignal::new(Vec::<AuditEntry>::new());
-    let next = RwSignal::new(None::<String>);
     let token = RwSignal::new(String::new());
-    let tokens = RwSignal::new(Vec::<TokenView>::new());
-    let loading = RwSignal::new(true);
-    leptos::task::spawn_local(async move {
-        if let Ok(p) = api::tokens(None).await {
-            tokens.set(p.tokens);
-        }
-    });
-    let load = move |cursor: Option<String>| {
-        loading.set(true);
-        let t = token.get_untracked();
-        leptos::task::spawn_local(async move {
-            match api::audit((!t.is_empty()).then_some(t.as_str()), cursor.as_deref()).await {
-                Ok(p) => {
-                    if cursor.is_some() {
-                        entries.update(|e| e.extend(p.entries))
-                    } else {
-                        entries.set(p.entries)
-                    }
-                    next.set(p.next_cursor);
-                }
-                Err(e) => toasts.fail(&e),
-            }
-            loading.set(false);
-        });
-    };
-    Effect::new(move |_| {
-        token.track();
-        load(None);
+    let tokens = LocalResource::new(|| async { api::tokens(None).await.map(|p| p.tokens).unwrap_or_default() });
+    let first = LocalResource::new(move || {
+        let t = token.get();
+        async move { api::audit((!t.is_empty()).then_some(t.as_str()), None).await }
     });
     view! {
         <h1>{move || i.t("audit.title")}</h1>
         <label class="visually-hidden" for="audit-token">{move || i.t("audit.target")}</label>
         <select id="audit-token" on:change=move |ev| token.set(event_target_value(&ev))>
             <option value="">{move || i.t("audit.all_tokens")}</option>
-            <For each=move || tokens.get() key=|t| t.sid.to_string() let:t>
+            <For each=move || tokens.get().unwrap_or_default() key=|t| t.sid.to_string() let:t>
                 <option value=t.sid.to_string()>{format!("{} ({})", t.name, t.sid)}</option>
             </For>
         </select>
-        <Show when=move || loading.get()><p class="loading">{move || i.t("app.loading")}</p></Show>
-        <Show when=move || !loading.get() && entries.with(Vec::is_empty)><p class="empty">{move || i.t("audit.empty")}</p></Show>
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| first.refetch()) /> }>
+                {move || Suspend::new(async move {
+                    first.await.map(|page| view! { <AuditLog first=page token=token.get_untracked() /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The first page of entries, and the pages "Load more" adds.
+#[component]
+fn AuditLog(first: Page, token: String) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let entries = RwSignal::new(first.entries);
+    let next = RwSignal::new(first.next_cursor);
+    let more = Action::new_local(move |cursor: &String| {
+        let (t, c) = (token.clone(), cursor.clone());
+        async move { api::audit((!t.is_empty()).then_some(t.as_str()), Some(&c)).await }
+    });
+    Effect::new(move |_| match more.value().get() {
+        Some(Ok(p)) => {
+            entries.update(|e| e.extend(p.entries));
+            next.set(p.next_cursor);
+        }
+        Some(Err::<Page, ApiError>(e)) => toasts.fail(&e),
+        None => {}
+    });
+    view! {
+        <Show when=move || entries.with(Vec::is_empty)><p class="empty">{move || i.t("audit.empty")}</p></Show>
         <table class="table">
             <thead><tr><th>{move || i.t("audit.when")}</th><th>{move || i.t("audit.who")}</th><th>{move || i.t("audit.what")}</th><th>{move || i.t("audit.target")}</th></tr></thead>
             <tbody>
                 <For each=move || entries.get() key=|e| e.id.clone() let:e>
-                    {
-                        let at = e.at.0;
-                        let action = serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(|s| format!("action.{s}"))).unwrap_or_default();
-                        let detail = e.detail.clone();
-                        let edited = matches!(e.action, AuditAction::TokenEdited | AuditAction::AccountEdited);
-                        view! {
-                            <tr>
-                                <td>{move || i.datetime(at)}</td>
-                                <td>{e.actor_email.clone()}</td>
-                                <td>{move || i.t(&action)}{move || detail.as_deref().map(|d| format!(" ({})", if edited { field_names(i, d) } else { d.to_owned() }))}</td>
-                                <td>{e.target_name.clone()}" "<code>{e.target.clone()}</code></td>
-                            </tr>
-                        }
-                    }
+                    <AuditRow entry=e />
                 </For>
             </tbody>
         </table>
         <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="button" on:click=move |_| load(next.get_untracked())>{move || i.t("app.load_more")}</button>
+            <button type="button" class="button" disabled=move || more.pending().get()
+                on:click=move |_| { if let Some(c) = next.get_untracked() { more.dispatch(c); } }>{move || i.t("app.load_more")}</button>
         </Show>
+    }
+}
+
+#[component]
+fn AuditRow(entry: AuditEntry) -> impl IntoView {
+    let i = use_i18n();
+    let e = entry;
+    let at = e.at.0;
+    let action = serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(|s| format!("action.{s}"))).unwrap_or_default();
+    let detail = e.detail.clone();
+    let edited = matches!(e.action, AuditAction::TokenEdited | AuditAction::AccountEdited);
+    view! {
+        <tr>
+            <td class="nowrap">{move || i.datetime(at)}</td>
+            <td>{e.actor_email.clone()}</td>
+            <td>{move || i.t(&action)}{move || detail.as_deref().map(|d| format!(" ({})", if edited { field_names(i, d) } else { d.to_owned() }))}</td>
+            <td>{e.target_name.clone()}" "<code>{e.target.clone()}</code></td>
+        </tr>
     }
 }
 

@@ -2,9 +2,10 @@
 //! when, and whether it was delivered (or kept here, without a mail API).
 
 use leptos::prelude::*;
-use tollgate_core::notify::{Delivery, NotificationView};
+use tollgate_core::notify::{Delivery, NotificationPage as Page, NotificationView};
 
-use crate::api;
+use crate::api::{self, ApiError};
+use crate::components::load::{LoadError, Loading};
 use crate::components::use_toasts;
 use crate::i18n::use_i18n;
 
@@ -15,39 +16,44 @@ fn key(prefix: &str, v: impl serde::Serialize) -> String {
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let i = use_i18n();
-    let toasts = use_toasts();
-    let entries = RwSignal::new(Vec::<NotificationView>::new());
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(true);
-    let mail_configured = RwSignal::new(true);
-    let load = move |cursor: Option<String>| {
-        loading.set(true);
-        leptos::task::spawn_local(async move {
-            match api::notifications(cursor.as_deref()).await {
-                Ok(p) => {
-                    mail_configured.set(p.mail_configured);
-                    if cursor.is_some() {
-                        entries.update(|e| e.extend(p.entries))
-                    } else {
-                        entries.set(p.entries)
-                    }
-                    next.set(p.next_cursor);
-                }
-                Err(e) => toasts.fail(&e),
-            }
-            loading.set(false);
-        });
-    };
-    load(None);
+    let first = LocalResource::new(|| api::notifications(None));
     view! {
         <h1>{move || i.t("notifications.title")}</h1>
         <p class="hint">{move || i.t("notifications.intro")}</p>
-        <Show when=move || !mail_configured.get()>
+        <button type="button" class="button small" on:click=move |_| first.refetch()>{move || i.t("notifications.refresh")}</button>
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| first.refetch()) /> }>
+                {move || Suspend::new(async move { first.await.map(|page| view! { <Notifications first=page /> }) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The first page of messages, and the pages "Load more" adds.
+#[component]
+fn Notifications(first: Page) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let mail_configured = first.mail_configured;
+    let entries = RwSignal::new(first.entries);
+    let next = RwSignal::new(first.next_cursor);
+    let more = Action::new_local(|cursor: &String| {
+        let c = cursor.clone();
+        async move { api::notifications(Some(&c)).await }
+    });
+    Effect::new(move |_| match more.value().get() {
+        Some(Ok(p)) => {
+            entries.update(|e| e.extend(p.entries));
+            next.set(p.next_cursor);
+        }
+        Some(Err::<Page, ApiError>(e)) => toasts.fail(&e),
+        None => {}
+    });
+    view! {
+        <Show when=move || !mail_configured>
             <p class="card" role="note" data-testid="mail-off">{move || i.t("notifications.kept_note")}</p>
         </Show>
-        <button type="button" class="button small" on:click=move |_| load(None)>{move || i.t("notifications.refresh")}</button>
-        <Show when=move || loading.get()><p class="loading">{move || i.t("app.loading")}</p></Show>
-        <Show when=move || !loading.get() && entries.with(Vec::is_empty)><p class="empty">{move || i.t("notifications.empty")}</p></Show>
+        <Show when=move || entries.with(Vec::is_empty)><p class="empty">{move || i.t("notifications.empty")}</p></Show>
         <table class="table" data-testid="notifications">
             <caption class="visually-hidden">{move || i.t("notifications.title")}</caption>
             <thead><tr>
@@ -59,36 +65,41 @@ pub fn NotificationsPage() -> impl IntoView {
             </tr></thead>
             <tbody>
                 <For each=move || entries.get() key=|n| (n.id.clone(), n.updated_at, n.delivery) let:n>
-                    {
-                        let at = n.at.0;
-                        let event = key("event", n.event);
-                        let role = key("notifications.role", n.role);
-                        let status = key("delivery", n.delivery);
-                        let failed = n.delivery == Delivery::Failed;
-                        let attempts = n.attempts;
-                        let error = n.last_error.clone();
-                        view! {
-                            <tr data-delivery=n.delivery.as_str() data-event=key("", n.event).trim_start_matches('.').to_owned()>
-                                <td>{move || i.datetime(at)}</td>
-                                <td>
-                                    {move || i.t(&event)}" · "{n.actor.clone()}
-                                    <details><summary>{n.subject.clone()}</summary><pre class="mail-text">{n.text.clone()}</pre></details>
-                                </td>
-                                <td>{n.token_name.clone()}" "<code>{n.sid.clone()}</code></td>
-                                <td>{n.recipient.clone()}" "<span class="hint">{move || i.t(&role)}" · "{n.language.code()}</span></td>
-                                <td>
-                                    <span class="badge" class:badge-off=failed>{move || i.t(&status)}</span>
-                                    <Show when=move || { attempts > 0 }><span class="hint">{move || i.tn("notifications.attempts", attempts as usize)}</span></Show>
-                                    {error.clone().map(|e| view! { <p class="hint">{e}</p> })}
-                                </td>
-                            </tr>
-                        }
-                    }
+                    <NotificationRow n=n />
                 </For>
             </tbody>
         </table>
         <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="button" on:click=move |_| load(next.get_untracked())>{move || i.t("app.load_more")}</button>
+            <button type="button" class="button" disabled=move || more.pending().get()
+                on:click=move |_| { if let Some(c) = next.get_untracked() { more.dispatch(c); } }>{move || i.t("app.load_more")}</button>
         </Show>
+    }
+}
+
+#[component]
+fn NotificationRow(n: NotificationView) -> impl IntoView {
+    let i = use_i18n();
+    let at = n.at.0;
+    let event = key("event", n.event);
+    let role = key("notifications.role", n.role);
+    let status = key("delivery", n.delivery);
+    let failed = n.delivery == Delivery::Failed;
+    let attempts = n.attempts;
+    let error = n.last_error.clone();
+    view! {
+        <tr data-delivery=n.delivery.as_str() data-event=key("", n.event).trim_start_matches('.').to_owned()>
+            <td class="nowrap">{move || i.datetime(at)}</td>
+            <td>
+                {move || i.t(&event)}" · "{n.actor.clone()}
+                <details><summary>{n.subject.clone()}</summary><pre class="mail-text">{n.text.clone()}</pre></details>
+            </td>
+            <td>{n.token_name.clone()}" "<code>{n.sid.clone()}</code></td>
+            <td>{n.recipient.clone()}" "<span class="hint">{move || i.t(&role)}" · "{n.language.code()}</span></td>
+            <td>
+                <span class="badge" class:badge-off=failed>{move || i.t(&status)}</span>
+                <Show when=move || { attempts > 0 }><span class="hint">{move || i.tn("notifications.attempts", attempts as usize)}</span></Show>
+                {error.map(|e| view! { <p class="hint">{e}</p> })}
+            </td>
+        </tr>
     }
 }
