@@ -180,12 +180,15 @@ export async function pageSteps() {
       ja: ["このトークンの認証トークンが公開場所で見つかりました", "通知", "保管（未送信）", "公開場所で発見"],
       "zh-CN": ["此令牌的认证令牌在公开位置被发现", "通知", "已保存（未发送）", "在公开位置被发现"],
     };
+    // The table marks the token leaked; the cards show the whole banner.
+    await page.goto(BASE + "/settings/api");
+    await setLocale("en");
+    await layout("table");
+    await page.reload();
+    await page.locator(`tr[data-sid="${LEAK_SID}"]`).getByText("Leaked").waitFor();
+    await layout("cards");
     for (const [tag, [title, nav, kept, event]] of Object.entries(words)) {
       await page.goto(BASE + "/settings/api");
-      // The table marks the token leaked; the cards show the whole banner.
-      await page.locator(`tr[data-sid="${LEAK_SID}"]`).getByText("Leaked").waitFor();
-      await layout("cards");
-      await page.reload();
       await setLocale(tag);
       const banner = page.locator(`.token-item[data-sid="${LEAK_SID}"]`).getByTestId("leak-banner");
       await banner.waitFor();
@@ -193,7 +196,6 @@ export async function pageSteps() {
       assert.ok(text.includes(title) && text.includes(url), `${tag}: card banner: ${text}`);
       assert.equal(await banner.getByRole("link", { name: url }).getAttribute("href"), url);
       await shot(`${tag}-leak-card`);
-      await layout("table");
       await page.goto(BASE + `/settings/api/${LEAK_SID}`);
       await page.getByTestId("leak-banner").getByText(title).waitFor();
       await shot(`${tag}-leak-edit`);
@@ -215,6 +217,7 @@ export async function pageSteps() {
     const card = page.locator(`.token-item[data-sid="${LEAK_SID}"]`);
     await card.waitFor();
     assert.equal(await card.getByTestId("leak-banner").count(), 0, "the banner is gone after the reset");
+    await layout("table");
     assert.equal(await edge("/v1/verify", LEAK_SID, LEAK_TOKEN), 401, "the leaked token stays refused");
     assert.equal(await edge("/v1/verify", LEAK_SID, fresh), 401, "still disabled until enabled");
   });

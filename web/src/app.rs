@@ -82,7 +82,7 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         Route::Account => view! { <Guard><AccountPage /></Guard> }.into_any(),
         Route::Audit => view! { <Guard><AuditPage /></Guard> }.into_any(),
         Route::Notifications => view! { <Guard><NotificationsPage /></Guard> }.into_any(),
-        Route::NotFound => view! { <p>{move || i18n.t("app.not_found")}</p> }.into_any(),
+        Route::NotFound => view! { <crate::components::load::NotFound /> }.into_any(),
     };
     // On every page change (not the first page: the visitor has not moved yet) focus goes
     // to the new page's heading once it is there.

@@ -35,3 +35,28 @@ pub fn Loading() -> impl IntoView {
     let i = use_i18n();
     view! { <p class="loading">{move || i.t("app.loading")}</p> }
 }
+
+/// A page's load failed: an unknown address (404) is the not-found page, anything else is
+/// said with Retry.
+#[component]
+pub fn PageError(errors: ArcRwSignal<Errors>, retry: Callback<()>) -> impl IntoView {
+    let not_found = errors
+        .with_untracked(|e| e.iter().any(|(_, e)| (**e).downcast_ref::<ApiError>().is_some_and(|a| a.status == 404)));
+    if not_found {
+        view! { <NotFound /> }.into_any()
+    } else {
+        view! { <LoadError errors=errors retry=retry /> }.into_any()
+    }
+}
+
+/// The page for an address that names nothing: says so, and links back to the tokens.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <section class="card not-found" data-testid="not-found">
+            <h1>{move || i.t("app.not_found")}</h1>
+            <crate::route::Link to=crate::route::Route::Tokens class="button">{move || i.t("nav.api")}</crate::route::Link>
+        </section>
+    }
+}

@@ -4,10 +4,10 @@
 
 pub mod actions;
 pub mod contacts;
-pub mod load;
 mod dialog;
 mod issued;
 mod leak;
+pub mod load;
 pub mod menu;
 pub mod policy;
 pub mod scopes;

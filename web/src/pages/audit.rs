@@ -78,7 +78,8 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
     let i = use_i18n();
     let e = entry;
     let at = e.at.0;
-    let action = serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(|s| format!("action.{s}"))).unwrap_or_default();
+    let action =
+        serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(|s| format!("action.{s}"))).unwrap_or_default();
     let detail = e.detail.clone();
     let edited = matches!(e.action, AuditAction::TokenEdited | AuditAction::AccountEdited);
     view! {

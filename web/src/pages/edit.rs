@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
-use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
+use tollgate_core::api::{IssuedToken, TokenEdit, TokenState, TokenView, UserView};
 use tollgate_core::policy::RateLimit;
 use tollgate_core::time::Timestamp;
 
@@ -13,22 +13,53 @@ use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::actions::{GraceChoice, Outcome, ResetChoice, TokenAction, perform};
 use crate::components::contacts::{ContactSelect, EmailList};
+use crate::components::load::{Loading, PageError};
 use crate::components::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
 use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, SudoDialog, use_toasts};
 use crate::components::{Crumbs, IssuedPanel, LeakBanner};
 use crate::i18n::use_i18n;
 
+/// A token's page: loads the token and the account's users, then the editor; an unknown
+/// token shows the not-found page, another failure its message and Retry.
 #[component]
 pub fn EditPage(sid: String) -> impl IntoView {
+    let loaded = LocalResource::new(move || {
+        let sid = sid.clone();
+        async move {
+            let token = api::token(&sid).await?;
+            let users = api::users().await.unwrap_or_default();
+            Ok::<_, ApiError>((token, users))
+        }
+    });
+    view! {
+        <Crumbs />
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=move |errors| view! { <PageError errors=errors retry=Callback::new(move |_| loaded.refetch()) /> }>
+                {move || Suspend::new(async move {
+                    loaded.await.map(|(token, users)| view! { <TokenEditor initial=token users=users /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The editor of a loaded token: Overview, API credentials, policies, API scopes, usage,
+/// then Update, Disable/Enable, Delete.
+#[component]
+fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
     let nav = use_navigator();
-    let sid = StoredValue::new(sid);
-    let sid = move || sid.get_value();
     let token = RwSignal::new(None::<TokenView>);
-    let users = RwSignal::new(Vec::<UserView>::new());
-    let catalog = RwSignal::new(None::<CatalogResponse>);
+    let users = RwSignal::new(users);
+    // The catalog of the token's API version (again after an upgrade).
+    let version = RwSignal::new(initial.api_version);
+    let catalog = LocalResource::new(move || {
+        let v = version.get();
+        async move { api::catalog(v.as_str()).await.ok() }
+    });
+    let catalog = Signal::derive(move || catalog.get().flatten());
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let contact = RwSignal::new(String::new());
@@ -50,7 +81,6 @@ pub fn EditPage(sid: String) -> impl IntoView {
     let action_open = RwSignal::new(false);
     let pending = RwSignal::new(None::<TokenAction>);
     let grace = RwSignal::new(ResetChoice::default());
-    let missing = RwSignal::new(false);
 
     let fill = move |t: TokenView| {
         name.set(t.name.clone());
@@ -61,29 +91,12 @@ pub fn EditPage(sid: String) -> impl IntoView {
         expires_at.set(t.expires_at);
         ips.set(t.allowed_ips.join("\n"));
         rate.set(t.rate_limit);
-        let version = t.api_version;
+        if version.get_untracked() != t.api_version {
+            version.set(t.api_version);
+        }
         token.set(Some(t));
-        leptos::task::spawn_local(async move {
-            if let Ok(c) = api::catalog(version.as_str()).await {
-                catalog.set(Some(c));
-            }
-        });
     };
-    Effect::new(move |_| {
-        let s = sid();
-        leptos::task::spawn_local(async move {
-            match api::token(&s).await {
-                Ok(t) => fill(t),
-                Err(e) => {
-                    missing.set(true);
-                    toasts.fail(&e);
-                }
-            }
-            if let Ok(u) = api::users().await {
-                users.set(u);
-            }
-        });
-    });
+    fill(initial);
 
     // What the form changes on `t` (reactive): only the fields that differ.
     let changes = move |t: &TokenView| {
@@ -194,12 +207,10 @@ pub fn EditPage(sid: String) -> impl IntoView {
     let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
     let t = move || token.get();
     view! {
-            <Crumbs />
-            <Show when=move || missing.get()><p>{move || i.t("app.not_found")}</p></Show>
             <Show when=move || issued.with(Option::is_some)>
                 {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
             </Show>
-            <Show when=move || token.with(Option::is_some) fallback=move || view! { <Show when=move || !missing.get()><p class="loading">{move || i.t("app.loading")}</p></Show> }>
+            <Show when=move || token.with(Option::is_some)>
                 <h1>{move || t().map(|t| t.name)}</h1>
                 {move || t().and_then(|t| t.leak).map(|l| {
                     let on_reset = can_manage().then(|| Callback::new(move |_| ask(TokenAction::Reset)));
@@ -258,7 +269,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
                 </section>
                 <section class="card">
                     <h2>{move || i.t("edit.scopes")}</h2>
-                    <ScopePicker catalog=catalog.into() selected=scopes />
+                    <ScopePicker catalog=catalog selected=scopes />
                     <FieldError error=error field="scopes" />
                 </section>
                 <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />

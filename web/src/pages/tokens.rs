@@ -129,29 +129,7 @@ pub fn TokensPage() -> impl IntoView {
         <Show when=move || issued.with(Option::is_some)>
             {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| issued.set(None)) /> })}
         </Show>
-        <section class="filters" aria-label=move || i.t("tokens.filters")>
-            <label class="visually-hidden" for="q">{move || i.t("tokens.search")}</label>
-            <input id="q" type="search" placeholder=move || i.t("tokens.search") prop:value=move || filter.with(|f| f.q.clone().unwrap_or_default())
-                on:input=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.q = (!v.is_empty()).then_some(v)); } />
-            <label class="visually-hidden" for="created">{move || i.t("tokens.created")}</label>
-            <select id="created" prop:value=move || filter.with(|f| match f.created { Some(CreatedWithin::Last7Days) => "7d", Some(CreatedWithin::Last30Days) => "30d", Some(CreatedWithin::OlderThan30Days) => "older", None => "" })
-                on:change=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.created = match v.as_str() { "7d" => Some(CreatedWithin::Last7Days), "30d" => Some(CreatedWithin::Last30Days), "older" => Some(CreatedWithin::OlderThan30Days), _ => None }); }>
-                <option value="">{move || i.t("tokens.created_any")}</option>
-                <option value="7d">{move || i.t("tokens.created_7d")}</option>
-                <option value="30d">{move || i.t("tokens.created_30d")}</option>
-                <option value="older">{move || i.t("tokens.created_older")}</option>
-            </select>
-            <label class="visually-hidden" for="state">{move || i.t("tokens.state")}</label>
-            <select id="state" prop:value=move || filter.with(|f| match f.state { Some(StateFilter::Enabled) => "enabled", Some(StateFilter::Disabled) => "disabled", None => "" })
-                on:change=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.state = match v.as_str() { "enabled" => Some(StateFilter::Enabled), "disabled" => Some(StateFilter::Disabled), _ => None }); }>
-                <option value="">{move || i.t("tokens.state_any")}</option>
-                <option value="enabled">{move || i.t("tokens.enabled")}</option>
-                <option value="disabled">{move || i.t("tokens.disabled")}</option>
-            </select>
-            <button type="button" class="button" on:click=move |_| filter.set(TokenFilter::default())>{move || i.t("tokens.clear_all")}</button>
-            <span class="count" data-testid="token-count">{move || i.tn("tokens.count", shown().len())}</span>
-            <LayoutSwitch layout=layout />
-        </section>
+        <TokenFilters filter=filter shown=Signal::derive(move || shown().len()) layout=layout />
         <Show when=move || forbidden.get()>
             <p class="empty card" role="alert">{move || i.t("tokens.forbidden")}</p>
         </Show>
@@ -188,5 +166,37 @@ pub fn TokensPage() -> impl IntoView {
                 <GraceChoice grace=grace />
             </Show>
         </Confirm>
+    }
+}
+
+/// The filter bar: search by name, created within, state, Clear all, how many tokens show,
+/// and the table/cards switch.
+#[component]
+fn TokenFilters(filter: RwSignal<TokenFilter>, shown: Signal<usize>, layout: RwSignal<Layout>) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <section class="filters" aria-label=move || i.t("tokens.filters")>
+            <label class="visually-hidden" for="q">{move || i.t("tokens.search")}</label>
+            <input id="q" type="search" placeholder=move || i.t("tokens.search") prop:value=move || filter.with(|f| f.q.clone().unwrap_or_default())
+                on:input=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.q = (!v.is_empty()).then_some(v)); } />
+            <label class="visually-hidden" for="created">{move || i.t("tokens.created")}</label>
+            <select id="created" prop:value=move || filter.with(|f| match f.created { Some(CreatedWithin::Last7Days) => "7d", Some(CreatedWithin::Last30Days) => "30d", Some(CreatedWithin::OlderThan30Days) => "older", None => "" })
+                on:change=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.created = match v.as_str() { "7d" => Some(CreatedWithin::Last7Days), "30d" => Some(CreatedWithin::Last30Days), "older" => Some(CreatedWithin::OlderThan30Days), _ => None }); }>
+                <option value="">{move || i.t("tokens.created_any")}</option>
+                <option value="7d">{move || i.t("tokens.created_7d")}</option>
+                <option value="30d">{move || i.t("tokens.created_30d")}</option>
+                <option value="older">{move || i.t("tokens.created_older")}</option>
+            </select>
+            <label class="visually-hidden" for="state">{move || i.t("tokens.state")}</label>
+            <select id="state" prop:value=move || filter.with(|f| match f.state { Some(StateFilter::Enabled) => "enabled", Some(StateFilter::Disabled) => "disabled", None => "" })
+                on:change=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.state = match v.as_str() { "enabled" => Some(StateFilter::Enabled), "disabled" => Some(StateFilter::Disabled), _ => None }); }>
+                <option value="">{move || i.t("tokens.state_any")}</option>
+                <option value="enabled">{move || i.t("tokens.enabled")}</option>
+                <option value="disabled">{move || i.t("tokens.disabled")}</option>
+            </select>
+            <button type="button" class="button" on:click=move |_| filter.set(TokenFilter::default())>{move || i.t("tokens.clear_all")}</button>
+            <span class="count" data-testid="token-count">{move || i.tn("tokens.count", shown.get())}</span>
+            <LayoutSwitch layout=layout />
+        </section>
     }
 }
