@@ -14,13 +14,17 @@ mkdirSync(SHOTS, { recursive: true });
 export const results = [];
 export async function step(name, fn) {
   const started = Date.now();
+  const errorsBefore = consoleErrors.length;
   try {
     await fn();
     results.push([name, true]);
     console.log(`test ${name} ... ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    // Said where it happened; the last step fails on any.
+    for (const e of consoleErrors.slice(errorsBefore)) console.log(`    console error during this step: ${e.slice(0, 300)}`);
   } catch (e) {
     results.push([name, false]);
     console.log(`test ${name} ... FAILED\n    ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n    ")}`);
+    if (consoleErrors.length) console.log(`    console errors so far:\n    ${consoleErrors.join("\n    ").slice(0, 4000)}`);
     throw e;
   }
 }

@@ -8,9 +8,7 @@ use tollgate_core::api::SessionView;
 use crate::api;
 use crate::components::{ToastList, Toasts};
 use crate::i18n::{I18n, Locale, browser_locale, remember_locale, use_i18n};
-use crate::pages::{
-    AccountPage, AuditPage, EditPage, LoginPage, NotificationsPage, SecurityPage, TokensPage, UsersPage, WizardPage,
-};
+use crate::pages::{LoginPage, TokensPage};
 use crate::route::{Link, Navigator, Route, use_navigator};
 
 /// The signed-in user, if any; `checked` turns true once the first session check ends.
@@ -72,16 +70,13 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
     let page = move || match nav.current() {
         Route::Login => view! { <LoginPage /> }.into_any(),
         Route::Tokens => view! { <Guard><TokensPage /></Guard> }.into_any(),
-        Route::NewToken => view! { <Guard><WizardPage /></Guard> }.into_any(),
-        Route::Security => view! { <Guard><SecurityPage /></Guard> }.into_any(),
-        Route::Token(sid) => {
-            let sid = StoredValue::new(sid);
-            view! { <Guard><EditPage sid=sid.get_value() /></Guard> }.into_any()
-        }
-        Route::Users => view! { <Guard><UsersPage /></Guard> }.into_any(),
-        Route::Account => view! { <Guard><AccountPage /></Guard> }.into_any(),
-        Route::Audit => view! { <Guard><AuditPage /></Guard> }.into_any(),
-        Route::Notifications => view! { <Guard><NotificationsPage /></Guard> }.into_any(),
+        Route::NewToken => view! { <Guard><Later page=parts::wizard /></Guard> }.into_any(),
+        Route::Security => view! { <Guard><Later page=parts::security /></Guard> }.into_any(),
+        Route::Token(sid) => view! { <Guard><LaterEdit sid=sid.clone() /></Guard> }.into_any(),
+        Route::Users => view! { <Guard><Later page=parts::users /></Guard> }.into_any(),
+        Route::Account => view! { <Guard><Later page=parts::account /></Guard> }.into_any(),
+        Route::Audit => view! { <Guard><Later page=parts::audit /></Guard> }.into_any(),
+        Route::Notifications => view! { <Guard><Later page=parts::notifications /></Guard> }.into_any(),
         Route::NotFound => view! { <crate::components::load::NotFound /> }.into_any(),
     };
     // On every page change (not the first page: the visitor has not moved yet) focus goes
@@ -90,7 +85,7 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
     Effect::new(move |previous: Option<Route>| {
         let now = nav.current();
         if previous.is_some_and(|p| p != now) {
-            focus_page_heading(main_ref, 10);
+            focus_page_heading(main_ref, 60);
         }
         now
     });
@@ -104,6 +99,70 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
             </main>
             <ToastList />
         </div>
+    }
+}
+
+/// A page whose code is loaded when it is first shown (see [`parts`]).
+#[component]
+fn Later<F, Fut>(page: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = AnyView> + Send + 'static,
+{
+    view! { <Suspense fallback=crate::components::load::Loading>{move || Suspend::new(page())}</Suspense> }
+}
+
+/// A token's page, loaded when first shown.
+#[component]
+fn LaterEdit(sid: String) -> impl IntoView {
+    view! { <Later page=move || parts::edit(sid.clone()) /> }
+}
+
+/// The pages besides sign-in and the token list, each a split point: the build
+/// (`wasm-split`) moves the code only they use into parts of the app that the browser
+/// fetches when the page is first opened, so the first load carries the list alone.
+/// `#[lazy]` generates the loader's glue, which declares `unsafe` imports; nothing else
+/// here is unsafe. Each page is built untracked: `Suspend` tracks what its future reads, and
+/// a page must not be rebuilt because a signal it read while being built changed.
+#[allow(unsafe_code)]
+mod parts {
+    use leptos::prelude::*;
+
+    use crate::pages::{AccountPage, AuditPage, EditPage, NotificationsPage, SecurityPage, UsersPage, WizardPage};
+
+    #[lazy]
+    pub fn wizard() -> AnyView {
+        untrack(|| view! { <WizardPage /> }.into_any())
+    }
+
+    #[lazy]
+    pub fn edit(sid: String) -> AnyView {
+        untrack(|| view! { <EditPage sid=sid /> }.into_any())
+    }
+
+    #[lazy]
+    pub fn security() -> AnyView {
+        untrack(|| view! { <SecurityPage /> }.into_any())
+    }
+
+    #[lazy]
+    pub fn users() -> AnyView {
+        untrack(|| view! { <UsersPage /> }.into_any())
+    }
+
+    #[lazy]
+    pub fn account() -> AnyView {
+        untrack(|| view! { <AccountPage /> }.into_any())
+    }
+
+    #[lazy]
+    pub fn audit() -> AnyView {
+        untrack(|| view! { <AuditPage /> }.into_any())
+    }
+
+    #[lazy]
+    pub fn notifications() -> AnyView {
+        untrack(|| view! { <NotificationsPage /> }.into_any())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Translations (English, Japanese, Simplified Chinese) from `web/locales/*.json`, and
+//! Translations (English, Japanese, Simplified Chinese) from `web/locales/*.json` (minified
+//! by `build.rs`), and
 //! locale-aware date formatting. Every string the app shows comes from here.
 
 use std::collections::HashMap;
@@ -57,9 +58,9 @@ impl Locale {
 
     fn source(self) -> &'static str {
         match self {
-            Locale::En => include_str!("../locales/en.json"),
-            Locale::Ja => include_str!("../locales/ja.json"),
-            Locale::Zh => include_str!("../locales/zh.json"),
+            Locale::En => include_str!(concat!(env!("OUT_DIR"), "/en.json")),
+            Locale::Ja => include_str!(concat!(env!("OUT_DIR"), "/ja.json")),
+            Locale::Zh => include_str!(concat!(env!("OUT_DIR"), "/zh.json")),
         }
     }
 }

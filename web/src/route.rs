@@ -247,9 +247,11 @@ pub fn Link(
 ) -> impl IntoView {
     let nav = use_navigator();
     let href = to.path();
-    let target = StoredValue::new(to);
+    // Plain clones, not a stored value: a click or a page change can reach these closures
+    // after the link's owner is gone (a page loaded into a `Suspense`).
+    let target = to.clone();
     let current = move || {
-        let on = target.with_value(|t| if section { nav.in_section(t) } else { nav.is(t) });
+        let on = if section { nav.in_section(&to) } else { nav.is(&to) };
         on.then_some("page")
     };
     view! {
@@ -263,7 +265,7 @@ pub fn Link(
                     return;
                 }
                 ev.prevent_default();
-                nav.go(target.get_value());
+                nav.go(target.clone());
             }
         >
             {children()}

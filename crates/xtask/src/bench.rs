@@ -175,13 +175,7 @@ fn sizes(t: &Tools) -> Result<Value> {
         .ok_or("no .wasm in worker/build")?;
     let worker_js = worker.join("index.js");
     let dist = root().join("web/dist");
-    let app = [
-        dist.join("index.html"),
-        dist.join("boot.js"),
-        dist.join("style.css"),
-        dist.join("pkg/tollgate_web.js"),
-        dist.join("pkg/tollgate_web_bg.wasm"),
-    ];
+    let app = crate::first_load_files(&dist);
     let mut app_total = 0.0;
     for f in &app {
         app_total += kib(f)?;
@@ -194,7 +188,7 @@ fn sizes(t: &Tools) -> Result<Value> {
         "worker_wasm_raw_kib": raw_kib(&worker_wasm),
         "worker_js_gz_kib": kib(&worker_js)?,
         "admin_first_load_gz_kib": (app_total * 10.0f64).round() / 10.0,
-        "admin_wasm_gz_kib": kib(&app[4])?,
+        "admin_wasm_gz_kib": kib(&app[0])?,
         "npm_wasm_gz_kib": kib(&pkg.join("tollgate_wasm_bg.wasm"))?,
         "npm_wasm_raw_kib": raw_kib(&pkg.join("tollgate_wasm_bg.wasm")),
         "npm_manager_wasm_gz_kib": kib(&pkg.join("manager/tollgate_web_bg.wasm"))?,

@@ -73,9 +73,13 @@ pub fn package(t: &Tools) -> Result<()> {
         manifest.replacen("\"version\": \"0.0.0\"", &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")), 1);
     std::fs::write(out.join("package.json"), manifest).map_err(|e| format!("package.json: {e}"))?;
 
+    // The whole app: its first-load module, the loader of the other pages' parts, the parts.
     let app = root().join("web/dist/pkg");
-    for name in ["tollgate_web.js", "tollgate_web_bg.wasm"] {
-        copy(&app.join(name), &out.join("manager").join(name))?;
+    for entry in std::fs::read_dir(&app).map_err(|e| format!("{}: {e}", app.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if let Some(name) = path.file_name() {
+            copy(&path, &out.join("manager").join(name))?;
+        }
     }
 
     step("npm pack");

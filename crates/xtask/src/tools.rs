@@ -1,7 +1,7 @@
 //! Installs, idempotently, the tools the other commands need, and says what it does:
 //! the wasm32 target, the npm tools pinned in package-lock.json (wrangler, Node 22,
 //! esbuild, binaryen's wasm-opt, playwright-core), wasm-bindgen-cli at the version in
-//! Cargo.lock, worker-build 0.8, and Debian's chromium for the browser tests.
+//! Cargo.lock, worker-build 0.8, wasm-split-cli, and Debian's chromium for the browser tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +10,8 @@ use crate::{Result, root, run, step};
 
 const WORKER_BUILD_VERSION: &str = "0.8.7";
 const OHA_VERSION: &str = "1.16.0";
+/// The wasm-split CLI; its split format matches the `wasm_split_helpers` Leptos uses.
+const WASM_SPLIT_VERSION: &str = "0.2.4";
 
 #[derive(Debug)]
 pub struct Tools {
@@ -17,6 +19,8 @@ pub struct Tools {
     pub wasm_bindgen: PathBuf,
     /// Installed with wasm-bindgen-cli; runs wasm-bindgen-test suites in Node.
     pub wasm_bindgen_test_runner: PathBuf,
+    /// Splits the admin app at its `#[lazy]` pages (`wasm_split_cli_support`).
+    pub wasm_split: PathBuf,
     pub esbuild: PathBuf,
     pub wasm_opt: PathBuf,
     pub chromium: Option<PathBuf>,
@@ -102,12 +106,31 @@ impl Tools {
             ]))?;
         }
 
+        let wasm_split = cargo_bin("wasm-split-cli");
+        let stamp = cargo_bin(".wasm-split-cli.version");
+        let have = std::fs::read_to_string(&stamp).unwrap_or_default();
+        if wasm_split.exists() && have.trim() == WASM_SPLIT_VERSION {
+            step(&format!("wasm-split-cli {WASM_SPLIT_VERSION}: present"));
+        } else {
+            step(&format!("installing wasm-split-cli {WASM_SPLIT_VERSION} (wasm_split_cli_support)"));
+            run(Command::new(&cargo).args([
+                "install",
+                "wasm_split_cli_support",
+                "--version",
+                &format!("={WASM_SPLIT_VERSION}"),
+                "--features",
+                "build-binary",
+            ]))?;
+            std::fs::write(&stamp, WASM_SPLIT_VERSION).map_err(|e| format!("{}: {e}", stamp.display()))?;
+        }
+
         let chromium = if browser { Some(ensure_chromium()?) } else { None };
 
         Ok(Tools {
             worker_build,
             wasm_bindgen_test_runner: cargo_bin("wasm-bindgen-test-runner"),
             wasm_bindgen,
+            wasm_split,
             esbuild: root().join("node_modules/@esbuild/linux-x64/bin/esbuild"),
             wasm_opt: root().join("node_modules/binaryen/bin/wasm-opt"),
             chromium,

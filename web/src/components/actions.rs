@@ -106,8 +106,10 @@ pub struct ResetChoice {
     pub renew: Option<u32>,
 }
 
-/// Runs a confirmed action against the API, on the revision of the token as shown.
-pub async fn perform(action: TokenAction, token: &TokenView, choice: ResetChoice) -> api::ApiResult<Outcome> {
+/// Runs a confirmed action against the API, on the revision of the token as shown. Its code
+/// (the actions' requests and answers) loads with the first action taken (`#[lazy]`).
+#[lazy]
+pub async fn perform(action: TokenAction, token: TokenView, choice: ResetChoice) -> api::ApiResult<Outcome> {
     let grace = choice.grace;
     let expires_at = choice.renew.map(|d| (d > 0).then(|| tollgate_core::policy::preset(d, now())));
     let (sid, rev) = (token.sid.as_str(), token.revision);

@@ -99,7 +99,7 @@ pub fn Confirm(
                     class:danger=move || danger.get()
                     on:click=move |_| {
                         open.set(false);
-                        on_confirm.run(());
+                        on_confirm.try_run(());
                     }
                 >
                     {move || confirm_label.get()}
@@ -126,7 +126,7 @@ pub fn SudoDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView 
             password.set(String::new());
             error.set(None);
             open.set(false);
-            on_done.run(());
+            on_done.try_run(());
         }
         Some(Err(e)) => error.set(Some(e)),
         None => {}

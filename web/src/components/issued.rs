@@ -40,7 +40,7 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
     });
     view! {
         <dialog class="dialog issued" aria-labelledby="issued-title" node_ref=dialog_ref
-            on:close=move |_| on_close.run(())
+            on:close=move |_| { on_close.try_run(()); }
             on:keydown=move |ev| {
                 if ev.key() == "Tab"
                     && let Some(d) = dialog_ref.get()
@@ -76,7 +76,7 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
                 </dd>
             </dl>
             <div class="dialog-actions">
-                <button type="button" class="button primary" on:click=move |_| on_close.run(())>{move || i.t("done.back")}</button>
+                <button type="button" class="button primary" on:click=move |_| { on_close.try_run(()); }>{move || i.t("done.back")}</button>
             </div>
         </dialog>
     }

@@ -31,7 +31,7 @@ pub fn LeakBanner(leak: LeakMark, on_reset: Option<Callback<()>>) -> impl IntoVi
             </p>
             <p>{move || i.t(done)}</p>
             {on_reset.map(|f| view! {
-                <button type="button" class="button danger" data-testid="leak-reset" on:click=move |_| f.run(())>{move || i.t("leak.reset")}</button>
+                <button type="button" class="button danger" data-testid="leak-reset" on:click=move |_| { f.try_run(()); }>{move || i.t("leak.reset")}</button>
             })}
         </div>
     }

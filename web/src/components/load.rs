@@ -24,7 +24,7 @@ pub fn LoadError(errors: ArcRwSignal<Errors>, retry: Callback<()>) -> impl IntoV
     view! {
         <div class="card load-error" role="alert">
             <For each=messages key=|m| m.clone() let:m><p>{m}</p></For>
-            <button type="button" class="button" on:click=move |_| retry.run(())>{move || i.t("app.retry")}</button>
+            <button type="button" class="button" on:click=move |_| { retry.try_run(()); }>{move || i.t("app.retry")}</button>
         </div>
     }
 }

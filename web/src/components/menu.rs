@@ -141,7 +141,7 @@ pub fn MenuButton(
                                         // Back on the button first: what the item opens
                                         // (a dialog) returns focus there.
                                         close_to_button();
-                                        on_select.run(());
+                                        on_select.try_run(());
                                     }>
                                     {move || label.get()}
                                 </button>

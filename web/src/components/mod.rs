@@ -2,6 +2,8 @@
 //! (confirmation, password again) in `dialog`, the menu button in [`menu`], the scope
 //! picker in [`scopes`].
 
+// `#[lazy]` (code splitting) generates glue with unsafe imports; nothing else there is unsafe.
+#[allow(unsafe_code)]
 pub mod actions;
 pub mod contacts;
 mod dialog;

@@ -104,9 +104,11 @@ fn Category(
         category.scopes.iter().filter(|s| s.access == Access::Read).map(|s| s.id.clone()).collect::<Vec<_>>(),
     );
     let total = category.scopes.len();
-    let count = move || selected.with(|s| ids.with_value(|ids| ids.iter().filter(|id| s.contains(*id)).count()));
+    let count = move || {
+        selected.with(|s| ids.try_with_value(|ids| ids.iter().filter(|id| s.contains(*id)).count()).unwrap_or(0))
+    };
     let on = move || count() > 0;
-    let listed = move || on() || opened.with(|o| key.with_value(|k| o.contains(k)));
+    let listed = move || on() || opened.with(|o| key.try_with_value(|k| o.contains(k)).unwrap_or(false));
     let about_id = format!("cat-about-{}", category.key);
     let switch = move |ev| {
         let k = key.get_value();
@@ -131,7 +133,7 @@ fn Category(
     };
     let all = move |_| selected.update(|s| s.extend(ids.get_value()));
     let kept = StoredValue::new(kept);
-    let scopes = move || kept.with_value(|kept| kept.iter().map(|s| scope_item(i, s, selected)).collect_view());
+    let scopes = move || kept.try_with_value(|kept| kept.iter().map(|s| scope_item(i, s, selected)).collect_view());
     let label_key = format!("cat.{}", category.key);
     let label_key2 = label_key.clone();
     let about_key = format!("cat.{}.about", category.key);
@@ -175,7 +177,7 @@ fn scope_item(i: I18n, s: &ScopeView, selected: RwSignal<BTreeSet<String>>) -> i
                     type="checkbox"
                     value=s.id.clone()
                     aria-describedby=routes_id.clone()
-                    prop:checked=move || selected.with(|sel| id.with_value(|id| sel.contains(id)))
+                    prop:checked=move || selected.with(|sel| id.try_with_value(|id| sel.contains(id)).unwrap_or(false))
                     on:change=move |ev| {
                         let checked = event_target_checked(&ev);
                         selected.update(|sel| {

@@ -157,7 +157,7 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
         let (Some(a), Some(t)) = (pending.get_untracked(), token.get_untracked()) else { return };
         let g = grace.get_untracked();
         leptos::task::spawn_local(async move {
-            match perform(a, &t, g).await {
+            match perform(a, t.clone(), g).await {
                 Ok(Outcome::Changed(v)) => fill(v),
                 Ok(Outcome::Removed) => {
                     nav.warn_on_leave(None);

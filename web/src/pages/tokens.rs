@@ -71,7 +71,7 @@ pub fn TokensPage() -> impl IntoView {
         let Some((action, token)) = pending.get_untracked() else { return };
         let g = grace.get_untracked();
         leptos::task::spawn_local(async move {
-            match perform(action, &token, g).await {
+            match perform(action, token.clone(), g).await {
                 Ok(Outcome::Changed(t)) => {
                     tokens.update(|all| all.iter_mut().filter(|x| x.sid == t.sid).for_each(|x| *x = t.clone()));
                     toasts.ok(i.t(action.done()));

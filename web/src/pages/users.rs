@@ -49,11 +49,11 @@ fn UserTable(users: Vec<UserView>, changed: Callback<()>) -> impl IntoView {
     Effect::new(move |_| match patch.value().get() {
         Some(Ok(_)) => {
             toasts.ok(i.t("users.changed"));
-            changed.run(());
+            changed.try_run(());
         }
         Some(Err::<_, ApiError>(e)) if e.is_stale() => {
             toasts.stale();
-            changed.run(());
+            changed.try_run(());
         }
         Some(Err(e)) => toasts.fail(&e),
         None => {}
@@ -118,7 +118,7 @@ fn AddUser(added: Callback<()>) -> impl IntoView {
             name.set(String::new());
             password.set(String::new());
             toasts.ok(i.t("users.added"));
-            added.run(());
+            added.try_run(());
         }
         Some(Err(e)) => error.set(Some(e)),
         None => {}

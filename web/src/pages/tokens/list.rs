@@ -106,7 +106,11 @@ fn TokenMenu(token: TokenView, ctx: ListCtx) -> impl IntoView {
     .map(|a| MenuItem {
         label: Signal::derive(move || i.t(a.label())),
         destructive: a == TokenAction::Delete,
-        on_select: Callback::new(move |_| ctx.ask.run((a, t.get_value()))),
+        on_select: Callback::new(move |_| {
+            if let Some(t) = t.try_get_value() {
+                ctx.ask.try_run((a, t));
+            }
+        }),
     })
     .collect();
     view! { <MenuButton label=Signal::derive(move || i.t("tokens.more")) face="⋯" items=items /> }
@@ -204,7 +208,11 @@ fn TokenCard(token: TokenView, ctx: ListCtx) -> impl IntoView {
                 <Show when=move || ctx.can_manage.get()><TokenMenu token=stored.get_value() ctx=ctx /></Show>
             </div>
             {t.leak.clone().map(|l| {
-                let on_reset = ctx.can_manage.get_untracked().then(|| Callback::new(move |_| ctx.ask.run((TokenAction::Reset, stored.get_value()))));
+                let on_reset = ctx.can_manage.get_untracked().then(|| Callback::new(move |_| {
+                    if let Some(t) = stored.try_get_value() {
+                        ctx.ask.try_run((TokenAction::Reset, t));
+                    }
+                }));
                 view! { <LeakBanner leak=l on_reset=on_reset /> }
             })}
             <dl class="token-facts">
