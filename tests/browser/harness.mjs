@@ -20,7 +20,9 @@ export async function step(name, fn) {
     results.push([name, true]);
     console.log(`test ${name} ... ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     // Said where it happened; the last step fails on any.
-    for (const e of consoleErrors.slice(errorsBefore)) console.log(`    console error during this step: ${e.slice(0, 300)}`);
+    for (const e of consoleErrors.slice(errorsBefore).filter((e) => !/status of 4\d\d/.test(e))) {
+      console.log(`    console error during this step: ${e.slice(0, 300)}`);
+    }
   } catch (e) {
     results.push([name, false]);
     console.log(`test ${name} ... FAILED\n    ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n    ")}`);

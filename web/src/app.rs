@@ -8,7 +8,7 @@ use tollgate_core::api::SessionView;
 use crate::api;
 use crate::components::{ToastList, Toasts};
 use crate::i18n::{I18n, Locale, browser_locale, remember_locale, use_i18n};
-use crate::pages::{LoginPage, TokensPage};
+use crate::pages::TokensPage;
 use crate::route::{Link, Navigator, Route, use_navigator};
 
 /// The signed-in user, if any; `checked` turns true once the first session check ends.
@@ -68,7 +68,7 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         });
     }
     let page = move || match nav.current() {
-        Route::Login => view! { <LoginPage /> }.into_any(),
+        Route::Login => view! { <Later page=parts::login /> }.into_any(),
         Route::Tokens => view! { <Guard><TokensPage /></Guard> }.into_any(),
         Route::NewToken => view! { <Guard><Later page=parts::wizard /></Guard> }.into_any(),
         Route::Security => view! { <Guard><Later page=parts::security /></Guard> }.into_any(),
@@ -118,7 +118,7 @@ fn LaterEdit(sid: String) -> impl IntoView {
     view! { <Later page=move || parts::edit(sid.clone()) /> }
 }
 
-/// The pages besides sign-in and the token list, each a split point: the build
+/// The pages besides the token list (sign-in too: once a session), each a split point: the build
 /// (`wasm-split`) moves the code only they use into parts of the app that the browser
 /// fetches when the page is first opened, so the first load carries the list alone.
 /// `#[lazy]` generates the loader's glue, which declares `unsafe` imports; nothing else
@@ -128,7 +128,14 @@ fn LaterEdit(sid: String) -> impl IntoView {
 mod parts {
     use leptos::prelude::*;
 
-    use crate::pages::{AccountPage, AuditPage, EditPage, NotificationsPage, SecurityPage, UsersPage, WizardPage};
+    use crate::pages::{
+        AccountPage, AuditPage, EditPage, LoginPage, NotificationsPage, SecurityPage, UsersPage, WizardPage,
+    };
+
+    #[lazy]
+    pub fn login() -> AnyView {
+        untrack(|| view! { <LoginPage /> }.into_any())
+    }
 
     #[lazy]
     pub fn wizard() -> AnyView {

@@ -22,8 +22,8 @@ pub fn LoginPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::login(&email.get_untracked(), &password.get_untracked()).await {
                 Ok(s) => {
+                    // The page goes away: nothing of its own is touched after this.
                     auth.session.set(Some(s));
-                    password.set(String::new());
                     nav.go(Route::Tokens);
                 }
                 Err(mut e) => {
@@ -31,9 +31,9 @@ pub fn LoginPage() -> impl IntoView {
                         e.code = "invalid_credentials".into();
                     }
                     error.set(Some(e));
+                    busy.set(false);
                 }
             }
-            busy.set(false);
         });
     };
     view! {
