@@ -28,14 +28,11 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
     let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
     let dialog_ref = NodeRef::<leptos::html::Dialog>::new();
     let title_ref = NodeRef::<leptos::html::H2>::new();
+    // Opened once the dialog is in the document (`showModal` refuses a detached dialog; in a
+    // `Suspense` the view is built before it is inserted).
     Effect::new(move |_| {
-        if let Some(d) = dialog_ref.get() {
-            if !d.open() {
-                let _ = d.show_modal();
-            }
-            if let Some(t) = title_ref.get() {
-                let _ = t.focus();
-            }
+        if dialog_ref.get().is_some() {
+            open_when_connected(dialog_ref, title_ref, 30);
         }
     });
     view! {
@@ -80,4 +77,44 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
             </div>
         </dialog>
     }
+}
+
+/// Opens `dialog` as a modal and focuses its title as soon as it is in the document (tries
+/// once per animation frame, up to `tries` times).
+fn open_when_connected(dialog: NodeRef<leptos::html::Dialog>, title: NodeRef<leptos::html::H2>, tries: u32) {
+    request_animation_frame(move || {
+        let Some(d) = dialog.try_get().flatten() else { return };
+        if !d.is_connected() {
+            if tries > 0 {
+                open_when_connected(dialog, title, tries - 1);
+            }
+            return;
+        }
+        if !d.open() {
+            let _ = d.show_modal();
+        }
+        if let Some(t) = title.try_get().flatten() {
+            let _ = t.focus();
+        }
+    });
+}
+
+/// [`IssuedPanel`] as a lazily loaded part (the token list's first load does not carry it):
+/// shown while `shown` holds new credentials; closing it clears `shown`. Only plain values
+/// cross into the part, so nothing it holds belongs to the page that opened it.
+#[component]
+pub fn LaterIssuedPanel(shown: RwSignal<Option<tollgate_core::api::IssuedToken>>) -> impl IntoView {
+    view! {
+        <Suspense>
+            {move || shown.get().map(|t| Suspend::new(issued_panel(t, shown)))}
+        </Suspense>
+    }
+}
+
+#[lazy]
+fn issued_panel(
+    issued: tollgate_core::api::IssuedToken,
+    shown: RwSignal<Option<tollgate_core::api::IssuedToken>>,
+) -> AnyView {
+    untrack(|| view! { <IssuedPanel issued=issued on_close=Callback::new(move |_| shown.set(None)) /> }.into_any())
 }

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod contacts;
 mod dialog;
+#[allow(unsafe_code)]
 mod issued;
 mod leak;
 pub mod load;
@@ -15,7 +16,7 @@ pub mod policy;
 pub mod scopes;
 
 pub use dialog::{Confirm, SudoDialog, wrap_focus};
-pub use issued::IssuedPanel;
+pub use issued::{IssuedPanel, LaterIssuedPanel};
 pub use leak::LeakBanner;
 pub use scopes::ScopePicker;
 

@@ -16,7 +16,7 @@ use crate::api;
 use crate::app::use_auth;
 use crate::components::actions::{GraceChoice, Outcome, ResetChoice, TokenAction, now, perform};
 use crate::components::{Confirm, use_toasts};
-use crate::components::{Crumbs, IssuedPanel};
+use crate::components::{Crumbs, LaterIssuedPanel};
 use crate::i18n::use_i18n;
 
 #[component]
@@ -126,9 +126,7 @@ pub fn TokensPage() -> impl IntoView {
                 <Link to=Route::NewToken class="button primary">{move || i.t("tokens.create")}</Link>
             </Show>
         </div>
-        <Show when=move || issued.with(Option::is_some)>
-            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| issued.set(None)) /> })}
-        </Show>
+        <LaterIssuedPanel shown=issued />
         <TokenFilters filter=filter shown=Signal::derive(move || shown().len()) layout=layout />
         <Show when=move || forbidden.get()>
             <p class="empty card" role="alert">{move || i.t("tokens.forbidden")}</p>
