@@ -63,6 +63,21 @@ fn step_in(query: &str) -> Option<usize> {
     query.split('&').find_map(|p| p.strip_prefix("step="))?.parse::<usize>().ok()?.checked_sub(1).map(|s| s.min(3))
 }
 
+/// The wizard's fields and their error, shared by its steps.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    name: RwSignal<String>,
+    description: RwSignal<String>,
+    version: RwSignal<ApiVersion>,
+    contact: RwSignal<String>,
+    emails: RwSignal<Vec<String>>,
+    scopes: RwSignal<BTreeSet<String>>,
+    expires_at: RwSignal<Option<Timestamp>>,
+    ips: RwSignal<String>,
+    rate: RwSignal<Option<RateLimit>>,
+    error: RwSignal<Option<ApiError>>,
+}
+
 #[component]
 pub fn WizardPage() -> impl IntoView {
     let i = use_i18n();
@@ -141,6 +156,7 @@ pub fn WizardPage() -> impl IntoView {
     let users = RwSignal::new(Vec::<UserView>::new());
     let catalog = RwSignal::new(None::<CatalogResponse>);
     let error = RwSignal::new(None::<ApiError>);
+    let f = Fields { name, description, version, contact, emails, scopes, expires_at, ips, rate, error };
     // A scope error goes once a scope is selected (what is shown stays what is true).
     Effect::new(move |_| {
         let any = scopes.with(|s| !s.is_empty());
@@ -265,56 +281,10 @@ pub fn WizardPage() -> impl IntoView {
                 }).collect_view()}
             </ol>
             <form class="card wizard" node_ref=form_ref on:submit=move |ev| ev.prevent_default()>
-                <Show when=move || step.get() == 0>
-                    <h2>{move || i.t("wizard.step1")}</h2>
-                    <label for="name">{move || i.t("wizard.name")}</label>
-                    <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                    <FieldError error=error field="name" />
-                    <label for="description">{move || i.t("wizard.description")}</label>
-                    <p class="hint">{move || i.t("wizard.description_hint")}</p>
-                    <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                    <FieldError error=error field="description" />
-                    <label for="version">{move || i.t("wizard.version")}</label>
-                    <p class="hint">{move || i.t("wizard.version_hint")}</p>
-                    <select id="version" on:change=move |ev| { if let Ok(v) = ApiVersion::parse(&event_target_value(&ev)) { version.set(v) } }>
-                        {VERSIONS.iter().rev().map(|v| {
-                            let parsed = ApiVersion::parse(v).unwrap_or_default();
-                            view! { <option value=*v selected=move || version.get() == parsed>{*v}{move || if parsed.is_latest() { format!(" ({})", i.t("wizard.latest")) } else { String::new() }}</option> }
-                        }).collect_view()}
-                    </select>
-                </Show>
-                <Show when=move || step.get() == 1>
-                    <h2>{move || i.t("wizard.step2")}</h2>
-                    <label for="contact">{move || i.t("wizard.contact")}</label>
-                    <p class="hint">{move || i.t("wizard.contact_hint")}</p>
-                    <ContactSelect users=users contact=contact />
-                    <FieldError error=error field="primary_contact" />
-                    <EmailList emails=emails error=error />
-                    <h3>{move || i.t("policy.section")}</h3>
-                    <ExpiryField expires_at=expires_at error=error />
-                    <IpField ips=ips error=error />
-                    <RateField rate=rate error=error />
-                </Show>
-                <Show when=move || step.get() == 2>
-                    <h2>{move || i.t("wizard.step3")}</h2>
-                    <ScopePicker catalog=catalog.into() selected=scopes />
-                    <FieldError error=error field="scopes" />
-                </Show>
-                <Show when=move || step.get() == 3>
-                    <h2>{move || i.t("wizard.step4")}</h2>
-                    <p>{move || i.t("wizard.review")}</p>
-                    <dl class="review">
-                        <dt>{move || i.t("wizard.name")}</dt><dd>{move || name.get()}</dd>
-                        <dt>{move || i.t("wizard.version")}</dt><dd>{move || version.get().to_string()}</dd>
-                        <dt>{move || i.t("wizard.contact")}</dt><dd>{move || users.with(|u| u.iter().find(|u| contact.with(|c| *c == u.id)).map(|u| u.name.clone()))}</dd>
-                        <dt>{move || i.t("wizard.emails")}</dt><dd>{move || emails.get().join(", ")}</dd>
-                        <dt>{move || i.t("wizard.step3")}</dt><dd>{move || scopes.get().into_iter().collect::<Vec<_>>().join(", ")}</dd>
-                        <dt>{move || i.t("policy.expiry")}</dt><dd>{move || expires_at.get().map(|t| i.datetime(t.0)).unwrap_or_else(|| i.t("policy.never"))}</dd>
-                        <dt>{move || i.t("policy.ips")}</dt><dd>{move || { let l = ip_lines(&ips.get()); if l.is_empty() { "—".to_owned() } else { l.join(", ") } }}</dd>
-                        <dt>{move || i.t("policy.rate")}</dt><dd>{move || rate.get().map(|r| format!("{} / {} s", r.requests, r.period_seconds)).unwrap_or_else(|| "—".to_owned())}</dd>
-                        <dt>{move || i.t("account.type")}</dt><dd>{move || i.t(&format!("type.{}", account_type().as_str()))}</dd>
-                    </dl>
-                </Show>
+                <Show when=move || step.get() == 0><SetupStep f=f /></Show>
+                <Show when=move || step.get() == 1><ContactStep f=f users=users /></Show>
+                <Show when=move || step.get() == 2><ScopesStep f=f catalog=catalog.into() /></Show>
+                <Show when=move || step.get() == 3><ReviewStep f=f users=users account_type=Signal::derive(account_type) /></Show>
                 <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
                 <div class="wizard-actions">
                     <button type="button" class="button" disabled=move || step.get() == 0 on:click=move |_| {
@@ -332,5 +302,82 @@ pub fn WizardPage() -> impl IntoView {
                 </div>
             </form>
         </Show>
+    }
+}
+
+/// Step 1, Setup: name, description, API version.
+#[component]
+fn SetupStep(f: Fields) -> impl IntoView {
+    let i = use_i18n();
+    let Fields { name, description, version, error, .. } = f;
+    view! {
+        <h2>{move || i.t("wizard.step1")}</h2>
+        <label for="name">{move || i.t("wizard.name")}</label>
+        <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+        <FieldError error=error field="name" />
+        <label for="description">{move || i.t("wizard.description")}</label>
+        <p class="hint">{move || i.t("wizard.description_hint")}</p>
+        <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+        <FieldError error=error field="description" />
+        <label for="version">{move || i.t("wizard.version")}</label>
+        <p class="hint">{move || i.t("wizard.version_hint")}</p>
+        <select id="version" on:change=move |ev| { if let Ok(v) = ApiVersion::parse(&event_target_value(&ev)) { version.set(v) } }>
+            {VERSIONS.iter().rev().map(|v| {
+                let parsed = ApiVersion::parse(v).unwrap_or_default();
+                view! { <option value=*v selected=move || version.get() == parsed>{*v}{move || if parsed.is_latest() { format!(" ({})", i.t("wizard.latest")) } else { String::new() }}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// Step 2, Contact information: primary contact, developer e-mails, policies.
+#[component]
+fn ContactStep(f: Fields, users: RwSignal<Vec<UserView>>) -> impl IntoView {
+    let i = use_i18n();
+    let Fields { contact, emails, expires_at, ips, rate, error, .. } = f;
+    view! {
+        <h2>{move || i.t("wizard.step2")}</h2>
+        <label for="contact">{move || i.t("wizard.contact")}</label>
+        <p class="hint">{move || i.t("wizard.contact_hint")}</p>
+        <ContactSelect users=users contact=contact />
+        <FieldError error=error field="primary_contact" />
+        <EmailList emails=emails error=error />
+        <h3>{move || i.t("policy.section")}</h3>
+        <ExpiryField expires_at=expires_at error=error />
+        <IpField ips=ips error=error />
+        <RateField rate=rate error=error />
+    }
+}
+
+/// Step 3, API scopes.
+#[component]
+fn ScopesStep(f: Fields, catalog: Signal<Option<CatalogResponse>>) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <h2>{move || i.t("wizard.step3")}</h2>
+        <ScopePicker catalog=catalog selected=f.scopes />
+        <FieldError error=f.error field="scopes" />
+    }
+}
+
+/// Step 4, Create: everything the token will be, to review.
+#[component]
+fn ReviewStep(f: Fields, users: RwSignal<Vec<UserView>>, account_type: Signal<AccountType>) -> impl IntoView {
+    let i = use_i18n();
+    let Fields { name, version, contact, emails, scopes, expires_at, ips, rate, .. } = f;
+    view! {
+        <h2>{move || i.t("wizard.step4")}</h2>
+        <p>{move || i.t("wizard.review")}</p>
+        <dl class="review">
+            <dt>{move || i.t("wizard.name")}</dt><dd>{move || name.get()}</dd>
+            <dt>{move || i.t("wizard.version")}</dt><dd>{move || version.get().to_string()}</dd>
+            <dt>{move || i.t("wizard.contact")}</dt><dd>{move || users.with(|u| u.iter().find(|u| contact.with(|c| *c == u.id)).map(|u| u.name.clone()))}</dd>
+            <dt>{move || i.t("wizard.emails")}</dt><dd>{move || emails.get().join(", ")}</dd>
+            <dt>{move || i.t("wizard.step3")}</dt><dd>{move || scopes.get().into_iter().collect::<Vec<_>>().join(", ")}</dd>
+            <dt>{move || i.t("policy.expiry")}</dt><dd>{move || expires_at.get().map(|t| i.datetime(t.0)).unwrap_or_else(|| i.t("policy.never"))}</dd>
+            <dt>{move || i.t("policy.ips")}</dt><dd>{move || { let l = ip_lines(&ips.get()); if l.is_empty() { "—".to_owned() } else { l.join(", ") } }}</dd>
+            <dt>{move || i.t("policy.rate")}</dt><dd>{move || rate.get().map(|r| format!("{} / {} s", r.requests, r.period_seconds)).unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>{move || i.t("account.type")}</dt><dd>{move || i.t(&format!("type.{}", account_type.get().as_str()))}</dd>
+        </dl>
     }
 }
