@@ -5,11 +5,28 @@ use tollgate_core::notify::Language;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
+use crate::components::load::{LoadError, Loading};
 use crate::components::{FieldError, FormError, use_toasts};
 use crate::i18n::use_i18n;
 
+/// The account's settings: loaded through a resource, then the form.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let i = use_i18n();
+    let loaded = LocalResource::new(api::account);
+    view! {
+        <h1>{move || i.t("account.title")}</h1>
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| loaded.refetch()) /> }>
+                {move || Suspend::new(async move { loaded.await.map(|a| view! { <AccountForm initial=a /> }) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The settings form of a loaded account; a save shows what the server kept.
+#[component]
+fn AccountForm(initial: AccountView) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
@@ -37,12 +54,7 @@ pub fn AccountPage() -> impl IntoView {
         });
         account.set(Some(a));
     };
-    leptos::task::spawn_local(async move {
-        match api::account().await {
-            Ok(a) => fill(a),
-            Err(e) => toasts.fail(&e),
-        }
-    });
+    fill(initial);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let p = AccountPatch {
@@ -78,8 +90,7 @@ pub fn AccountPage() -> impl IntoView {
         });
     };
     view! {
-        <h1>{move || i.t("account.title")}</h1>
-        <Show when=move || account.with(Option::is_some) fallback=move || view! { <p class="loading">{move || i.t("app.loading")}</p> }>
+        <Show when=move || account.with(Option::is_some)>
             <form class="card" on:submit=save>
                 <p>{move || i.t("account.name")}": "{move || account.with(|a| a.as_ref().map(|a| a.name.clone()))}</p>
                 <p>{move || i.t("account.type")}": "{move || account.with(|a| a.as_ref().map(|a| i.t(&format!("type.{}", a.account_type.as_str()))))}</p>
