@@ -1,5 +1,6 @@
 //! The token list filter, sort order and paging: one implementation for the Worker
-//! (`GET /api/tokens`) and the browser (instant filtering of loaded tokens).
+//! (`GET /api/tokens`) and the browser (which keeps the pages it loaded current after its
+//! own changes: [`LoadedList`]).
 //!
 //! * **Name search**: a case-insensitive substring match after Unicode NFKC
 //!   normalisation, so `ｶﾀｶﾅ` finds `カタカナ`, `ＡＰＩ` finds `api`, and Japanese or
@@ -14,8 +15,10 @@ use thiserror::Error;
 
 use crate::time::{Span, Timestamp};
 
+mod loaded;
 mod page;
 mod search;
+pub use loaded::LoadedList;
 pub use page::{Cursor, PageRequest, cut_page, list, list_counted, matching, sort_newest_first};
 pub use search::{Nfkc, UnicodeNfkc, name_contains, search_key, search_key_of_nfkc};
 

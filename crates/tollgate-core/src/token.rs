@@ -62,6 +62,18 @@ impl GracePeriod {
         GracePeriod::TwentyFourHours,
     ];
 
+    /// The name the API uses (`"1h"`), as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GracePeriod::None => "none",
+            GracePeriod::OneMinute => "1m",
+            GracePeriod::FifteenMinutes => "15m",
+            GracePeriod::OneHour => "1h",
+            GracePeriod::SixHours => "6h",
+            GracePeriod::TwentyFourHours => "24h",
+        }
+    }
+
     pub fn span(self) -> Span {
         match self {
             GracePeriod::None => Span(0),

@@ -280,3 +280,10 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn grace_period_names_are_their_json() {
+    for g in GracePeriod::ALL {
+        assert_eq!(serde_json::to_value(g).expect("serializes"), serde_json::Value::String(g.as_str().to_owned()));
+    }
+}
