@@ -45,9 +45,25 @@ pub struct ApiError {
     pub field: Option<String>,
     /// The values the message names (`max`, `email`, ...), for the translation.
     pub params: std::collections::BTreeMap<String, String>,
-    /// With `stale_revision` (412): the record as it is now.
-    pub current: Option<Box<serde_json::Value>>,
+    /// The answer's body (with `stale_revision`, 412, it holds the record as it is now).
+    body: String,
 }
+
+/// What an error answer is read as: the core's error, and whatever else it carries (the
+/// `current` record of a 412), read on demand from the body.
+#[derive(serde::Deserialize)]
+struct ErrorAnswer {
+    error: tollgate_core::api::ErrorDetail,
+}
+
+#[derive(serde::Deserialize)]
+struct Current<T> {
+    current: T,
+}
+
+/// An empty JSON object, the body of the token actions that take none.
+#[derive(Debug, Serialize)]
+struct Empty {}
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,7 +81,25 @@ impl ApiError {
             message: e.to_string(),
             field: None,
             params: Default::default(),
-            current: None,
+            body: String::new(),
+        }
+    }
+
+    /// A refusal decided here (the core's rule, run in the browser) as the API would
+    /// answer it: 422 with the code, the field and the values its message names.
+    pub fn refused(
+        code: &str,
+        message: String,
+        field: Option<&str>,
+        params: std::collections::BTreeMap<String, String>,
+    ) -> ApiError {
+        ApiError {
+            status: 422,
+            code: code.to_owned(),
+            message,
+            field: field.map(str::to_owned),
+            params,
+            body: String::new(),
         }
     }
 
@@ -94,7 +128,7 @@ impl ApiError {
 
     /// The current state carried by a `stale_revision` answer.
     pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
-        self.current.as_deref().and_then(|v| T::deserialize(v).ok())
+        serde_json::from_str::<Current<T>>(&self.body).ok().map(|c| c.current)
     }
 }
 
@@ -105,22 +139,18 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
         return r.json::<T>().await.map_err(ApiError::network);
     }
     let status = r.status();
-    let body: serde_json::Value = r.json().await.unwrap_or_default();
-    if status == 401 && body["error"]["code"] == "unauthenticated" {
+    let body = r.text().await.unwrap_or_default();
+    let detail = serde_json::from_str::<ErrorAnswer>(&body).ok().map(|a| a.error);
+    let code = detail.as_ref().map_or("error", |d| d.code.as_str()).to_owned();
+    if status == 401 && code == "unauthenticated" {
         ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|f| f()));
     }
-    Err(ApiError {
-        status,
-        code: body["error"]["code"].as_str().unwrap_or("error").to_owned(),
-        message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
-        field: body["error"]["field"].as_str().map(str::to_owned),
-        params: serde_json::from_value(body["error"]["params"].clone()).unwrap_or_default(),
-        current: (!body["current"].is_null()).then(|| Box::new(body["current"].clone())),
-    })
+    let (message, field, params) = detail.map(|d| (d.message, d.field, d.params)).unwrap_or_default();
+    Err(ApiError { status, code, message, field, params, body })
 }
 
 async fn read_empty(r: Response) -> ApiResult<()> {
-    if r.ok() { Ok(()) } else { read::<serde_json::Value>(r).await.map(|_| ()) }
+    if r.ok() { Ok(()) } else { read::<serde::de::IgnoredAny>(r).await.map(|_| ()) }
 }
 
 fn with_csrf(b: RequestBuilder) -> RequestBuilder {
@@ -215,9 +245,12 @@ pub async fn logout() -> ApiResult<()> {
     read_empty(r).await
 }
 
-pub async fn tokens(cursor: Option<&str>) -> ApiResult<TokenPage> {
+/// A page of the tokens that match `filter` (a query string of `TokenFilter::to_query`;
+/// empty: every token), after `cursor`.
+pub async fn tokens(filter: &str, cursor: Option<&str>) -> ApiResult<TokenPage> {
+    let f = if filter.is_empty() { String::new() } else { format!("&{filter}") };
     let c = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-    get(&format!("/api/tokens?limit=100{c}")).await
+    get(&format!("/api/tokens?limit=100{f}{c}")).await
 }
 
 pub async fn token(sid: &str) -> ApiResult<TokenView> {
@@ -241,7 +274,7 @@ pub async fn delete(sid: &str, revision: u64) -> ApiResult<()> {
 }
 
 pub async fn duplicate(sid: &str, revision: u64) -> ApiResult<IssuedToken> {
-    issue(&format!("/api/tokens/{sid}/duplicate"), &serde_json::json!({}), Some(revision)).await
+    issue(&format!("/api/tokens/{sid}/duplicate"), &Empty {}, Some(revision)).await
 }
 
 pub async fn reset(sid: &str, r: &ResetRequest, revision: u64) -> ApiResult<IssuedToken> {
@@ -254,11 +287,11 @@ pub async fn upgrade(sid: &str, revision: u64) -> ApiResult<TokenView> {
 
 pub async fn set_enabled(sid: &str, enabled: bool, revision: u64) -> ApiResult<TokenView> {
     let action = if enabled { "enable" } else { "disable" };
-    send_with("POST", &format!("/api/tokens/{sid}/{action}"), &serde_json::json!({}), Some(revision), None).await
+    send_with("POST", &format!("/api/tokens/{sid}/{action}"), &Empty {}, Some(revision), None).await
 }
 
 pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
-    send("POST", &format!("/api/tokens/{sid}/reveal"), &serde_json::json!({})).await
+    send("POST", &format!("/api/tokens/{sid}/reveal"), &Empty {}).await
 }
 
 /// The password again: opens the session's sudo window (revealing stored Auth Tokens).

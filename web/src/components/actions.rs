@@ -88,10 +88,11 @@ pub fn grace_key(g: GracePeriod) -> &'static str {
 }
 
 fn grace_value(g: GracePeriod) -> String {
-    serde_json::to_value(g).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    g.as_str().to_owned()
 }
 
 /// What an action produced: a changed token, a removed one, or new credentials.
+#[derive(Debug, Clone)]
 pub enum Outcome {
     Changed(TokenView),
     Removed,
@@ -124,6 +125,82 @@ pub async fn perform(action: TokenAction, token: TokenView, choice: ResetChoice)
             Outcome::Removed
         }
     })
+}
+
+/// What an action on the token list was, and how it went.
+pub type Done = (TokenAction, String, api::ApiResult<Outcome>);
+
+/// The confirmation of an action picked on the token list, loaded with the first one
+/// (`#[lazy]`: the list's first load does not carry it): shown while `pending` holds an
+/// action; a confirmed action runs and its answer goes to `done`; closing it clears
+/// `pending`. Only plain values and the list's own signals cross into the part.
+#[component]
+pub fn LaterConfirm(pending: RwSignal<Option<(TokenAction, TokenView)>>, done: Callback<Done>) -> impl IntoView {
+    view! {
+        <Suspense>
+            {move || pending.get().map(|(action, token)| Suspend::new(confirm_part(action, token, pending, done)))}
+        </Suspense>
+    }
+}
+
+#[lazy]
+fn confirm_part(
+    action: TokenAction,
+    token: TokenView,
+    pending: RwSignal<Option<(TokenAction, TokenView)>>,
+    done: Callback<Done>,
+) -> AnyView {
+    untrack(|| view! { <ActionConfirm action=action token=token pending=pending done=done /> }.into_any())
+}
+
+/// Asks to confirm `action` on `token` (a reset also asks for its grace period and a new
+/// expiry), then runs it.
+#[component]
+fn ActionConfirm(
+    action: TokenAction,
+    token: TokenView,
+    pending: RwSignal<Option<(TokenAction, TokenView)>>,
+    done: Callback<Done>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let open = RwSignal::new(true);
+    let grace = RwSignal::new(ResetChoice::default());
+    // Closed (Cancel, Escape, the backdrop, or confirmed): the list forgets the action, once
+    // the dialog has given focus back.
+    Effect::new(move |_| {
+        if !open.get() {
+            request_animation_frame(move || {
+                pending.try_set(None);
+            });
+        }
+    });
+    let run = Action::new_local(move |(t, choice): &(TokenView, ResetChoice)| {
+        let (t, choice) = (t.clone(), *choice);
+        async move {
+            let sid = t.sid.to_string();
+            let answer = perform(action, t, choice).await;
+            done.try_run((action, sid, answer));
+        }
+    });
+    let name = token.name.clone();
+    let explained = action.explain(i, &token);
+    let stored = StoredValue::new(token);
+    view! {
+        <super::Confirm
+            open=open
+            title=Signal::derive(move || format!("{} — {}", i.t(action.label()), name))
+            confirm_label=Signal::derive(move || i.t(action.confirm_label()))
+            danger=Signal::derive(move || action.destructive())
+            on_confirm=Callback::new(move |_| {
+                if let Some(t) = stored.try_get_value() {
+                    run.dispatch((t, grace.get_untracked()));
+                }
+            })
+        >
+            <p>{explained.clone()}</p>
+            {(action == TokenAction::Reset).then(|| view! { <GraceChoice grace=grace /> })}
+        </super::Confirm>
+    }
 }
 
 /// The grace-period choice shown in the reset confirmation.

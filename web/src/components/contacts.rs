@@ -12,14 +12,12 @@ use crate::i18n::use_i18n;
 
 /// A core rule's refusal as the API would answer it (422, code, field, values).
 pub fn local_error(e: TokenError) -> ApiError {
-    ApiError {
-        status: 422,
-        code: e.code().into(),
-        message: e.to_string(),
-        field: e.field().map(str::to_owned),
-        params: e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-        current: None,
-    }
+    ApiError::refused(
+        e.code(),
+        e.to_string(),
+        e.field(),
+        e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    )
 }
 
 /// The developer e-mail list editor (add, remove, validated with the core's rules).

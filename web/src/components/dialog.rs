@@ -16,18 +16,17 @@ use crate::i18n::use_i18n;
 pub fn Modal(open: RwSignal<bool>, heading: String, children: ChildrenFn) -> impl IntoView {
     let dialog_ref = NodeRef::<html::Dialog>::new();
     let opener: StoredValue<Option<web_sys::HtmlElement>> = StoredValue::new(None);
+    // (`try_` reads: the dialog's owner can be disposed in the same turn that closes it.)
     Effect::new(move |_| {
-        let Some(d) = dialog_ref.get() else { return };
-        if open.get() {
-            opener.set_value(focused_element());
-            if !d.open() {
-                let _ = d.show_modal();
-            }
+        let (Some(Some(d)), Some(now_open)) = (dialog_ref.try_get(), open.try_get()) else { return };
+        if now_open {
+            opener.try_set_value(focused_element());
+            show_when_connected(dialog_ref, 30, || {});
         } else {
             if d.open() {
                 d.close();
             }
-            if let Some(el) = opener.get_value() {
+            if let Some(el) = opener.try_get_value().flatten() {
                 let _ = el.focus();
             }
         }
@@ -65,6 +64,21 @@ pub fn Modal(open: RwSignal<bool>, heading: String, children: ChildrenFn) -> imp
                 <div class="dialog-body">{children.with_value(|c| c())}</div>
             </Show>
         </dialog>
+    }
+}
+
+/// Shows `dialog` as a modal as soon as it is in the document (`showModal` refuses a
+/// detached dialog, and a dialog drawn inside a `Suspense` is built before it is inserted),
+/// then calls `shown`: tried once per animation frame, up to `tries` times.
+pub(crate) fn show_when_connected(dialog: NodeRef<html::Dialog>, tries: u32, shown: impl FnOnce() + 'static) {
+    let Some(d) = dialog.try_get().flatten() else { return };
+    if d.is_connected() {
+        if !d.open() {
+            let _ = d.show_modal();
+        }
+        shown();
+    } else if tries > 0 {
+        request_animation_frame(move || show_when_connected(dialog, tries - 1, shown));
     }
 }
 

@@ -32,7 +32,11 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
     // `Suspense` the view is built before it is inserted).
     Effect::new(move |_| {
         if dialog_ref.get().is_some() {
-            open_when_connected(dialog_ref, title_ref, 30);
+            super::dialog::show_when_connected(dialog_ref, 30, move || {
+                if let Some(t) = title_ref.try_get().flatten() {
+                    let _ = t.focus();
+                }
+            });
         }
     });
     view! {
@@ -77,26 +81,6 @@ pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<(
             </div>
         </dialog>
     }
-}
-
-/// Opens `dialog` as a modal and focuses its title as soon as it is in the document (tries
-/// once per animation frame, up to `tries` times).
-fn open_when_connected(dialog: NodeRef<leptos::html::Dialog>, title: NodeRef<leptos::html::H2>, tries: u32) {
-    request_animation_frame(move || {
-        let Some(d) = dialog.try_get().flatten() else { return };
-        if !d.is_connected() {
-            if tries > 0 {
-                open_when_connected(dialog, title, tries - 1);
-            }
-            return;
-        }
-        if !d.open() {
-            let _ = d.show_modal();
-        }
-        if let Some(t) = title.try_get().flatten() {
-            let _ = t.focus();
-        }
-    });
 }
 
 /// [`IssuedPanel`] as a lazily loaded part (the token list's first load does not carry it):

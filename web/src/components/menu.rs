@@ -102,10 +102,11 @@ pub fn MenuButton(
         let inside = ev
             .related_target()
             .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-            .zip(container_ref.get())
+            .zip(container_ref.try_get().flatten())
             .is_some_and(|(t, c)| c.contains(Some(&t)));
+        // (Also when the menu itself is being removed: its focused button leaves the page.)
         if !inside {
-            open.set(false);
+            open.try_set(false);
         }
     };
     let items = StoredValue::new(items);

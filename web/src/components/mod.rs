@@ -203,6 +203,16 @@ pub(crate) fn focused_element() -> Option<web_sys::HtmlElement> {
     wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(active).ok()
 }
 
+// ------------------------------------------------------------------ wide tables
+
+/// Holds a table that may be wider than a narrow screen: the table scrolls sideways inside
+/// this region (not the page), which a keyboard user can focus to scroll and a screen
+/// reader names by `label`.
+#[component]
+pub fn ScrollRegion(#[prop(into)] label: Signal<String>, children: Children) -> impl IntoView {
+    view! { <div class="table-scroll" role="region" tabindex="0" aria-label=move || label.get()>{children()}</div> }
+}
+
 // ------------------------------------------------------------------ copy
 
 pub fn copy_to_clipboard(text: String) {

@@ -136,78 +136,85 @@ pub fn RateField(rate: RwSignal<Option<RateLimit>>, error: RwSignal<Option<ApiEr
 }
 
 /// The last 30 days of a token's requests: a chart (allowed vs denied per day) and, for
-/// screen readers and exact numbers, the same data as a table.
+/// screen readers and exact numbers, the same data as a table. Loaded through a resource;
+/// when it cannot be loaded the section says so (the page works without it).
 #[component]
 pub fn UsageChart(sid: String) -> impl IntoView {
     let i = use_i18n();
-    let points = RwSignal::new(None::<Vec<UsagePoint>>);
-    let failed = RwSignal::new(false);
-    leptos::task::spawn_local(async move {
-        match api::usage(&sid, DEFAULT_DAYS).await {
-            Ok(v) => points.set(Some(v.daily)),
-            Err(_) => failed.set(true),
-        }
+    let usage = LocalResource::new(move || {
+        let sid = sid.clone();
+        async move { api::usage(&sid, DEFAULT_DAYS).await }
     });
-    let chart = move || {
-        points.get().map(|pts| {
-            let max = pts.iter().map(|p| p.counts.total()).max().unwrap_or(0).max(1) as f64;
-            let w = 10.0;
-            let bars = pts.iter().enumerate().map(|(n, p)| {
-                let x = n as f64 * w;
-                let ha = p.counts.allowed as f64 / max * 100.0;
-                let hd = p.counts.denied() as f64 / max * 100.0;
-                view! {
-                    <rect class="bar-allowed" x=x + 1.0 y=100.0 - ha width=w - 2.0 height=ha />
-                    <rect class="bar-denied" x=x + 1.0 y=100.0 - ha - hd width=w - 2.0 height=hd />
-                }
-            }).collect_view();
-            let width = pts.len() as f64 * w;
-            view! {
-                <svg class="usage-chart" viewBox=format!("0 0 {width} 100") preserveAspectRatio="none" role="img" aria-labelledby="usage-title usage-summary">
-                    {bars}
-                </svg>
-                <p id="usage-summary" class="legend">
-                    <span class="key key-allowed"></span>{move || i.t("usage.allowed")}" "
-                    <span class="key key-denied"></span>{move || i.t("usage.denied")}" — "
-                    {
-                        let (a, d): (u64, u64) = pts.iter().fold((0, 0), |(a, d), p| (a + p.counts.allowed, d + p.counts.denied()));
-                        move || format!("{}: {a} / {}: {d}", i.t("usage.allowed"), i.t("usage.denied"))
-                    }
-                </p>
-                <details class="usage-table">
-                    <summary>{move || i.t("usage.table")}</summary>
-                    <table>
-                        <caption>{move || i.t("usage.title")}</caption>
-                        <thead><tr>
-                            <th scope="col">{move || i.t("usage.day")}</th>
-                            <th scope="col">{move || i.t("usage.allowed")}</th>
-                            <th scope="col">{move || i.t("usage.unauthenticated")}</th>
-                            <th scope="col">{move || i.t("usage.lacks_scope")}</th>
-                            <th scope="col">{move || i.t("usage.ip_not_allowed")}</th>
-                            <th scope="col">{move || i.t("usage.rate_limited")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {pts.iter().rev().map(|p| {
-                                let c = p.counts;
-                                let day = p.start.0;
-                                view! { <tr>
-                                    <th scope="row">{move || i.date(day)}</th>
-                                    <td>{c.allowed}</td><td>{c.unauthenticated}</td><td>{c.lacks_scope}</td>
-                                    <td>{c.ip_not_allowed}</td><td>{c.rate_limited}</td>
-                                </tr> }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </details>
-            }
-        })
-    };
     view! {
         <section class="card usage" data-testid="usage">
             <h2 id="usage-title">{move || i.t("usage.title")}</h2>
-            <Show when=move || failed.get()><p class="hint">{move || i.t("usage.unavailable")}</p></Show>
-            <Show when=move || points.with(Option::is_none) && !failed.get()><p class="loading">{move || i.t("app.loading")}</p></Show>
-            {chart}
+            <Suspense fallback=crate::components::load::Loading>
+                {move || Suspend::new(async move {
+                    match usage.await {
+                        Ok(v) => untrack(|| view! { <UsageFigures points=v.daily /> }).into_any(),
+                        Err(_) => view! { <p class="hint">{move || i.t("usage.unavailable")}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
+    }
+}
+
+/// The chart, its legend with the totals, and the table of the same numbers.
+#[component]
+fn UsageFigures(points: Vec<UsagePoint>) -> impl IntoView {
+    let i = use_i18n();
+    let pts = points;
+    let max = pts.iter().map(|p| p.counts.total()).max().unwrap_or(0).max(1) as f64;
+    let w = 10.0;
+    let bars = pts
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            let x = n as f64 * w;
+            let ha = p.counts.allowed as f64 / max * 100.0;
+            let hd = p.counts.denied() as f64 / max * 100.0;
+            view! {
+                <rect class="bar-allowed" x=x + 1.0 y=100.0 - ha width=w - 2.0 height=ha />
+                <rect class="bar-denied" x=x + 1.0 y=100.0 - ha - hd width=w - 2.0 height=hd />
+            }
+        })
+        .collect_view();
+    let width = pts.len() as f64 * w;
+    let (a, d): (u64, u64) = pts.iter().fold((0, 0), |(a, d), p| (a + p.counts.allowed, d + p.counts.denied()));
+    view! {
+        <svg class="usage-chart" viewBox=format!("0 0 {width} 100") preserveAspectRatio="none" role="img" aria-labelledby="usage-title usage-summary">
+            {bars}
+        </svg>
+        <p id="usage-summary" class="legend">
+            <span class="key key-allowed"></span>{move || i.t("usage.allowed")}" "
+            <span class="key key-denied"></span>{move || i.t("usage.denied")}" — "
+            {move || format!("{}: {a} / {}: {d}", i.t("usage.allowed"), i.t("usage.denied"))}
+        </p>
+        <details class="usage-table">
+            <summary>{move || i.t("usage.table")}</summary>
+            <table>
+                <caption>{move || i.t("usage.title")}</caption>
+                <thead><tr>
+                    <th scope="col">{move || i.t("usage.day")}</th>
+                    <th scope="col">{move || i.t("usage.allowed")}</th>
+                    <th scope="col">{move || i.t("usage.unauthenticated")}</th>
+                    <th scope="col">{move || i.t("usage.lacks_scope")}</th>
+                    <th scope="col">{move || i.t("usage.ip_not_allowed")}</th>
+                    <th scope="col">{move || i.t("usage.rate_limited")}</th>
+                </tr></thead>
+                <tbody>
+                    {pts.iter().rev().map(|p| {
+                        let c = p.counts;
+                        let day = p.start.0;
+                        view! { <tr>
+                            <th scope="row">{move || i.date(day)}</th>
+                            <td>{c.allowed}</td><td>{c.unauthenticated}</td><td>{c.lacks_scope}</td>
+                            <td>{c.ip_not_allowed}</td><td>{c.rate_limited}</td>
+                        </tr> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </details>
     }
 }

@@ -55,6 +55,27 @@ fn AccountForm(initial: AccountView) -> impl IntoView {
         account.set(Some(a));
     };
     fill(initial);
+    let save_action = Action::new_local(|(p, revision): &(AccountPatch, u64)| {
+        let (p, revision) = (p.clone(), *revision);
+        async move { api::patch_account(&p, revision).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = save_action.value().get() else { return };
+        untrack(|| match answer {
+            Ok(a) => {
+                error.set(None);
+                fill(a);
+                toasts.ok(i.t("app.saved"));
+            }
+            Err(e) if e.is_stale() => {
+                if let Some(a) = e.current::<AccountView>() {
+                    fill(a);
+                }
+                toasts.stale();
+            }
+            Err(e) => error.set(Some(e)),
+        });
+    });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let p = AccountPatch {
@@ -72,22 +93,7 @@ fn AccountForm(initial: AccountView) -> impl IntoView {
             leak_policy: Some(leak_policy.get_untracked()),
         };
         let revision = account.with_untracked(|a| a.as_ref().map(|a| a.revision)).unwrap_or(0);
-        leptos::task::spawn_local(async move {
-            match api::patch_account(&p, revision).await {
-                Ok(a) => {
-                    error.set(None);
-                    fill(a);
-                    toasts.ok(i.t("app.saved"));
-                }
-                Err(e) if e.is_stale() => {
-                    if let Some(a) = e.current::<AccountView>() {
-                        fill(a);
-                    }
-                    toasts.stale();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        save_action.dispatch((p, revision));
     };
     view! {
         <Show when=move || account.with(Option::is_some)>
@@ -128,7 +134,7 @@ fn AccountForm(initial: AccountView) -> impl IntoView {
                         .collect_view()}
                 </select>
                 <FormError error=error fields=&["contact_name", "contact_email", "max_token_lifetime_days"] />
-                <button type="submit" class="button primary">{move || i.t("app.save")}</button>
+                <button type="submit" class="button primary" disabled=move || save_action.pending().get()>{move || i.t("app.save")}</button>
             </form>
         </Show>
     }

@@ -6,14 +6,14 @@ use tollgate_core::api::{AuditAction, AuditEntry, AuditPage as Page};
 
 use crate::api::{self, ApiError};
 use crate::components::load::{LoadError, Loading};
-use crate::components::use_toasts;
+use crate::components::{ScrollRegion, use_toasts};
 use crate::i18n::use_i18n;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let i = use_i18n();
     let token = RwSignal::new(String::new());
-    let tokens = LocalResource::new(|| async { api::tokens(None).await.map(|p| p.tokens).unwrap_or_default() });
+    let tokens = LocalResource::new(|| async { api::tokens("", None).await.map(|p| p.tokens).unwrap_or_default() });
     let first = LocalResource::new(move || {
         let t = token.get();
         async move { api::audit((!t.is_empty()).then_some(t.as_str()), None).await }
@@ -58,14 +58,16 @@ fn AuditLog(first: Page, token: String) -> impl IntoView {
     });
     view! {
         <Show when=move || entries.with(Vec::is_empty)><p class="empty">{move || i.t("audit.empty")}</p></Show>
-        <table class="table">
-            <thead><tr><th>{move || i.t("audit.when")}</th><th>{move || i.t("audit.who")}</th><th>{move || i.t("audit.what")}</th><th>{move || i.t("audit.target")}</th></tr></thead>
-            <tbody>
-                <For each=move || entries.get() key=|e| e.id.clone() let:e>
-                    <AuditRow entry=e />
-                </For>
-            </tbody>
-        </table>
+        <ScrollRegion label=Signal::derive(move || i.t("audit.title"))>
+            <table class="table">
+                <thead><tr><th>{move || i.t("audit.when")}</th><th>{move || i.t("audit.who")}</th><th>{move || i.t("audit.what")}</th><th>{move || i.t("audit.target")}</th></tr></thead>
+                <tbody>
+                    <For each=move || entries.get() key=|e| e.id.clone() let:e>
+                        <AuditRow entry=e />
+                    </For>
+                </tbody>
+            </table>
+        </ScrollRegion>
         <Show when=move || next.with(Option::is_some)>
             <button type="button" class="button" disabled=move || more.pending().get()
                 on:click=move |_| { if let Some(c) = next.get_untracked() { more.dispatch(c); } }>{move || i.t("app.load_more")}</button>

@@ -1,11 +1,12 @@
-//! The edit page: Overview, API credentials, API scopes, then Update, Disable, Delete.
+//! The edit page: Overview, API credentials, policies, API scopes, usage, then Update,
+//! Disable/Enable, Delete.
 
 use std::collections::BTreeSet;
 
 use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
-use tollgate_core::api::{IssuedToken, TokenEdit, TokenState, TokenView, UserView};
+use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
 use tollgate_core::policy::RateLimit;
 use tollgate_core::time::Timestamp;
 
@@ -36,156 +37,316 @@ pub fn EditPage(sid: String) -> impl IntoView {
         <Transition fallback=Loading>
             <ErrorBoundary fallback=move |errors| view! { <PageError errors=errors retry=Callback::new(move |_| loaded.refetch()) /> }>
                 {move || Suspend::new(async move {
-                    loaded.await.map(|(token, users)| view! { <TokenEditor initial=token users=users /> })
+                    loaded.await.map(|(token, users)| untrack(|| view! { <TokenEditor initial=token users=users /> }))
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
-/// The editor of a loaded token: Overview, API credentials, policies, API scopes, usage,
-/// then Update, Disable/Enable, Delete.
+/// The token as the server last answered it, the form's fields and their error: what the
+/// editor's sections share.
+#[derive(Debug, Clone, Copy)]
+struct Form {
+    token: RwSignal<TokenView>,
+    name: RwSignal<String>,
+    description: RwSignal<String>,
+    contact: RwSignal<String>,
+    emails: RwSignal<Vec<String>>,
+    scopes: RwSignal<BTreeSet<String>>,
+    expires_at: RwSignal<Option<Timestamp>>,
+    ips: RwSignal<String>,
+    rate: RwSignal<Option<RateLimit>>,
+    error: RwSignal<Option<ApiError>>,
+}
+
+impl Form {
+    fn new(t: TokenView) -> Form {
+        let f = Form {
+            token: RwSignal::new(t.clone()),
+            name: RwSignal::new(String::new()),
+            description: RwSignal::new(String::new()),
+            contact: RwSignal::new(String::new()),
+            emails: RwSignal::new(Vec::new()),
+            scopes: RwSignal::new(BTreeSet::new()),
+            expires_at: RwSignal::new(None),
+            ips: RwSignal::new(String::new()),
+            rate: RwSignal::new(None),
+            error: RwSignal::new(None),
+        };
+        f.fill(t);
+        f
+    }
+
+    /// Shows `t` (the server's answer): the record and every field.
+    fn fill(self, t: TokenView) {
+        self.name.set(t.name.clone());
+        self.description.set(t.description.clone());
+        self.contact.set(t.primary_contact.clone());
+        self.emails.set(t.developer_emails.clone());
+        self.scopes.set(t.scopes.iter().cloned().collect());
+        self.expires_at.set(t.expires_at);
+        self.ips.set(t.allowed_ips.join("\n"));
+        self.rate.set(t.rate_limit);
+        self.token.set(t);
+    }
+
+    /// What the form changes on the token (reactive): only the fields that differ.
+    fn changes(self) -> TokenEdit {
+        self.token.with(|t| {
+            let current: BTreeSet<String> = t.scopes.iter().cloned().collect();
+            TokenEdit {
+                name: Some(self.name.get()).filter(|n| *n != t.name),
+                description: Some(self.description.get()).filter(|d| *d != t.description),
+                primary_contact: Some(self.contact.get()).filter(|c| *c != t.primary_contact),
+                developer_emails: Some(self.emails.get()).filter(|e| *e != t.developer_emails),
+                scopes: Some(self.scopes.get()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
+                expires_at: Some(self.expires_at.get()).filter(|e| *e != t.expires_at),
+                allowed_ips: Some(ip_lines(&self.ips.get())).filter(|l| *l != t.allowed_ips),
+                rate_limit: Some(self.rate.get()).filter(|r| *r != t.rate_limit),
+            }
+        })
+    }
+}
+
+/// The editor of a loaded token: its sections, Update and the token actions (each an
+/// `Action` whose answer the form then shows), and the new credentials after a reset.
 #[component]
 fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
     let nav = use_navigator();
-    let token = RwSignal::new(None::<TokenView>);
-    let users = RwSignal::new(users);
+    let sid = initial.sid.to_string();
+    let f = Form::new(initial);
     // The catalog of the token's API version (again after an upgrade).
-    let version = RwSignal::new(initial.api_version);
+    let version = Memo::new(move |_| f.token.with(|t| t.api_version));
     let catalog = LocalResource::new(move || {
         let v = version.get();
         async move { api::catalog(v.as_str()).await.ok() }
     });
     let catalog = Signal::derive(move || catalog.get().flatten());
-    let name = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let contact = RwSignal::new(String::new());
-    let emails = RwSignal::new(Vec::<String>::new());
-    let scopes = RwSignal::new(BTreeSet::<String>::new());
-    let expires_at = RwSignal::new(None::<Timestamp>);
-    let ips = RwSignal::new(String::new());
-    let rate = RwSignal::new(None::<RateLimit>);
-    let error = RwSignal::new(None::<ApiError>);
     // A scope error goes once a scope is selected (what is shown stays what is true).
     Effect::new(move |_| {
-        let any = scopes.with(|s| !s.is_empty());
-        if any && error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
-            error.set(None);
+        let any = f.scopes.with(|s| !s.is_empty());
+        if any && f.error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
+            f.error.set(None);
         }
     });
+    warn_while_unsaved(f);
+
+    let update = Action::new_local(move |(sid, edit, revision): &(String, TokenEdit, u64)| {
+        let (sid, edit, revision) = (sid.clone(), edit.clone(), *revision);
+        async move { api::edit(&sid, &edit, revision).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = update.value().get() else { return };
+        untrack(|| match answer {
+            Ok(v) => {
+                f.error.set(None);
+                f.fill(v);
+                toasts.ok(i.t("toast.updated"));
+            }
+            Err(e) if e.is_stale() => {
+                // Someone else changed the token: show its current state, not ours.
+                if let Some(v) = e.current::<TokenView>() {
+                    f.fill(v);
+                }
+                toasts.stale();
+            }
+            Err(e) => {
+                toasts.fail(&e);
+                f.error.set(Some(e));
+            }
+        });
+    });
     let issued = RwSignal::new(None::<IssuedToken>);
+    let act = Action::new_local(move |(a, t, g): &(TokenAction, TokenView, ResetChoice)| {
+        let (a, t, g) = (*a, t.clone(), *g);
+        async move { (a, perform(a, t, g).await) }
+    });
+    Effect::new(move |_| {
+        let Some((a, answer)) = act.value().get() else { return };
+        untrack(|| match answer {
+            Ok(outcome) => {
+                match outcome {
+                    Outcome::Changed(v) => f.fill(v),
+                    Outcome::Removed => {
+                        nav.warn_on_leave(None);
+                        nav.go(Route::Tokens);
+                    }
+                    Outcome::Issued(new) => {
+                        if a == TokenAction::Reset {
+                            f.fill(new.token.clone());
+                        }
+                        issued.set(Some(new));
+                    }
+                }
+                toasts.ok(i.t(a.done()));
+            }
+            Err(e) if e.is_stale() => {
+                if let Some(v) = e.current::<TokenView>() {
+                    f.fill(v);
+                }
+                toasts.stale();
+            }
+            Err(e) => toasts.fail(&e),
+        });
+    });
     let update_open = RwSignal::new(false);
     let action_open = RwSignal::new(false);
     let pending = RwSignal::new(None::<TokenAction>);
     let grace = RwSignal::new(ResetChoice::default());
-
-    let fill = move |t: TokenView| {
-        name.set(t.name.clone());
-        description.set(t.description.clone());
-        contact.set(t.primary_contact.clone());
-        emails.set(t.developer_emails.clone());
-        scopes.set(t.scopes.iter().cloned().collect());
-        expires_at.set(t.expires_at);
-        ips.set(t.allowed_ips.join("\n"));
-        rate.set(t.rate_limit);
-        if version.get_untracked() != t.api_version {
-            version.set(t.api_version);
-        }
-        token.set(Some(t));
+    let ask = Callback::new(move |a: TokenAction| {
+        grace.set(ResetChoice::default());
+        pending.set(Some(a));
+        action_open.set(true);
+    });
+    let save = move |_| {
+        let (sid, revision) = f.token.with_untracked(|t| (t.sid.to_string(), t.revision));
+        update.dispatch((sid, untrack(|| f.changes()), revision));
     };
-    fill(initial);
-
-    // What the form changes on `t` (reactive): only the fields that differ.
-    let changes = move |t: &TokenView| {
-        let current: BTreeSet<String> = t.scopes.iter().cloned().collect();
-        TokenEdit {
-            name: Some(name.get()).filter(|n| *n != t.name),
-            description: Some(description.get()).filter(|d| *d != t.description),
-            primary_contact: Some(contact.get()).filter(|c| *c != t.primary_contact),
-            developer_emails: Some(emails.get()).filter(|e| *e != t.developer_emails),
-            scopes: Some(scopes.get()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
-            expires_at: Some(expires_at.get()).filter(|e| *e != t.expires_at),
-            allowed_ips: Some(ip_lines(&ips.get())).filter(|l| *l != t.allowed_ips),
-            rate_limit: Some(rate.get()).filter(|r| *r != t.rate_limit),
+    let run = move |_| {
+        if let Some(a) = pending.get_untracked() {
+            act.dispatch((a, f.token.get_untracked(), grace.get_untracked()));
         }
     };
-    // Unsaved changes: leaving asks first, in the app and in the browser (reload, close).
-    let dirty = Memo::new(move |_| token.with(|t| t.as_ref().is_some_and(|t| changes(t) != TokenEdit::default())));
+    let can_manage = Signal::derive(move || auth.can(Permission::ManageTokens));
+    let t = move || f.token.get();
+    view! {
+        <Show when=move || issued.with(Option::is_some)>
+            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
+        </Show>
+        <h1>{move || t().name}</h1>
+        {move || t().leak.map(|l| {
+            let on_reset = can_manage.get().then(|| Callback::new(move |_| {
+                ask.try_run(TokenAction::Reset);
+            }));
+            view! { <LeakBanner leak=l on_reset=on_reset /> }
+        })}
+        <p>
+            <span class="badge" class:badge-off=move || t().state == TokenState::Disabled>
+                {move || if t().state == TokenState::Enabled { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
+            </span>
+        </p>
+        <Overview f=f can_manage=can_manage ask=ask />
+        <Credentials f=f users=users can_manage=can_manage ask=ask />
+        <section class="card">
+            <h2>{move || i.t("policy.section")}</h2>
+            <ExpiryField expires_at=f.expires_at error=f.error />
+            <IpField ips=f.ips error=f.error />
+            <RateField rate=f.rate error=f.error />
+        </section>
+        <Scopes f=f catalog=catalog />
+        <FormError error=f.error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
+        <UsageChart sid=sid />
+        <Show when=move || can_manage.get()>
+            <div class="edit-actions">
+                <button type="button" class="button primary" disabled=move || update.pending().get() on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>
+                <Show when=move || t().state == TokenState::Enabled fallback=move || view! {
+                    <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Enable); }>{move || i.t("edit.enable")}</button>
+                }>
+                    <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Disable); }>{move || i.t("edit.disable")}</button>
+                </Show>
+                <button type="button" class="button danger" on:click=move |_| { ask.try_run(TokenAction::Delete); }>{move || i.t("edit.delete")}</button>
+            </div>
+        </Show>
+        <Confirm open=update_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(save)>
+            <p>{move || i.t("confirm.update")}</p>
+        </Confirm>
+        <Confirm
+            open=action_open
+            title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
+            confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.confirm_label())).unwrap_or_default())
+            danger=Signal::derive(move || pending.get().is_some_and(TokenAction::destructive))
+            on_confirm=Callback::new(run)
+        >
+            <p>{move || pending.get().map(|a| f.token.with(|t| a.explain(i, t))).unwrap_or_default()}</p>
+            <Show when=move || pending.get() == Some(TokenAction::Reset)><GraceChoice grace=grace /></Show>
+        </Confirm>
+    }
+}
+
+/// Unsaved changes: leaving asks first, in the app (links, Back and Forward) and in the
+/// browser (reload, close).
+fn warn_while_unsaved(f: Form) {
+    let i = use_i18n();
+    let nav = use_navigator();
+    let dirty = Memo::new(move |_| f.changes() != TokenEdit::default());
     Effect::new(move |_| nav.warn_on_leave(dirty.get().then(|| i.t("edit.unsaved"))));
     on_cleanup(move || nav.warn_on_leave(None));
     let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if dirty.get_untracked() {
+        if dirty.try_get_untracked().unwrap_or(false) {
             ev.prevent_default();
             ev.set_return_value("");
         }
     });
     on_cleanup(move || unload.remove());
+}
 
-    let update = move |_| {
-        let Some(t) = token.get_untracked() else { return };
-        let e = untrack(|| changes(&t));
-        leptos::task::spawn_local(async move {
-            match api::edit(t.sid.as_str(), &e, t.revision).await {
-                Ok(v) => {
-                    error.set(None);
-                    fill(v);
-                    toasts.ok(i.t("toast.updated"));
-                }
-                Err(e) if e.is_stale() => {
-                    // Someone else changed the token: show its current state, not ours.
-                    if let Some(v) = e.current::<TokenView>() {
-                        fill(v);
-                    }
-                    toasts.stale();
-                }
-                Err(e) => {
-                    toasts.fail(&e);
-                    error.set(Some(e));
-                }
-            }
-        });
-    };
-    let ask = move |a: TokenAction| {
-        grace.set(ResetChoice::default());
-        pending.set(Some(a));
-        action_open.set(true);
-    };
-    let run = move |_| {
-        let (Some(a), Some(t)) = (pending.get_untracked(), token.get_untracked()) else { return };
-        let g = grace.get_untracked();
-        leptos::task::spawn_local(async move {
-            match perform(a, t.clone(), g).await {
-                Ok(Outcome::Changed(v)) => fill(v),
-                Ok(Outcome::Removed) => {
-                    nav.warn_on_leave(None);
-                    nav.go(Route::Tokens);
-                }
-                Ok(Outcome::Issued(new)) => {
-                    if a == TokenAction::Reset {
-                        fill(new.token.clone());
-                    }
-                    issued.set(Some(new));
-                }
-                Err(e) if e.is_stale() => {
-                    if let Some(v) = e.current::<TokenView>() {
-                        fill(v);
-                    }
-                    toasts.stale();
-                    return;
-                }
-                Err(e) => {
-                    toasts.fail(&e);
-                    return;
-                }
-            }
-            toasts.ok(i.t(a.done()));
-        });
-    };
-    // Revealing a stored Auth Token: the password again first when the session's sudo
-    // window has ended (the server says so), then the token on the page until hidden.
+/// Overview: name, description, API version (with Upgrade when it is not the latest).
+#[component]
+fn Overview(f: Form, can_manage: Signal<bool>, ask: Callback<TokenAction>) -> impl IntoView {
+    let i = use_i18n();
+    let Form { token, name, description, error, .. } = f;
+    view! {
+        <section class="card">
+            <h2>{move || i.t("edit.overview")}</h2>
+            <label for="name">{move || i.t("wizard.name")}</label>
+            <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            <FieldError error=error field="name" />
+            <label for="description">{move || i.t("wizard.description")}</label>
+            <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+            <FieldError error=error field="description" />
+            <p>{move || i.t("tokens.version")}": "{move || token.with(|t| t.api_version.to_string())}</p>
+            <Show when=move || token.with(|t| !t.latest_version) && can_manage.get()>
+                <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Upgrade); }>{move || i.t("edit.upgrade")}</button>
+            </Show>
+        </section>
+    }
+}
+
+/// API credentials: primary contact, developer e-mails, the Account SID, the stored Auth
+/// Token (revealed after the password again, where the account keeps it), Reset token.
+#[component]
+fn Credentials(f: Form, users: Vec<UserView>, can_manage: Signal<bool>, ask: Callback<TokenAction>) -> impl IntoView {
+    let i = use_i18n();
+    let auth = use_auth();
+    let users = RwSignal::new(users);
+    let Form { token, contact, emails, error, .. } = f;
+    let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
+    let sid = move || token.with(|t| t.sid.to_string());
+    view! {
+        <section class="card">
+            <h2>{move || i.t("edit.credentials")}</h2>
+            <label for="contact">{move || i.t("wizard.contact")}</label>
+            <ContactSelect users=users contact=contact />
+            <FieldError error=error field="primary_contact" />
+            <EmailList emails=emails error=error />
+            <dl>
+                <dt>{move || i.t("done.sid")}</dt>
+                <dd><code data-testid="sid">{sid}</code>
+                    <CopyButton value=Signal::derive(sid) label=Signal::derive(move || i.t("edit.copy_sid")) /></dd>
+                <dt>{move || i.t("done.token")}</dt>
+                <dd>
+                    <Show when=move || !show_once() && token.with(|t| t.revealable) fallback=move || view! { <p class="hint">{move || i.t("edit.show_once")}</p> }>
+                        <StoredToken sid=Signal::derive(sid) />
+                    </Show>
+                </dd>
+            </dl>
+            <Show when=move || can_manage.get()>
+                <button type="button" class="button danger" on:click=move |_| { ask.try_run(TokenAction::Reset); }>{move || i.t("edit.reset")}</button>
+            </Show>
+        </section>
+    }
+}
+
+/// The stored Auth Token behind a Show button: the password again first when the session's
+/// sudo window has ended (the server says so), then the token until hidden.
+#[component]
+fn StoredToken(sid: Signal<String>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
     let revealed = RwSignal::new(None::<String>);
     let sudo_open = RwSignal::new(false);
     let reveal = Action::new_local(move |sid: &String| {
@@ -193,112 +354,37 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
         async move { api::reveal(&sid).await }
     });
     let ask_reveal = move || {
-        if let Some(t) = token.get_untracked() {
-            reveal.dispatch(t.sid.to_string());
-        }
+        reveal.dispatch(sid.get_untracked());
     };
-    Effect::new(move |_| match reveal.value().get() {
-        Some(Ok(r)) => revealed.set(Some(r.auth_token)),
-        Some(Err(e)) if e.code == "reauthentication_required" => sudo_open.set(true),
-        Some(Err(e)) => toasts.fail(&e),
-        None => {}
+    Effect::new(move |_| {
+        let Some(answer) = reveal.value().get() else { return };
+        untrack(|| match answer {
+            Ok(r) => revealed.set(Some(r.auth_token)),
+            Err(e) if e.code == "reauthentication_required" => sudo_open.set(true),
+            Err(e) => toasts.fail(&e),
+        });
     });
-    let can_manage = move || auth.can(Permission::ManageTokens);
-    let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
-    let t = move || token.get();
     view! {
-            <Show when=move || issued.with(Option::is_some)>
-                {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
-            </Show>
-            <Show when=move || token.with(Option::is_some)>
-                <h1>{move || t().map(|t| t.name)}</h1>
-                {move || t().and_then(|t| t.leak).map(|l| {
-                    let on_reset = can_manage().then(|| Callback::new(move |_| ask(TokenAction::Reset)));
-                    view! { <LeakBanner leak=l on_reset=on_reset /> }
-                })}
-                <p>
-                    <span class="badge" class:badge-off=move || t().is_some_and(|t| t.state == TokenState::Disabled)>
-                        {move || if t().is_some_and(|t| t.state == TokenState::Enabled) { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
-                    </span>
-                </p>
-                <section class="card">
-                    <h2>{move || i.t("edit.overview")}</h2>
-                    <label for="name">{move || i.t("wizard.name")}</label>
-                    <input id="name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                    <FieldError error=error field="name" />
-                    <label for="description">{move || i.t("wizard.description")}</label>
-                    <textarea id="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                    <FieldError error=error field="description" />
-                    <p>{move || i.t("tokens.version")}": "{move || t().map(|t| t.api_version.to_string())}</p>
-                    <Show when=move || t().is_some_and(|t| !t.latest_version) && can_manage()>
-                        <button type="button" class="button" on:click=move |_| ask(TokenAction::Upgrade)>{move || i.t("edit.upgrade")}</button>
-                    </Show>
-                </section>
-                <section class="card">
-                    <h2>{move || i.t("edit.credentials")}</h2>
-                    <label for="contact">{move || i.t("wizard.contact")}</label>
-                    <ContactSelect users=users contact=contact />
-                    <FieldError error=error field="primary_contact" />
-                    <EmailList emails=emails error=error />
-                    <dl>
-                        <dt>{move || i.t("done.sid")}</dt>
-                        <dd><code data-testid="sid">{move || t().map(|t| t.sid.to_string())}</code>
-                            <CopyButton value=Signal::derive(move || t().map(|t| t.sid.to_string()).unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_sid")) /></dd>
-                        <dt>{move || i.t("done.token")}</dt>
-                        <dd>
-                            <Show when=move || !show_once() && t().is_some_and(|t| t.revealable) fallback=move || view! { <p class="hint">{move || i.t("edit.show_once")}</p> }>
-    <Show when=move || revealed.with(Option::is_some) fallback=move || view! {
-                                    <button type="button" class="button small" data-testid="reveal-token" disabled=move || reveal.pending().get() on:click=move |_| ask_reveal()>{move || i.t("edit.reveal")}</button>
-                                }>
-                                    <code data-testid="revealed-token">{move || revealed.get()}</code>
-                                    <CopyButton value=Signal::derive(move || revealed.get().unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_token")) />
-                                    <button type="button" class="button small" on:click=move |_| revealed.set(None)>{move || i.t("edit.hide")}</button>
-                                </Show>
-                            </Show>
-                        </dd>
-                    </dl>
-                    <Show when=can_manage>
-                        <button type="button" class="button danger" on:click=move |_| ask(TokenAction::Reset)>{move || i.t("edit.reset")}</button>
-                    </Show>
-                </section>
-                <section class="card">
-                    <h2>{move || i.t("policy.section")}</h2>
-                    <ExpiryField expires_at=expires_at error=error />
-                    <IpField ips=ips error=error />
-                    <RateField rate=rate error=error />
-                </section>
-                <section class="card">
-                    <h2>{move || i.t("edit.scopes")}</h2>
-                    <ScopePicker catalog=catalog selected=scopes />
-                    <FieldError error=error field="scopes" />
-                </section>
-                <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
-                {move || t().map(|t| view! { <UsageChart sid=t.sid.to_string() /> })}
-                <Show when=can_manage>
-                    <div class="edit-actions">
-                        <button type="button" class="button primary" on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>
-                        <Show when=move || t().is_some_and(|t| t.state == TokenState::Enabled) fallback=move || view! {
-                            <button type="button" class="button" on:click=move |_| ask(TokenAction::Enable)>{move || i.t("edit.enable")}</button>
-                        }>
-                            <button type="button" class="button" on:click=move |_| ask(TokenAction::Disable)>{move || i.t("edit.disable")}</button>
-                        </Show>
-                        <button type="button" class="button danger" on:click=move |_| ask(TokenAction::Delete)>{move || i.t("edit.delete")}</button>
-                    </div>
-                </Show>
-            </Show>
-            <SudoDialog open=sudo_open on_done=Callback::new(move |_| ask_reveal()) />
-            <Confirm open=update_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(update)>
-                <p>{move || i.t("confirm.update")}</p>
-            </Confirm>
-            <Confirm
-                open=action_open
-                title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
-                confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.confirm_label())).unwrap_or_default())
-                danger=Signal::derive(move || pending.get().is_some_and(TokenAction::destructive))
-                on_confirm=Callback::new(run)
-            >
-                <p>{move || pending.get().zip(token.get()).map(|(a, t)| a.explain(i, &t)).unwrap_or_default()}</p>
-                <Show when=move || pending.get() == Some(TokenAction::Reset)><GraceChoice grace=grace /></Show>
-            </Confirm>
-        }
+        <Show when=move || revealed.with(Option::is_some) fallback=move || view! {
+            <button type="button" class="button small" data-testid="reveal-token" disabled=move || reveal.pending().get() on:click=move |_| ask_reveal()>{move || i.t("edit.reveal")}</button>
+        }>
+            <code data-testid="revealed-token">{move || revealed.get()}</code>
+            <CopyButton value=Signal::derive(move || revealed.get().unwrap_or_default()) label=Signal::derive(move || i.t("edit.copy_token")) />
+            <button type="button" class="button small" on:click=move |_| revealed.set(None)>{move || i.t("edit.hide")}</button>
+        </Show>
+        <SudoDialog open=sudo_open on_done=Callback::new(move |_| ask_reveal()) />
+    }
+}
+
+/// API scopes: the picker over the catalog of the token's version.
+#[component]
+fn Scopes(f: Form, catalog: Signal<Option<CatalogResponse>>) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <section class="card">
+            <h2>{move || i.t("edit.scopes")}</h2>
+            <ScopePicker catalog=catalog selected=f.scopes />
+            <FieldError error=f.error field="scopes" />
+        </section>
+    }
 }

@@ -6,6 +6,7 @@ use crate::app::use_auth;
 use crate::components::FormError;
 use crate::i18n::use_i18n;
 
+/// Sign-in: e-mail and password; a refusal is said above the button.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i = use_i18n();
@@ -14,27 +15,30 @@ pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    // Signed in: the session is the app's and the page goes away, so nothing of the page's
+    // own is touched after the answer (that is done in the action, not in an effect here).
+    let login = Action::new_local(move |(email, password): &(String, String)| {
+        let (email, password) = (email.clone(), password.clone());
+        async move {
+            let s = api::login(&email, &password).await?;
+            auth.session.set(Some(s));
+            nav.go(Route::Tokens);
+            Ok::<(), ApiError>(())
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Err(mut e)) = login.value().get() {
+            if e.status == 401 {
+                e.code = "invalid_credentials".into();
+            }
+            error.set(Some(e));
+        }
+    });
+    let busy = login.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
         error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::login(&email.get_untracked(), &password.get_untracked()).await {
-                Ok(s) => {
-                    // The page goes away: nothing of its own is touched after this.
-                    auth.session.set(Some(s));
-                    nav.go(Route::Tokens);
-                }
-                Err(mut e) => {
-                    if e.status == 401 {
-                        e.code = "invalid_credentials".into();
-                    }
-                    error.set(Some(e));
-                    busy.set(false);
-                }
-            }
-        });
+        login.dispatch((email.get_untracked(), password.get_untracked()));
     };
     view! {
         <section class="card narrow">

@@ -6,7 +6,7 @@ use tollgate_core::notify::{Delivery, NotificationPage as Page, NotificationView
 
 use crate::api::{self, ApiError};
 use crate::components::load::{LoadError, Loading};
-use crate::components::use_toasts;
+use crate::components::{ScrollRegion, use_toasts};
 use crate::i18n::use_i18n;
 
 fn key(prefix: &str, v: impl serde::Serialize) -> String {
@@ -54,21 +54,23 @@ fn Notifications(first: Page) -> impl IntoView {
             <p class="card" role="note" data-testid="mail-off">{move || i.t("notifications.kept_note")}</p>
         </Show>
         <Show when=move || entries.with(Vec::is_empty)><p class="empty">{move || i.t("notifications.empty")}</p></Show>
-        <table class="table" data-testid="notifications">
-            <caption class="visually-hidden">{move || i.t("notifications.title")}</caption>
-            <thead><tr>
-                <th scope="col">{move || i.t("notifications.when")}</th>
-                <th scope="col">{move || i.t("notifications.what")}</th>
-                <th scope="col">{move || i.t("notifications.token")}</th>
-                <th scope="col">{move || i.t("notifications.to")}</th>
-                <th scope="col">{move || i.t("notifications.status")}</th>
-            </tr></thead>
-            <tbody>
-                <For each=move || entries.get() key=|n| (n.id.clone(), n.updated_at, n.delivery) let:n>
-                    <NotificationRow n=n />
-                </For>
-            </tbody>
-        </table>
+        <ScrollRegion label=Signal::derive(move || i.t("notifications.title"))>
+            <table class="table" data-testid="notifications">
+                <caption class="visually-hidden">{move || i.t("notifications.title")}</caption>
+                <thead><tr>
+                    <th scope="col">{move || i.t("notifications.when")}</th>
+                    <th scope="col">{move || i.t("notifications.what")}</th>
+                    <th scope="col">{move || i.t("notifications.token")}</th>
+                    <th scope="col">{move || i.t("notifications.to")}</th>
+                    <th scope="col">{move || i.t("notifications.status")}</th>
+                </tr></thead>
+                <tbody>
+                    <For each=move || entries.get() key=|n| (n.id.clone(), n.updated_at, n.delivery) let:n>
+                        <NotificationRow n=n />
+                    </For>
+                </tbody>
+            </table>
+        </ScrollRegion>
         <Show when=move || next.with(Option::is_some)>
             <button type="button" class="button" disabled=move || more.pending().get()
                 on:click=move |_| { if let Some(c) = next.get_untracked() { more.dispatch(c); } }>{move || i.t("app.load_more")}</button>

@@ -13,6 +13,7 @@ use tollgate_core::version::{ApiVersion, VERSIONS};
 
 use crate::api::{self, ApiError};
 use crate::components::contacts::{ContactSelect, EmailList, local_error};
+use crate::components::load::{LoadError, Loading};
 use crate::components::policy::{ExpiryField, IpField, RateField, ip_lines};
 use crate::components::{Crumbs, IssuedPanel};
 use crate::components::{FieldError, FormError, ScopePicker, use_toasts};
@@ -78,8 +79,26 @@ struct Fields {
     error: RwSignal<Option<ApiError>>,
 }
 
+/// The wizard's page: loads the account's users (the primary contact is one of them), then
+/// the wizard; a failed load is said with Retry.
 #[component]
 pub fn WizardPage() -> impl IntoView {
+    let i = use_i18n();
+    let users = LocalResource::new(api::users);
+    view! {
+        <Crumbs />
+        <h1>{move || i.t("wizard.title")}</h1>
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| users.refetch()) /> }>
+                {move || Suspend::new(async move { users.await.map(|u| untrack(|| view! { <Wizard users=u /> })) })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The four steps over one draft, each a history entry; Create at the end.
+#[component]
+fn Wizard(users: Vec<UserView>) -> impl IntoView {
     let i = use_i18n();
     let toasts = use_toasts();
     let nav = use_navigator();
@@ -153,8 +172,24 @@ pub fn WizardPage() -> impl IntoView {
     };
     let auth = crate::app::use_auth();
     let max_days = move || auth.session.with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days));
-    let users = RwSignal::new(Vec::<UserView>::new());
-    let catalog = RwSignal::new(None::<CatalogResponse>);
+    let users = RwSignal::new(users);
+    // The catalog of the chosen API version; scopes it does not have are dropped.
+    let catalog_load = LocalResource::new(move || {
+        let v = version.get();
+        async move { api::catalog(v.as_str()).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = catalog_load.get() else { return };
+        untrack(|| match answer {
+            Ok(c) => {
+                let known: BTreeSet<String> =
+                    c.categories.iter().flat_map(|c| c.scopes.iter().map(|s| s.id.clone())).collect();
+                scopes.update(|s| s.retain(|x| known.contains(x)));
+            }
+            Err(e) => toasts.fail(&e),
+        });
+    });
+    let catalog = Signal::derive(move || catalog_load.get().and_then(Result::ok));
     let error = RwSignal::new(None::<ApiError>);
     let f = Fields { name, description, version, contact, emails, scopes, expires_at, ips, rate, error };
     // A scope error goes once a scope is selected (what is shown stays what is true).
@@ -164,29 +199,7 @@ pub fn WizardPage() -> impl IntoView {
             error.set(None);
         }
     });
-    let busy = RwSignal::new(false);
     let issued = RwSignal::new(None::<IssuedToken>);
-
-    leptos::task::spawn_local(async move {
-        match api::users().await {
-            Ok(u) => users.set(u),
-            Err(e) => toasts.fail(&e),
-        }
-    });
-    Effect::new(move |_| {
-        let v = version.get();
-        leptos::task::spawn_local(async move {
-            match api::catalog(v.as_str()).await {
-                Ok(c) => {
-                    let known: BTreeSet<String> =
-                        c.categories.iter().flat_map(|c| c.scopes.iter().map(|s| s.id.clone())).collect();
-                    scopes.update(|s| s.retain(|x| known.contains(x)));
-                    catalog.set(Some(c));
-                }
-                Err(e) => toasts.fail(&e),
-            }
-        });
-    });
 
     // Per-step validation with the core's rules.
     let check = move |s: usize| -> Result<(), ApiError> {
@@ -225,29 +238,30 @@ pub fn WizardPage() -> impl IntoView {
         "scopes" => 2,
         _ => 3,
     };
-    let create = move |_| {
-        busy.set(true);
-        let draft = untrack(snapshot).token_draft();
-        leptos::task::spawn_local(async move {
-            match api::create(&draft).await {
-                Ok(t) => {
-                    toasts.ok(i.t("toast.created"));
-                    if let Some(m) = memory {
-                        m.0.set_value(None);
-                    }
-                    issued.set(Some(t));
+    let create = Action::new_local(|draft: &TokenDraft| {
+        let draft = draft.clone();
+        async move { api::create(&draft).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = create.value().get() else { return };
+        untrack(|| match answer {
+            Ok(t) => {
+                toasts.ok(i.t("toast.created"));
+                if let Some(m) = memory {
+                    m.0.set_value(None);
                 }
-                Err(e) => {
-                    if let Some(f) = e.field.as_deref() {
-                        go_to_step(step_of(f), false);
-                    }
-                    toasts.fail(&e);
-                    error.set(Some(e));
-                }
+                issued.set(Some(t));
             }
-            busy.set(false);
+            Err(e) => {
+                if let Some(f) = e.field.as_deref() {
+                    go_to_step(step_of(f), false);
+                }
+                toasts.fail(&e);
+                error.set(Some(e));
+            }
         });
-    };
+    });
+    let busy = create.pending();
     let account_type = move || catalog.with(|c| c.as_ref().map(|c| c.account_type)).unwrap_or(AccountType::Partner);
     // Each step starts at its heading (not on the first step: the page heading has focus).
     let form_ref = NodeRef::<leptos::html::Form>::new();
@@ -263,8 +277,6 @@ pub fn WizardPage() -> impl IntoView {
         now
     });
     view! {
-        <Crumbs />
-        <h1>{move || i.t("wizard.title")}</h1>
         <Show when=move || issued.with(Option::is_some)>
             {
                 move || {
@@ -283,7 +295,7 @@ pub fn WizardPage() -> impl IntoView {
             <form class="card wizard" node_ref=form_ref on:submit=move |ev| ev.prevent_default()>
                 <Show when=move || step.get() == 0><SetupStep f=f /></Show>
                 <Show when=move || step.get() == 1><ContactStep f=f users=users /></Show>
-                <Show when=move || step.get() == 2><ScopesStep f=f catalog=catalog.into() /></Show>
+                <Show when=move || step.get() == 2><ScopesStep f=f catalog=catalog /></Show>
                 <Show when=move || step.get() == 3><ReviewStep f=f users=users account_type=Signal::derive(account_type) /></Show>
                 <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
                 <div class="wizard-actions">
@@ -295,7 +307,7 @@ pub fn WizardPage() -> impl IntoView {
                         }
                     }>{move || i.t("wizard.back")}</button>
                     <Show when=move || step.get() < 3 fallback=move || view! {
-                        <button type="button" class="button primary" disabled=move || busy.get() on:click=create>{move || if busy.get() { i.t("app.loading") } else { i.t("wizard.create") }}</button>
+                        <button type="button" class="button primary" disabled=move || busy.get() on:click=move |_| { create.dispatch(untrack(snapshot).token_draft()); }>{move || if busy.get() { i.t("app.loading") } else { i.t("wizard.create") }}</button>
                     }>
                         <button type="button" class="button primary" on:click=next>{move || i.t("wizard.next")}</button>
                     </Show>

@@ -74,6 +74,14 @@ pub struct ListCtx {
     pub ask: Callback<(TokenAction, TokenView)>,
 }
 
+impl ListCtx {
+    /// Whether the admin may act on tokens (false once the page is gone: a row can be
+    /// redrawn in the same turn in which a sign-out disposes the page).
+    fn manages(self) -> bool {
+        self.can_manage.try_get().unwrap_or(false)
+    }
+}
+
 /// Opens the token unless the click was on a control inside the row or card.
 fn open_unless_control(nav: Navigator, ev: &web_sys::MouseEvent, sid: &str) {
     use wasm_bindgen::JsCast as _;
@@ -136,7 +144,7 @@ pub fn TokenTable(tokens: Signal<Vec<TokenView>>, ctx: ListCtx) -> impl IntoView
                     <th scope="col">{move || i.t("tokens.version")}</th>
                     <th scope="col">{move || i.t("tokens.created")}</th>
                     <th scope="col">{move || i.t("tokens.last_used")}</th>
-                    <Show when=move || ctx.can_manage.get()><th scope="col"><span class="visually-hidden">{move || i.t("tokens.actions")}</span></th></Show>
+                    <Show when=move || ctx.manages()><th scope="col"><span class="visually-hidden">{move || i.t("tokens.actions")}</span></th></Show>
                 </tr>
             </thead>
             <tbody>
@@ -168,7 +176,7 @@ fn TokenRow(token: TokenView, ctx: ListCtx) -> impl IntoView {
             <td>{version}<Show when=move || !latest><span class="badge badge-warn">{move || i.t("tokens.not_latest")}</span></Show></td>
             <td class="nowrap">{move || i.date(created)}</td>
             <td class="nowrap">{move || last_used.map(|u| i.datetime(u)).unwrap_or_else(|| i.t("tokens.never_used"))}</td>
-            <Show when=move || ctx.can_manage.get()><td><TokenMenu token=stored.get_value() ctx=ctx /></td></Show>
+            <Show when=move || ctx.manages()><td><TokenMenu token=stored.get_value() ctx=ctx /></td></Show>
         </tr>
     }
 }
@@ -205,10 +213,10 @@ fn TokenCard(token: TokenView, ctx: ListCtx) -> impl IntoView {
             <div class="token-head">
                 {state_badge(i, enabled)}
                 <Link to=Route::Token(sid.clone()) class="token-name">{t.name.clone()}</Link>
-                <Show when=move || ctx.can_manage.get()><TokenMenu token=stored.get_value() ctx=ctx /></Show>
+                <Show when=move || ctx.manages()><TokenMenu token=stored.get_value() ctx=ctx /></Show>
             </div>
             {t.leak.clone().map(|l| {
-                let on_reset = ctx.can_manage.get_untracked().then(|| Callback::new(move |_| {
+                let on_reset = untrack(|| ctx.manages()).then(|| Callback::new(move |_| {
                     if let Some(t) = stored.try_get_value() {
                         ctx.ask.try_run((TokenAction::Reset, t));
                     }
