@@ -249,14 +249,15 @@ fn Header(main: NodeRef<leptos::html::Main>) -> impl IntoView {
                 data-testid="locale"
                 on:change=move |ev| {
                     if let Some(l) = Locale::parse(&event_target_value(&ev)) {
-                        i.locale.set(l);
                         remember_locale(l);
                         // Signed in: the user's notifications follow the language they chose.
-                        if auth.session.with_untracked(Option::is_some) {
-                            leptos::task::spawn_local(async move {
+                        let signed_in = auth.session.with_untracked(Option::is_some);
+                        leptos::task::spawn_local(async move {
+                            i.switch(l).await;
+                            if signed_in {
                                 let _ = api::set_locale(l.language()).await;
-                            });
-                        }
+                            }
+                        });
                     }
                 }
             >

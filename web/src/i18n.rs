@@ -1,7 +1,11 @@
-//! Translations (English, Japanese, Simplified Chinese) from `web/locales/*.json` (minified
-//! by `build.rs`), and
+//! Translations (English, Japanese, Simplified Chinese) from `web/locales/*.json`, and
 //! locale-aware date formatting. Every string the app shows comes from here.
+//!
+//! English (minified by `build.rs`) is part of the app: it is the fallback of every other
+//! table. Japanese and Chinese are fetched when first needed (`{assets}/ja.json`, written by
+//! `cargo xtask build` beside the app's wasm), so the first load carries one language, not three.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -56,26 +60,81 @@ impl Locale {
         }
     }
 
-    fn source(self) -> &'static str {
+    /// The file name of the table fetched for this locale (English is built in).
+    fn file(self) -> Option<&'static str> {
         match self {
-            Locale::En => include_str!(concat!(env!("OUT_DIR"), "/en.json")),
-            Locale::Ja => include_str!(concat!(env!("OUT_DIR"), "/ja.json")),
-            Locale::Zh => include_str!(concat!(env!("OUT_DIR"), "/zh.json")),
+            Locale::En => None,
+            Locale::Ja => Some("ja.json"),
+            Locale::Zh => Some("zh.json"),
         }
+    }
+
+    fn index(self) -> usize {
+        Locale::ALL.iter().position(|l| *l == self).unwrap_or(0)
     }
 }
 
 type Table = HashMap<String, String>;
 
-fn table(locale: Locale) -> &'static Table {
-    static TABLES: OnceLock<[Table; 3]> = OnceLock::new();
-    let tables = TABLES.get_or_init(|| Locale::ALL.map(|l| serde_json::from_str(l.source()).unwrap_or_default()));
-    &tables[Locale::ALL.iter().position(|l| *l == locale).unwrap_or(0)]
+const ENGLISH: &str = include_str!(concat!(env!("OUT_DIR"), "/en.json"));
+
+thread_local! {
+    /// The tables fetched so far (kept for the page's life).
+    static FETCHED: RefCell<[Option<&'static Table>; 3]> = const { RefCell::new([None, None, None]) };
+    /// Where the fetched tables are: the folder of the app's wasm.
+    static ASSETS: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn english() -> &'static Table {
+    static EN: OnceLock<Table> = OnceLock::new();
+    EN.get_or_init(|| serde_json::from_str(ENGLISH).unwrap_or_default())
+}
+
+/// The table of `locale`, once it is here.
+fn table(locale: Locale) -> Option<&'static Table> {
+    match locale {
+        Locale::En => Some(english()),
+        l => FETCHED.with(|f| f.borrow()[l.index()]),
+    }
+}
+
+/// Sets the folder (a URL ending in `/`) that holds the fetched tables.
+pub fn set_assets(base: &str) {
+    ASSETS.with(|a| *a.borrow_mut() = base.to_owned());
+}
+
+/// Fetches the table of `locale` unless it is here already; whether it is now. A table that
+/// cannot be fetched leaves the app in English (said on the console).
+pub async fn load(locale: Locale) -> bool {
+    let Some(file) = locale.file() else { return true };
+    if table(locale).is_some() {
+        return true;
+    }
+    let url = format!("{}{file}", ASSETS.with(|a| a.borrow().clone()));
+    let fetched = match gloo_net::http::Request::get(&url).send().await {
+        Ok(r) if r.ok() => r.json::<Table>().await.ok(),
+        _ => None,
+    };
+    match fetched {
+        Some(t) => {
+            let t: &'static Table = Box::leak(Box::new(t));
+            FETCHED.with(|f| f.borrow_mut()[locale.index()] = Some(t));
+            true
+        }
+        None => {
+            crate::web_sys_log(&format!("the {} translations could not be loaded from {url}", locale.tag()));
+            false
+        }
+    }
 }
 
 /// Looks a key up; falls back to English, then to the key itself.
 pub fn lookup(locale: Locale, key: &str) -> String {
-    table(locale).get(key).or_else(|| table(Locale::En).get(key)).cloned().unwrap_or_else(|| key.to_owned())
+    find(locale, key).unwrap_or_else(|| key.to_owned())
+}
+
+fn find(locale: Locale, key: &str) -> Option<String> {
+    table(locale).and_then(|t| t.get(key)).or_else(|| english().get(key)).cloned()
 }
 
 /// The current locale, shared through context.
@@ -96,8 +155,14 @@ impl I18n {
 
     /// The text for `key` if some locale has it (reactive).
     pub fn find(self, key: &str) -> Option<String> {
-        let locale = self.locale.get();
-        table(locale).get(key).or_else(|| table(Locale::En).get(key)).cloned()
+        find(self.locale.get(), key)
+    }
+
+    /// Shows the app in `locale` once its table is here (fetched first if need be).
+    pub async fn switch(self, locale: Locale) {
+        if load(locale).await {
+            let _ = self.locale.try_set(locale);
+        }
     }
 
     /// The text for `key` with `{n}` replaced, in the plural form the locale's rules pick
@@ -154,6 +219,22 @@ pub fn remember_locale(locale: Locale) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tables as the app has them (Japanese and Chinese fetched, here read from disk).
+    fn table(locale: Locale) -> &'static Table {
+        match locale.file() {
+            None => english(),
+            Some(file) => {
+                if super::table(locale).is_none() {
+                    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(file);
+                    let t: Table = serde_json::from_str(&std::fs::read_to_string(path).expect("locale file"))
+                        .expect("a JSON object");
+                    FETCHED.with(|f| f.borrow_mut()[locale.index()] = Some(Box::leak(Box::new(t))));
+                }
+                super::table(locale).expect("just read")
+            }
+        }
+    }
 
     #[test]
     fn every_locale_has_every_key() {
@@ -231,6 +312,7 @@ mod tests {
 
     #[test]
     fn the_help_pages_wording_is_used() {
+        let _ = (table(Locale::Ja), table(Locale::Zh));
         assert_eq!(lookup(Locale::Ja, "tokens.filters"), "フィルター");
         assert_eq!(lookup(Locale::Ja, "menu.duplicate"), "複製");
         assert_eq!(lookup(Locale::Ja, "menu.reset"), "リセット");

@@ -22,18 +22,25 @@ mod route;
 
 pub use app::{App, AppProps, Mounting};
 
-/// The admin app's stylesheet, written into the token manager's shadow root.
-const STYLE: &str = include_str!("../static/style.css");
-
 thread_local! {
     static MANAGER_MOUNTED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Mounts the app on the page's body (the standalone admin app).
+/// Mounts the app on the page's body (the standalone admin app), in the browser's language
+/// once its translations are here.
 #[wasm_bindgen(js_name = mountApp)]
-pub fn mount_app() {
+pub async fn mount_app() {
     console_error_panic_hook_lite();
-    leptos::mount::mount_to_body(|| view! { <App /> });
+    i18n::set_assets("/pkg/");
+    let locale = initial_locale(None).await;
+    leptos::mount::mount_to_body(move || view! { <App locale=locale /> });
+}
+
+/// The language to start in (`chosen`, else the browser's), once its translations are
+/// here; English when they cannot be fetched.
+async fn initial_locale(chosen: Option<i18n::Locale>) -> i18n::Locale {
+    let locale = chosen.unwrap_or_else(i18n::browser_locale);
+    if i18n::load(locale).await { locale } else { i18n::Locale::En }
 }
 
 /// The embedded token manager; `unmount()` removes it from the host page.
@@ -77,14 +84,24 @@ impl TokenManager {
 /// `options.apiBase` is the origin that serves Tollgate's `/api/` (empty or missing: the
 /// page's own origin; the admin API only answers same-origin requests, so a different
 /// origin must be routed to the page's own, for example with a Workers route);
-/// `options.locale` is `"en"`, `"ja"` or `"zh"` (missing: the browser's language).
+/// `options.locale` is `"en"`, `"ja"` or `"zh"` (missing: the browser's language);
+/// `options.assetBase` is the folder (URL) of this module's files, its stylesheet and
+/// translations (the package's `mountTokenManager` sets it).
 /// One token manager per page: unmount it before mounting another.
 #[wasm_bindgen(js_name = mountTokenManager)]
-pub fn mount_token_manager(element: web_sys::HtmlElement, options: JsValue) -> Result<TokenManager, JsError> {
+pub async fn mount_token_manager(element: web_sys::HtmlElement, options: JsValue) -> Result<TokenManager, JsError> {
     console_error_panic_hook_lite();
-    if MANAGER_MOUNTED.with(Cell::get) {
+    if MANAGER_MOUNTED.with(|m| m.replace(true)) {
         return Err(JsError::new("A token manager is already mounted on this page; call unmount() on it first."));
     }
+    let mounted = mount_manager(element, options).await;
+    if mounted.is_err() {
+        MANAGER_MOUNTED.with(|m| m.set(false));
+    }
+    mounted
+}
+
+async fn mount_manager(element: web_sys::HtmlElement, options: JsValue) -> Result<TokenManager, JsError> {
     let api_base = option_string(&options, "apiBase")?.unwrap_or_default();
     let api_base = api_base.trim_end_matches('/').to_owned();
     if !(api_base.is_empty() || api_base.starts_with("https://") || api_base.starts_with("http://")) {
@@ -103,21 +120,32 @@ pub fn mount_token_manager(element: web_sys::HtmlElement, options: JsValue) -> R
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .map_err(|_| JsError::new("This element cannot hold the token manager (it cannot have a shadow root)."))?,
     };
+    let assets = option_string(&options, "assetBase")?.unwrap_or_default();
+    let assets = if assets.is_empty() || assets.ends_with('/') { assets } else { format!("{assets}/") };
+    i18n::set_assets(&assets);
+    let locale = initial_locale(locale).await;
     let document = element.owner_document().ok_or_else(|| JsError::new("The element is not in a document."))?;
-    let style = document.create_element("style").map_err(|_| JsError::new("Could not create the style element."))?;
-    style.set_text_content(Some(STYLE));
+    let style = document.create_element("link").map_err(|_| JsError::new("Could not create the stylesheet link."))?;
+    let _ = style.set_attribute("rel", "stylesheet");
+    let _ = style.set_attribute("href", &format!("{assets}style.css"));
     let container: web_sys::HtmlElement = document
         .create_element("div")
         .ok()
         .and_then(|e| e.dyn_into().ok())
         .ok_or_else(|| JsError::new("Could not create the container element."))?;
+    // Drawn once its stylesheet is here (no unstyled flash); a link, not inline styles, so a
+    // host page whose CSP refuses inline styles can still embed it.
+    let loaded = js_sys::Promise::new(&mut |done, _| {
+        let _ = style.add_event_listener_with_callback("load", &done);
+        let _ = style.add_event_listener_with_callback("error", &done);
+    });
     root.append_child(&style).map_err(|_| JsError::new("Could not add the styles to the element."))?;
+    let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
     root.append_child(&container).map_err(|_| JsError::new("Could not add the token manager to the element."))?;
     api::set_base(&api_base);
     let handle = leptos::mount::mount_to(container.clone(), move || {
-        App(AppProps { mounting: Mounting::Embedded, locale }).into_any()
+        App(AppProps { mounting: Mounting::Embedded, locale: Some(locale) }).into_any()
     });
-    MANAGER_MOUNTED.with(|m| m.set(true));
     Ok(TokenManager { handle: Some(handle), nodes: vec![style.into(), container.into()] })
 }
 

@@ -3,4 +3,4 @@
 import init, { mountApp } from "/pkg/tollgate_web.js";
 
 await init({ module_or_path: "/pkg/tollgate_web_bg.wasm" });
-mountApp();
+await mountApp();

@@ -20,5 +20,6 @@ export async function mountTokenManager(element, options = {}) {
     throw new TypeError("mountTokenManager needs an HTMLElement to mount into");
   }
   const m = await loadManager();
-  return m.mountTokenManager(element, options);
+  // Its stylesheet and translations sit beside its wasm.
+  return m.mountTokenManager(element, { ...options, assetBase: new URL("./manager/", import.meta.url).href });
 }

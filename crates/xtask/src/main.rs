@@ -75,6 +75,9 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// The verifier Worker's bundle may not be larger than this, gzipped.
 pub const VERIFIER_BUDGET: u64 = 150 * 1024;
+/// What the browser fetches before the admin app shows the token list may not be larger
+/// than this, gzipped.
+pub const FIRST_LOAD_BUDGET: u64 = 300 * 1024;
 
 /// Builds both Workers (worker-build, release) and the static assets.
 pub fn build(t: &tools::Tools) -> Result<()> {
@@ -154,6 +157,9 @@ fn build_web(t: &tools::Tools) -> Result<()> {
         .arg(&css)
         .args(["--minify", "--allow-overwrite", "--log-level=warning"])
         .arg(format!("--outfile={}", css.display())))?;
+    // The embedded token manager links the stylesheet from beside its wasm.
+    std::fs::copy(&css, pkg.join("style.css")).map_err(|e| format!("pkg/style.css: {e}"))?;
+    let tables = write_locale_tables(&pkg)?;
     let bg = pkg.join("tollgate_web_bg.wasm");
     let first_load = first_load_files(&dist);
     let mut total = 0;
@@ -165,12 +171,41 @@ fn build_web(t: &tools::Tools) -> Result<()> {
         later += gzipped_size(part)?;
     }
     step(&format!(
-        "admin app first load: {:.1} KiB gzipped (wasm {:.1} KiB); the other pages' parts, loaded when opened: {:.1} KiB",
+        "admin app first load: {:.1} KiB gzipped (wasm {:.1} KiB; budget {} KiB); the other pages' parts, loaded when opened: {:.1} KiB",
         total as f64 / 1024.0,
         gzipped_size(&first_load[0])? as f64 / 1024.0,
+        FIRST_LOAD_BUDGET / 1024,
         later as f64 / 1024.0,
     ));
+    let mut fetched = Vec::new();
+    for t in &tables {
+        let name = t.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        fetched.push(format!("{name} {:.1} KiB", gzipped_size(t)? as f64 / 1024.0));
+    }
+    step(&format!("translations fetched when that language is chosen (English is built in): {}", fetched.join(", ")));
+    if total > FIRST_LOAD_BUDGET {
+        return Err(format!(
+            "the admin app's first load is {total} bytes gzipped, over its budget of {FIRST_LOAD_BUDGET}"
+        ));
+    }
     Ok(())
+}
+
+/// Writes the Japanese and Chinese translation tables, minified, beside the app's wasm
+/// (the app fetches the one it needs; English is built in). Returns the files.
+fn write_locale_tables(pkg: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for name in ["ja", "zh"] {
+        let source = root().join(format!("web/locales/{name}.json"));
+        let text = std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let table: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
+        let out = pkg.join(format!("{name}.json"));
+        let minified = serde_json::to_string(&table).map_err(|e| e.to_string())?;
+        std::fs::write(&out, minified).map_err(|e| format!("{}: {e}", out.display()))?;
+        written.push(out);
+    }
+    Ok(written)
 }
 
 /// What the browser fetches before the admin app shows the token list: the page, its
