@@ -68,9 +68,9 @@ const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", impor
 const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 export const axeFindings = [];
 export let axeStates = 0;
-export async function axe(state) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
-  const r = await page.evaluate(async (tags) => {
+export async function axe(state, p = page) {
+  if (!(await p.evaluate(() => typeof window.axe === "object"))) await p.evaluate(AXE);
+  const r = await p.evaluate(async (tags) => {
     const out = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
     return out.violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(" ")} — ${v.help}`);
   }, WCAG);
@@ -78,10 +78,10 @@ export async function axe(state) {
   for (const v of r) axeFindings.push(`${state}: ${v}`);
 }
 
-export async function shot(name) {
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-  if (name !== "failure") await axe(name);
+export async function shot(name, p = page) {
+  await p.waitForTimeout(150);
+  await p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  if (name !== "failure") await axe(name, p);
 }
 // Presses Tab (at most 80 times) until the focused element matches `want` — a keyboard
 // user moving to a control — and fails if it is never reached.
@@ -108,8 +108,10 @@ export async function focused() {
     return { role: a.getAttribute("role"), text: a.textContent.trim(), popup: a.getAttribute("aria-haspopup"), inDialog: !!a.closest("dialog") };
   });
 }
-export async function setLocale(tag) {
-  await page.selectOption("#locale", tag);
+/** Chooses the app's language and waits until it shows it (Japanese and Chinese are fetched). */
+export async function setLocale(tag, p = page) {
+  await p.selectOption("#locale", tag);
+  await p.waitForFunction((tag) => document.documentElement.lang === tag, tag, { timeout: 5000 });
 }
 export async function clipboard() {
   return page.evaluate(() => navigator.clipboard.readText());
@@ -122,4 +124,22 @@ export async function confirmDialog(buttonName) {
 /** Chooses the token list's layout ("table", "cards"), or the default for the width (null). */
 export async function layout(kind) {
   await page.evaluate((k) => (k ? localStorage.setItem("tollgate.layout", k) : localStorage.removeItem("tollgate.layout")), kind);
+}
+/** Waits (at most 5 s) until `locator` matches `n` elements: the list filters on the server. */
+export async function countIs(locator, n, what) {
+  const until = Date.now() + 5000;
+  let c;
+  while ((c = await locator.count()) !== n) {
+    if (Date.now() > until) throw new Error(`${what || "count"}: ${c}, not ${n}`);
+    await page.waitForTimeout(50);
+  }
+}
+/** Waits (at most 5 s) until `locator`'s text is `text`. */
+export async function textIs(locator, text, what) {
+  const until = Date.now() + 5000;
+  let t;
+  while ((t = (await locator.innerText()).trim()) !== text) {
+    if (Date.now() > until) throw new Error(`${what || "text"}: "${t}", not "${text}"`);
+    await page.waitForTimeout(50);
+  }
 }

@@ -46,48 +46,143 @@ export async function pageSteps() {
     await shot("en-xss-as-text");
   });
 
-  await step("every page in Japanese and Chinese", async () => {
-    const pages = [["tokens", "/settings/api"], ["wizard", "/settings/api/new"], ["users", "/settings/users"],
-      ["account", "/settings/account"], ["audit", "/settings/audit"], ["security", "/settings/api/security"]];
-    const expected = {
-      ja: { tokens: "フィルター", create: "アクセストークンを作成", more: "その他", nameError: "名前を入力してください。" },
-      "zh-CN": { tokens: "筛选", create: "创建访问令牌", more: "更多", nameError: "请输入名称。" },
+  await step("every page state in English, Japanese and Chinese, checked by axe-core", async () => {
+    // A fresh session (so revealing a stored token asks for the password again), signed in
+    // once per language. Words come from the app's own locale files; the expected wording
+    // of errors is checked in the steps that drive them.
+    const tour = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+    const tp = await tour.newPage();
+    const errors = [];
+    tp.on("pageerror", (e) => errors.push(String(e)));
+    tp.on("console", (m) => { if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+    tp.on("dialog", (d) => d.accept());
+    const older = await page.evaluate(async () => {
+      const s = await (await fetch("/api/session")).json();
+      const r = await fetch("/api/tokens", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf_token },
+        body: JSON.stringify({ name: "Tour token", primary_contact: s.user.id, scopes: ["reports.read"], api_version: "2025-04-01" }) });
+      return (await r.json()).token.sid;
+    });
+    const L = Object.fromEntries([["en", "en"], ["ja", "ja"], ["zh-CN", "zh"]].map(([tag, file]) =>
+      [tag, JSON.parse(readFileSync(new URL(`../../web/locales/${file}.json`, import.meta.url), "utf8"))]));
+    const open = async (path) => {
+      await tp.goto(BASE + path);
+      await tp.locator("main h1").first().waitFor();
     };
-    for (const [tag, words] of Object.entries(expected)) {
-      await page.goto(BASE + "/settings/api");
-      await setLocale(tag);
-      await page.getByRole("link", { name: words.create }).first().waitFor();
-      assert.ok(await page.getByLabel(words.tokens).count() >= 0);
-      await page.locator(`section.filters[aria-label="${words.tokens}"]`).waitFor();
-      const lang = await page.evaluate(() => document.documentElement.lang);
-      assert.equal(lang, tag);
-      for (const [name, path] of pages) {
-        await page.goto(BASE + path);
-        await page.locator("main h1").first().waitFor();
-        await shot(`${tag}-${name}`);
+    const primary = (scope) => tp.locator(`${scope} .button.primary`);
+    const escape = async () => {
+      await tp.keyboard.press("Escape");
+      await tp.locator("dialog[open]").waitFor({ state: "detached" }).catch(() => {});
+      await tp.waitForFunction(() => !document.querySelector("dialog[open]"), null, { timeout: 2000 });
+    };
+    const nameError = { en: "Enter a name.", ja: "名前を入力してください。", "zh-CN": "请输入名称。" };
+    for (const tag of ["en", "ja", "zh-CN"]) {
+      const t = (key) => L[tag][key];
+      const S = (state) => shot(`${tag}-${state}`, tp);
+      await tp.goto(BASE + "/login");
+      await tp.locator("#email").waitFor();
+      await tp.selectOption("#locale", tag);
+      await tp.getByRole("heading", { name: t("login.title") }).waitFor();
+      await S("login");
+      await tp.locator("#email").fill(ADMIN_EMAIL);
+      await tp.locator("#password").fill(ADMIN_PASSWORD);
+      await tp.locator("form button[type=submit]").click();
+      await tp.getByRole("heading", { name: t("tokens.title") }).waitFor();
+      assert.equal(await tp.evaluate(() => document.documentElement.lang), tag);
+      await tp.locator(`tr[data-sid="${older}"]`).waitFor();
+      await S("tokens");
+      // The menu, and each confirmation it opens (cancelled).
+      const row = tp.locator(`tr[data-sid="${older}"]`);
+      await row.getByRole("button", { name: t("tokens.more") }).click();
+      await row.getByRole("menu").waitFor();
+      await S("menu-open");
+      for (const key of ["menu.duplicate", "menu.reset", "menu.upgrade", "menu.disable", "menu.delete"]) {
+        if (!(await row.getByRole("menu").count())) await row.getByRole("button", { name: t("tokens.more") }).click();
+        await row.getByRole("menuitem", { name: t(key), exact: true }).click();
+        await tp.locator("dialog[open]").waitFor();
+        if (key === "menu.reset") {
+          // The help pages' wording: "Reset token", 重置令牌.
+          const label = (await tp.locator("dialog[open] .dialog-actions button").last().innerText()).trim();
+          assert.equal(label, { en: "Reset token", ja: "トークンをリセット", "zh-CN": "重置令牌" }[tag]);
+        }
+        await S(`confirm-${key.slice(5)}`);
+        await escape();
       }
-      // A validation error in the admin's language, beside its field.
-      await page.goto(BASE + "/settings/api/new");
-      await page.locator("#name").waitFor();
-      await page.locator(".wizard-actions .button.primary").click();
-      await page.locator("#err-name").getByText(words.nameError).waitFor();
-      await shot(`${tag}-wizard-error`);
-      await page.goto(BASE + "/settings/api");
-      await page.locator(".token-item .token-name").first().click();
-      await page.locator("section.card h2").first().waitFor();
-      await shot(`${tag}-edit`);
-    }
-    await setLocale("en");
-    for (const [name, path] of pages.slice(2)) {
-      await page.goto(BASE + path);
-      await page.locator("main h1").first().waitFor();
-      await shot(`en-${name}`);
+      await tp.getByRole("group", { name: t("tokens.layout") }).getByRole("button", { name: t("tokens.cards") }).click();
+      await tp.locator(`li.token-card[data-sid="${older}"]`).waitFor();
+      await S("tokens-cards");
+      await tp.getByRole("group", { name: t("tokens.layout") }).getByRole("button", { name: t("tokens.table") }).click();
+      // The wizard: each step with its error, then filled; the new credentials.
+      await open("/settings/api/new");
+      const next = primary(".wizard-actions");
+      await next.click();
+      await tp.locator("#err-name").getByText(nameError[tag]).waitFor();
+      await S("wizard-1-error");
+      await tp.locator("#name").fill(`Tour ${tag}`);
+      await S("wizard-1-setup");
+      await next.click();
+      await tp.getByRole("heading", { name: t("wizard.step2") }).waitFor();
+      await next.click();
+      await tp.locator("#err-primary_contact").waitFor();
+      await S("wizard-2-error");
+      await tp.selectOption("#contact", { index: 1 });
+      await S("wizard-2-contact");
+      await next.click();
+      await tp.getByRole("heading", { name: t("wizard.step3") }).waitFor();
+      await next.click();
+      await tp.locator("#err-scopes").waitFor();
+      await S("wizard-3-error");
+      await tp.locator('fieldset[data-category="reports"] input[role=switch]').check();
+      await S("wizard-3-scopes");
+      await next.click();
+      await tp.locator("dl.review").waitFor();
+      await S("wizard-4-create");
+      await next.click();
+      const issued = tp.getByRole("dialog", { name: t("done.title") });
+      await issued.waitFor();
+      await S("issued");
+      await issued.getByRole("button", { name: t("done.back") }).click();
+      await tp.waitForURL(/\/settings\/api$/);
+      // A token's page: as loaded, a refused update, the password dialog before a reveal.
+      await open(`/settings/api/${older}`);
+      await tp.locator("#name").waitFor();
+      await S("edit");
+      await tp.locator("#name").fill("");
+      await primary(".edit-actions").click();
+      await tp.locator("dialog[open]").waitFor();
+      await S("confirm-update");
+      await tp.locator("dialog[open] .dialog-actions button").last().click();
+      await tp.locator("#err-name").waitFor();
+      await S("edit-error");
+      await tp.getByTestId("reveal-token").click();
+      await tp.getByRole("dialog", { name: t("sudo.title") }).waitFor();
+      await S("sudo");
+      await tp.locator("#sudo-password").fill("not-the-password");
+      await tp.locator("dialog[open] button[type=submit]").click();
+      await tp.locator("#err-password").waitFor();
+      await S("sudo-wrong");
+      await escape();
+      // The other pages, and addresses that name nothing.
+      for (const [name, path] of [["users", "/settings/users"], ["account", "/settings/account"], ["audit", "/settings/audit"],
+        ["security", "/settings/api/security"], ["notifications", "/settings/notifications"]]) {
+        await open(path);
+        await tp.waitForTimeout(200);
+        await S(name);
+      }
+      for (const [name, path] of [["not-found", "/settings/nowhere"], ["unknown-token", "/settings/api/TGSIDnosuchtoken00000000000000"]]) {
+        await tp.goto(BASE + path);
+        await tp.getByTestId("not-found").getByRole("heading", { name: t("app.not_found") }).waitFor();
+        await S(name);
+      }
+      await tp.getByRole("button", { name: t("app.sign_out") }).click();
+      await tp.waitForURL(/\/login$/);
     }
     // The audit log names the fields an edit changed as the app labels them.
     await page.goto(BASE + "/settings/audit");
     await page.locator("table tbody tr").first().waitFor();
     const audit = await page.locator("table").innerText();
     assert.ok(audit.includes("API scopes") && !/[(,]\s*(scopes|description)\s*[,)]/.test(audit), audit.slice(0, 600));
+    await tour.close();
+    assert.deepEqual(errors, []);
   });
 
   let policyToken = null;
@@ -222,16 +317,55 @@ export async function pageSteps() {
     assert.equal(await edge("/v1/verify", LEAK_SID, fresh), 401, "still disabled until enabled");
   });
 
-  await step("usable at 360 px", async () => {
+  await step("usable at 360 px: no sideways page, dates on one line, the new secret never covered", async () => {
     await page.setViewportSize({ width: 360, height: 780 });
     await layout(null);
+    const pages = [["tokens", "/settings/api"], ["wizard", "/settings/api/new"], ["audit", "/settings/audit"],
+      ["notifications", "/settings/notifications"], ["users", "/settings/users"], ["account", "/settings/account"]];
+    for (const tag of ["en", "ja", "zh-CN"]) {
+      await page.goto(BASE + "/settings/api");
+      await setLocale(tag);
+      // Narrow screens get cards by default.
+      await page.locator("li.token-card").first().waitFor();
+      assert.equal(await page.getByTestId("token-table").count(), 0);
+      for (const [name, path] of pages) {
+        await page.goto(BASE + path);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForTimeout(200);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 1, `${tag} ${name}: the page scrolls sideways by ${overflow}px`);
+        await shot(`${tag}-${name}-360`);
+        if (name === "audit") {
+          // When, on one line (it wrapped onto four).
+          const lines = await page.locator("table tbody tr td").first().evaluate((td) => {
+            const r = document.createRange();
+            r.selectNodeContents(td);
+            return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size;
+          });
+          assert.equal(lines, 1, `${tag}: the audit date takes ${lines} lines`);
+        }
+      }
+    }
+    await setLocale("en");
+    // A reset at 360 px: the new Auth Token is on top of everything, the toast included.
     await page.goto(BASE + "/settings/api");
-    // Narrow screens get cards by default.
-    await page.locator("li.token-card").first().waitFor();
-    assert.equal(await page.getByTestId("token-table").count(), 0);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `horizontal overflow of ${overflow}px`);
-    await shot("en-tokens-360");
+    const card = page.locator("li.token-card:not(.token-disabled)").first();
+    await card.getByRole("button", { name: "More" }).click();
+    await card.getByRole("menuitem", { name: "Reset" }).click();
+    await confirmDialog("Reset token");
+    const secret = page.getByTestId("issued-token");
+    await secret.waitFor();
+    await page.locator(".toast").first().waitFor();
+    await secret.scrollIntoViewIfNeeded();
+    const covered = await secret.evaluate((code) => {
+      const b = code.getBoundingClientRect();
+      const points = [[b.left + 2, b.top + 2], [b.right - 2, b.top + 2], [b.left + 2, b.bottom - 2], [b.right - 2, b.bottom - 2],
+        [(b.left + b.right) / 2, (b.top + b.bottom) / 2]];
+      return points.filter(([x, y]) => !code.contains(document.elementFromPoint(x, y))).length;
+    });
+    assert.equal(covered, 0, "a part of the new Auth Token is covered");
+    await shot("en-issued-360");
+    await page.getByRole("dialog").getByRole("button", { name: "Back to tokens" }).click();
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
