@@ -46,7 +46,7 @@ pub struct ApiError {
     /// The values the message names (`max`, `email`, ...), for the translation.
     pub params: std::collections::BTreeMap<String, String>,
     /// The answer's body (with `stale_revision`, 412, it holds the record as it is now).
-    body: String,
+    body: Box<str>,
 }
 
 /// What an error answer is read as: the core's error, and whatever else it carries (the
@@ -81,7 +81,7 @@ impl ApiError {
             message: e.to_string(),
             field: None,
             params: Default::default(),
-            body: String::new(),
+            body: Box::default(),
         }
     }
 
@@ -99,7 +99,7 @@ impl ApiError {
             message,
             field: field.map(str::to_owned),
             params,
-            body: String::new(),
+            body: Box::default(),
         }
     }
 
@@ -146,7 +146,7 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
         ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|f| f()));
     }
     let (message, field, params) = detail.map(|d| (d.message, d.field, d.params)).unwrap_or_default();
-    Err(ApiError { status, code, message, field, params, body })
+    Err(ApiError { status, code, message, field, params, body: body.into_boxed_str() })
 }
 
 async fn read_empty(r: Response) -> ApiResult<()> {

@@ -133,7 +133,7 @@ pub fn markdown(r: &Value) -> String {
         "## 5. Weight\n\n| What ships | gzipped KiB |\n|---|---|\n\
          | Verifier Worker bundle (wasm + JS; budget 150 KiB) | {} |\n\
          | Admin Worker bundle: wasm ({} KiB raw) + `index.js` | {} + {} |\n\
-         | Admin app first load (HTML + JS + CSS + wasm) | {} (wasm {}) |\n\
+         | Admin app first load (HTML + JS + CSS + wasm; budget 300 KiB) | {} (wasm {}) |\n\
          | npm package `.wasm` ({} KiB raw) | {} |\n\
          | npm package token manager `.wasm` (loaded by `mountTokenManager`) | {} |\n\n\
          Navigation to a rendered token list in headless Chromium (fresh context, median of {} runs): {} ms with 1 token, {} ms with {} tokens.\n\n",
