@@ -107,6 +107,8 @@ try {
     assert.equal(await clipboard(), sid);
     await page.getByRole("button", { name: "Copy Auth Token" }).click();
     assert.equal(await clipboard(), token);
+    await page.getByRole("button", { name: "Copy the curl line" }).click();
+    assert.equal(await clipboard(), curl);
     await shot("en-wizard-done");
     assert.equal(await edge("/v1/verify", sid, token), 200);
     await page.getByRole("button", { name: "Back to tokens" }).click();
@@ -199,6 +201,8 @@ try {
     assert.equal(await clipboard(), sid);
     assert.match(page.url(), /\/settings\/api$/, "the copy button does not open the token");
     const rowHeight = (await row.boundingBox()).height;
+    // Rows this low fit a dozen tokens or more on a 900 px high screen (cards fit about four).
+    assert.ok(rowHeight <= 48, `a row is ${rowHeight} px high`);
     await shot("en-tokens-table");
     await row.locator("td").nth(3).click();
     await page.waitForURL(new RegExp(`/settings/api/${sid}$`));
