@@ -4,8 +4,32 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, ApiResult};
 use crate::i18n::use_i18n;
+
+/// What a page shows of the data `resource` loads: "Loading…" until the first answer, then
+/// `ready(value)` (built untracked; `Transition` keeps it shown while the resource loads
+/// again), or the failure through an `ErrorBoundary`: an unknown address (404) is the
+/// not-found page, anything else is said in the admin's language with Retry.
+#[component]
+pub fn Loaded<T, F, V>(resource: LocalResource<ApiResult<T>>, ready: F) -> impl IntoView
+where
+    T: Clone + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let retry = Callback::new(move |_| resource.refetch());
+    view! {
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=move |errors| view! { <PageError errors=errors retry=retry /> }>
+                {move || {
+                    let ready = ready.clone();
+                    Suspend::new(async move { resource.await.map(|v| untrack(|| ready(v))) })
+                }}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
 
 /// The messages of the errors an `ErrorBoundary` caught, and a Retry button.
 #[component]

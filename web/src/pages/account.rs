@@ -5,7 +5,7 @@ use tollgate_core::notify::Language;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
-use crate::components::load::{LoadError, Loading};
+use crate::components::load::Loaded;
 use crate::components::{FieldError, FormError, use_toasts};
 use crate::i18n::use_i18n;
 
@@ -16,11 +16,7 @@ pub fn AccountPage() -> impl IntoView {
     let loaded = LocalResource::new(api::account);
     view! {
         <h1>{move || i.t("account.title")}</h1>
-        <Transition fallback=Loading>
-            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| loaded.refetch()) /> }>
-                {move || Suspend::new(async move { loaded.await.map(|a| view! { <AccountForm initial=a /> }) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=loaded ready=|a| view! { <AccountForm initial=a /> } />
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use tollgate_core::api::{AuditAction, AuditEntry, AuditPage as Page};
 
 use crate::api::{self, ApiError};
-use crate::components::load::{LoadError, Loading};
+use crate::components::load::Loaded;
 use crate::components::{ScrollRegion, use_toasts};
 use crate::i18n::use_i18n;
 
@@ -27,13 +27,7 @@ pub fn AuditPage() -> impl IntoView {
                 <option value=t.sid.to_string()>{format!("{} ({})", t.name, t.sid)}</option>
             </For>
         </select>
-        <Transition fallback=Loading>
-            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| first.refetch()) /> }>
-                {move || Suspend::new(async move {
-                    first.await.map(|page| view! { <AuditLog first=page token=token.get_untracked() /> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=first ready=move |page| view! { <AuditLog first=page token=token.get_untracked() /> } />
     }
 }
 

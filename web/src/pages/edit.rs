@@ -14,7 +14,7 @@ use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::actions::{GraceChoice, Outcome, ResetChoice, TokenAction, perform};
 use crate::components::contacts::{ContactSelect, EmailList};
-use crate::components::load::{Loading, PageError};
+use crate::components::load::Loaded;
 use crate::components::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
 use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, SudoDialog, use_toasts};
 use crate::components::{Crumbs, IssuedPanel, LeakBanner};
@@ -34,13 +34,7 @@ pub fn EditPage(sid: String) -> impl IntoView {
     });
     view! {
         <Crumbs />
-        <Transition fallback=Loading>
-            <ErrorBoundary fallback=move |errors| view! { <PageError errors=errors retry=Callback::new(move |_| loaded.refetch()) /> }>
-                {move || Suspend::new(async move {
-                    loaded.await.map(|(token, users)| untrack(|| view! { <TokenEditor initial=token users=users /> }))
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=loaded ready=|(token, users)| view! { <TokenEditor initial=token users=users /> } />
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use tollgate_core::notify::{Delivery, NotificationPage as Page, NotificationView};
 
 use crate::api::{self, ApiError};
-use crate::components::load::{LoadError, Loading};
+use crate::components::load::Loaded;
 use crate::components::{ScrollRegion, use_toasts};
 use crate::i18n::use_i18n;
 
@@ -21,11 +21,7 @@ pub fn NotificationsPage() -> impl IntoView {
         <h1>{move || i.t("notifications.title")}</h1>
         <p class="hint">{move || i.t("notifications.intro")}</p>
         <button type="button" class="button small" on:click=move |_| first.refetch()>{move || i.t("notifications.refresh")}</button>
-        <Transition fallback=Loading>
-            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| first.refetch()) /> }>
-                {move || Suspend::new(async move { first.await.map(|page| view! { <Notifications first=page /> }) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=first ready=|page| view! { <Notifications first=page /> } />
     }
 }
 

@@ -6,7 +6,7 @@ use tollgate_core::api::{NewUser, UserPatch, UserView};
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
-use crate::components::load::{LoadError, Loading};
+use crate::components::load::Loaded;
 use crate::components::{FieldError, FormError, use_toasts};
 use crate::i18n::use_i18n;
 
@@ -25,11 +25,7 @@ pub fn UsersPage() -> impl IntoView {
     let reload = Callback::new(move |_| users.refetch());
     view! {
         <h1>{move || i.t("users.title")}</h1>
-        <Transition fallback=Loading>
-            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=reload /> }>
-                {move || Suspend::new(async move { users.await.map(|all| view! { <UserTable users=all changed=reload /> }) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=users ready=move |all| view! { <UserTable users=all changed=reload /> } />
         <AddUser added=reload />
     }
 }

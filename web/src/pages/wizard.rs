@@ -13,7 +13,7 @@ use tollgate_core::version::{ApiVersion, VERSIONS};
 
 use crate::api::{self, ApiError};
 use crate::components::contacts::{ContactSelect, EmailList, local_error};
-use crate::components::load::{LoadError, Loading};
+use crate::components::load::Loaded;
 use crate::components::policy::{ExpiryField, IpField, RateField, ip_lines};
 use crate::components::{Crumbs, IssuedPanel};
 use crate::components::{FieldError, FormError, ScopePicker, use_toasts};
@@ -88,11 +88,7 @@ pub fn WizardPage() -> impl IntoView {
     view! {
         <Crumbs />
         <h1>{move || i.t("wizard.title")}</h1>
-        <Transition fallback=Loading>
-            <ErrorBoundary fallback=move |errors| view! { <LoadError errors=errors retry=Callback::new(move |_| users.refetch()) /> }>
-                {move || Suspend::new(async move { users.await.map(|u| untrack(|| view! { <Wizard users=u /> })) })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=users ready=|u| view! { <Wizard users=u /> } />
     }
 }
 
