@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod contacts;
 mod dialog;
+pub mod form;
 #[allow(unsafe_code)]
 mod issued;
 mod leak;

@@ -7,13 +7,12 @@ use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
 use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
-use tollgate_core::policy::RateLimit;
-use tollgate_core::time::Timestamp;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::actions::{GraceChoice, Outcome, ResetChoice, TokenAction, perform};
 use crate::components::contacts::{ContactSelect, EmailList};
+use crate::components::form::TokenFields;
 use crate::components::load::Loaded;
 use crate::components::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
 use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, SudoDialog, use_toasts};
@@ -38,50 +37,31 @@ pub fn EditPage(sid: String) -> impl IntoView {
     }
 }
 
-/// The token as the server last answered it, the form's fields and their error: what the
-/// editor's sections share.
+/// The token as the server last answered it and the form's fields: what the editor's
+/// sections share.
 #[derive(Debug, Clone, Copy)]
 struct Form {
     token: RwSignal<TokenView>,
-    name: RwSignal<String>,
-    description: RwSignal<String>,
-    contact: RwSignal<String>,
-    emails: RwSignal<Vec<String>>,
-    scopes: RwSignal<BTreeSet<String>>,
-    expires_at: RwSignal<Option<Timestamp>>,
-    ips: RwSignal<String>,
-    rate: RwSignal<Option<RateLimit>>,
-    error: RwSignal<Option<ApiError>>,
+    t: TokenFields,
+}
+
+impl std::ops::Deref for Form {
+    type Target = TokenFields;
+    fn deref(&self) -> &TokenFields {
+        &self.t
+    }
 }
 
 impl Form {
     fn new(t: TokenView) -> Form {
-        let f = Form {
-            token: RwSignal::new(t.clone()),
-            name: RwSignal::new(String::new()),
-            description: RwSignal::new(String::new()),
-            contact: RwSignal::new(String::new()),
-            emails: RwSignal::new(Vec::new()),
-            scopes: RwSignal::new(BTreeSet::new()),
-            expires_at: RwSignal::new(None),
-            ips: RwSignal::new(String::new()),
-            rate: RwSignal::new(None),
-            error: RwSignal::new(None),
-        };
-        f.fill(t);
+        let f = Form { token: RwSignal::new(t.clone()), t: TokenFields::empty() };
+        f.t.show(&t);
         f
     }
 
     /// Shows `t` (the server's answer): the record and every field.
     fn fill(self, t: TokenView) {
-        self.name.set(t.name.clone());
-        self.description.set(t.description.clone());
-        self.contact.set(t.primary_contact.clone());
-        self.emails.set(t.developer_emails.clone());
-        self.scopes.set(t.scopes.iter().cloned().collect());
-        self.expires_at.set(t.expires_at);
-        self.ips.set(t.allowed_ips.join("\n"));
-        self.rate.set(t.rate_limit);
+        self.t.show(&t);
         self.token.set(t);
     }
 
@@ -103,13 +83,12 @@ impl Form {
     }
 }
 
-/// The editor of a loaded token: its sections, Update and the token actions (each an
-/// `Action` whose answer the form then shows), and the new credentials after a reset.
+/// The editor of a loaded token: its sections, Update and the token actions, and the new
+/// credentials after a reset.
 #[component]
 fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
-    let toasts = use_toasts();
     let nav = use_navigator();
     let sid = initial.sid.to_string();
     let f = Form::new(initial);
@@ -120,15 +99,53 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
         async move { api::catalog(v.as_str()).await.ok() }
     });
     let catalog = Signal::derive(move || catalog.get().flatten());
-    // A scope error goes once a scope is selected (what is shown stays what is true).
-    Effect::new(move |_| {
-        let any = f.scopes.with(|s| !s.is_empty());
-        if any && f.error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
-            f.error.set(None);
-        }
-    });
     warn_while_unsaved(f);
+    let issued = RwSignal::new(None::<IssuedToken>);
+    let pending = RwSignal::new(None::<TokenAction>);
+    let ask = Callback::new(move |a: TokenAction| pending.set(Some(a)));
+    let can_manage = Signal::derive(move || auth.can(Permission::ManageTokens));
+    let t = move || f.token.get();
+    view! {
+        <Show when=move || issued.with(Option::is_some)>
+            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
+        </Show>
+        <h1>{move || t().name}</h1>
+        {move || t().leak.map(|l| {
+            let on_reset = can_manage.get().then(|| Callback::new(move |_| {
+                ask.try_run(TokenAction::Reset);
+            }));
+            view! { <LeakBanner leak=l on_reset=on_reset /> }
+        })}
+        <p>
+            <span class="badge" class:badge-off=move || t().state == TokenState::Disabled>
+                {move || if t().state == TokenState::Enabled { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
+            </span>
+        </p>
+        <Overview f=f can_manage=can_manage ask=ask />
+        <Credentials f=f users=users can_manage=can_manage ask=ask />
+        <section class="card">
+            <h2>{move || i.t("policy.section")}</h2>
+            <ExpiryField expires_at=f.expires_at error=f.error />
+            <IpField ips=f.ips error=f.error />
+            <RateField rate=f.rate error=f.error />
+        </section>
+        <Scopes f=f catalog=catalog />
+        <FormError error=f.error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
+        <UsageChart sid=sid />
+        <Show when=move || can_manage.get()>
+            <EditActions f=f ask=ask />
+        </Show>
+        <ActionDialog f=f pending=pending issued=issued />
+    }
+}
 
+/// Update (an `Action` after a confirmation: the form then shows the server's answer, or
+/// the current state when someone else changed the token meanwhile), Disable or Enable,
+/// Delete.
+#[component]
+fn EditActions(f: Form, ask: Callback<TokenAction>) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
     let update = Action::new_local(move |(sid, edit, revision): &(String, TokenEdit, u64)| {
         let (sid, edit, revision) = (sid.clone(), edit.clone(), *revision);
         async move { api::edit(&sid, &edit, revision).await }
@@ -154,7 +171,48 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
             }
         });
     });
-    let issued = RwSignal::new(None::<IssuedToken>);
+    let save = move |_| {
+        let (sid, revision) = f.token.with_untracked(|t| (t.sid.to_string(), t.revision));
+        update.dispatch((sid, untrack(|| f.changes()), revision));
+    };
+    let confirm_open = RwSignal::new(false);
+    let enabled = move || f.token.with(|t| t.state == TokenState::Enabled);
+    view! {
+        <div class="edit-actions">
+            <button type="button" class="button primary" disabled=move || update.pending().get() on:click=move |_| confirm_open.set(true)>{move || i.t("edit.update")}</button>
+            <Show when=enabled fallback=move || view! {
+                <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Enable); }>{move || i.t("edit.enable")}</button>
+            }>
+                <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Disable); }>{move || i.t("edit.disable")}</button>
+            </Show>
+            <button type="button" class="button danger" on:click=move |_| { ask.try_run(TokenAction::Delete); }>{move || i.t("edit.delete")}</button>
+        </div>
+        <Confirm open=confirm_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(save)>
+            <p>{move || i.t("confirm.update")}</p>
+        </Confirm>
+    }
+}
+
+/// The confirmation of the token action in `pending` (a reset also asks for its grace
+/// period and a new expiry), then the action (an `Action`): the form shows the changed
+/// token, a deletion goes back to the list, new credentials go to `issued`.
+#[component]
+fn ActionDialog(
+    f: Form,
+    pending: RwSignal<Option<TokenAction>>,
+    issued: RwSignal<Option<IssuedToken>>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let toasts = use_toasts();
+    let nav = use_navigator();
+    let open = RwSignal::new(false);
+    let grace = RwSignal::new(ResetChoice::default());
+    Effect::new(move |_| {
+        if pending.with(Option::is_some) {
+            grace.set(ResetChoice::default());
+            open.set(true);
+        }
+    });
     let act = Action::new_local(move |(a, t, g): &(TokenAction, TokenView, ResetChoice)| {
         let (a, t, g) = (*a, t.clone(), *g);
         async move { (a, perform(a, t, g).await) }
@@ -187,69 +245,14 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
             Err(e) => toasts.fail(&e),
         });
     });
-    let update_open = RwSignal::new(false);
-    let action_open = RwSignal::new(false);
-    let pending = RwSignal::new(None::<TokenAction>);
-    let grace = RwSignal::new(ResetChoice::default());
-    let ask = Callback::new(move |a: TokenAction| {
-        grace.set(ResetChoice::default());
-        pending.set(Some(a));
-        action_open.set(true);
-    });
-    let save = move |_| {
-        let (sid, revision) = f.token.with_untracked(|t| (t.sid.to_string(), t.revision));
-        update.dispatch((sid, untrack(|| f.changes()), revision));
-    };
     let run = move |_| {
         if let Some(a) = pending.get_untracked() {
             act.dispatch((a, f.token.get_untracked(), grace.get_untracked()));
         }
     };
-    let can_manage = Signal::derive(move || auth.can(Permission::ManageTokens));
-    let t = move || f.token.get();
     view! {
-        <Show when=move || issued.with(Option::is_some)>
-            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })}
-        </Show>
-        <h1>{move || t().name}</h1>
-        {move || t().leak.map(|l| {
-            let on_reset = can_manage.get().then(|| Callback::new(move |_| {
-                ask.try_run(TokenAction::Reset);
-            }));
-            view! { <LeakBanner leak=l on_reset=on_reset /> }
-        })}
-        <p>
-            <span class="badge" class:badge-off=move || t().state == TokenState::Disabled>
-                {move || if t().state == TokenState::Enabled { i.t("tokens.enabled") } else { i.t("tokens.disabled") }}
-            </span>
-        </p>
-        <Overview f=f can_manage=can_manage ask=ask />
-        <Credentials f=f users=users can_manage=can_manage ask=ask />
-        <section class="card">
-            <h2>{move || i.t("policy.section")}</h2>
-            <ExpiryField expires_at=f.expires_at error=f.error />
-            <IpField ips=f.ips error=f.error />
-            <RateField rate=f.rate error=f.error />
-        </section>
-        <Scopes f=f catalog=catalog />
-        <FormError error=f.error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
-        <UsageChart sid=sid />
-        <Show when=move || can_manage.get()>
-            <div class="edit-actions">
-                <button type="button" class="button primary" disabled=move || update.pending().get() on:click=move |_| update_open.set(true)>{move || i.t("edit.update")}</button>
-                <Show when=move || t().state == TokenState::Enabled fallback=move || view! {
-                    <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Enable); }>{move || i.t("edit.enable")}</button>
-                }>
-                    <button type="button" class="button" on:click=move |_| { ask.try_run(TokenAction::Disable); }>{move || i.t("edit.disable")}</button>
-                </Show>
-                <button type="button" class="button danger" on:click=move |_| { ask.try_run(TokenAction::Delete); }>{move || i.t("edit.delete")}</button>
-            </div>
-        </Show>
-        <Confirm open=update_open title=Signal::derive(move || i.t("edit.update")) confirm_label=Signal::derive(move || i.t("edit.update")) on_confirm=Callback::new(save)>
-            <p>{move || i.t("confirm.update")}</p>
-        </Confirm>
         <Confirm
-            open=action_open
+            open=open
             title=Signal::derive(move || pending.get().map(|a| i.t(a.label())).unwrap_or_default())
             confirm_label=Signal::derive(move || pending.get().map(|a| i.t(a.confirm_label())).unwrap_or_default())
             danger=Signal::derive(move || pending.get().is_some_and(TokenAction::destructive))
@@ -282,7 +285,7 @@ fn warn_while_unsaved(f: Form) {
 #[component]
 fn Overview(f: Form, can_manage: Signal<bool>, ask: Callback<TokenAction>) -> impl IntoView {
     let i = use_i18n();
-    let Form { token, name, description, error, .. } = f;
+    let Form { token, t: TokenFields { name, description, error, .. } } = f;
     view! {
         <section class="card">
             <h2>{move || i.t("edit.overview")}</h2>
@@ -307,7 +310,7 @@ fn Credentials(f: Form, users: Vec<UserView>, can_manage: Signal<bool>, ask: Cal
     let i = use_i18n();
     let auth = use_auth();
     let users = RwSignal::new(users);
-    let Form { token, contact, emails, error, .. } = f;
+    let Form { token, t: TokenFields { contact, emails, error, .. } } = f;
     let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
     let sid = move || token.with(|t| t.sid.to_string());
     view! {

@@ -13,6 +13,7 @@ use tollgate_core::version::{ApiVersion, VERSIONS};
 
 use crate::api::{self, ApiError};
 use crate::components::contacts::{ContactSelect, EmailList, local_error};
+use crate::components::form::TokenFields;
 use crate::components::load::Loaded;
 use crate::components::policy::{ExpiryField, IpField, RateField, ip_lines};
 use crate::components::{Crumbs, IssuedPanel};
@@ -64,19 +65,109 @@ fn step_in(query: &str) -> Option<usize> {
     query.split('&').find_map(|p| p.strip_prefix("step="))?.parse::<usize>().ok()?.checked_sub(1).map(|s| s.min(3))
 }
 
-/// The wizard's fields and their error, shared by its steps.
+/// The wizard's fields, shared by its steps: a token's, and the API version.
 #[derive(Debug, Clone, Copy)]
 struct Fields {
-    name: RwSignal<String>,
-    description: RwSignal<String>,
+    t: TokenFields,
     version: RwSignal<ApiVersion>,
-    contact: RwSignal<String>,
-    emails: RwSignal<Vec<String>>,
-    scopes: RwSignal<BTreeSet<String>>,
-    expires_at: RwSignal<Option<Timestamp>>,
-    ips: RwSignal<String>,
-    rate: RwSignal<Option<RateLimit>>,
-    error: RwSignal<Option<ApiError>>,
+}
+
+impl std::ops::Deref for Fields {
+    type Target = TokenFields;
+    fn deref(&self) -> &TokenFields {
+        &self.t
+    }
+}
+
+impl Fields {
+    fn empty() -> Fields {
+        Fields { t: TokenFields::empty(), version: RwSignal::new(ApiVersion::latest()) }
+    }
+
+    /// Fills the fields from a kept draft.
+    fn restore(self, d: Draft) {
+        self.name.set(d.name);
+        self.description.set(d.description);
+        self.version.set(d.version.unwrap_or_else(ApiVersion::latest));
+        self.contact.set(d.contact);
+        self.emails.set(d.emails);
+        self.scopes.set(d.scopes);
+        self.expires_at.set(d.expires_at);
+        self.ips.set(d.ips);
+        self.rate.set(d.rate);
+    }
+
+    /// The fields as a draft that reached step `reached` (reactive).
+    fn draft(self, reached: usize) -> Draft {
+        Draft {
+            name: self.name.get(),
+            description: self.description.get(),
+            version: Some(self.version.get()),
+            contact: self.contact.get(),
+            emails: self.emails.get(),
+            scopes: self.scopes.get(),
+            expires_at: self.expires_at.get(),
+            ips: self.ips.get(),
+            rate: self.rate.get(),
+            reached,
+        }
+    }
+
+    /// Checks the fields of step `s` (0-based) with the core's rules; `max_days` is the
+    /// account's longest token lifetime.
+    fn check(self, s: usize, max_days: Option<u32>) -> Result<(), ApiError> {
+        match s {
+            0 => {
+                check_name(&self.name.get_untracked()).map_err(local_error)?;
+                check_description(&self.description.get_untracked()).map_err(local_error)?;
+            }
+            1 => {
+                if self.contact.with_untracked(String::is_empty) {
+                    return Err(local_error(TokenError::UnknownContact));
+                }
+                check_emails(&self.emails.get_untracked()).map_err(local_error)?;
+                let now = Timestamp(js_sys::Date::now() as i64);
+                check_expiry(self.expires_at.get_untracked(), now, max_days).map_err(|e| local_error(e.into()))?;
+                check_allowed_ips(&ip_lines(&self.ips.get_untracked())).map_err(|e| local_error(e.into()))?;
+                check_rate_limit(self.rate.get_untracked()).map_err(|e| local_error(e.into()))?;
+            }
+            2 if self.scopes.with_untracked(BTreeSet::is_empty) => return Err(local_error(TokenError::NoScopes)),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The step (0-based) that holds a field the server refused.
+fn step_of(field: &str) -> usize {
+    match field {
+        "name" | "description" | "api_version" => 0,
+        "primary_contact" | "developer_emails" | "expires_at" | "allowed_ips" | "rate_limit" => 1,
+        "scopes" => 2,
+        _ => 3,
+    }
+}
+
+/// The scope catalog of the chosen API version, loaded again when it changes; selected
+/// scopes the version does not have are dropped.
+fn scope_catalog(f: Fields) -> Signal<Option<CatalogResponse>> {
+    let toasts = use_toasts();
+    let load = LocalResource::new(move || {
+        let v = f.version.get();
+        async move { api::catalog(v.as_str()).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = load.get() else { return };
+        untrack(|| match answer {
+            Ok(c) => {
+                let known: BTreeSet<String> =
+                    c.categories.iter().flat_map(|c| c.scopes.iter().map(|s| s.id.clone())).collect();
+                f.scopes.update(|s| s.retain(|x| known.contains(x)));
+            }
+            Err(e) => toasts.fail(&e),
+        });
+    });
+    Signal::derive(move || load.get().and_then(Result::ok))
 }
 
 /// The wizard's page: loads the account's users (the primary contact is one of them), then
@@ -99,32 +190,16 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
     let toasts = use_toasts();
     let nav = use_navigator();
     let step = RwSignal::new(0usize);
-    let name = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let version = RwSignal::new(ApiVersion::latest());
-    let contact = RwSignal::new(String::new());
-    let emails = RwSignal::new(Vec::<String>::new());
-    let scopes = RwSignal::new(BTreeSet::<String>::new());
-    let expires_at = RwSignal::new(None::<Timestamp>);
-    let ips = RwSignal::new(String::new());
-    let rate = RwSignal::new(None::<RateLimit>);
+    let f = Fields::empty();
     let reached = RwSignal::new(0usize);
     // Back or Forward onto a step: the kept draft, up to the step it reached. Otherwise (the
     // Create link) a fresh draft, and this entry becomes step 1.
     let memory = use_context::<DraftMemory>();
     match (step_in(&untrack(|| nav.query())), memory.and_then(|m| m.0.get_value())) {
         (Some(at), Some(d)) => {
-            name.set(d.name);
-            description.set(d.description);
-            version.set(d.version.unwrap_or_else(ApiVersion::latest));
-            contact.set(d.contact);
-            emails.set(d.emails);
-            scopes.set(d.scopes);
-            expires_at.set(d.expires_at);
-            ips.set(d.ips);
-            rate.set(d.rate);
             reached.set(d.reached);
             step.set(at.min(d.reached));
+            f.restore(d);
         }
         _ => {
             if let Some(m) = memory {
@@ -134,18 +209,7 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
         }
     }
     // The form as a draft (reactive): kept by the app on every change, and what Create sends.
-    let snapshot = move || Draft {
-        name: name.get(),
-        description: description.get(),
-        version: Some(version.get()),
-        contact: contact.get(),
-        emails: emails.get(),
-        scopes: scopes.get(),
-        expires_at: expires_at.get(),
-        ips: ips.get(),
-        rate: rate.get(),
-        reached: reached.get(),
-    };
+    let snapshot = move || f.draft(reached.get());
     Effect::new(move |_| {
         let draft = snapshot();
         if let Some(m) = memory {
@@ -169,70 +233,16 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
     let auth = crate::app::use_auth();
     let max_days = move || auth.session.with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days));
     let users = RwSignal::new(users);
-    // The catalog of the chosen API version; scopes it does not have are dropped.
-    let catalog_load = LocalResource::new(move || {
-        let v = version.get();
-        async move { api::catalog(v.as_str()).await }
-    });
-    Effect::new(move |_| {
-        let Some(answer) = catalog_load.get() else { return };
-        untrack(|| match answer {
-            Ok(c) => {
-                let known: BTreeSet<String> =
-                    c.categories.iter().flat_map(|c| c.scopes.iter().map(|s| s.id.clone())).collect();
-                scopes.update(|s| s.retain(|x| known.contains(x)));
-            }
-            Err(e) => toasts.fail(&e),
-        });
-    });
-    let catalog = Signal::derive(move || catalog_load.get().and_then(Result::ok));
-    let error = RwSignal::new(None::<ApiError>);
-    let f = Fields { name, description, version, contact, emails, scopes, expires_at, ips, rate, error };
-    // A scope error goes once a scope is selected (what is shown stays what is true).
-    Effect::new(move |_| {
-        let any = scopes.with(|s| !s.is_empty());
-        if any && error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
-            error.set(None);
-        }
-    });
+    let catalog = scope_catalog(f);
+    let error = f.error;
     let issued = RwSignal::new(None::<IssuedToken>);
 
-    // Per-step validation with the core's rules.
-    let check = move |s: usize| -> Result<(), ApiError> {
-        match s {
-            0 => {
-                check_name(&name.get_untracked()).map_err(local_error)?;
-                check_description(&description.get_untracked()).map_err(local_error)?;
-            }
-            1 => {
-                if contact.with_untracked(String::is_empty) {
-                    return Err(local_error(TokenError::UnknownContact));
-                }
-                check_emails(&emails.get_untracked()).map_err(local_error)?;
-                let now = Timestamp(js_sys::Date::now() as i64);
-                check_expiry(expires_at.get_untracked(), now, max_days()).map_err(|e| local_error(e.into()))?;
-                check_allowed_ips(&ip_lines(&ips.get_untracked())).map_err(|e| local_error(e.into()))?;
-                check_rate_limit(rate.get_untracked()).map_err(|e| local_error(e.into()))?;
-            }
-            2 if scopes.with_untracked(BTreeSet::is_empty) => {
-                return Err(local_error(TokenError::NoScopes));
-            }
-            _ => {}
-        }
-        Ok(())
-    };
-    let next = move |_| match check(step.get_untracked()) {
+    let next = move |_| match f.check(step.get_untracked(), max_days()) {
         Ok(()) => {
             error.set(None);
             go_to_step((step.get_untracked() + 1).min(3), true);
         }
         Err(e) => error.set(Some(e)),
-    };
-    let step_of = |field: &str| match field {
-        "name" | "description" | "api_version" => 0,
-        "primary_contact" | "developer_emails" | "expires_at" | "allowed_ips" | "rate_limit" => 1,
-        "scopes" => 2,
-        _ => 3,
     };
     let create = Action::new_local(|draft: &TokenDraft| {
         let draft = draft.clone();
@@ -317,7 +327,7 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
 #[component]
 fn SetupStep(f: Fields) -> impl IntoView {
     let i = use_i18n();
-    let Fields { name, description, version, error, .. } = f;
+    let Fields { t: TokenFields { name, description, error, .. }, version } = f;
     view! {
         <h2>{move || i.t("wizard.step1")}</h2>
         <label for="name">{move || i.t("wizard.name")}</label>
@@ -342,7 +352,7 @@ fn SetupStep(f: Fields) -> impl IntoView {
 #[component]
 fn ContactStep(f: Fields, users: RwSignal<Vec<UserView>>) -> impl IntoView {
     let i = use_i18n();
-    let Fields { contact, emails, expires_at, ips, rate, error, .. } = f;
+    let Fields { t: TokenFields { contact, emails, expires_at, ips, rate, error, .. }, .. } = f;
     view! {
         <h2>{move || i.t("wizard.step2")}</h2>
         <label for="contact">{move || i.t("wizard.contact")}</label>
@@ -372,7 +382,7 @@ fn ScopesStep(f: Fields, catalog: Signal<Option<CatalogResponse>>) -> impl IntoV
 #[component]
 fn ReviewStep(f: Fields, users: RwSignal<Vec<UserView>>, account_type: Signal<AccountType>) -> impl IntoView {
     let i = use_i18n();
-    let Fields { name, version, contact, emails, scopes, expires_at, ips, rate, .. } = f;
+    let Fields { t: TokenFields { name, contact, emails, scopes, expires_at, ips, rate, .. }, version } = f;
     view! {
         <h2>{move || i.t("wizard.step4")}</h2>
         <p>{move || i.t("wizard.review")}</p>
