@@ -83,23 +83,35 @@ export async function shot(name, p = page) {
   await p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
   if (name !== "failure") await axe(name, p);
 }
-// Presses Tab (at most 80 times) until the focused element matches `want` — a keyboard
-// user moving to a control — and fails if it is never reached.
+// Whether the focused element (with `focused`), or else any element Tab can stop at, is what
+// `want` names: an id, an accessible name, a value or a selector. Runs in the page.
+function tabTarget({ want, focused }) {
+  const hit = (a) => {
+    // Only what Tab itself stops at: not a heading that took focus (tabindex -1).
+    if (!a || a.tabIndex < 0 || a.disabled) return false;
+    const name = (a.getAttribute("aria-label") || a.textContent || "").trim();
+    return (want.id && a.id === want.id) || (want.name && name === want.name) || (want.value && a.value === want.value)
+      || (want.selector && a.matches(want.selector));
+  };
+  if (focused) {
+    let a = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    return hit(a);
+  }
+  return [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")].some((a) => a.checkVisibility() && hit(a));
+}
+// Waits (as a person would) until the control is on the page, then presses Tab (at most 80
+// times) until the focused element is it — a keyboard user moving to a control — and fails
+// if it is never reached.
 export async function tabTo(want, what) {
+  const label = what || JSON.stringify(want);
+  await page.waitForFunction(tabTarget, { want, focused: false }, { timeout: 10000 })
+    .catch(() => { throw new Error(`${label} never appeared`); });
   for (let n = 0; n < 80; n++) {
     await page.keyboard.press("Tab");
-    const hit = await page.evaluate((want) => {
-      let a = document.activeElement;
-      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
-      // Only what Tab itself stops at: not a heading that took focus (tabindex -1).
-      if (!a || a.tabIndex < 0) return false;
-      const name = (a.getAttribute("aria-label") || a.textContent || "").trim();
-      return (want.id && a.id === want.id) || (want.name && name === want.name) || (want.value && a.value === want.value)
-        || (want.selector && a.matches(want.selector));
-    }, want);
-    if (hit) return;
+    if (await page.evaluate(tabTarget, { want, focused: true })) return;
   }
-  throw new Error(`Tab never reached ${what || JSON.stringify(want)}`);
+  throw new Error(`Tab never reached ${label}`);
 }
 /// The element that has focus, described.
 export async function focused() {
