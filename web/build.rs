@@ -9,8 +9,8 @@ fn main() {
         let source = format!("locales/{name}.json");
         println!("cargo:rerun-if-changed={source}");
         let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("{source}: {e}"));
-        let table: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{source} is not a JSON object: {e}"));
+        let table: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{source} is not a JSON object: {e}"));
         let minified = serde_json::to_string(&table).unwrap_or_else(|e| panic!("{source}: {e}"));
         std::fs::write(Path::new(&out).join(format!("{name}.json")), minified)
             .unwrap_or_else(|e| panic!("{out}/{name}.json: {e}"));

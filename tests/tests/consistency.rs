@@ -45,7 +45,13 @@ pub fn password() -> String {
 
 pub fn verify(base: &str, sid: &str, token: &str) -> Result<u16> {
     let h = encode_basic(sid, token);
-    Ok(send("GET", &format!("{base}/v1/verify"), &[("Authorization", &h)], None)?.status)
+    Ok(send(
+        "GET",
+        &format!("{base}/v1/verify"),
+        &[("Authorization", &h)],
+        None,
+    )?
+    .status)
 }
 
 /// `call` with extra headers (If-Match, Idempotency-Key).
@@ -57,12 +63,20 @@ pub fn call_with(
     extra: &[(&str, &str)],
 ) -> Result<Answer> {
     let text = body.map(Value::to_string);
-    let mut headers = vec![("Cookie", s.cookie.as_str()), ("X-CSRF-Token", s.csrf.as_str())];
+    let mut headers = vec![
+        ("Cookie", s.cookie.as_str()),
+        ("X-CSRF-Token", s.csrf.as_str()),
+    ];
     if text.is_some() {
         headers.push(("Content-Type", "application/json"));
     }
     headers.extend_from_slice(extra);
-    send(method, &format!("{}{path}", s.base), &headers, text.as_deref())
+    send(
+        method,
+        &format!("{}{path}", s.base),
+        &headers,
+        text.as_deref(),
+    )
 }
 
 pub fn new_token(s: &Session, name: &str, version: &str) -> Result<(String, String)> {
@@ -94,7 +108,13 @@ fn if_match(c: &mut Ctx) -> Result<()> {
     let etag = get.header("etag").unwrap_or_default().to_owned();
     ensure!(etag == "\"1\"", "ETag of a new token: {etag:?}");
     let path = format!("/api/tokens/{sid}");
-    let edit = call_with(&c.admin, "PATCH", &path, Some(&json!({"name": "renamed"})), &[("If-Match", &etag)])?;
+    let edit = call_with(
+        &c.admin,
+        "PATCH",
+        &path,
+        Some(&json!({"name": "renamed"})),
+        &[("If-Match", &etag)],
+    )?;
     ensure!(
         edit.status == 200 && edit.header("etag") == Some("\"2\""),
         "edit with the right revision: {} {:?}",
@@ -110,19 +130,42 @@ fn if_match(c: &mut Ctx) -> Result<()> {
         ("POST", "/duplicate", None),
         ("DELETE", "", None),
     ] {
-        let a = call_with(&c.admin, method, &format!("{path}{suffix}"), body.as_ref(), &[("If-Match", &etag)])?;
+        let a = call_with(
+            &c.admin,
+            method,
+            &format!("{path}{suffix}"),
+            body.as_ref(),
+            &[("If-Match", &etag)],
+        )?;
         ensure!(
             a.status == 412 && a.code() == "stale_revision",
             "{method} {suffix} with a stale revision: {} {}",
             a.status,
             a.body
         );
-        ensure!(a.json()["current"]["name"] == "renamed", "412 carries the current view: {}", a.body);
+        ensure!(
+            a.json()["current"]["name"] == "renamed",
+            "412 carries the current view: {}",
+            a.body
+        );
     }
-    ensure!(c.admin.call("GET", &path, None)?.body == before, "a stale change changed something");
-    let total = c.admin.call("GET", "/api/tokens?q=renamed&limit=100", None)?.json()["total"].clone();
+    ensure!(
+        c.admin.call("GET", &path, None)?.body == before,
+        "a stale change changed something"
+    );
+    let total = c
+        .admin
+        .call("GET", "/api/tokens?q=renamed&limit=100", None)?
+        .json()["total"]
+        .clone();
     ensure!(total == 1, "a stale duplicate made a token: {total}");
-    let bad = call_with(&c.admin, "PATCH", &path, Some(&json!({"name": "x"})), &[("If-Match", "2")])?;
+    let bad = call_with(
+        &c.admin,
+        "PATCH",
+        &path,
+        Some(&json!({"name": "x"})),
+        &[("If-Match", "2")],
+    )?;
     ensure!(
         bad.status == 400 && bad.code() == "invalid_precondition",
         "unquoted If-Match: {} {}",
@@ -132,12 +175,32 @@ fn if_match(c: &mut Ctx) -> Result<()> {
     // Users and the account carry revisions too.
     let acct = c.admin.call("GET", "/api/account", None)?;
     let tag = acct.header("etag").unwrap_or_default().to_owned();
-    let ok =
-        call_with(&c.admin, "PATCH", "/api/account", Some(&json!({"name": "Acme Partners"})), &[("If-Match", &tag)])?;
-    ensure!(ok.status == 200, "account change with its revision: {} {}", ok.status, ok.body);
-    let stale =
-        call_with(&c.admin, "PATCH", "/api/account", Some(&json!({"name": "Stale"})), &[("If-Match", "\"0\"")])?;
-    ensure!(stale.status == 412, "stale account change: {} {}", stale.status, stale.body);
+    let ok = call_with(
+        &c.admin,
+        "PATCH",
+        "/api/account",
+        Some(&json!({"name": "Acme Partners"})),
+        &[("If-Match", &tag)],
+    )?;
+    ensure!(
+        ok.status == 200,
+        "account change with its revision: {} {}",
+        ok.status,
+        ok.body
+    );
+    let stale = call_with(
+        &c.admin,
+        "PATCH",
+        "/api/account",
+        Some(&json!({"name": "Stale"})),
+        &[("If-Match", "\"0\"")],
+    )?;
+    ensure!(
+        stale.status == 412,
+        "stale account change: {} {}",
+        stale.status,
+        stale.body
+    );
     Ok(())
 }
 
@@ -147,16 +210,50 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         "name": "idempotent", "description": "once", "primary_contact": c.admin.user["id"],
         "developer_emails": [], "scopes": ["reports.read"],
     });
-    let first = call_with(&c.admin, "POST", "/api/tokens", Some(&body), &[("Idempotency-Key", &key)])?;
-    ensure!(first.status == 201, "create: {} {}", first.status, first.body);
+    let first = call_with(
+        &c.admin,
+        "POST",
+        "/api/tokens",
+        Some(&body),
+        &[("Idempotency-Key", &key)],
+    )?;
+    ensure!(
+        first.status == 201,
+        "create: {} {}",
+        first.status,
+        first.body
+    );
     for _ in 0..3 {
-        let again = call_with(&c.admin, "POST", "/api/tokens", Some(&body), &[("Idempotency-Key", &key)])?;
-        ensure!(again.status == 201 && again.body == first.body, "replay differs: {} {}", again.status, again.body);
+        let again = call_with(
+            &c.admin,
+            "POST",
+            "/api/tokens",
+            Some(&body),
+            &[("Idempotency-Key", &key)],
+        )?;
+        ensure!(
+            again.status == 201 && again.body == first.body,
+            "replay differs: {} {}",
+            again.status,
+            again.body
+        );
     }
-    let list = c.admin.call("GET", "/api/tokens?q=idempotent&limit=100", None)?;
-    ensure!(list.json()["total"] == 1, "retries made more tokens: {}", list.body);
+    let list = c
+        .admin
+        .call("GET", "/api/tokens?q=idempotent&limit=100", None)?;
+    ensure!(
+        list.json()["total"] == 1,
+        "retries made more tokens: {}",
+        list.body
+    );
     let other = json!({"name": "something else", "description": "", "primary_contact": c.admin.user["id"], "developer_emails": [], "scopes": ["reports.read"]});
-    let reused = call_with(&c.admin, "POST", "/api/tokens", Some(&other), &[("Idempotency-Key", &key)])?;
+    let reused = call_with(
+        &c.admin,
+        "POST",
+        "/api/tokens",
+        Some(&other),
+        &[("Idempotency-Key", &key)],
+    )?;
     ensure!(
         reused.status == 422 && reused.code() == "idempotency_key_reused",
         "key reused for another body: {} {}",
@@ -164,25 +261,65 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         reused.body
     );
 
-    let sid = first.json()["token"]["sid"].as_str().unwrap_or_default().to_owned();
+    let sid = first.json()["token"]["sid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let rkey = format!("reset-{}", tollgate_tests::random_b64(9));
-    let reset = call_with(&c.admin, "POST", &format!("/api/tokens/{sid}/reset"), None, &[("Idempotency-Key", &rkey)])?;
-    ensure!(reset.status == 200, "reset: {} {}", reset.status, reset.body);
-    let again = call_with(&c.admin, "POST", &format!("/api/tokens/{sid}/reset"), None, &[("Idempotency-Key", &rkey)])?;
+    let reset = call_with(
+        &c.admin,
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        None,
+        &[("Idempotency-Key", &rkey)],
+    )?;
+    ensure!(
+        reset.status == 200,
+        "reset: {} {}",
+        reset.status,
+        reset.body
+    );
+    let again = call_with(
+        &c.admin,
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        None,
+        &[("Idempotency-Key", &rkey)],
+    )?;
     ensure!(again.body == reset.body, "reset replay differs");
-    let token = reset.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    let token = reset.json()["auth_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     ensure!(
         verify(&c.edge, &sid, &token)? == 200,
         "the replayed reset's token does not work (a second reset happened)"
     );
-    let audit = c.admin.call("GET", &format!("/api/audit?token={sid}&limit=100"), None)?.json();
+    let audit = c
+        .admin
+        .call("GET", &format!("/api/audit?token={sid}&limit=100"), None)?
+        .json();
     let actions: Vec<&str> = audit["entries"]
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
         .unwrap_or_default();
-    ensure!(actions == ["token_reset", "token_created"], "one audit entry per request, not per retry: {actions:?}");
-    let bad = call_with(&c.admin, "POST", "/api/tokens", Some(&body), &[("Idempotency-Key", "has space")])?;
-    ensure!(bad.status == 400 && bad.code() == "invalid_idempotency_key", "bad key: {} {}", bad.status, bad.body);
+    ensure!(
+        actions == ["token_reset", "token_created"],
+        "one audit entry per request, not per retry: {actions:?}"
+    );
+    let bad = call_with(
+        &c.admin,
+        "POST",
+        "/api/tokens",
+        Some(&body),
+        &[("Idempotency-Key", "has space")],
+    )?;
+    ensure!(
+        bad.status == 400 && bad.code() == "invalid_idempotency_key",
+        "bad key: {} {}",
+        bad.status,
+        bad.body
+    );
     Ok(())
 }
 
@@ -190,7 +327,10 @@ fn main() {
     let cases: &[(&str, Case)] = &[
         ("if_match", if_match),
         ("idempotent_retries", idempotent_retries),
-        ("replica_follows_every_change", crash::replica_follows_every_change),
+        (
+            "replica_follows_every_change",
+            crash::replica_follows_every_change,
+        ),
         ("races", races::races),
         ("same_email_at_once", races::same_email_at_once),
         ("sign_in_throttle", security::sign_in_throttle),
@@ -202,7 +342,13 @@ fn main() {
     tollgate_tests::run_suite(
         cases,
         boot,
-        |c| format!("{} (log: {})", c.base, c.sandbox.dir.join("wrangler.log").display()),
+        |c| {
+            format!(
+                "{} (log: {})",
+                c.base,
+                c.sandbox.dir.join("wrangler.log").display()
+            )
+        },
         |c| c.server.kill(),
     );
 }
@@ -211,17 +357,39 @@ fn main() {
 mod legacy;
 
 fn boot() -> Result<Ctx> {
-    let sandbox = Sandbox::with_vars("consistency", &[("EXPOSE_STATS", "true"), ("NEW_TOKENS_PER_MINUTE", "100000")])?;
+    let sandbox = Sandbox::with_vars(
+        "consistency",
+        &[
+            ("EXPOSE_STATS", "true"),
+            ("NEW_TOKENS_PER_MINUTE", "100000"),
+        ],
+    )?;
     legacy::seed(&sandbox)?;
     let server = sandbox.start()?;
     let base = server.base.clone();
     let edge = server.edge.clone();
     let admin_password = password();
-    let a =
-        setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?;
+    let a = setup_account(
+        &base,
+        &sandbox.setup_secret,
+        "Acme Partners",
+        "partner",
+        "admin@acme.test",
+        &admin_password,
+    )?;
     ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
     let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
-    let old_sessions =
-        (0..6).map(|_| Session::login(&base, "admin@acme.test", &admin_password)).collect::<Result<_>>()?;
-    Ok(Ctx { sandbox, server, base, edge, admin, admin_password, old_sessions, started: Instant::now() })
+    let old_sessions = (0..6)
+        .map(|_| Session::login(&base, "admin@acme.test", &admin_password))
+        .collect::<Result<_>>()?;
+    Ok(Ctx {
+        sandbox,
+        server,
+        base,
+        edge,
+        admin,
+        admin_password,
+        old_sessions,
+        started: Instant::now(),
+    })
 }

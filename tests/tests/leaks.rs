@@ -31,7 +31,13 @@ const LEAK_BOUND: Duration = Duration::from_secs(2);
 
 pub(crate) fn verify(edge: &str, sid: &str, token: &str) -> Result<u16> {
     let h = tollgate_core::authorization::encode_basic(sid, token);
-    Ok(send("GET", &format!("{edge}/v1/verify"), &[("Authorization", &h)], None)?.status)
+    Ok(send(
+        "GET",
+        &format!("{edge}/v1/verify"),
+        &[("Authorization", &h)],
+        None,
+    )?
+    .status)
 }
 
 pub(crate) fn create(s: &Session, name: &str, emails: &[&str]) -> Result<(String, String)> {
@@ -61,13 +67,21 @@ fn audit_of(s: &Session, sid: &str) -> Result<Vec<Value>> {
 }
 
 /// Waits up to `limit` for `f` to hold.
-pub(crate) fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> Result<bool>) -> Result<Duration> {
+pub(crate) fn eventually(
+    what: &str,
+    limit: Duration,
+    mut f: impl FnMut() -> Result<bool>,
+) -> Result<Duration> {
     let started = Instant::now();
     loop {
         if f()? {
             return Ok(started.elapsed());
         }
-        ensure!(started.elapsed() < limit, "{what}: not within {} s", limit.as_secs_f64());
+        ensure!(
+            started.elapsed() < limit,
+            "{what}: not within {} s",
+            limit.as_secs_f64()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -75,7 +89,11 @@ pub(crate) fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> Res
 fn labels(a: &tollgate_tests::Answer) -> Vec<String> {
     a.json()
         .as_array()
-        .map(|v| v.iter().map(|f| f["label"].as_str().unwrap_or_default().to_owned()).collect())
+        .map(|v| {
+            v.iter()
+                .map(|f| f["label"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -96,25 +114,52 @@ fn bad_signatures_change_nothing(c: &mut Ctx) -> Result<()> {
                 Some(&body),
             )?,
         ),
-        ("unknown key", Scanner::post(&base, &body, "another-key", &c.scanner.sign(&body))?),
-        ("another key pair", Scanner::post(&base, &body, KEY_ID, &other.sign(&body))?),
-        ("signature of another body", Scanner::post(&base, &body, KEY_ID, &c.scanner.sign(&earlier))?),
+        (
+            "unknown key",
+            Scanner::post(&base, &body, "another-key", &c.scanner.sign(&body))?,
+        ),
+        (
+            "another key pair",
+            Scanner::post(&base, &body, KEY_ID, &other.sign(&body))?,
+        ),
+        (
+            "signature of another body",
+            Scanner::post(&base, &body, KEY_ID, &c.scanner.sign(&earlier))?,
+        ),
         ("not base64", Scanner::post(&base, &body, KEY_ID, "%%%")?),
     ];
     for (what, a) in &tries {
-        ensure!(a.status == 401 && a.code() == "invalid_signature", "{what}: {} {}", a.status, a.body);
+        ensure!(
+            a.status == 401 && a.code() == "invalid_signature",
+            "{what}: {} {}",
+            a.status,
+            a.body
+        );
         ensure!(!a.body.contains(&sid), "{what}: the answer names the token");
     }
-    ensure!(token(&c.admin, &sid)?["state"] == "enabled", "a refused report changed the token");
-    ensure!(verify(&c.server.edge, &sid, &secret)? == 200, "a refused report stopped the token");
     ensure!(
-        !audit_of(&c.admin, &sid)?.iter().any(|e| e["action"] == "token_leaked"),
+        token(&c.admin, &sid)?["state"] == "enabled",
+        "a refused report changed the token"
+    );
+    ensure!(
+        verify(&c.server.edge, &sid, &secret)? == 200,
+        "a refused report stopped the token"
+    );
+    ensure!(
+        !audit_of(&c.admin, &sid)?
+            .iter()
+            .any(|e| e["action"] == "token_leaked"),
         "a refused report wrote an audit entry"
     );
     // A malformed body that is correctly signed is refused as such.
     let junk = "{not json";
     let a = Scanner::post(&base, junk, KEY_ID, &c.scanner.sign(junk))?;
-    ensure!(a.status == 400 && a.code() == "invalid_report", "malformed report: {} {}", a.status, a.body);
+    ensure!(
+        a.status == 400 && a.code() == "invalid_report",
+        "malformed report: {} {}",
+        a.status,
+        a.body
+    );
     Ok(())
 }
 
@@ -123,18 +168,43 @@ fn bad_signatures_change_nothing(c: &mut Ctx) -> Result<()> {
 fn non_tokens_are_false_positives(c: &mut Ctx) -> Result<()> {
     let (sid, secret) = create(&c.admin, "Near misses", &[])?;
     let mut broken = secret.clone();
-    let last = broken.pop().map(|ch| if ch == 'A' { 'B' } else { 'A' }).unwrap_or('A');
+    let last = broken
+        .pop()
+        .map(|ch| if ch == 'A' { 'B' } else { 'A' })
+        .unwrap_or('A');
     broken.push(last);
     let unknown = AuthToken::from_entropy(&[7u8; 32]);
-    let strings = ["ghp_0123456789abcdefghijklmnopqrstuvwxyz", broken.as_str(), unknown.expose()];
-    let a = c.scanner.report(&c.server.base, &strings, "https://github.com/o/r/blob/main/a.txt")?;
+    let strings = [
+        "ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+        broken.as_str(),
+        unknown.expose(),
+    ];
+    let a = c.scanner.report(
+        &c.server.base,
+        &strings,
+        "https://github.com/o/r/blob/main/a.txt",
+    )?;
     ensure!(a.status == 200, "report: {} {}", a.status, a.body);
     ensure!(labels(&a) == ["false_positive"; 3], "labels: {}", a.body);
-    for (f, s) in a.json().as_array().cloned().unwrap_or_default().iter().zip(strings) {
-        ensure!(f["token_hash"] == Digest::of(s.as_bytes()).to_hex(), "token_hash of {s}: {f}");
+    for (f, s) in a
+        .json()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .zip(strings)
+    {
+        ensure!(
+            f["token_hash"] == Digest::of(s.as_bytes()).to_hex(),
+            "token_hash of {s}: {f}"
+        );
         ensure!(f["token_type"] == "tollgate_auth_token", "token_type: {f}");
     }
-    ensure!(token(&c.admin, &sid)?["state"] == "enabled" && verify(&c.server.edge, &sid, &secret)? == 200, "changed");
+    ensure!(
+        token(&c.admin, &sid)?["state"] == "enabled"
+            && verify(&c.server.edge, &sid, &secret)? == 200,
+        "changed"
+    );
     Ok(())
 }
 
@@ -144,68 +214,169 @@ fn non_tokens_are_false_positives(c: &mut Ctx) -> Result<()> {
 fn a_leak_is_stopped_within_the_bound(c: &mut Ctx) -> Result<()> {
     let (sid, secret) = create(&c.admin, "Pushed to GitHub", &["leak-dev@example.com"])?;
     let edge = c.server.edge.clone();
-    ensure!(verify(&edge, &sid, &secret)? == 200, "the verifier holds the token");
+    ensure!(
+        verify(&edge, &sid, &secret)? == 200,
+        "the verifier holds the token"
+    );
     let unknown = AuthToken::from_entropy(&[9u8; 32]);
     let url = "https://github.com/octo/app/blob/abc123/config/.env";
     let sent = Instant::now();
-    let a = c.scanner.report(&c.server.base, &[unknown.expose(), &secret], url)?;
+    let a = c
+        .scanner
+        .report(&c.server.base, &[unknown.expose(), &secret], url)?;
     ensure!(a.status == 200, "report: {} {}", a.status, a.body);
-    ensure!(labels(&a) == ["false_positive", "true_positive"], "labels: {}", a.body);
-    eventually("the leaked token refused at the edge", LEAK_BOUND, || Ok(verify(&edge, &sid, &secret)? == 401))?;
+    ensure!(
+        labels(&a) == ["false_positive", "true_positive"],
+        "labels: {}",
+        a.body
+    );
+    eventually("the leaked token refused at the edge", LEAK_BOUND, || {
+        Ok(verify(&edge, &sid, &secret)? == 401)
+    })?;
     let took = sent.elapsed();
-    println!("    report sent → first 401 at the verifier: {} ms", took.as_millis());
-    ensure!(took <= LEAK_BOUND, "{} ms over the 2 s bound", took.as_millis());
+    println!(
+        "    report sent → first 401 at the verifier: {} ms",
+        took.as_millis()
+    );
+    ensure!(
+        took <= LEAK_BOUND,
+        "{} ms over the 2 s bound",
+        took.as_millis()
+    );
     let t = token(&c.admin, &sid)?;
-    ensure!(t["state"] == "disabled" && t["leak"]["url"] == url && t["leak"]["source"] == "content", "token: {t}");
-    ensure!(t["leak"]["stopped"] == true && t["leak"]["secret"] == "current", "leak mark: {}", t["leak"]);
+    ensure!(
+        t["state"] == "disabled" && t["leak"]["url"] == url && t["leak"]["source"] == "content",
+        "token: {t}"
+    );
+    ensure!(
+        t["leak"]["stopped"] == true && t["leak"]["secret"] == "current",
+        "leak mark: {}",
+        t["leak"]
+    );
     let entries = audit_of(&c.admin, &sid)?;
-    let entry = entries.iter().find(|e| e["action"] == "token_leaked").ok_or("no token_leaked audit entry")?;
+    let entry = entries
+        .iter()
+        .find(|e| e["action"] == "token_leaked")
+        .ok_or("no token_leaked audit entry")?;
     ensure!(
         entry["actor_email"] == "GitHub secret scanning"
-            && entry["detail"].as_str().is_some_and(|d| d.contains(url) && d.contains("content")),
+            && entry["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(url) && d.contains("content")),
         "audit entry: {entry}"
     );
     // Reported again: still a true positive, nothing new.
     let again = c.scanner.report(&c.server.base, &[&secret], url)?;
     ensure!(labels(&again) == ["true_positive"], "again: {}", again.body);
-    let count = audit_of(&c.admin, &sid)?.iter().filter(|e| e["action"] == "token_leaked").count();
+    let count = audit_of(&c.admin, &sid)?
+        .iter()
+        .filter(|e| e["action"] == "token_leaked")
+        .count();
     ensure!(count == 1, "the same report made {count} audit entries");
     // The way back: enabling is refused, a reset with grace too; a reset without grace works.
     let rev = t["revision"].as_u64().unwrap_or(0);
-    let enable = c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
+    let enable = c
+        .admin
+        .call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
     ensure!(
         enable.status == 409 && enable.code() == "token_leaked",
         "enable a leaked token: {} {}",
         enable.status,
         enable.body
     );
-    let grace = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({ "grace": "1h" })))?;
-    ensure!(grace.status == 422 && grace.code() == "leaked_grace", "reset with grace: {} {}", grace.status, grace.body);
-    let reset = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({})))?;
-    ensure!(reset.status == 200, "reset (revision {rev}): {} {}", reset.status, reset.body);
-    let fresh = reset.json()["auth_token"].as_str().unwrap_or_default().to_owned();
-    ensure!(reset.json()["token"]["leak"].is_null(), "the reset kept the leak mark");
-    let enable = c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
-    ensure!(enable.status == 200, "enable after the reset: {} {}", enable.status, enable.body);
-    eventually("the new auth token passes", Duration::from_secs(2), || Ok(verify(&edge, &sid, &fresh)? == 200))?;
-    ensure!(verify(&edge, &sid, &secret)? == 401, "the leaked auth token passes again");
+    let grace = c.admin.call(
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        Some(&json!({ "grace": "1h" })),
+    )?;
+    ensure!(
+        grace.status == 422 && grace.code() == "leaked_grace",
+        "reset with grace: {} {}",
+        grace.status,
+        grace.body
+    );
+    let reset = c.admin.call(
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        Some(&json!({})),
+    )?;
+    ensure!(
+        reset.status == 200,
+        "reset (revision {rev}): {} {}",
+        reset.status,
+        reset.body
+    );
+    let fresh = reset.json()["auth_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        reset.json()["token"]["leak"].is_null(),
+        "the reset kept the leak mark"
+    );
+    let enable = c
+        .admin
+        .call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
+    ensure!(
+        enable.status == 200,
+        "enable after the reset: {} {}",
+        enable.status,
+        enable.body
+    );
+    eventually("the new auth token passes", Duration::from_secs(2), || {
+        Ok(verify(&edge, &sid, &fresh)? == 200)
+    })?;
+    ensure!(
+        verify(&edge, &sid, &secret)? == 401,
+        "the leaked auth token passes again"
+    );
     Ok(())
 }
 
 /// Under the `notify` policy a leak marks the token and tells its people, and the token
 /// keeps working.
 fn notify_policy_only_marks(c: &mut Ctx) -> Result<()> {
-    let a = c.admin.call("PATCH", "/api/account", Some(&json!({ "leak_policy": "notify" })))?;
-    ensure!(a.status == 200 && a.json()["leak_policy"] == "notify", "policy: {} {}", a.status, a.body);
+    let a = c.admin.call(
+        "PATCH",
+        "/api/account",
+        Some(&json!({ "leak_policy": "notify" })),
+    )?;
+    ensure!(
+        a.status == 200 && a.json()["leak_policy"] == "notify",
+        "policy: {} {}",
+        a.status,
+        a.body
+    );
     let (sid, secret) = create(&c.admin, "Notify only", &[])?;
-    let r = c.scanner.report(&c.server.base, &[&secret], "https://gist.github.com/x/1")?;
+    let r = c
+        .scanner
+        .report(&c.server.base, &[&secret], "https://gist.github.com/x/1")?;
     ensure!(labels(&r) == ["true_positive"], "labels: {}", r.body);
     let t = token(&c.admin, &sid)?;
-    ensure!(t["state"] == "enabled" && t["leak"]["stopped"] == false, "token: {t}");
-    ensure!(verify(&c.server.edge, &sid, &secret)? == 200, "the notify policy stopped the token");
-    let bad = c.admin.call("PATCH", "/api/account", Some(&json!({ "leak_policy": "ignore" })))?;
-    ensure!(bad.status == 400 || bad.status == 422, "an unknown policy: {} {}", bad.status, bad.body);
-    let a = c.admin.call("PATCH", "/api/account", Some(&json!({ "leak_policy": "disable" })))?;
+    ensure!(
+        t["state"] == "enabled" && t["leak"]["stopped"] == false,
+        "token: {t}"
+    );
+    ensure!(
+        verify(&c.server.edge, &sid, &secret)? == 200,
+        "the notify policy stopped the token"
+    );
+    let bad = c.admin.call(
+        "PATCH",
+        "/api/account",
+        Some(&json!({ "leak_policy": "ignore" })),
+    )?;
+    ensure!(
+        bad.status == 400 || bad.status == 422,
+        "an unknown policy: {} {}",
+        bad.status,
+        bad.body
+    );
+    let a = c.admin.call(
+        "PATCH",
+        "/api/account",
+        Some(&json!({ "leak_policy": "disable" })),
+    )?;
     ensure!(a.status == 200, "policy back: {} {}", a.status, a.body);
     Ok(())
 }
@@ -214,13 +385,34 @@ fn notify_policy_only_marks(c: &mut Ctx) -> Result<()> {
 /// reports since did not ask again, and signatures still verify while it cannot be reached.
 fn the_key_list_is_fetched_once_and_cached(c: &mut Ctx) -> Result<()> {
     let empty = Scanner::post(&c.server.base, "[]", KEY_ID, &c.scanner.sign("[]"))?;
-    ensure!(empty.status == 200, "a signed empty report: {} {}", empty.status, empty.body);
-    ensure!(c.keys.fetches() == 1, "the key list was fetched {} times over the suite's reports", c.keys.fetches());
+    ensure!(
+        empty.status == 200,
+        "a signed empty report: {} {}",
+        empty.status,
+        empty.body
+    );
+    ensure!(
+        c.keys.fetches() == 1,
+        "the key list was fetched {} times over the suite's reports",
+        c.keys.fetches()
+    );
     c.keys.go_down();
     let (sid, secret) = create(&c.admin, "Reported while GitHub is down", &[])?;
-    let a = c.scanner.report(&c.server.base, &[&secret], "https://github.com/o/r/blob/main/k")?;
-    ensure!(a.status == 200 && labels(&a) == ["true_positive"], "report: {} {}", a.status, a.body);
-    ensure!(token(&c.admin, &sid)?["state"] == "disabled", "the report did not stop the token");
+    let a = c.scanner.report(
+        &c.server.base,
+        &[&secret],
+        "https://github.com/o/r/blob/main/k",
+    )?;
+    ensure!(
+        a.status == 200 && labels(&a) == ["true_positive"],
+        "report: {} {}",
+        a.status,
+        a.body
+    );
+    ensure!(
+        token(&c.admin, &sid)?["state"] == "disabled",
+        "the report did not stop the token"
+    );
     ensure!(c.keys.fetches() == 1, "the cached list was fetched again");
     Ok(())
 }
@@ -232,7 +424,10 @@ fn reports_are_rate_limited(c: &mut Ctx) -> Result<()> {
     for n in 0..200 {
         let a = Scanner::post(&c.server.base, body, KEY_ID, &sig)?;
         if a.status == 429 {
-            ensure!(a.code() == "rate_limited" && a.header("retry-after").is_some(), "429: {a:?}");
+            ensure!(
+                a.code() == "rate_limited" && a.header("retry-after").is_some(),
+                "429: {a:?}"
+            );
             println!("    limited after {n} reports");
             return Ok(());
         }
@@ -243,16 +438,31 @@ fn reports_are_rate_limited(c: &mut Ctx) -> Result<()> {
 
 fn main() {
     let cases: &[(&str, Case)] = &[
-        ("bad_signatures_change_nothing", bad_signatures_change_nothing),
-        ("non_tokens_are_false_positives", non_tokens_are_false_positives),
-        ("a_leak_is_stopped_within_the_bound", a_leak_is_stopped_within_the_bound),
+        (
+            "bad_signatures_change_nothing",
+            bad_signatures_change_nothing,
+        ),
+        (
+            "non_tokens_are_false_positives",
+            non_tokens_are_false_positives,
+        ),
+        (
+            "a_leak_is_stopped_within_the_bound",
+            a_leak_is_stopped_within_the_bound,
+        ),
         ("notify_policy_only_marks", notify_policy_only_marks),
-        ("notifications_reach_each_person_once_in_their_language", notices::once_each_in_their_language),
+        (
+            "notifications_reach_each_person_once_in_their_language",
+            notices::once_each_in_their_language,
+        ),
         ("leak_notifications", notices::leak_notifications),
         ("unsubscribe", notices::unsubscribe),
         ("expiry_notice", notices::expiry_notice),
         ("failing_mail_api_dead_letters", notices::dead_letter),
-        ("the_key_list_is_fetched_once_and_cached", the_key_list_is_fetched_once_and_cached),
+        (
+            "the_key_list_is_fetched_once_and_cached",
+            the_key_list_is_fetched_once_and_cached,
+        ),
         ("reports_are_rate_limited", reports_are_rate_limited),
     ];
     tollgate_tests::run_suite(
@@ -269,13 +479,30 @@ fn boot() -> Result<Ctx> {
     let keys = KeyServer::start(scanner.key_list()?)?;
     let sandbox = Sandbox::with_vars(
         "leaks",
-        &[("SECRET_SCANNING_KEYS_URL", &keys.url), ("MAIL_API_URL", &mail.url), ("MAIL_API_TOKEN", "mail-test-token")],
+        &[
+            ("SECRET_SCANNING_KEYS_URL", &keys.url),
+            ("MAIL_API_URL", &mail.url),
+            ("MAIL_API_TOKEN", "mail-test-token"),
+        ],
     )?;
     let server = sandbox.start()?;
     let password = format!("pw-{}", tollgate_tests::random_b64(12));
-    let a =
-        setup_account(&server.base, &sandbox.setup_secret, "Leak Partner", "partner", "admin@leaks.test", &password)?;
+    let a = setup_account(
+        &server.base,
+        &sandbox.setup_secret,
+        "Leak Partner",
+        "partner",
+        "admin@leaks.test",
+        &password,
+    )?;
     ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
     let admin = Session::login(&server.base, "admin@leaks.test", &password)?;
-    Ok(Ctx { _sandbox: sandbox, server, admin, scanner, keys, mail })
+    Ok(Ctx {
+        _sandbox: sandbox,
+        server,
+        admin,
+        scanner,
+        keys,
+        mail,
+    })
 }

@@ -42,14 +42,28 @@ type Case = fn(&mut Ctx) -> Result<()>;
 use tollgate_tests::ensure;
 
 pub(crate) fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
-    ensure!(a.status == status, "{what}: expected {status}, got {} {}", a.status, a.body);
+    ensure!(
+        a.status == status,
+        "{what}: expected {status}, got {} {}",
+        a.status,
+        a.body
+    );
     Ok(())
 }
 
 pub(crate) fn expect_error(a: &Answer, status: u16, code: &str, what: &str) -> Result<()> {
     expect(a, status, what)?;
-    ensure!(a.code() == code, "{what}: expected code {code}, got {}", a.body);
-    ensure!(a.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: no message");
+    ensure!(
+        a.code() == code,
+        "{what}: expected code {code}, got {}",
+        a.body
+    );
+    ensure!(
+        a.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{what}: no message"
+    );
     Ok(())
 }
 
@@ -59,12 +73,22 @@ pub(crate) fn password() -> String {
 
 fn verify(base: &str, sid: &str, token: &str) -> Result<Answer> {
     let h = encode_basic(sid, token);
-    send("GET", &format!("{base}/v1/verify"), &[("Authorization", &h)], None)
+    send(
+        "GET",
+        &format!("{base}/v1/verify"),
+        &[("Authorization", &h)],
+        None,
+    )
 }
 
 fn gateway(base: &str, method: &str, path: &str, sid: &str, token: &str) -> Result<Answer> {
     let h = encode_basic(sid, token);
-    send(method, &format!("{base}{path}"), &[("Authorization", &h)], None)
+    send(
+        method,
+        &format!("{base}{path}"),
+        &[("Authorization", &h)],
+        None,
+    )
 }
 
 pub(crate) fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, Value)> {
@@ -108,30 +132,69 @@ fn add_user(admin: &Session, email: &str, role: &str, pw: &str) -> Result<Value>
 
 fn lifecycle(c: &mut Ctx) -> Result<()> {
     let (sid, token, v) = create(&c.admin, "Lifecycle", &["reports.read", "actions.read"])?;
-    ensure!(sid.starts_with("TGSID") && token.starts_with("tgat_"), "credential formats: {sid} {token}");
-    ensure!(v["token"]["api_version"] == json!("2026-04-01"), "latest version by default");
+    ensure!(
+        sid.starts_with("TGSID") && token.starts_with("tgat_"),
+        "credential formats: {sid} {token}"
+    );
+    ensure!(
+        v["token"]["api_version"] == json!("2026-04-01"),
+        "latest version by default"
+    );
     let ok = verify(&c.edge, &sid, &token)?;
     expect(&ok, 200, "verify")?;
     ensure!(
-        ok.json()["sid"] == json!(sid) && ok.json()["scopes"] == json!(["actions.read", "reports.read"]),
+        ok.json()["sid"] == json!(sid)
+            && ok.json()["scopes"] == json!(["actions.read", "reports.read"]),
         "identity {}",
         ok.body
     );
-    ensure!(ok.json()["account"] == c.admin.account["id"], "account in identity");
+    ensure!(
+        ok.json()["account"] == c.admin.account["id"],
+        "account in identity"
+    );
     let granted = gateway(&c.edge, "GET", "/v1/reports/42", &sid, &token)?;
     expect(&granted, 200, "gateway granted")?;
-    ensure!(granted.json()["identity"]["sid"] == json!(sid), "echo identity");
-    expect_error(&gateway(&c.edge, "GET", "/v1/campaigns", &sid, &token)?, 403, "insufficient_scope", "ungranted")?;
-    expect_error(&gateway(&c.edge, "GET", "/v1/nowhere", &sid, &token)?, 404, "no_such_route", "unknown route")?;
+    ensure!(
+        granted.json()["identity"]["sid"] == json!(sid),
+        "echo identity"
+    );
+    expect_error(
+        &gateway(&c.edge, "GET", "/v1/campaigns", &sid, &token)?,
+        403,
+        "insufficient_scope",
+        "ungranted",
+    )?;
+    expect_error(
+        &gateway(&c.edge, "GET", "/v1/nowhere", &sid, &token)?,
+        404,
+        "no_such_route",
+        "unknown route",
+    )?;
 
-    let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({})))?;
+    let r = c.admin.call(
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        Some(&json!({})),
+    )?;
     expect(&r, 200, "reset")?;
-    let new = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    let new = r.json()["auth_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     ensure!(new != token && new.starts_with("tgat_"), "new token");
-    expect(&verify(&c.edge, &sid, &token)?, 401, "old token after reset")?;
+    expect(
+        &verify(&c.edge, &sid, &token)?,
+        401,
+        "old token after reset",
+    )?;
     expect(&verify(&c.edge, &sid, &new)?, 200, "new token after reset")?;
 
-    expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
+    expect(
+        &c.admin
+            .call("POST", &format!("/api/tokens/{sid}/disable"), None)?,
+        200,
+        "disable",
+    )?;
     let denied = verify(&c.edge, &sid, &new)?;
     expect(&denied, 401, "disabled")?;
     ensure!(
@@ -141,43 +204,86 @@ fn lifecycle(c: &mut Ctx) -> Result<()> {
         "WWW-Authenticate"
     );
     expect_error(
-        &c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?,
+        &c.admin
+            .call("POST", &format!("/api/tokens/{sid}/disable"), None)?,
         409,
         "already_disabled",
         "disable twice",
     )?;
-    expect(&c.admin.call("POST", &format!("/api/tokens/{sid}/enable"), None)?, 200, "enable")?;
+    expect(
+        &c.admin
+            .call("POST", &format!("/api/tokens/{sid}/enable"), None)?,
+        200,
+        "enable",
+    )?;
     expect(&verify(&c.edge, &sid, &new)?, 200, "enabled again")?;
 
     expect(
-        &c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": false})))?,
+        &c.admin.call(
+            "PATCH",
+            "/api/account",
+            Some(&json!({"api_access_enabled": false})),
+        )?,
         200,
         "API access off",
     )?;
     expect(&verify(&c.edge, &sid, &new)?, 401, "account API access off")?;
-    expect(&c.admin.call("PATCH", "/api/account", Some(&json!({"api_access_enabled": true})))?, 200, "API access on")?;
+    expect(
+        &c.admin.call(
+            "PATCH",
+            "/api/account",
+            Some(&json!({"api_access_enabled": true})),
+        )?,
+        200,
+        "API access on",
+    )?;
     expect(&verify(&c.edge, &sid, &new)?, 200, "account API access on")?;
 
-    expect(&c.admin.call("DELETE", &format!("/api/tokens/{sid}"), None)?, 204, "delete")?;
+    expect(
+        &c.admin
+            .call("DELETE", &format!("/api/tokens/{sid}"), None)?,
+        204,
+        "delete",
+    )?;
     expect(&verify(&c.edge, &sid, &new)?, 401, "deleted")?;
-    expect_error(&c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?, 404, "not_found", "deleted token")?;
+    expect_error(
+        &c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?,
+        404,
+        "not_found",
+        "deleted token",
+    )?;
     Ok(())
 }
 
 fn one_answer_for_every_failure(c: &mut Ctx) -> Result<()> {
     let (sid, token, _) = create(&c.admin, "Uniform", &["reports.read"])?;
     let (sid2, token2, _) = create(&c.admin, "Uniform 2", &["reports.read"])?;
-    expect(&c.admin.call("POST", &format!("/api/tokens/{sid2}/disable"), None)?, 200, "disable")?;
+    expect(
+        &c.admin
+            .call("POST", &format!("/api/tokens/{sid2}/disable"), None)?,
+        200,
+        "disable",
+    )?;
     let unknown_sid = format!("TGSID{}", "Z".repeat(22));
     let answers = [
         verify(&c.edge, &unknown_sid, &token)?,
         verify(&c.edge, &sid, &token2)?,
         verify(&c.edge, &sid2, &token2)?,
         send("GET", &format!("{}/v1/verify", c.edge), &[], None)?,
-        send("GET", &format!("{}/v1/verify", c.edge), &[("Authorization", "Basic !!!")], None)?,
+        send(
+            "GET",
+            &format!("{}/v1/verify", c.edge),
+            &[("Authorization", "Basic !!!")],
+            None,
+        )?,
     ];
     for a in &answers {
-        ensure!(a.status == 401 && a.body == answers[0].body, "uniform 401: {} {}", a.status, a.body);
+        ensure!(
+            a.status == 401 && a.body == answers[0].body,
+            "uniform 401: {} {}",
+            a.status,
+            a.body
+        );
     }
     Ok(())
 }
@@ -187,15 +293,34 @@ fn one_answer_for_every_failure(c: &mut Ctx) -> Result<()> {
 /// elsewhere: counting failures is the one effect a failure is meant to have.
 fn grace_begin(c: &mut Ctx) -> Result<()> {
     let (sid, token, _) = create(&c.admin, "Grace", &["reports.read"])?;
-    let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1m"})))?;
+    let r = c.admin.call(
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        Some(&json!({"grace": "1m"})),
+    )?;
     expect(&r, 200, "reset with grace")?;
     let deadline = Instant::now() + Duration::from_secs(60);
-    let new = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
-    ensure!(r.json()["token"]["previous_valid_until"].is_number(), "grace deadline shown: {}", r.body);
-    expect(&verify(&c.edge, &sid, &token)?, 200, "old token within grace")?;
+    let new = r.json()["auth_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        r.json()["token"]["previous_valid_until"].is_number(),
+        "grace deadline shown: {}",
+        r.body
+    );
+    expect(
+        &verify(&c.edge, &sid, &token)?,
+        200,
+        "old token within grace",
+    )?;
     expect(&verify(&c.edge, &sid, &new)?, 200, "new token within grace")?;
     expect_error(
-        &c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "2h"})))?,
+        &c.admin.call(
+            "POST",
+            &format!("/api/tokens/{sid}/reset"),
+            Some(&json!({"grace": "2h"})),
+        )?,
         400,
         "invalid_value",
         "unknown grace",
@@ -210,22 +335,42 @@ fn grace_end(c: &mut Ctx) -> Result<()> {
     if deadline > now {
         std::thread::sleep(deadline - now + Duration::from_millis(1500));
     }
-    expect(&verify(&c.edge, &sid, &old)?, 401, "old token after the grace")?;
-    expect(&verify(&c.edge, &sid, &new)?, 200, "new token after the grace")
+    expect(
+        &verify(&c.edge, &sid, &old)?,
+        401,
+        "old token after the grace",
+    )?;
+    expect(
+        &verify(&c.edge, &sid, &new)?,
+        200,
+        "new token after the grace",
+    )
 }
 
 fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
     let (sid, token, v) = create(&c.admin, "Original", &["reports.read", "media.read"])?;
-    let d = c.admin.call("POST", &format!("/api/tokens/{sid}/duplicate"), None)?;
+    let d = c
+        .admin
+        .call("POST", &format!("/api/tokens/{sid}/duplicate"), None)?;
     expect(&d, 201, "duplicate")?;
     let dv = d.json();
-    ensure!(dv["token"]["name"] == json!("Original (copy)"), "copy name {}", d.body);
+    ensure!(
+        dv["token"]["name"] == json!("Original (copy)"),
+        "copy name {}",
+        d.body
+    );
     ensure!(dv["token"]["scopes"] == v["token"]["scopes"], "same scopes");
-    let (dsid, dtoken) =
-        (dv["token"]["sid"].as_str().unwrap_or_default(), dv["auth_token"].as_str().unwrap_or_default());
+    let (dsid, dtoken) = (
+        dv["token"]["sid"].as_str().unwrap_or_default(),
+        dv["auth_token"].as_str().unwrap_or_default(),
+    );
     ensure!(dsid != sid && dtoken != token, "new credentials");
     expect(&verify(&c.edge, dsid, dtoken)?, 200, "duplicate verifies")?;
-    expect(&verify(&c.edge, &sid, &token)?, 200, "original still verifies")?;
+    expect(
+        &verify(&c.edge, &sid, &token)?,
+        200,
+        "original still verifies",
+    )?;
 
     let old = c.admin.call(
         "POST",
@@ -233,9 +378,17 @@ fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
         Some(&json!({"name": "Old version", "api_version": "2024-04-01", "primary_contact": c.admin.user["id"], "scopes": ["reports.read"]})),
     )?;
     expect(&old, 201, "create on an old version")?;
-    let osid = old.json()["token"]["sid"].as_str().unwrap_or_default().to_owned();
-    ensure!(old.json()["token"]["latest_version"] == json!(false), "marked old");
-    let u = c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?;
+    let osid = old.json()["token"]["sid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        old.json()["token"]["latest_version"] == json!(false),
+        "marked old"
+    );
+    let u = c
+        .admin
+        .call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?;
     expect(&u, 200, "upgrade")?;
     ensure!(
         u.json()["api_version"] == json!("2026-04-01") && u.json()["latest_version"] == json!(true),
@@ -243,13 +396,18 @@ fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
         u.body
     );
     expect_error(
-        &c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?,
+        &c.admin
+            .call("POST", &format!("/api/tokens/{osid}/upgrade"), None)?,
         409,
         "already_at_version",
         "upgrade twice",
     )?;
     expect_error(
-        &c.admin.call("POST", &format!("/api/tokens/{osid}/upgrade"), Some(&json!({"api_version": "2025-04-01"})))?,
+        &c.admin.call(
+            "POST",
+            &format!("/api/tokens/{osid}/upgrade"),
+            Some(&json!({"api_version": "2025-04-01"})),
+        )?,
         422,
         "downgrade",
         "downgrade",
@@ -258,7 +416,13 @@ fn duplicate_and_upgrade(c: &mut Ctx) -> Result<()> {
 
 fn filters_and_paging(c: &mut Ctx) -> Result<()> {
     let s = &c.other;
-    for name in ["本番トークン", "ステージング", "Reporting ETL", "reporting backup", "数据同步"] {
+    for name in [
+        "本番トークン",
+        "ステージング",
+        "Reporting ETL",
+        "reporting backup",
+        "数据同步",
+    ] {
         create(s, name, &["reports.read"])?;
     }
     let list = s.call("GET", "/api/tokens?limit=100", None)?;
@@ -266,28 +430,53 @@ fn filters_and_paging(c: &mut Ctx) -> Result<()> {
         list.json()["tokens"]
             .as_array()
             .and_then(|a| {
-                a.iter().find(|t| t["name"] == json!(name)).map(|t| t["sid"].as_str().unwrap_or("").to_owned())
+                a.iter()
+                    .find(|t| t["name"] == json!(name))
+                    .map(|t| t["sid"].as_str().unwrap_or("").to_owned())
             })
             .unwrap_or_default()
     };
     let sid = sid_of("ステージング");
-    expect(&s.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "disable")?;
+    expect(
+        &s.call("POST", &format!("/api/tokens/{sid}/disable"), None)?,
+        200,
+        "disable",
+    )?;
     let names = |q: &str| -> Result<Vec<String>> {
         let a = s.call("GET", &format!("/api/tokens?{q}"), None)?;
         expect(&a, 200, q)?;
         Ok(a.json()["tokens"]
             .as_array()
-            .map(|a| a.iter().map(|t| t["name"].as_str().unwrap_or("").to_owned()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|t| t["name"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
             .unwrap_or_default())
     };
     ensure!(names("q=REPORTING")?.len() == 2, "case-insensitive search");
-    ensure!(names("q=%E3%83%88%E3%83%BC%E3%82%AF%E3%83%B3")? == vec!["本番トークン"], "Japanese search");
-    ensure!(names("q=%E5%90%8C%E6%AD%A5")? == vec!["数据同步"], "Chinese search");
-    ensure!(names("state=disabled")? == vec!["ステージング"], "state filter");
+    ensure!(
+        names("q=%E3%83%88%E3%83%BC%E3%82%AF%E3%83%B3")? == vec!["本番トークン"],
+        "Japanese search"
+    );
+    ensure!(
+        names("q=%E5%90%8C%E6%AD%A5")? == vec!["数据同步"],
+        "Chinese search"
+    );
+    ensure!(
+        names("state=disabled")? == vec!["ステージング"],
+        "state filter"
+    );
     ensure!(names("state=enabled")?.len() == 4, "enabled filter");
-    ensure!(names("created=7d")?.len() == 5 && names("created=30d")?.len() == 5, "recent");
+    ensure!(
+        names("created=7d")?.len() == 5 && names("created=30d")?.len() == 5,
+        "recent"
+    );
     ensure!(names("created=older")?.is_empty(), "older than 30 days");
-    ensure!(names("q=reporting&state=enabled&created=7d")?.len() == 2, "combined");
+    ensure!(
+        names("q=reporting&state=enabled&created=7d")?.len() == 2,
+        "combined"
+    );
     ensure!(names("")?.len() == 5, "clear all");
     // Paging walks every token once, newest first.
     let mut seen = Vec::new();
@@ -296,8 +485,17 @@ fn filters_and_paging(c: &mut Ctx) -> Result<()> {
         let a = s.call("GET", &format!("/api/tokens?limit=2{cursor}"), None)?;
         expect(&a, 200, "page")?;
         let v = a.json();
-        ensure!(v["tokens"].as_array().map_or(0, Vec::len) <= 2 && v["total"] == json!(5), "page size and total");
-        seen.extend(v["tokens"].as_array().into_iter().flatten().map(|t| t["sid"].as_str().unwrap_or("").to_owned()));
+        ensure!(
+            v["tokens"].as_array().map_or(0, Vec::len) <= 2 && v["total"] == json!(5),
+            "page size and total"
+        );
+        seen.extend(
+            v["tokens"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t["sid"].as_str().unwrap_or("").to_owned()),
+        );
         match v["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),
             None => break,
@@ -307,10 +505,30 @@ fn filters_and_paging(c: &mut Ctx) -> Result<()> {
     unique.sort();
     unique.dedup();
     ensure!(seen.len() == 5 && unique.len() == 5, "paging saw {seen:?}");
-    expect_error(&s.call("GET", "/api/tokens?limit=1000000000", None)?, 400, "invalid_limit", "huge limit")?;
-    expect_error(&s.call("GET", "/api/tokens?created=yesterday", None)?, 400, "invalid_created", "bad created")?;
-    expect_error(&s.call("GET", "/api/tokens?cursor=garbage", None)?, 400, "invalid_cursor", "bad cursor")?;
-    expect_error(&s.call("GET", "/api/tokens?account=x", None)?, 400, "unknown_parameter", "unknown parameter")
+    expect_error(
+        &s.call("GET", "/api/tokens?limit=1000000000", None)?,
+        400,
+        "invalid_limit",
+        "huge limit",
+    )?;
+    expect_error(
+        &s.call("GET", "/api/tokens?created=yesterday", None)?,
+        400,
+        "invalid_created",
+        "bad created",
+    )?;
+    expect_error(
+        &s.call("GET", "/api/tokens?cursor=garbage", None)?,
+        400,
+        "invalid_cursor",
+        "bad cursor",
+    )?;
+    expect_error(
+        &s.call("GET", "/api/tokens?account=x", None)?,
+        400,
+        "unknown_parameter",
+        "unknown parameter",
+    )
 }
 
 fn edge_abuse(c: &mut Ctx) -> Result<()> {
@@ -331,22 +549,46 @@ fn edge_abuse(c: &mut Ctx) -> Result<()> {
     let (after, a) = limited.ok_or("no 429 after 40 wrong tokens")?;
     ensure!(after >= 10, "limited too early ({after})");
     ensure!(
-        a.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| (1..=60).contains(&s)),
+        a.header("retry-after")
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|s| (1..=60).contains(&s)),
         "Retry-After {:?}",
         a.headers
     );
-    expect(&verify(&c.edge, &sid, &token)?, 200, "the right token still works")?;
+    expect(
+        &verify(&c.edge, &sid, &token)?,
+        200,
+        "the right token still works",
+    )?;
     // The same password with a look-alike or case-flipped SID is not the token.
-    expect(&verify(&c.edge, &sid.replacen('S', "Ѕ", 1), &token)?, 401, "look-alike SID")?;
-    expect(&verify(&c.edge, &sid.to_lowercase(), &token)?, 401, "lower-cased SID")?;
+    expect(
+        &verify(&c.edge, &sid.replacen('S', "Ѕ", 1), &token)?,
+        401,
+        "look-alike SID",
+    )?;
+    expect(
+        &verify(&c.edge, &sid.to_lowercase(), &token)?,
+        401,
+        "lower-cased SID",
+    )?;
     let flipped: String = token
         .chars()
-        .map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() })
+        .map(|ch| {
+            if ch.is_ascii_lowercase() {
+                ch.to_ascii_uppercase()
+            } else {
+                ch.to_ascii_lowercase()
+            }
+        })
         .collect();
     expect(&verify(&c.edge, &sid, &flipped)?, 401, "case-flipped token")?;
     // Last use is recorded.
     let v = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
-    ensure!(v.json()["last_used_at"].is_number(), "last use recorded: {}", v.body);
+    ensure!(
+        v.json()["last_used_at"].is_number(),
+        "last use recorded: {}",
+        v.body
+    );
     Ok(())
 }
 
@@ -354,20 +596,32 @@ fn catalog_and_users(c: &mut Ctx) -> Result<()> {
     let a = c.admin.call("GET", "/api/catalog", None)?;
     expect(&a, 200, "catalog")?;
     let v = a.json();
-    ensure!(v["latest"] == json!("2026-04-01") && v["account_type"] == json!("partner"), "catalog head");
-    ensure!(v["categories"].as_array().is_some_and(|c| c.len() >= 10), "categories");
+    ensure!(
+        v["latest"] == json!("2026-04-01") && v["account_type"] == json!("partner"),
+        "catalog head"
+    );
+    ensure!(
+        v["categories"].as_array().is_some_and(|c| c.len() >= 10),
+        "categories"
+    );
     ensure!(a.body.contains("/v1/reports/{id}"), "routes listed");
-    let old = c.admin.call("GET", "/api/catalog?version=2024-04-01", None)?;
+    let old = c
+        .admin
+        .call("GET", "/api/catalog?version=2024-04-01", None)?;
     ensure!(!old.body.contains("webhooks"), "old version lacks webhooks");
     expect_error(
-        &c.admin.call("GET", "/api/catalog?version=1999-01-01", None)?,
+        &c.admin
+            .call("GET", "/api/catalog?version=1999-01-01", None)?,
         400,
         "unknown_version",
         "bad version",
     )?;
     let users = c.admin.call("GET", "/api/users", None)?;
     expect(&users, 200, "users")?;
-    ensure!(!users.body.contains("argon2") && !users.body.contains("password"), "no hashes in users");
+    ensure!(
+        !users.body.contains("argon2") && !users.body.contains("password"),
+        "no hashes in users"
+    );
     let dup = c.admin.call(
         "POST",
         "/api/users",
@@ -377,11 +631,32 @@ fn catalog_and_users(c: &mut Ctx) -> Result<()> {
 }
 
 fn setup_is_guarded(c: &mut Ctx) -> Result<()> {
-    let a = setup_account(&c.base, "wrong-secret-wrong-secret", "X", "brand", "x@x.test", &password())?;
+    let a = setup_account(
+        &c.base,
+        "wrong-secret-wrong-secret",
+        "X",
+        "brand",
+        "x@x.test",
+        &password(),
+    )?;
     expect_error(&a, 401, "unauthenticated", "wrong setup secret")?;
-    let b = setup_account(&c.base, &c.sandbox.setup_secret, "X", "advertiser", "x@x.test", &password())?;
+    let b = setup_account(
+        &c.base,
+        &c.sandbox.setup_secret,
+        "X",
+        "advertiser",
+        "x@x.test",
+        &password(),
+    )?;
     expect_error(&b, 400, "invalid_value", "bad account type")?;
-    let weak = setup_account(&c.base, &c.sandbox.setup_secret, "X", "brand", "x@x.test", "short")?;
+    let weak = setup_account(
+        &c.base,
+        &c.sandbox.setup_secret,
+        "X",
+        "brand",
+        "x@x.test",
+        "short",
+    )?;
     expect_error(&weak, 422, "password_too_short", "weak password")
 }
 
@@ -392,7 +667,11 @@ fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
     c.server = c.sandbox.start()?;
     c.base = c.server.base.clone();
     c.edge = c.server.edge.clone();
-    expect(&verify(&c.edge, &sid, &token)?, 200, "verifies after restart")?;
+    expect(
+        &verify(&c.edge, &sid, &token)?,
+        200,
+        "verifies after restart",
+    )?;
     let s = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     ensure!(count_tokens(&s)? == before, "token count after restart");
     c.admin = s;
@@ -402,17 +681,34 @@ fn restart_keeps_everything(c: &mut Ctx) -> Result<()> {
 
 fn no_plaintext_secret_at_rest(c: &mut Ctx) -> Result<()> {
     let (sid, first, _) = create(&c.admin, "Dump check", &["reports.read"])?;
-    let r = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({"grace": "1h"})))?;
+    let r = c.admin.call(
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        Some(&json!({"grace": "1h"})),
+    )?;
     expect(&r, 200, "reset")?;
-    let second = r.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    let second = r.json()["auth_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let pw = password();
     add_user(&c.admin, "dump@acme.test", "standard_user", &pw)?;
     let s = Session::login(&c.base, "dump@acme.test", &pw)?;
-    let session_id = s.cookie.split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
+    let session_id = s
+        .cookie
+        .split_once('=')
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
     let state = c.sandbox.dir.clone();
     // Positive controls: the scan does see stored data (the public SID and the token's name).
-    ensure!(!tollgate_tests::files_containing(&state, &sid).is_empty(), "the scan finds no stored SID");
-    ensure!(!tollgate_tests::files_containing(&state, "Dump check").is_empty(), "the scan finds no stored value");
+    ensure!(
+        !tollgate_tests::files_containing(&state, &sid).is_empty(),
+        "the scan finds no stored SID"
+    );
+    ensure!(
+        !tollgate_tests::files_containing(&state, "Dump check").is_empty(),
+        "the scan finds no stored value"
+    );
     for (what, secret) in [
         ("auth token", first.as_str()),
         ("reset auth token", second.as_str()),
@@ -423,7 +719,10 @@ fn no_plaintext_secret_at_rest(c: &mut Ctx) -> Result<()> {
     ] {
         ensure!(secret.len() >= 16, "{what} too short to search for");
         let hits = tollgate_tests::files_containing(&state, secret);
-        ensure!(hits.is_empty(), "{what} stored or logged in plaintext: {hits:?}");
+        ensure!(
+            hits.is_empty(),
+            "{what} stored or logged in plaintext: {hits:?}"
+        );
     }
     Ok(())
 }
@@ -461,7 +760,13 @@ fn main() {
     tollgate_tests::run_suite(
         cases,
         boot,
-        |c| format!("{} (log: {})", c.base, c.sandbox.dir.join("wrangler.log").display()),
+        |c| {
+            format!(
+                "{} (log: {})",
+                c.base,
+                c.sandbox.dir.join("wrangler.log").display()
+            )
+        },
         |c| c.server.kill(),
     );
 }
@@ -473,17 +778,40 @@ fn boot() -> Result<Ctx> {
     let edge = server.edge.clone();
     let admin_password = password();
     expect(
-        &setup_account(&base, &sandbox.setup_secret, "Acme Partners", "partner", "admin@acme.test", &admin_password)?,
+        &setup_account(
+            &base,
+            &sandbox.setup_secret,
+            "Acme Partners",
+            "partner",
+            "admin@acme.test",
+            &admin_password,
+        )?,
         201,
         "setup A",
     )?;
     let other_password = password();
     expect(
-        &setup_account(&base, &sandbox.setup_secret, "Other Brand", "brand", "admin@other.test", &other_password)?,
+        &setup_account(
+            &base,
+            &sandbox.setup_secret,
+            "Other Brand",
+            "brand",
+            "admin@other.test",
+            &other_password,
+        )?,
         201,
         "setup B",
     )?;
     let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
     let other = Session::login(&base, "admin@other.test", &other_password)?;
-    Ok(Ctx { sandbox, server, base, edge, admin, admin_password, other, grace: None })
+    Ok(Ctx {
+        sandbox,
+        server,
+        base,
+        edge,
+        admin,
+        admin_password,
+        other,
+        grace: None,
+    })
 }

@@ -7,8 +7,9 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tollgate_core::api::{
-    AccountPatch, AccountView, AuditPage, CatalogResponse, IssuedToken, LoginRequest, NewUser, ResetRequest,
-    RevealedToken, SessionView, TokenDraft, TokenEdit, TokenPage, TokenView, UpgradeRequest, UserPatch, UserView,
+    AccountPatch, AccountView, AuditPage, CatalogResponse, IssuedToken, LoginRequest, NewUser,
+    ResetRequest, RevealedToken, SessionView, TokenDraft, TokenEdit, TokenPage, TokenView,
+    UpgradeRequest, UserPatch, UserView,
 };
 
 thread_local! {
@@ -109,7 +110,11 @@ impl ApiError {
     pub fn text(&self, i: crate::i18n::I18n) -> String {
         let key = format!("error.{}", self.code);
         let Some(mut text) = i.find(&key) else {
-            return if self.message.is_empty() { i.t("app.error") } else { self.message.clone() };
+            return if self.message.is_empty() {
+                i.t("app.error")
+            } else {
+                self.message.clone()
+            };
         };
         for (name, value) in &self.params {
             text = text.replace(&format!("{{{name}}}"), value);
@@ -128,7 +133,9 @@ impl ApiError {
 
     /// The current state carried by a `stale_revision` answer.
     pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
-        serde_json::from_str::<Current<T>>(&self.body).ok().map(|c| c.current)
+        serde_json::from_str::<Current<T>>(&self.body)
+            .ok()
+            .map(|c| c.current)
     }
 }
 
@@ -140,17 +147,35 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
     }
     let status = r.status();
     let body = r.text().await.unwrap_or_default();
-    let detail = serde_json::from_str::<ErrorAnswer>(&body).ok().map(|a| a.error);
-    let code = detail.as_ref().map_or("error", |d| d.code.as_str()).to_owned();
+    let detail = serde_json::from_str::<ErrorAnswer>(&body)
+        .ok()
+        .map(|a| a.error);
+    let code = detail
+        .as_ref()
+        .map_or("error", |d| d.code.as_str())
+        .to_owned();
     if status == 401 && code == "unauthenticated" {
         ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|f| f()));
     }
-    let (message, field, params) = detail.map(|d| (d.message, d.field, d.params)).unwrap_or_default();
-    Err(ApiError { status, code, message, field, params, body: body.into_boxed_str() })
+    let (message, field, params) = detail
+        .map(|d| (d.message, d.field, d.params))
+        .unwrap_or_default();
+    Err(ApiError {
+        status,
+        code,
+        message,
+        field,
+        params,
+        body: body.into_boxed_str(),
+    })
 }
 
 async fn read_empty(r: Response) -> ApiResult<()> {
-    if r.ok() { Ok(()) } else { read::<serde::de::IgnoredAny>(r).await.map(|_| ()) }
+    if r.ok() {
+        Ok(())
+    } else {
+        read::<serde::de::IgnoredAny>(r).await.map(|_| ())
+    }
 }
 
 fn with_csrf(b: RequestBuilder) -> RequestBuilder {
@@ -159,10 +184,20 @@ fn with_csrf(b: RequestBuilder) -> RequestBuilder {
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    read(Request::get(&url(path)).send().await.map_err(ApiError::network)?).await
+    read(
+        Request::get(&url(path))
+            .send()
+            .await
+            .map_err(ApiError::network)?,
+    )
+    .await
 }
 
-async fn send<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> ApiResult<T> {
+async fn send<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
     send_with(method, path, body, None, None).await
 }
 
@@ -205,7 +240,11 @@ fn intent_key() -> Option<String> {
 
 /// Issues credentials with an idempotency key, retrying once with the same key when the
 /// network failed: a retry never issues a second token.
-async fn issue<B: Serialize>(path: &str, body: &B, revision: Option<u64>) -> ApiResult<IssuedToken> {
+async fn issue<B: Serialize>(
+    path: &str,
+    body: &B,
+    revision: Option<u64>,
+) -> ApiResult<IssuedToken> {
     let Some(key) = intent_key() else {
         // Without a key a retry could issue twice: no retry.
         return send_with("POST", path, body, revision, None).await;
@@ -227,8 +266,13 @@ pub fn api_url() -> String {
 }
 
 pub async fn login(email: &str, password: &str) -> ApiResult<SessionView> {
-    let body = LoginRequest { email: email.to_owned(), password: password.to_owned() };
-    let req = Request::post(&url("/api/session")).json(&body).map_err(ApiError::network)?;
+    let body = LoginRequest {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    };
+    let req = Request::post(&url("/api/session"))
+        .json(&body)
+        .map_err(ApiError::network)?;
     let s: SessionView = read(req.send().await.map_err(ApiError::network)?).await?;
     remember(&s);
     Ok(s)
@@ -241,14 +285,21 @@ pub async fn session() -> ApiResult<SessionView> {
 }
 
 pub async fn logout() -> ApiResult<()> {
-    let r = with_csrf(Request::delete(&url("/api/session"))).send().await.map_err(ApiError::network)?;
+    let r = with_csrf(Request::delete(&url("/api/session")))
+        .send()
+        .await
+        .map_err(ApiError::network)?;
     read_empty(r).await
 }
 
 /// A page of the tokens that match `filter` (a query string of `TokenFilter::to_query`;
 /// empty: every token), after `cursor`.
 pub async fn tokens(filter: &str, cursor: Option<&str>) -> ApiResult<TokenPage> {
-    let f = if filter.is_empty() { String::new() } else { format!("&{filter}") };
+    let f = if filter.is_empty() {
+        String::new()
+    } else {
+        format!("&{filter}")
+    };
     let c = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
     get(&format!("/api/tokens?limit=100{f}{c}")).await
 }
@@ -265,16 +316,29 @@ pub async fn create(d: &TokenDraft) -> ApiResult<IssuedToken> {
 // by someone else meanwhile answers 412 with the current state instead of being overwritten.
 
 pub async fn edit(sid: &str, e: &TokenEdit, revision: u64) -> ApiResult<TokenView> {
-    send_with("PATCH", &format!("/api/tokens/{sid}"), e, Some(revision), None).await
+    send_with(
+        "PATCH",
+        &format!("/api/tokens/{sid}"),
+        e,
+        Some(revision),
+        None,
+    )
+    .await
 }
 
 pub async fn delete(sid: &str, revision: u64) -> ApiResult<()> {
-    let b = with_csrf(Request::delete(&url(&format!("/api/tokens/{sid}")))).header("If-Match", &if_match(revision));
+    let b = with_csrf(Request::delete(&url(&format!("/api/tokens/{sid}"))))
+        .header("If-Match", &if_match(revision));
     read_empty(b.send().await.map_err(ApiError::network)?).await
 }
 
 pub async fn duplicate(sid: &str, revision: u64) -> ApiResult<IssuedToken> {
-    issue(&format!("/api/tokens/{sid}/duplicate"), &Empty {}, Some(revision)).await
+    issue(
+        &format!("/api/tokens/{sid}/duplicate"),
+        &Empty {},
+        Some(revision),
+    )
+    .await
 }
 
 pub async fn reset(sid: &str, r: &ResetRequest, revision: u64) -> ApiResult<IssuedToken> {
@@ -282,12 +346,26 @@ pub async fn reset(sid: &str, r: &ResetRequest, revision: u64) -> ApiResult<Issu
 }
 
 pub async fn upgrade(sid: &str, revision: u64) -> ApiResult<TokenView> {
-    send_with("POST", &format!("/api/tokens/{sid}/upgrade"), &UpgradeRequest::default(), Some(revision), None).await
+    send_with(
+        "POST",
+        &format!("/api/tokens/{sid}/upgrade"),
+        &UpgradeRequest::default(),
+        Some(revision),
+        None,
+    )
+    .await
 }
 
 pub async fn set_enabled(sid: &str, enabled: bool, revision: u64) -> ApiResult<TokenView> {
     let action = if enabled { "enable" } else { "disable" };
-    send_with("POST", &format!("/api/tokens/{sid}/{action}"), &Empty {}, Some(revision), None).await
+    send_with(
+        "POST",
+        &format!("/api/tokens/{sid}/{action}"),
+        &Empty {},
+        Some(revision),
+        None,
+    )
+    .await
 }
 
 pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
@@ -296,8 +374,12 @@ pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
 
 /// The password again: opens the session's sudo window (revealing stored Auth Tokens).
 pub async fn sudo(password: &str) -> ApiResult<()> {
-    let req = tollgate_core::api::SudoRequest { password: password.to_owned() };
-    send::<_, tollgate_core::api::SudoView>("POST", "/api/session/sudo", &req).await.map(|_| ())
+    let req = tollgate_core::api::SudoRequest {
+        password: password.to_owned(),
+    };
+    send::<_, tollgate_core::api::SudoView>("POST", "/api/session/sudo", &req)
+        .await
+        .map(|_| ())
 }
 
 pub async fn usage(sid: &str, days: u32) -> ApiResult<tollgate_core::usage::UsageView> {
@@ -317,7 +399,14 @@ pub async fn add_user(u: &NewUser) -> ApiResult<UserView> {
 }
 
 pub async fn patch_user(id: &str, p: &UserPatch, revision: u64) -> ApiResult<UserView> {
-    send_with("PATCH", &format!("/api/users/{id}"), p, Some(revision), None).await
+    send_with(
+        "PATCH",
+        &format!("/api/users/{id}"),
+        p,
+        Some(revision),
+        None,
+    )
+    .await
 }
 
 pub async fn account() -> ApiResult<AccountView> {
@@ -339,12 +428,19 @@ pub async fn audit(token: Option<&str>, cursor: Option<&str>) -> ApiResult<Audit
     get(&format!("/api/audit?{}", q.join("&"))).await
 }
 
-pub async fn notifications(cursor: Option<&str>) -> ApiResult<tollgate_core::notify::NotificationPage> {
+pub async fn notifications(
+    cursor: Option<&str>,
+) -> ApiResult<tollgate_core::notify::NotificationPage> {
     let c = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
     get(&format!("/api/notifications{c}")).await
 }
 
 /// Saves the signed-in user's language (the app's and their notifications').
 pub async fn set_locale(locale: tollgate_core::notify::Language) -> ApiResult<UserView> {
-    send("PATCH", "/api/session", &tollgate_core::api::SessionPatch { locale }).await
+    send(
+        "PATCH",
+        "/api/session",
+        &tollgate_core::api::SessionPatch { locale },
+    )
+    .await
 }

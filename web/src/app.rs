@@ -20,7 +20,8 @@ pub struct Auth {
 
 impl Auth {
     pub fn can(self, p: Permission) -> bool {
-        self.session.with(|s| s.as_ref().is_some_and(|s| s.user.role.permits(p)))
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.user.role.permits(p)))
     }
 }
 
@@ -38,7 +39,10 @@ pub enum Mounting {
 }
 
 #[component]
-pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Option<Locale>) -> impl IntoView {
+pub fn App(
+    #[prop(optional)] mounting: Mounting,
+    #[prop(optional)] locale: Option<Locale>,
+) -> impl IntoView {
     let i18n = I18n::new(locale.unwrap_or_else(browser_locale));
     provide_context(i18n);
     provide_context(Toasts::new(i18n));
@@ -48,7 +52,10 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
     };
     provide_context(nav);
     provide_context(crate::pages::DraftMemory(StoredValue::new(None)));
-    let auth = Auth { session: RwSignal::new(None), checked: RwSignal::new(false) };
+    let auth = Auth {
+        session: RwSignal::new(None),
+        checked: RwSignal::new(false),
+    };
     provide_context(auth);
     // A session that ends (idle timeout, sign-out elsewhere) sends the user to sign in.
     api::on_signed_out(move || auth.session.set(None));
@@ -62,7 +69,10 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         // The standalone app owns the document, so it also sets the document's language.
         Effect::new(move |_| {
             let tag = i18n.locale.get().tag();
-            if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            if let Some(html) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
                 let _ = html.set_attribute("lang", tag);
             }
         });
@@ -76,7 +86,9 @@ pub fn App(#[prop(optional)] mounting: Mounting, #[prop(optional)] locale: Optio
         Route::Users => view! { <Guard><Later page=parts::users /></Guard> }.into_any(),
         Route::Account => view! { <Guard><Later page=parts::account /></Guard> }.into_any(),
         Route::Audit => view! { <Guard><Later page=parts::audit /></Guard> }.into_any(),
-        Route::Notifications => view! { <Guard><Later page=parts::notifications /></Guard> }.into_any(),
+        Route::Notifications => {
+            view! { <Guard><Later page=parts::notifications /></Guard> }.into_any()
+        }
         Route::NotFound => view! { <crate::components::load::NotFound /> }.into_any(),
     };
     // On every page change (not the first page: the visitor has not moved yet) focus goes
@@ -129,7 +141,8 @@ mod parts {
     use leptos::prelude::*;
 
     use crate::pages::{
-        AccountPage, AuditPage, EditPage, LoginPage, NotificationsPage, SecurityPage, UsersPage, WizardPage,
+        AccountPage, AuditPage, EditPage, LoginPage, NotificationsPage, SecurityPage, UsersPage,
+        WizardPage,
     };
 
     #[lazy]
@@ -191,7 +204,9 @@ fn Guard(children: ChildrenFn) -> impl IntoView {
 /// later: tried on the next `tries` frames), else the page's main region.
 fn focus_page_heading(main: NodeRef<leptos::html::Main>, tries: u32) {
     request_animation_frame(move || {
-        let Some(m) = main.try_get().flatten() else { return };
+        let Some(m) = main.try_get().flatten() else {
+            return;
+        };
         let heading = m.query_selector("h1").ok().flatten();
         if heading.is_some() || tries == 0 {
             crate::components::focus_start(&m, "h1");

@@ -106,7 +106,9 @@ pub fn set_assets(base: &str) {
 /// Fetches the table of `locale` unless it is here already; whether it is now. A table that
 /// cannot be fetched leaves the app in English (said on the console).
 pub async fn load(locale: Locale) -> bool {
-    let Some(file) = locale.file() else { return true };
+    let Some(file) = locale.file() else {
+        return true;
+    };
     if table(locale).is_some() {
         return true;
     }
@@ -122,7 +124,10 @@ pub async fn load(locale: Locale) -> bool {
             true
         }
         None => {
-            crate::web_sys_log(&format!("the {} translations could not be loaded from {url}", locale.tag()));
+            crate::web_sys_log(&format!(
+                "the {} translations could not be loaded from {url}",
+                locale.tag()
+            ));
             false
         }
     }
@@ -134,7 +139,10 @@ pub fn lookup(locale: Locale, key: &str) -> String {
 }
 
 fn find(locale: Locale, key: &str) -> Option<String> {
-    table(locale).and_then(|t| t.get(key)).or_else(|| english().get(key)).cloned()
+    table(locale)
+        .and_then(|t| t.get(key))
+        .or_else(|| english().get(key))
+        .cloned()
 }
 
 /// The current locale, shared through context.
@@ -145,7 +153,9 @@ pub struct I18n {
 
 impl I18n {
     pub fn new(initial: Locale) -> I18n {
-        I18n { locale: RwSignal::new(initial) }
+        I18n {
+            locale: RwSignal::new(initial),
+        }
     }
 
     /// The text for `key` in the current locale (reactive).
@@ -173,7 +183,9 @@ impl I18n {
         let locales = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(locale.tag()));
         let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
         let category = String::from(rules.select(n as f64));
-        let text = self.find(&format!("{key}.{category}")).unwrap_or_else(|| self.t(key));
+        let text = self
+            .find(&format!("{key}.{category}"))
+            .unwrap_or_else(|| self.t(key));
         text.replace("{n}", &n.to_string())
     }
 
@@ -206,7 +218,11 @@ pub fn browser_locale() -> Locale {
         .and_then(|s| s.get_item("tollgate.locale").ok().flatten())
         .and_then(|l| Locale::parse(&l));
     stored
-        .or_else(|| web_sys::window().and_then(|w| w.navigator().language()).and_then(|l| Locale::parse(&l)))
+        .or_else(|| {
+            web_sys::window()
+                .and_then(|w| w.navigator().language())
+                .and_then(|l| Locale::parse(&l))
+        })
         .unwrap_or(Locale::En)
 }
 
@@ -226,9 +242,12 @@ mod tests {
             None => english(),
             Some(file) => {
                 if super::table(locale).is_none() {
-                    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(file);
-                    let t: Table = serde_json::from_str(&std::fs::read_to_string(path).expect("locale file"))
-                        .expect("a JSON object");
+                    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("locales")
+                        .join(file);
+                    let t: Table =
+                        serde_json::from_str(&std::fs::read_to_string(path).expect("locale file"))
+                            .expect("a JSON object");
                     FETCHED.with(|f| f.borrow_mut()[locale.index()] = Some(Box::leak(Box::new(t))));
                 }
                 super::table(locale).expect("just read")
@@ -248,7 +267,10 @@ mod tests {
                 assert!(t.get(k).is_some_and(|v| !v.is_empty()), "{l:?} lacks {k}");
             }
             for k in t.keys() {
-                assert!(en.contains_key(k) && !plural(k), "{l:?} has an extra key {k}");
+                assert!(
+                    en.contains_key(k) && !plural(k),
+                    "{l:?} has an extra key {k}"
+                );
             }
         }
     }
@@ -256,7 +278,8 @@ mod tests {
     /// The string literals of every `fn code(&self)` (and `ErrorCode::as_str`) in the core:
     /// every error code the API can answer.
     fn core_error_codes() -> Vec<String> {
-        let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/tollgate-core/src");
+        let core =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/tollgate-core/src");
         let mut codes = Vec::new();
         let mut stack = vec![core];
         while let Some(d) = stack.pop() {
@@ -267,7 +290,10 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&p).expect("readable");
-                for start in ["pub fn code(&self) -> &'static str {", "pub fn as_str(self) -> &'static str {"] {
+                for start in [
+                    "pub fn code(&self) -> &'static str {",
+                    "pub fn as_str(self) -> &'static str {",
+                ] {
                     for block in text.split(start).skip(1) {
                         let body = block.split("\n    }").next().unwrap_or("");
                         if p.ends_with("error_code.rs") || start.contains("code(&self)") {
@@ -287,20 +313,38 @@ mod tests {
     #[test]
     fn every_error_code_of_the_core_is_translated_with_its_values() {
         let codes = core_error_codes();
-        assert!(codes.len() > 60, "found only {} codes: {codes:?}", codes.len());
-        for code in ["name_empty", "stale_revision", "ip_invalid", "token_leaked", "invalid_signature"] {
-            assert!(codes.iter().any(|c| c == code), "{code} not found among the core's codes");
+        assert!(
+            codes.len() > 60,
+            "found only {} codes: {codes:?}",
+            codes.len()
+        );
+        for code in [
+            "name_empty",
+            "stale_revision",
+            "ip_invalid",
+            "token_leaked",
+            "invalid_signature",
+        ] {
+            assert!(
+                codes.iter().any(|c| c == code),
+                "{code} not found among the core's codes"
+            );
         }
         let placeholders = |text: &str| -> Vec<String> {
-            let mut p: Vec<String> =
-                text.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned())).collect();
+            let mut p: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned()))
+                .collect();
             p.sort();
             p
         };
         for l in Locale::ALL {
             for code in &codes {
                 let key = format!("error.{code}");
-                let text = table(l).get(&key).unwrap_or_else(|| panic!("{l:?} has no translation of the code {code}"));
+                let text = table(l)
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("{l:?} has no translation of the code {code}"));
                 assert_eq!(
                     placeholders(text),
                     placeholders(&table(Locale::En)[&key]),
@@ -329,12 +373,20 @@ mod tests {
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(d).expect("src").flatten() {
                 let p = e.path();
-                if p.is_dir() { stack.push(p) } else { files.push(p) }
+                if p.is_dir() {
+                    stack.push(p)
+                } else {
+                    files.push(p)
+                }
             }
         }
         for f in files {
             let text = std::fs::read_to_string(&f).expect("readable");
-            for part in text.split(".t(\"").skip(1).chain(text.split(".tn(\"").skip(1)) {
+            for part in text
+                .split(".t(\"")
+                .skip(1)
+                .chain(text.split(".tn(\"").skip(1))
+            {
                 let key = part.split('"').next().unwrap_or("");
                 assert!(en.contains_key(key), "{}: unknown key {key}", f.display());
             }

@@ -40,7 +40,11 @@ pub async fn mount_app() {
 /// here; English when they cannot be fetched.
 async fn initial_locale(chosen: Option<i18n::Locale>) -> i18n::Locale {
     let locale = chosen.unwrap_or_else(i18n::browser_locale);
-    if i18n::load(locale).await { locale } else { i18n::Locale::En }
+    if i18n::load(locale).await {
+        locale
+    } else {
+        i18n::Locale::En
+    }
 }
 
 /// The embedded token manager; `unmount()` removes it from the host page.
@@ -52,7 +56,9 @@ pub struct TokenManager {
 
 impl std::fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenManager").field("mounted", &self.handle.is_some()).finish()
+        f.debug_struct("TokenManager")
+            .field("mounted", &self.handle.is_some())
+            .finish()
     }
 }
 
@@ -89,10 +95,15 @@ impl TokenManager {
 /// translations (the package's `mountTokenManager` sets it).
 /// One token manager per page: unmount it before mounting another.
 #[wasm_bindgen(js_name = mountTokenManager)]
-pub async fn mount_token_manager(element: web_sys::HtmlElement, options: JsValue) -> Result<TokenManager, JsError> {
+pub async fn mount_token_manager(
+    element: web_sys::HtmlElement,
+    options: JsValue,
+) -> Result<TokenManager, JsError> {
     console_error_panic_hook_lite();
     if MANAGER_MOUNTED.with(|m| m.replace(true)) {
-        return Err(JsError::new("A token manager is already mounted on this page; call unmount() on it first."));
+        return Err(JsError::new(
+            "A token manager is already mounted on this page; call unmount() on it first.",
+        ));
     }
     let mounted = mount_manager(element, options).await;
     if mounted.is_err() {
@@ -101,31 +112,50 @@ pub async fn mount_token_manager(element: web_sys::HtmlElement, options: JsValue
     mounted
 }
 
-async fn mount_manager(element: web_sys::HtmlElement, options: JsValue) -> Result<TokenManager, JsError> {
+async fn mount_manager(
+    element: web_sys::HtmlElement,
+    options: JsValue,
+) -> Result<TokenManager, JsError> {
     let api_base = option_string(&options, "apiBase")?.unwrap_or_default();
     let api_base = api_base.trim_end_matches('/').to_owned();
-    if !(api_base.is_empty() || api_base.starts_with("https://") || api_base.starts_with("http://")) {
-        return Err(JsError::new("apiBase must be an origin such as \"https://tollgate.example.com\", or empty."));
+    if !(api_base.is_empty() || api_base.starts_with("https://") || api_base.starts_with("http://"))
+    {
+        return Err(JsError::new(
+            "apiBase must be an origin such as \"https://tollgate.example.com\", or empty.",
+        ));
     }
-    let locale =
-        match option_string(&options, "locale")? {
-            None => None,
-            Some(tag) => Some(i18n::Locale::parse(&tag).ok_or_else(|| {
-                JsError::new(&format!("Unknown locale {tag:?}: use one of \"en\", \"ja\" or \"zh\"."))
-            })?),
-        };
+    let locale = match option_string(&options, "locale")? {
+        None => None,
+        Some(tag) => Some(i18n::Locale::parse(&tag).ok_or_else(|| {
+            JsError::new(&format!(
+                "Unknown locale {tag:?}: use one of \"en\", \"ja\" or \"zh\"."
+            ))
+        })?),
+    };
     let root = match element.shadow_root() {
         Some(root) => root,
         None => element
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
-            .map_err(|_| JsError::new("This element cannot hold the token manager (it cannot have a shadow root)."))?,
+            .map_err(|_| {
+                JsError::new(
+                    "This element cannot hold the token manager (it cannot have a shadow root).",
+                )
+            })?,
     };
     let assets = option_string(&options, "assetBase")?.unwrap_or_default();
-    let assets = if assets.is_empty() || assets.ends_with('/') { assets } else { format!("{assets}/") };
+    let assets = if assets.is_empty() || assets.ends_with('/') {
+        assets
+    } else {
+        format!("{assets}/")
+    };
     i18n::set_assets(&assets);
     let locale = initial_locale(locale).await;
-    let document = element.owner_document().ok_or_else(|| JsError::new("The element is not in a document."))?;
-    let style = document.create_element("link").map_err(|_| JsError::new("Could not create the stylesheet link."))?;
+    let document = element
+        .owner_document()
+        .ok_or_else(|| JsError::new("The element is not in a document."))?;
+    let style = document
+        .create_element("link")
+        .map_err(|_| JsError::new("Could not create the stylesheet link."))?;
     let _ = style.set_attribute("rel", "stylesheet");
     let _ = style.set_attribute("href", &format!("{assets}style.css"));
     let container: web_sys::HtmlElement = document
@@ -139,25 +169,38 @@ async fn mount_manager(element: web_sys::HtmlElement, options: JsValue) -> Resul
         let _ = style.add_event_listener_with_callback("load", &done);
         let _ = style.add_event_listener_with_callback("error", &done);
     });
-    root.append_child(&style).map_err(|_| JsError::new("Could not add the styles to the element."))?;
+    root.append_child(&style)
+        .map_err(|_| JsError::new("Could not add the styles to the element."))?;
     let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
-    root.append_child(&container).map_err(|_| JsError::new("Could not add the token manager to the element."))?;
+    root.append_child(&container)
+        .map_err(|_| JsError::new("Could not add the token manager to the element."))?;
     api::set_base(&api_base);
     let handle = leptos::mount::mount_to(container.clone(), move || {
-        App(AppProps { mounting: Mounting::Embedded, locale: Some(locale) }).into_any()
+        App(AppProps {
+            mounting: Mounting::Embedded,
+            locale: Some(locale),
+        })
+        .into_any()
     });
-    Ok(TokenManager { handle: Some(handle), nodes: vec![style.into(), container.into()] })
+    Ok(TokenManager {
+        handle: Some(handle),
+        nodes: vec![style.into(), container.into()],
+    })
 }
 
 fn option_string(options: &JsValue, key: &str) -> Result<Option<String>, JsError> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
     }
-    let value = js_sys::Reflect::get(options, &key.into()).map_err(|_| JsError::new("options must be an object."))?;
+    let value = js_sys::Reflect::get(options, &key.into())
+        .map_err(|_| JsError::new("options must be an object."))?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| JsError::new(&format!("options.{key} must be a string.")))
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| JsError::new(&format!("options.{key} must be a string.")))
 }
 
 fn console_error_panic_hook_lite() {

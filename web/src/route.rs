@@ -27,7 +27,10 @@ impl Route {
     /// The page a URL path names. `/` is the token list.
     pub fn parse(path: &str) -> Route {
         let path = path.split(['?', '#']).next().unwrap_or_default();
-        let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+        let path = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
         match path {
             "" | "/" | "/settings/api" => Route::Tokens,
             "/login" => Route::Login,
@@ -93,11 +96,17 @@ impl Navigator {
             if current.with_untracked(|c| *c != to)
                 && let Some(question) = leave_warning.get_untracked()
             {
-                let leave = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(true);
+                let leave = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&question).ok())
+                    .unwrap_or(true);
                 if !leave {
                     let path = current.with_untracked(Route::path);
                     let q = query.get_untracked();
-                    let url = if q.is_empty() { path } else { format!("{path}?{q}") };
+                    let url = if q.is_empty() {
+                        path
+                    } else {
+                        format!("{path}?{q}")
+                    };
                     if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
                         let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
                     }
@@ -112,7 +121,12 @@ impl Navigator {
             let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         }
         on_pop.forget();
-        Navigator { current, owns_url: true, leave_warning, query }
+        Navigator {
+            current,
+            owns_url: true,
+            leave_warning,
+            query,
+        }
     }
 
     /// Keeps the page in memory (embedded in a host page).
@@ -172,7 +186,11 @@ impl Navigator {
             && let Some(h) = web_sys::window().and_then(|w| w.history().ok())
         {
             let path = self.current.with_untracked(Route::path);
-            let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+            let url = if query.is_empty() {
+                path
+            } else {
+                format!("{path}?{query}")
+            };
             let _ = if replace {
                 h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
             } else {
@@ -184,7 +202,10 @@ impl Navigator {
 
     /// Back one history entry (the browser's Back) when the app owns the URL; whether it did.
     pub fn back(self) -> bool {
-        self.owns_url && web_sys::window().and_then(|w| w.history().ok()).is_some_and(|h| h.back().is_ok())
+        self.owns_url
+            && web_sys::window()
+                .and_then(|w| w.history().ok())
+                .is_some_and(|h| h.back().is_ok())
     }
 
     /// While `Some`, leaving the page in the app asks this question first (and the page
@@ -200,7 +221,9 @@ impl Navigator {
             return;
         }
         if let Some(question) = self.leave_warning.get_untracked() {
-            let leave = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(true);
+            let leave = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(true);
             if !leave {
                 return;
             }
@@ -222,12 +245,16 @@ impl Navigator {
 }
 
 fn location_query() -> String {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
     search.trim_start_matches('?').to_owned()
 }
 
 fn location_path() -> String {
-    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default()
 }
 
 pub fn use_navigator() -> Navigator {
@@ -251,7 +278,11 @@ pub fn Link(
     // after the link's owner is gone (a page loaded into a `Suspense`).
     let target = to.clone();
     let current = move || {
-        let on = if section { nav.in_section(&to) } else { nav.is(&to) };
+        let on = if section {
+            nav.in_section(&to)
+        } else {
+            nav.is(&to)
+        };
         on.then_some("page")
     };
     view! {
@@ -300,7 +331,10 @@ mod tests {
         assert_eq!(Route::parse(""), Route::Tokens);
         assert_eq!(Route::parse("/settings/api/"), Route::Tokens);
         assert_eq!(Route::parse("/settings/users?x=1"), Route::Users);
-        assert_eq!(Route::parse("/settings/api/TGSIDx#top"), Route::Token("TGSIDx".into()));
+        assert_eq!(
+            Route::parse("/settings/api/TGSIDx#top"),
+            Route::Token("TGSIDx".into())
+        );
         assert_eq!(Route::parse("/settings/api/a/b"), Route::NotFound);
         assert_eq!(Route::parse("/nowhere"), Route::NotFound);
     }

@@ -28,8 +28,12 @@ fn verification(c: &mut Criterion) {
             s.token.digest().ct_eq(black_box(&stored))
         })
     });
-    c.bench_function("verify/parse_basic", |b| b.iter(|| parse_basic(black_box(&header)).is_ok()));
-    c.bench_function("verify/token_checksum", |b| b.iter(|| AuthToken::parse(black_box(token.expose())).is_ok()));
+    c.bench_function("verify/parse_basic", |b| {
+        b.iter(|| parse_basic(black_box(&header)).is_ok())
+    });
+    c.bench_function("verify/token_checksum", |b| {
+        b.iter(|| AuthToken::parse(black_box(token.expose())).is_ok())
+    });
     c.bench_function("verify/sha256", |b| b.iter(|| black_box(&token).digest()));
 }
 
@@ -61,14 +65,29 @@ fn filter(c: &mut Criterion) {
     let rows: Vec<Row> = (0..10_000)
         .map(|i| Row {
             sid: format!("TGSID{i:022}"),
-            name: format!("{} token {i}", ["Reporting", "Nightly export", "ＡＰＩ 連携", "接口同步"][i % 4]),
+            name: format!(
+                "{} token {i}",
+                ["Reporting", "Nightly export", "ＡＰＩ 連携", "接口同步"][i % 4]
+            ),
             created: now - (i as i64) * 600_000,
             enabled: i % 3 != 0,
         })
         .collect();
-    let search = TokenFilter { q: Some("report".into()), ..TokenFilter::default() };
+    let search = TokenFilter {
+        q: Some("report".into()),
+        ..TokenFilter::default()
+    };
     c.bench_function("filter/10000 tokens, search, first page", |b| {
-        b.iter(|| list(black_box(&rows), &search, &PageRequest::default(), Timestamp(now)).0.len())
+        b.iter(|| {
+            list(
+                black_box(&rows),
+                &search,
+                &PageRequest::default(),
+                Timestamp(now),
+            )
+            .0
+            .len()
+        })
     });
 }
 

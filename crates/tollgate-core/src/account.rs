@@ -20,7 +20,11 @@ pub enum AccountType {
 }
 
 impl AccountType {
-    pub const ALL: [AccountType; 3] = [AccountType::Partner, AccountType::Brand, AccountType::Agency];
+    pub const ALL: [AccountType; 3] = [
+        AccountType::Partner,
+        AccountType::Brand,
+        AccountType::Agency,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,7 +85,11 @@ impl Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::AccountAdmin, Role::ImplementationSpecialist, Role::StandardUser];
+    pub const ALL: [Role; 3] = [
+        Role::AccountAdmin,
+        Role::ImplementationSpecialist,
+        Role::StandardUser,
+    ];
 
     /// Whether this role holds `permission`. Anything not listed is denied.
     pub fn permits(self, permission: Permission) -> bool {
@@ -89,7 +97,10 @@ impl Role {
         match self {
             Role::AccountAdmin => true,
             Role::ImplementationSpecialist => {
-                matches!(permission, ViewTokens | ManageTokens | RevealTokens | ViewUsers | ViewAudit)
+                matches!(
+                    permission,
+                    ViewTokens | ManageTokens | RevealTokens | ViewUsers | ViewAudit
+                )
             }
             Role::StandardUser => false,
         }
@@ -164,7 +175,11 @@ impl AccountError {
 /// Whether `s` has the form of an account id (`acc_` + 20 lowercase hex characters), the
 /// name of the account's Durable Object.
 pub fn is_account_id(s: &str) -> bool {
-    s.len() == 24 && s.starts_with("acc_") && s[4..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 24
+        && s.starts_with("acc_")
+        && s[4..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Trims and checks a human name (account, user, contact, token).
@@ -216,17 +231,29 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded_in_characters() {
-        assert_eq!(clean_name("  本番トークン ", 10).as_deref(), Ok("本番トークン"));
+        assert_eq!(
+            clean_name("  本番トークン ", 10).as_deref(),
+            Ok("本番トークン")
+        );
         assert_eq!(clean_name("   ", 10), Err(AccountError::NameEmpty));
-        assert_eq!(clean_name("あいうえおかきくけこさ", 10), Err(AccountError::NameTooLong { max: 10 }));
-        assert_eq!(clean_name("a\u{7}b", 10), Err(AccountError::NameControlCharacter));
+        assert_eq!(
+            clean_name("あいうえおかきくけこさ", 10),
+            Err(AccountError::NameTooLong { max: 10 })
+        );
+        assert_eq!(
+            clean_name("a\u{7}b", 10),
+            Err(AccountError::NameControlCharacter)
+        );
     }
 
     #[test]
     fn passwords_have_bounds() {
         assert_eq!(check_password("short"), Err(AccountError::PasswordTooShort));
         assert!(check_password("correct horse battery").is_ok());
-        assert_eq!(check_password(&"x".repeat(300)), Err(AccountError::PasswordTooLong));
+        assert_eq!(
+            check_password(&"x".repeat(300)),
+            Err(AccountError::PasswordTooLong)
+        );
     }
 
     #[test]
@@ -244,8 +271,8 @@ mod records {
     use serde::{Deserialize, Serialize};
 
     use super::{
-        AccountError, AccountType, MAX_ACCOUNT_NAME_LEN, MAX_PERSON_NAME_LEN, Role, check_email, check_password,
-        clean_name,
+        AccountError, AccountType, MAX_ACCOUNT_NAME_LEN, MAX_PERSON_NAME_LEN, Role, check_email,
+        check_password, clean_name,
     };
     use crate::api::{AccountPatch, AccountView, NewUser, UserPatch, UserView};
     use crate::time::Timestamp;
@@ -367,9 +394,18 @@ mod records {
                 ("name", self.name != next.name),
                 ("contact_name", self.contact_name != next.contact_name),
                 ("contact_email", self.contact_email != next.contact_email),
-                ("api_access_enabled", self.api_access_enabled != next.api_access_enabled),
-                ("show_tokens_once", self.show_tokens_once != next.show_tokens_once),
-                ("max_token_lifetime_days", self.max_token_lifetime_days != next.max_token_lifetime_days),
+                (
+                    "api_access_enabled",
+                    self.api_access_enabled != next.api_access_enabled,
+                ),
+                (
+                    "show_tokens_once",
+                    self.show_tokens_once != next.show_tokens_once,
+                ),
+                (
+                    "max_token_lifetime_days",
+                    self.max_token_lifetime_days != next.max_token_lifetime_days,
+                ),
                 ("language", self.language != next.language),
                 ("leak_policy", self.leak_policy != next.leak_policy),
             ]
@@ -379,13 +415,17 @@ mod records {
         }
 
         /// Applies a settings change; only the fields present change.
-        pub fn patch(&self, p: &AccountPatch) -> Result<AccountRecord, (AccountError, &'static str)> {
+        pub fn patch(
+            &self,
+            p: &AccountPatch,
+        ) -> Result<AccountRecord, (AccountError, &'static str)> {
             let mut next = self.clone();
             if let Some(n) = &p.name {
                 next.name = clean_name(n, MAX_ACCOUNT_NAME_LEN).map_err(|e| (e, "name"))?;
             }
             if let Some(n) = &p.contact_name {
-                next.contact_name = clean_name(n, MAX_PERSON_NAME_LEN).map_err(|e| (e, "contact_name"))?;
+                next.contact_name =
+                    clean_name(n, MAX_PERSON_NAME_LEN).map_err(|e| (e, "contact_name"))?;
             }
             if let Some(e) = &p.contact_email {
                 next.contact_email = check_email(e).map_err(|e| (e, "contact_email"))?;
@@ -541,10 +581,19 @@ mod records {
         #[test]
         fn own_password_changes_need_the_current_one() {
             let u = user("a1", Role::AccountAdmin);
-            let pw = UserPatch { password: Some("a much longer password".into()), ..Default::default() };
+            let pw = UserPatch {
+                password: Some("a much longer password".into()),
+                ..Default::default()
+            };
             assert!(u.needs_current_password(&pw, "a1"));
             assert!(!u.needs_current_password(&pw, "other-admin"));
-            assert!(!u.needs_current_password(&UserPatch { name: Some("N".into()), ..Default::default() }, "a1"));
+            assert!(!u.needs_current_password(
+                &UserPatch {
+                    name: Some("N".into()),
+                    ..Default::default()
+                },
+                "a1"
+            ));
         }
 
         #[test]
@@ -558,20 +607,47 @@ mod records {
         #[test]
         fn the_last_admin_stays() {
             let admin = user("a1", Role::AccountAdmin);
-            let demote = UserPatch { role: Some(Role::StandardUser), ..Default::default() };
-            assert_eq!(admin.patch(&demote, "a2", 0, None).unwrap_err().0, AccountError::LastAdmin);
+            let demote = UserPatch {
+                role: Some(Role::StandardUser),
+                ..Default::default()
+            };
+            assert_eq!(
+                admin.patch(&demote, "a2", 0, None).unwrap_err().0,
+                AccountError::LastAdmin
+            );
             assert!(admin.patch(&demote, "a2", 1, None).is_ok());
-            let off = UserPatch { enabled: Some(false), ..Default::default() };
-            assert_eq!(admin.patch(&off, "a1", 1, None).unwrap_err().0, AccountError::SelfChange);
+            let off = UserPatch {
+                enabled: Some(false),
+                ..Default::default()
+            };
+            assert_eq!(
+                admin.patch(&off, "a1", 1, None).unwrap_err().0,
+                AccountError::SelfChange
+            );
         }
 
         #[test]
         fn disabling_or_a_new_password_ends_sessions() {
             let u = user("u1", Role::StandardUser);
-            let off = u.patch(&UserPatch { enabled: Some(false), ..Default::default() }, "a1", 1, None).expect("ok");
+            let off = u
+                .patch(
+                    &UserPatch {
+                        enabled: Some(false),
+                        ..Default::default()
+                    },
+                    "a1",
+                    1,
+                    None,
+                )
+                .expect("ok");
             assert_eq!(off.generation, 1);
-            let pw = UserPatch { password: Some("a much longer password".into()), ..Default::default() };
-            let changed = u.patch(&pw, "a1", 1, Some("$argon2id$new".into())).expect("ok");
+            let pw = UserPatch {
+                password: Some("a much longer password".into()),
+                ..Default::default()
+            };
+            let changed = u
+                .patch(&pw, "a1", 1, Some("$argon2id$new".into()))
+                .expect("ok");
             assert_eq!(changed.generation, 1);
             assert_eq!(changed.password_hash, "$argon2id$new");
             assert!(!format!("{changed:?}").contains("argon2"));
@@ -579,14 +655,30 @@ mod records {
 
         #[test]
         fn account_patch_validates_contact() {
-            let a = AccountRecord::new("a".into(), "Acme", AccountType::Brand, "Ann", "ann@example.com", Timestamp(0))
-                .expect("ok");
-            let bad = AccountPatch { contact_email: Some("nope".into()), ..Default::default() };
+            let a = AccountRecord::new(
+                "a".into(),
+                "Acme",
+                AccountType::Brand,
+                "Ann",
+                "ann@example.com",
+                Timestamp(0),
+            )
+            .expect("ok");
+            let bad = AccountPatch {
+                contact_email: Some("nope".into()),
+                ..Default::default()
+            };
             assert_eq!(a.patch(&bad).unwrap_err().1, "contact_email");
-            let limit = AccountPatch { max_token_lifetime_days: Some(Some(90)), ..Default::default() };
+            let limit = AccountPatch {
+                max_token_lifetime_days: Some(Some(90)),
+                ..Default::default()
+            };
             let limited = a.patch(&limit).expect("a lifetime limit");
             assert_eq!(a.changed(&limited), vec!["max_token_lifetime_days"]);
-            let off = AccountPatch { api_access_enabled: Some(false), ..Default::default() };
+            let off = AccountPatch {
+                api_access_enabled: Some(false),
+                ..Default::default()
+            };
             assert!(!a.patch(&off).expect("ok").api_access_enabled);
         }
     }

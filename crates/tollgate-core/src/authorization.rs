@@ -64,7 +64,10 @@ pub struct BasicCredentials {
 
 impl std::fmt::Debug for BasicCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BasicCredentials").field("username", &self.username).field("password", &"<redacted>").finish()
+        f.debug_struct("BasicCredentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
     }
 }
 
@@ -76,7 +79,9 @@ pub fn parse_basic(header: &str) -> Result<BasicCredentials, BasicAuthError> {
     if header.len() > MAX_HEADER_LEN {
         return Err(BasicAuthError::TooLong);
     }
-    let scheme_end = header.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(header.len());
+    let scheme_end = header
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(header.len());
     let (scheme, rest) = header.split_at(scheme_end);
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(BasicAuthError::Scheme);
@@ -86,7 +91,9 @@ pub fn parse_basic(header: &str) -> Result<BasicCredentials, BasicAuthError> {
         return Err(BasicAuthError::Separator);
     }
     // `STANDARD` is strict: standard alphabet, canonical padding, no stray bits, no spaces.
-    let decoded = STANDARD.decode(token68).map_err(|_| BasicAuthError::Base64)?;
+    let decoded = STANDARD
+        .decode(token68)
+        .map_err(|_| BasicAuthError::Base64)?;
     let text = String::from_utf8(decoded).map_err(|_| BasicAuthError::Utf8)?;
     if text.chars().any(char::is_control) {
         return Err(BasicAuthError::ControlCharacter);
@@ -98,12 +105,18 @@ pub fn parse_basic(header: &str) -> Result<BasicCredentials, BasicAuthError> {
     if password.is_empty() {
         return Err(BasicAuthError::EmptyPassword);
     }
-    Ok(BasicCredentials { username: username.to_owned(), password: password.to_owned() })
+    Ok(BasicCredentials {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    })
 }
 
 /// Builds the header value `Basic base64(username:password)`.
 pub fn encode_basic(username: &str, password: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{username}:{password}")))
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{username}:{password}"))
+    )
 }
 
 #[cfg(test)]
@@ -121,7 +134,11 @@ mod tests {
     #[test]
     fn scheme_is_case_insensitive_and_spaces_may_repeat() {
         let v = STANDARD.encode("u:p");
-        for h in [format!("basic {v}"), format!("BASIC   {v}"), format!("bAsIc {v}")] {
+        for h in [
+            format!("basic {v}"),
+            format!("BASIC   {v}"),
+            format!("bAsIc {v}"),
+        ] {
             assert!(parse_basic(&h).is_ok(), "{h}");
         }
     }
@@ -146,15 +163,39 @@ mod tests {
             (format!("Basic{ok}"), BasicAuthError::Scheme),
             ("Basic dTpwcQ".into(), BasicAuthError::Base64),
             ("Basic dTpwcQ=".into(), BasicAuthError::Base64),
-            (format!("Basic {}", STANDARD.encode("u:~~~").replace('+', "-")), BasicAuthError::Base64),
+            (
+                format!("Basic {}", STANDARD.encode("u:~~~").replace('+', "-")),
+                BasicAuthError::Base64,
+            ),
             (format!("Basic {ok} "), BasicAuthError::Base64),
-            (format!("Basic {}", STANDARD.encode("nocolon")), BasicAuthError::NoColon),
-            (format!("Basic {}", STANDARD.encode(":p")), BasicAuthError::EmptyUsername),
-            (format!("Basic {}", STANDARD.encode("u:")), BasicAuthError::EmptyPassword),
-            (format!("Basic {}", STANDARD.encode("u:p\0")), BasicAuthError::ControlCharacter),
-            (format!("Basic {}", STANDARD.encode("u:p\r\n")), BasicAuthError::ControlCharacter),
-            (format!("Basic {}", STANDARD.encode([b'u', b':', 0xff])), BasicAuthError::Utf8),
-            (format!("Basic {}", "A".repeat(2000)), BasicAuthError::TooLong),
+            (
+                format!("Basic {}", STANDARD.encode("nocolon")),
+                BasicAuthError::NoColon,
+            ),
+            (
+                format!("Basic {}", STANDARD.encode(":p")),
+                BasicAuthError::EmptyUsername,
+            ),
+            (
+                format!("Basic {}", STANDARD.encode("u:")),
+                BasicAuthError::EmptyPassword,
+            ),
+            (
+                format!("Basic {}", STANDARD.encode("u:p\0")),
+                BasicAuthError::ControlCharacter,
+            ),
+            (
+                format!("Basic {}", STANDARD.encode("u:p\r\n")),
+                BasicAuthError::ControlCharacter,
+            ),
+            (
+                format!("Basic {}", STANDARD.encode([b'u', b':', 0xff])),
+                BasicAuthError::Utf8,
+            ),
+            (
+                format!("Basic {}", "A".repeat(2000)),
+                BasicAuthError::TooLong,
+            ),
         ];
         for (header, want) in cases {
             assert_eq!(parse_basic(&header), Err(want), "{header:?}");
@@ -164,14 +205,20 @@ mod tests {
     #[test]
     fn base64url_alphabet_is_refused() {
         // 0xfb 0xff encodes to "+/8=" in standard and "-_8=" in URL-safe base64.
-        let url = format!("Basic {}", base64::engine::general_purpose::URL_SAFE.encode([b'u', b':', 0xfb, 0xff]));
+        let url = format!(
+            "Basic {}",
+            base64::engine::general_purpose::URL_SAFE.encode([b'u', b':', 0xfb, 0xff])
+        );
         assert!(url.contains('-') || url.contains('_'));
         assert_eq!(parse_basic(&url), Err(BasicAuthError::Base64));
     }
 
     #[test]
     fn debug_hides_the_password() {
-        let c = BasicCredentials { username: "u".into(), password: "hunter2".into() };
+        let c = BasicCredentials {
+            username: "u".into(),
+            password: "hunter2".into(),
+        };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 

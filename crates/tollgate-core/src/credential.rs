@@ -127,7 +127,11 @@ const CRC_TABLE: [u32; 256] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         table[i] = c;
@@ -137,7 +141,9 @@ const CRC_TABLE: [u32; 256] = {
 };
 
 pub fn crc32(bytes: &[u8]) -> u32 {
-    !bytes.iter().fold(!0u32, |c, b| CRC_TABLE[((c ^ u32::from(*b)) & 0xFF) as usize] ^ (c >> 8))
+    !bytes.iter().fold(!0u32, |c, b| {
+        CRC_TABLE[((c ^ u32::from(*b)) & 0xFF) as usize] ^ (c >> 8)
+    })
 }
 
 fn checksum_of(head: &str) -> String {
@@ -170,7 +176,9 @@ impl AccountSid {
 
     /// Checks the SID's shape.
     pub fn parse(s: &str) -> Result<AccountSid, CredentialError> {
-        let body = s.strip_prefix(SID_PREFIX).ok_or(CredentialError::SidPrefix)?;
+        let body = s
+            .strip_prefix(SID_PREFIX)
+            .ok_or(CredentialError::SidPrefix)?;
         if s.len() != SID_LEN {
             return Err(CredentialError::SidLength);
         }
@@ -220,7 +228,9 @@ impl AuthToken {
     /// Checks prefix, length, alphabet and checksum. No store lookup is needed to reject
     /// a token that fails here.
     pub fn parse(s: &str) -> Result<AuthToken, CredentialError> {
-        let rest = s.strip_prefix(TOKEN_PREFIX).ok_or(CredentialError::TokenPrefix)?;
+        let rest = s
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or(CredentialError::TokenPrefix)?;
         if s.len() != TOKEN_LEN {
             return Err(CredentialError::TokenLength);
         }
@@ -341,7 +351,10 @@ mod tests {
         // The CRC-32 catalogue's check value for "123456789", and the empty input.
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(crc32(b""), 0);
-        assert_eq!(crc32(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
+        assert_eq!(
+            crc32(b"The quick brown fox jumps over the lazy dog"),
+            0x414F_A339
+        );
     }
     use proptest::prelude::*;
 
@@ -362,7 +375,10 @@ mod tests {
             assert_eq!(s.as_str().len(), SID_LEN);
             assert!(AccountSid::parse(s.as_str()).is_ok());
         }
-        assert_eq!(AccountSid::from_entropy(&[0; 16]).as_str(), "TGSID0000000000000000000000");
+        assert_eq!(
+            AccountSid::from_entropy(&[0; 16]).as_str(),
+            "TGSID0000000000000000000000"
+        );
     }
 
     #[test]
@@ -376,15 +392,30 @@ mod tests {
     #[test]
     fn parse_reports_the_first_problem() {
         let good = AuthToken::from_entropy(&[7; 32]).expose().to_owned();
-        assert_eq!(AuthToken::parse("ghp_abc"), Err(CredentialError::TokenPrefix));
-        assert_eq!(AuthToken::parse("tgat_abc"), Err(CredentialError::TokenLength));
+        assert_eq!(
+            AuthToken::parse("ghp_abc"),
+            Err(CredentialError::TokenPrefix)
+        );
+        assert_eq!(
+            AuthToken::parse("tgat_abc"),
+            Err(CredentialError::TokenLength)
+        );
         let mut bad = good.clone();
         bad.replace_range(10..11, "-");
         assert_eq!(AuthToken::parse(&bad), Err(CredentialError::TokenAlphabet));
-        assert_eq!(AuthToken::parse(&good[..53]), Err(CredentialError::TokenLength));
+        assert_eq!(
+            AuthToken::parse(&good[..53]),
+            Err(CredentialError::TokenLength)
+        );
         assert_eq!(AccountSid::parse("AC123"), Err(CredentialError::SidPrefix));
-        assert_eq!(AccountSid::parse("TGSID123"), Err(CredentialError::SidLength));
-        assert_eq!(AccountSid::parse("TGSID000000000000000000000_"), Err(CredentialError::SidAlphabet));
+        assert_eq!(
+            AccountSid::parse("TGSID123"),
+            Err(CredentialError::SidLength)
+        );
+        assert_eq!(
+            AccountSid::parse("TGSID000000000000000000000_"),
+            Err(CredentialError::SidAlphabet)
+        );
     }
 
     #[test]
@@ -396,7 +427,10 @@ mod tests {
     #[test]
     fn digest_hex_round_trips() {
         let d = Digest::of(b"abc");
-        assert_eq!(d.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(Digest::from_hex(&d.to_hex()), Some(d));
         assert_eq!(Digest::from_hex("zz"), None);
         assert!(d.ct_eq(&Digest::of(b"abc")));

@@ -45,7 +45,13 @@ impl<T> Default for EdgeCache<T> {
 
 impl<T> EdgeCache<T> {
     pub fn with_bounds(max_records: usize, max_bytes: usize) -> Self {
-        EdgeCache { map: HashMap::new(), bytes: 0, tick: 0, max_records, max_bytes }
+        EdgeCache {
+            map: HashMap::new(),
+            bytes: 0,
+            tick: 0,
+            max_records,
+            max_bytes,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -79,19 +85,49 @@ impl<T> EdgeCache<T> {
         bytes: usize,
         now: Timestamp,
     ) -> &Slot<T> {
-        self.put(key, Slot { revision, value, pinned_until: None, bytes, used: 0 }, now)
+        self.put(
+            key,
+            Slot {
+                revision,
+                value,
+                pinned_until: None,
+                bytes,
+                used: 0,
+            },
+            now,
+        )
     }
 
     /// Applies a feed entry (pinned for the replay window) unless a newer copy is held.
-    pub fn from_feed(&mut self, key: &str, revision: Revision, value: Option<T>, bytes: usize, now: Timestamp) {
+    pub fn from_feed(
+        &mut self,
+        key: &str,
+        revision: Revision,
+        value: Option<T>,
+        bytes: usize,
+        now: Timestamp,
+    ) {
         let pinned_until = Some(now.plus(REPLAY_WINDOW));
-        self.put(key, Slot { revision, value, pinned_until, bytes, used: 0 }, now);
+        self.put(
+            key,
+            Slot {
+                revision,
+                value,
+                pinned_until,
+                bytes,
+                used: 0,
+            },
+            now,
+        );
     }
 
     fn put(&mut self, key: &str, mut slot: Slot<T>, now: Timestamp) -> &Slot<T> {
         self.tick += 1;
         slot.used = self.tick;
-        let keep_old = self.map.get(key).is_some_and(|old| old.revision > slot.revision);
+        let keep_old = self
+            .map
+            .get(key)
+            .is_some_and(|old| old.revision > slot.revision);
         if keep_old {
             if let Some(old) = self.map.get_mut(key) {
                 old.used = slot.used;

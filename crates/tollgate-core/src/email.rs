@@ -35,7 +35,9 @@ pub fn normalize_email(raw: &str) -> Result<String, EmailError> {
     let (local, domain) = s.rsplit_once('@').ok_or(EmailError::Shape)?;
     let local_ok = !local.is_empty()
         && local.len() <= 64
-        && local.split('.').all(|part| !part.is_empty() && part.chars().all(atom_char));
+        && local
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(atom_char));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {
@@ -45,7 +47,9 @@ pub fn normalize_email(raw: &str) -> Result<String, EmailError> {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
-        && labels.last().is_some_and(|tld| tld.chars().any(|c| c.is_ascii_alphabetic()));
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().any(|c| c.is_ascii_alphabetic()));
     if !local_ok || !domain_ok {
         return Err(EmailError::Shape);
     }
@@ -63,10 +67,17 @@ mod tests {
 
     #[test]
     fn accepts_real_addresses() {
-        for a in ["dev@example.com", "first.last+api@mail.example.co.jp", "o'brien@x-y.io"] {
+        for a in [
+            "dev@example.com",
+            "first.last+api@mail.example.co.jp",
+            "o'brien@x-y.io",
+        ] {
             assert!(normalize_email(a).is_ok(), "{a}");
         }
-        assert_eq!(normalize_email("  Dev@Example.COM ").as_deref(), Ok("Dev@example.com"));
+        assert_eq!(
+            normalize_email("  Dev@Example.COM ").as_deref(),
+            Ok("Dev@example.com")
+        );
     }
 
     #[test]

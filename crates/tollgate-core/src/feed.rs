@@ -81,7 +81,11 @@ pub enum FeedLine {
     /// the feed keeps, and the entries are those of the last [`REPLAY_WINDOW`]. At most
     /// [`MAX_ENTRIES_PER_LINE`] come in this line; the rest of the catch-up follows in
     /// `Entries` lines, up to `head`.
-    Hello { head: u64, reset: bool, entries: Vec<FeedEntry> },
+    Hello {
+        head: u64,
+        reset: bool,
+        entries: Vec<FeedEntry>,
+    },
     /// Newly published entries.
     Entries { entries: Vec<FeedEntry> },
     /// Nothing new; the feed is alive.
@@ -105,7 +109,12 @@ pub enum CatchUp {
     Since(Timestamp),
 }
 
-pub fn catch_up(cursor: Option<u64>, oldest_kept: Option<u64>, head: u64, now: Timestamp) -> CatchUp {
+pub fn catch_up(
+    cursor: Option<u64>,
+    oldest_kept: Option<u64>,
+    head: u64,
+    now: Timestamp,
+) -> CatchUp {
     match cursor {
         // Nothing was lost: everything after the cursor is still kept (or nothing is new).
         Some(c) if c <= head && oldest_kept.is_none_or(|o| c + 1 >= o) => CatchUp::After(c),
@@ -167,16 +176,25 @@ pub struct Subscription {
 impl Subscription {
     pub fn trust(&self, now: Timestamp) -> Trust {
         match self.last_heard {
-            Some(t) if self.streams > 0 && self.caught_up() && now.since(t) <= SILENCE_LIMIT => Trust::Memory,
+            Some(t) if self.streams > 0 && self.caught_up() && now.since(t) <= SILENCE_LIMIT => {
+                Trust::Memory
+            }
             _ => Trust::Kv,
         }
     }
 
     pub fn need(&self, now: Timestamp) -> Need {
         let recently_tried = self.attempted.is_some_and(|t| now.since(t) < RETRY_EVERY);
-        let waiting = self.connecting && self.attempted.is_some_and(|t| now.since(t) < CONNECT_TIMEOUT);
+        let waiting = self.connecting
+            && self
+                .attempted
+                .is_some_and(|t| now.since(t) < CONNECT_TIMEOUT);
         match self.trust(now) {
-            Trust::Memory if self.opened.is_some_and(|o| now.since(o) >= RENEW_AFTER) && !recently_tried => Need::Renew,
+            Trust::Memory
+                if self.opened.is_some_and(|o| now.since(o) >= RENEW_AFTER) && !recently_tried =>
+            {
+                Need::Renew
+            }
             Trust::Memory => Need::Nothing,
             Trust::Kv if waiting => Need::Wait,
             Trust::Kv if recently_tried => Need::FallBack,
@@ -200,14 +218,21 @@ impl Subscription {
     pub fn heard(&mut self, line: &FeedLine, now: Timestamp) -> bool {
         self.last_heard = Some(now);
         match line {
-            FeedLine::Hello { head, reset, entries } => {
+            FeedLine::Hello {
+                head,
+                reset,
+                entries,
+            } => {
                 self.opened = Some(now);
                 self.connecting = false;
                 self.streams += 1;
                 let gap = *reset && self.cursor.is_some();
                 // A long catch-up continues in `Entries` lines up to `head`.
                 let last = entries.last().map_or(*head, |e| e.seq);
-                self.cursor = Some(self.cursor.map_or(last, |c| if *reset { last } else { c.max(last) }));
+                self.cursor = Some(
+                    self.cursor
+                        .map_or(last, |c| if *reset { last } else { c.max(last) }),
+                );
                 self.catching_up_to = Some(*head);
                 gap
             }
@@ -241,7 +266,13 @@ mod tests {
     use super::*;
 
     fn entry(seq: u64) -> FeedEntry {
-        FeedEntry { seq, at: Timestamp(0), key: format!("tok:{seq}"), revision: 1, value: "{}".into() }
+        FeedEntry {
+            seq,
+            at: Timestamp(0),
+            key: format!("tok:{seq}"),
+            revision: 1,
+            value: "{}".into(),
+        }
     }
 
     #[test]
@@ -249,16 +280,28 @@ mod tests {
         let now = Timestamp(1_000_000);
         assert_eq!(catch_up(Some(10), Some(5), 20, now), CatchUp::After(10));
         assert_eq!(catch_up(Some(4), Some(5), 20, now), CatchUp::After(4));
-        assert_eq!(catch_up(Some(3), Some(5), 20, now), CatchUp::Since(now.minus(REPLAY_WINDOW)));
-        assert_eq!(catch_up(None, Some(5), 20, now), CatchUp::Since(now.minus(REPLAY_WINDOW)));
+        assert_eq!(
+            catch_up(Some(3), Some(5), 20, now),
+            CatchUp::Since(now.minus(REPLAY_WINDOW))
+        );
+        assert_eq!(
+            catch_up(None, Some(5), 20, now),
+            CatchUp::Since(now.minus(REPLAY_WINDOW))
+        );
         // A cursor from the future (the feed lost its state): start over.
-        assert_eq!(catch_up(Some(30), Some(5), 20, now), CatchUp::Since(now.minus(REPLAY_WINDOW)));
+        assert_eq!(
+            catch_up(Some(30), Some(5), 20, now),
+            CatchUp::Since(now.minus(REPLAY_WINDOW))
+        );
         assert_eq!(catch_up(Some(0), None, 0, now), CatchUp::After(0));
     }
 
     #[test]
     fn the_higher_revision_wins() {
-        assert_eq!(newest(Some((2, "kv")), Some((3, "feed"))), Some((3, "feed")));
+        assert_eq!(
+            newest(Some((2, "kv")), Some((3, "feed"))),
+            Some((3, "feed"))
+        );
         assert_eq!(newest(Some((3, "kv")), Some((3, "feed"))), Some((3, "kv")));
         assert_eq!(newest(None, Some((1, "feed"))), Some((1, "feed")));
         assert_eq!(newest::<&str>(None, None), None);
@@ -270,12 +313,27 @@ mod tests {
         let t0 = Timestamp(10_000);
         assert_eq!(s.need(t0), Need::Connect);
         s.attempt(t0);
-        assert_eq!(s.need(t0.plus(Span(10))), Need::Wait, "one attempt at a time");
+        assert_eq!(
+            s.need(t0.plus(Span(10))),
+            Need::Wait,
+            "one attempt at a time"
+        );
         let mut failed = s.clone();
         failed.failed();
-        assert_eq!(failed.need(t0.plus(Span(10))), Need::FallBack, "KV until the retry");
+        assert_eq!(
+            failed.need(t0.plus(Span(10))),
+            Need::FallBack,
+            "KV until the retry"
+        );
         assert_eq!(failed.need(t0.plus(RETRY_EVERY)), Need::Connect);
-        assert!(!s.heard(&FeedLine::Hello { head: 7, reset: true, entries: vec![entry(7)] }, t0.plus(Span(20))));
+        assert!(!s.heard(
+            &FeedLine::Hello {
+                head: 7,
+                reset: true,
+                entries: vec![entry(7)]
+            },
+            t0.plus(Span(20))
+        ));
         assert_eq!(s.cursor, Some(7));
         assert_eq!(s.trust(t0.plus(Span(500))), Trust::Memory);
         assert_eq!(s.need(t0.plus(Span(500))), Need::Nothing);
@@ -297,25 +355,63 @@ mod tests {
     #[test]
     fn a_reset_after_a_gap_drops_the_cache_and_entries_advance_the_cursor() {
         let mut s = Subscription::default();
-        s.heard(&FeedLine::Hello { head: 3, reset: false, entries: vec![] }, Timestamp(1));
+        s.heard(
+            &FeedLine::Hello {
+                head: 3,
+                reset: false,
+                entries: vec![],
+            },
+            Timestamp(1),
+        );
         assert_eq!(s.cursor, Some(3));
-        s.heard(&FeedLine::Entries { entries: vec![entry(4), entry(5)] }, Timestamp(2));
+        s.heard(
+            &FeedLine::Entries {
+                entries: vec![entry(4), entry(5)],
+            },
+            Timestamp(2),
+        );
         assert_eq!(s.cursor, Some(5));
-        assert!(s.heard(&FeedLine::Hello { head: 900, reset: true, entries: vec![entry(899)] }, Timestamp(3)));
+        assert!(s.heard(
+            &FeedLine::Hello {
+                head: 900,
+                reset: true,
+                entries: vec![entry(899)]
+            },
+            Timestamp(3)
+        ));
         assert_eq!(s.cursor, Some(899));
         assert!(!s.caught_up(), "one more entry to come");
-        s.heard(&FeedLine::Entries { entries: vec![entry(900)] }, Timestamp(4));
+        s.heard(
+            &FeedLine::Entries {
+                entries: vec![entry(900)],
+            },
+            Timestamp(4),
+        );
         assert!(s.caught_up());
-        s.heard(&FeedLine::Hello { head: 905, reset: false, entries: vec![] }, Timestamp(5));
+        s.heard(
+            &FeedLine::Hello {
+                head: 905,
+                reset: false,
+                entries: vec![],
+            },
+            Timestamp(5),
+        );
         assert_eq!(s.cursor, Some(905));
         assert!(s.caught_up());
     }
 
     #[test]
     fn lines_round_trip() {
-        let l = FeedLine::Hello { head: 2, reset: false, entries: vec![entry(2)] };
+        let l = FeedLine::Hello {
+            head: 2,
+            reset: false,
+            entries: vec![entry(2)],
+        };
         let text = l.to_line();
         assert!(text.ends_with('\n'));
-        assert_eq!(serde_json::from_str::<FeedLine>(text.trim_end()).expect("parses"), l);
+        assert_eq!(
+            serde_json::from_str::<FeedLine>(text.trim_end()).expect("parses"),
+            l
+        );
     }
 }

@@ -127,7 +127,9 @@ pub struct Matcher<N: Nfkc = UnicodeNfkc> {
 impl TokenFilter {
     /// Whether nothing is filtered (the state after Clear all).
     pub fn is_clear(&self) -> bool {
-        self.q.as_deref().is_none_or(|q| q.trim().is_empty()) && self.created.is_none() && self.state.is_none()
+        self.q.as_deref().is_none_or(|q| q.trim().is_empty())
+            && self.created.is_none()
+            && self.state.is_none()
     }
 
     /// Refuses a filter the list does not take (search text over [`MAX_QUERY_LEN`]).
@@ -144,8 +146,18 @@ impl TokenFilter {
 
     /// [`TokenFilter::matcher`] with another NFKC (the same rule, the platform's tables).
     pub fn matcher_with<N: Nfkc>(&self, now: Timestamp) -> Matcher<N> {
-        let needle = self.q.as_deref().map(|q| search_key_of_nfkc(&N::nfkc(q.trim()))).filter(|q| !q.is_empty());
-        Matcher { needle, created: self.created, state: self.state, now, nfkc: std::marker::PhantomData }
+        let needle = self
+            .q
+            .as_deref()
+            .map(|q| search_key_of_nfkc(&N::nfkc(q.trim())))
+            .filter(|q| !q.is_empty());
+        Matcher {
+            needle,
+            created: self.created,
+            state: self.state,
+            now,
+            nfkc: std::marker::PhantomData,
+        }
     }
 
     /// Reads `q`, `created` and `state` from a URL query string (without `?`), plus the
@@ -180,11 +192,18 @@ impl TokenFilter {
                     }
                 }
                 "limit" => {
-                    page.limit = PageRequest::checked_limit(value.parse().map_err(|_| FilterError::Limit)?)?;
+                    page.limit =
+                        PageRequest::checked_limit(value.parse().map_err(|_| FilterError::Limit)?)?;
                 }
-                "cursor" => page.cursor = (!value.is_empty()).then(|| Cursor::parse(&value)).transpose()?,
+                "cursor" => {
+                    page.cursor = (!value.is_empty())
+                        .then(|| Cursor::parse(&value))
+                        .transpose()?
+                }
                 _ => {
-                    return Err(FilterError::UnknownParameter(key.chars().take(32).collect()));
+                    return Err(FilterError::UnknownParameter(
+                        key.chars().take(32).collect(),
+                    ));
                 }
             }
         }
@@ -350,10 +369,17 @@ mod tests {
 
     #[test]
     fn search_is_case_insensitive_and_width_insensitive() {
-        let tokens =
-            [t("Reporting API", 1, true), t("本番トークン", 2, true), t("ｶﾀｶﾅ", 3, true), t("数据同步", 4, true)];
+        let tokens = [
+            t("Reporting API", 1, true),
+            t("本番トークン", 2, true),
+            t("ｶﾀｶﾅ", 3, true),
+            t("数据同步", 4, true),
+        ];
         let find = |q: &str| {
-            let f = TokenFilter { q: Some(q.into()), ..TokenFilter::default() };
+            let f = TokenFilter {
+                q: Some(q.into()),
+                ..TokenFilter::default()
+            };
             names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join(",")
         };
         assert_eq!(find("api"), "Reporting API");
@@ -366,12 +392,44 @@ mod tests {
 
     #[test]
     fn created_and_state_filters() {
-        let tokens = [t("a", 0, true), t("b", 7, false), t("c", 8, true), t("d", 30, true), t("e", 31, false)];
-        let run = |f: TokenFilter| names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join("");
-        assert_eq!(run(TokenFilter { created: Some(CreatedWithin::Last7Days), ..Default::default() }), "ab");
-        assert_eq!(run(TokenFilter { created: Some(CreatedWithin::Last30Days), ..Default::default() }), "abcd");
-        assert_eq!(run(TokenFilter { created: Some(CreatedWithin::OlderThan30Days), ..Default::default() }), "e");
-        assert_eq!(run(TokenFilter { state: Some(StateFilter::Disabled), ..Default::default() }), "be");
+        let tokens = [
+            t("a", 0, true),
+            t("b", 7, false),
+            t("c", 8, true),
+            t("d", 30, true),
+            t("e", 31, false),
+        ];
+        let run = |f: TokenFilter| {
+            names(&list(&tokens, &f, &PageRequest::default(), Timestamp(NOW)).0).join("")
+        };
+        assert_eq!(
+            run(TokenFilter {
+                created: Some(CreatedWithin::Last7Days),
+                ..Default::default()
+            }),
+            "ab"
+        );
+        assert_eq!(
+            run(TokenFilter {
+                created: Some(CreatedWithin::Last30Days),
+                ..Default::default()
+            }),
+            "abcd"
+        );
+        assert_eq!(
+            run(TokenFilter {
+                created: Some(CreatedWithin::OlderThan30Days),
+                ..Default::default()
+            }),
+            "e"
+        );
+        assert_eq!(
+            run(TokenFilter {
+                state: Some(StateFilter::Disabled),
+                ..Default::default()
+            }),
+            "be"
+        );
         assert_eq!(run(TokenFilter::default()), "abcde");
         assert!(TokenFilter::default().is_clear());
     }
@@ -387,28 +445,62 @@ mod tests {
         let (back, page) = TokenFilter::from_query(&q).expect("parses");
         assert_eq!(back, f);
         assert_eq!(page, PageRequest::default());
-        assert_eq!(TokenFilter::from_query("created=1y").unwrap_err(), FilterError::Created);
-        assert_eq!(TokenFilter::from_query("state=on").unwrap_err(), FilterError::State);
-        assert_eq!(TokenFilter::from_query("limit=1000000000").unwrap_err(), FilterError::Limit);
-        assert_eq!(TokenFilter::from_query("limit=0").unwrap_err(), FilterError::Limit);
-        assert_eq!(TokenFilter::from_query("cursor=zzz").unwrap_err(), FilterError::Cursor);
-        assert_eq!(TokenFilter::from_query("q=%E3%81").unwrap_err(), FilterError::Encoding);
-        assert_eq!(TokenFilter::from_query("q=%").unwrap_err(), FilterError::Encoding);
-        assert!(matches!(TokenFilter::from_query("admin=1"), Err(FilterError::UnknownParameter(_))));
-        assert_eq!(TokenFilter::from_query("").expect("empty").0, TokenFilter::default());
+        assert_eq!(
+            TokenFilter::from_query("created=1y").unwrap_err(),
+            FilterError::Created
+        );
+        assert_eq!(
+            TokenFilter::from_query("state=on").unwrap_err(),
+            FilterError::State
+        );
+        assert_eq!(
+            TokenFilter::from_query("limit=1000000000").unwrap_err(),
+            FilterError::Limit
+        );
+        assert_eq!(
+            TokenFilter::from_query("limit=0").unwrap_err(),
+            FilterError::Limit
+        );
+        assert_eq!(
+            TokenFilter::from_query("cursor=zzz").unwrap_err(),
+            FilterError::Cursor
+        );
+        assert_eq!(
+            TokenFilter::from_query("q=%E3%81").unwrap_err(),
+            FilterError::Encoding
+        );
+        assert_eq!(
+            TokenFilter::from_query("q=%").unwrap_err(),
+            FilterError::Encoding
+        );
+        assert!(matches!(
+            TokenFilter::from_query("admin=1"),
+            Err(FilterError::UnknownParameter(_))
+        ));
+        assert_eq!(
+            TokenFilter::from_query("").expect("empty").0,
+            TokenFilter::default()
+        );
     }
 
     #[test]
     fn paging_walks_every_match_once() {
-        let tokens: Vec<T> = (0..23).map(|i| t(&format!("tok{i}"), i % 5, i % 2 == 0)).collect();
+        let tokens: Vec<T> = (0..23)
+            .map(|i| t(&format!("tok{i}"), i % 5, i % 2 == 0))
+            .collect();
         let mut seen = Vec::new();
-        let mut page = PageRequest { cursor: None, limit: 5 };
+        let mut page = PageRequest {
+            cursor: None,
+            limit: 5,
+        };
         loop {
             let (items, next) = list(&tokens, &TokenFilter::default(), &page, Timestamp(NOW));
             assert!(items.len() <= 5);
             seen.extend(items.into_iter().map(|t| t.sid));
             match next {
-                Some(c) => page.cursor = Some(Cursor::parse(&c.encode()).expect("own cursor parses")),
+                Some(c) => {
+                    page.cursor = Some(Cursor::parse(&c.encode()).expect("own cursor parses"))
+                }
                 None => break,
             }
         }
@@ -438,7 +530,9 @@ mod tests {
                 }
             })
             .filter(|t| {
-                let q: Vec<char> = search_key(f.q.as_deref().unwrap_or("").trim()).chars().collect();
+                let q: Vec<char> = search_key(f.q.as_deref().unwrap_or("").trim())
+                    .chars()
+                    .collect();
                 let n: Vec<char> = search_key(&t.name).chars().collect();
                 q.is_empty() || n.windows(q.len()).any(|w| w == q.as_slice())
             })
@@ -448,8 +542,18 @@ mod tests {
     }
 
     fn arb_token() -> impl Strategy<Value = T> {
-        ("[a-cA-Cあア本ｱ ]{0,6}", "[A-Za-z0-9]{1,8}", 0i64..(60 * 86_400_000), any::<bool>())
-            .prop_map(|(name, sid, created, enabled)| T { name, sid, created, enabled })
+        (
+            "[a-cA-Cあア本ｱ ]{0,6}",
+            "[A-Za-z0-9]{1,8}",
+            0i64..(60 * 86_400_000),
+            any::<bool>(),
+        )
+            .prop_map(|(name, sid, created, enabled)| T {
+                name,
+                sid,
+                created,
+                enabled,
+            })
     }
 
     fn arb_filter() -> impl Strategy<Value = TokenFilter> {
@@ -460,7 +564,10 @@ mod tests {
                 Just(CreatedWithin::Last30Days),
                 Just(CreatedWithin::OlderThan30Days)
             ]),
-            proptest::option::of(prop_oneof![Just(StateFilter::Enabled), Just(StateFilter::Disabled)]),
+            proptest::option::of(prop_oneof![
+                Just(StateFilter::Enabled),
+                Just(StateFilter::Disabled)
+            ]),
         )
             .prop_map(|(q, created, state)| TokenFilter { q, created, state })
     }

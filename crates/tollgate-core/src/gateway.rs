@@ -48,14 +48,17 @@ pub const IDENTITY_PREFIX: &str = "x-tollgate-";
 /// (the headers it names are hop-by-hop).
 pub fn forwards(name: &str, connection: Option<&str>) -> bool {
     let lower = name.trim().to_ascii_lowercase();
-    let named = connection.is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case(&lower)));
+    let named =
+        connection.is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case(&lower)));
     FORWARDED.contains(&lower.as_str()) && !named
 }
 
 /// Why a gateway path is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PathError {
-    #[error("a path segment may not encode '/', '\\\\', '.' or '..': send the path as the API defines it")]
+    #[error(
+        "a path segment may not encode '/', '\\\\', '.' or '..': send the path as the API defines it"
+    )]
     EncodedSeparator,
     #[error("the path is not valid percent-encoding")]
     Encoding,
@@ -73,7 +76,11 @@ pub fn check_path(path: &str) -> Result<(), PathError> {
         }
         let decoded = percent_decode(segment).ok_or(PathError::Encoding)?;
         // Twice, for origins that decode twice (`%252F`).
-        let twice = if decoded.contains('%') { percent_decode(&decoded) } else { None };
+        let twice = if decoded.contains('%') {
+            percent_decode(&decoded)
+        } else {
+            None
+        };
         if separates(&decoded) || twice.as_deref().is_some_and(separates) {
             return Err(PathError::EncodedSeparator);
         }
@@ -133,14 +140,26 @@ mod tests {
         assert!(!forwards("X-Secret-Hop", Some("keep-alive, X-Secret-Hop")));
         assert!(!forwards("X-Secret-Hop", None));
         assert!(!forwards("Accept", Some("Accept")));
-        for h in ["Accept", "Content-Type", "User-Agent", "X-Request-Id", "Idempotency-Key", "If-None-Match"] {
+        for h in [
+            "Accept",
+            "Content-Type",
+            "User-Agent",
+            "X-Request-Id",
+            "Idempotency-Key",
+            "If-None-Match",
+        ] {
             assert!(forwards(h, Some("keep-alive")), "{h}");
         }
     }
 
     #[test]
     fn refuses_encoded_separators_and_dot_segments() {
-        for p in ["/v1/reports/42", "/v1/reports", "/v1/a%20b", "/v1/reports/%41"] {
+        for p in [
+            "/v1/reports/42",
+            "/v1/reports",
+            "/v1/a%20b",
+            "/v1/reports/%41",
+        ] {
             assert_eq!(check_path(p), Ok(()), "{p}");
         }
         for p in [

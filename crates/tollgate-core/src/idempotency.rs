@@ -15,7 +15,9 @@ pub const MAX_KEY_LEN: usize = 255;
 pub enum IdempotencyError {
     #[error("Idempotency-Key must be 1 to 255 visible ASCII characters, such as a UUID")]
     InvalidKey,
-    #[error("this Idempotency-Key was used for a different request: use a new key for a new request")]
+    #[error(
+        "this Idempotency-Key was used for a different request: use a new key for a new request"
+    )]
     KeyReused,
 }
 
@@ -23,7 +25,10 @@ pub enum IdempotencyError {
 /// quotes around it are accepted and removed).
 pub fn check_key(raw: &str) -> Result<String, IdempotencyError> {
     let key = raw.trim();
-    let key = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')).unwrap_or(key);
+    let key = key
+        .strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .unwrap_or(key);
     if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(IdempotencyError::InvalidKey);
     }
@@ -51,7 +56,11 @@ pub enum Outcome {
 }
 
 /// Decides for a keyed request. `kept` is the fingerprint and time of the kept answer.
-pub fn decide(kept: Option<(&str, Timestamp)>, fingerprint: &str, now: Timestamp) -> Result<Outcome, IdempotencyError> {
+pub fn decide(
+    kept: Option<(&str, Timestamp)>,
+    fingerprint: &str,
+    now: Timestamp,
+) -> Result<Outcome, IdempotencyError> {
     match kept {
         Some((_, at)) if now.since(at) >= KEEP_FOR => Ok(Outcome::Run),
         Some((f, _)) if f == fingerprint => Ok(Outcome::Replay),
@@ -70,7 +79,10 @@ mod tests {
         assert_eq!(check_key(" 5f0c "), Ok("5f0c".into()));
         assert_eq!(check_key(""), Err(IdempotencyError::InvalidKey));
         assert_eq!(check_key("a b"), Err(IdempotencyError::InvalidKey));
-        assert_eq!(check_key(&"k".repeat(256)), Err(IdempotencyError::InvalidKey));
+        assert_eq!(
+            check_key(&"k".repeat(256)),
+            Err(IdempotencyError::InvalidKey)
+        );
     }
 
     #[test]
@@ -78,11 +90,23 @@ mod tests {
         let f = fingerprint("u", "POST", "/api/tokens", b"{}");
         let g = fingerprint("u", "POST", "/api/tokens", b"{ }");
         assert_ne!(f, g);
-        assert_ne!(fingerprint("u", "POST", "/a", b"b"), fingerprint("u", "POST", "/ab", b""));
+        assert_ne!(
+            fingerprint("u", "POST", "/a", b"b"),
+            fingerprint("u", "POST", "/ab", b"")
+        );
         let t = Timestamp(1_000);
         assert_eq!(decide(None, &f, t), Ok(Outcome::Run));
-        assert_eq!(decide(Some((&f, t)), &f, t.plus(Span::HOUR)), Ok(Outcome::Replay));
-        assert_eq!(decide(Some((&f, t)), &g, t.plus(Span::HOUR)), Err(IdempotencyError::KeyReused));
-        assert_eq!(decide(Some((&f, t)), &g, t.plus(KEEP_FOR)), Ok(Outcome::Run));
+        assert_eq!(
+            decide(Some((&f, t)), &f, t.plus(Span::HOUR)),
+            Ok(Outcome::Replay)
+        );
+        assert_eq!(
+            decide(Some((&f, t)), &g, t.plus(Span::HOUR)),
+            Err(IdempotencyError::KeyReused)
+        );
+        assert_eq!(
+            decide(Some((&f, t)), &g, t.plus(KEEP_FOR)),
+            Ok(Outcome::Run)
+        );
     }
 }

@@ -81,7 +81,9 @@ impl ReportError {
 /// Reads a report body.
 pub fn parse_report(body: &[u8]) -> Result<Vec<ReportedMatch>, ReportError> {
     if body.len() > MAX_REPORT_BYTES {
-        return Err(ReportError::TooLarge { max: MAX_REPORT_BYTES });
+        return Err(ReportError::TooLarge {
+            max: MAX_REPORT_BYTES,
+        });
     }
     let matches: Vec<ReportedMatch> =
         serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
@@ -118,7 +120,11 @@ pub fn feedback(m: &ReportedMatch, live: bool) -> Feedback {
     Feedback {
         token_hash: Digest::of(m.token.as_bytes()).to_hex(),
         token_type: m.token_type.clone(),
-        label: if live { Label::TruePositive } else { Label::FalsePositive },
+        label: if live {
+            Label::TruePositive
+        } else {
+            Label::FalsePositive
+        },
     }
 }
 
@@ -161,7 +167,11 @@ pub fn safe_link(url: &str) -> Option<&str> {
 }
 
 /// Which live secret of `record` has `digest`, if any.
-pub fn leaked_secret(record: &TokenRecord, digest: &Digest, now: Timestamp) -> Option<LeakedSecret> {
+pub fn leaked_secret(
+    record: &TokenRecord,
+    digest: &Digest,
+    now: Timestamp,
+) -> Option<LeakedSecret> {
     if record.secret.digest.ct_eq(digest) {
         return Some(LeakedSecret::Current);
     }
@@ -190,9 +200,15 @@ pub fn respond(
     policy: LeakPolicy,
     now: Timestamp,
 ) -> Response {
-    let Some(secret) = leaked_secret(record, digest, now) else { return Response::NotLive };
+    let Some(secret) = leaked_secret(record, digest, now) else {
+        return Response::NotLive;
+    };
     let url = clip(&m.url, MAX_URL_LEN);
-    if record.leak.as_ref().is_some_and(|l| l.secret == secret && l.url == url) {
+    if record
+        .leak
+        .as_ref()
+        .is_some_and(|l| l.secret == secret && l.url == url)
+    {
         return Response::Known;
     }
     let stop = policy == LeakPolicy::Disable;
@@ -203,7 +219,13 @@ pub fn respond(
             LeakedSecret::Previous => next.secret.previous = None,
         }
     }
-    let mark = LeakMark { reported_at: now, url, source: clip(&m.source, MAX_SOURCE_LEN), secret, stopped: stop };
+    let mark = LeakMark {
+        reported_at: now,
+        url,
+        source: clip(&m.source, MAX_SOURCE_LEN),
+        secret,
+        stopped: stop,
+    };
     next.leak = Some(mark.clone());
     next.updated_at = now;
     next.revision = successor(record.revision);

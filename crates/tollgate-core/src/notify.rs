@@ -65,10 +65,22 @@ pub enum Event {
     Disabled,
     Enabled,
     Deleted,
-    Upgraded { from: ApiVersion, to: ApiVersion },
-    Leaked { url: String, source: String, stopped: bool },
-    Expiring { at: Timestamp },
-    ScopesChanged { added: Vec<String>, removed: Vec<String> },
+    Upgraded {
+        from: ApiVersion,
+        to: ApiVersion,
+    },
+    Leaked {
+        url: String,
+        source: String,
+        stopped: bool,
+    },
+    Expiring {
+        at: Timestamp,
+    },
+    ScopesChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
 }
 
 /// The kind of an [`Event`], as the Notifications page lists it.
@@ -132,9 +144,16 @@ pub struct Recipient {
 
 /// The token's primary contact (in the user's language, else the account's) and each of its
 /// developer e-mails that did not unsubscribe (in the account's language), each address once.
-pub fn recipients(token: &TokenRecord, users: &[UserRecord], account: &AccountRecord) -> Vec<Recipient> {
+pub fn recipients(
+    token: &TokenRecord,
+    users: &[UserRecord],
+    account: &AccountRecord,
+) -> Vec<Recipient> {
     let mut out: Vec<Recipient> = Vec::new();
-    if let Some(u) = users.iter().find(|u| u.id == token.primary_contact && u.enabled) {
+    if let Some(u) = users
+        .iter()
+        .find(|u| u.id == token.primary_contact && u.enabled)
+    {
         out.push(Recipient {
             email: u.email.clone(),
             language: u.locale.unwrap_or(account.language),
@@ -147,7 +166,11 @@ pub fn recipients(token: &TokenRecord, users: &[UserRecord], account: &AccountRe
         if muted || out.iter().any(|r| email_key(&r.email) == key) {
             continue;
         }
-        out.push(Recipient { email: e.clone(), language: account.language, role: Role::Developer });
+        out.push(Recipient {
+            email: e.clone(),
+            language: account.language,
+            role: Role::Developer,
+        });
     }
     out
 }
@@ -173,10 +196,20 @@ pub struct Mail {
 }
 
 /// The message for `to` about `event`; `unsubscribe` is the developer's signed link.
-pub fn compose(event: &Event, facts: &Facts<'_>, to: &Recipient, unsubscribe: Option<&str>) -> Mail {
+pub fn compose(
+    event: &Event,
+    facts: &Facts<'_>,
+    to: &Recipient,
+    unsubscribe: Option<&str>,
+) -> Mail {
     let (subject, what) = text::describe(event, facts, to.language);
     let text = text::body(&what, facts, to, unsubscribe);
-    Mail { to: to.email.clone(), language: to.language, subject, text }
+    Mail {
+        to: to.email.clone(),
+        language: to.language,
+        subject,
+        text,
+    }
 }
 
 /// Where a message is.
@@ -281,21 +314,39 @@ pub struct NotificationPage {
 /// base64url. `key` is the deployment's link key (derived by the Worker from its secrets).
 pub fn unsubscribe_tag(key: &[u8], account_id: &str, sid: &str, email: &str) -> String {
     use base64::Engine as _;
-    let tag = link_mac(key, account_id, sid, email).finalize().into_bytes();
+    let tag = link_mac(key, account_id, sid, email)
+        .finalize()
+        .into_bytes();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
 }
 
 /// Whether `tag` signs this account, SID and e-mail (constant-time).
-pub fn unsubscribe_tag_valid(key: &[u8], account_id: &str, sid: &str, email: &str, tag: &str) -> bool {
+pub fn unsubscribe_tag_valid(
+    key: &[u8],
+    account_id: &str,
+    sid: &str,
+    email: &str,
+    tag: &str,
+) -> bool {
     use base64::Engine as _;
-    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag.trim()) else { return false };
-    link_mac(key, account_id, sid, email).verify_slice(&bytes).is_ok()
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag.trim()) else {
+        return false;
+    };
+    link_mac(key, account_id, sid, email)
+        .verify_slice(&bytes)
+        .is_ok()
 }
 
 fn link_mac(key: &[u8], account_id: &str, sid: &str, email: &str) -> Hmac<Sha256> {
     // A key of any length is accepted by HMAC.
-    let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
-    for part in ["tollgate-unsubscribe-v1", account_id, sid, &email_key(email)] {
+    let mut mac =
+        <Hmac<Sha256> as hmac::Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
+    for part in [
+        "tollgate-unsubscribe-v1",
+        account_id,
+        sid,
+        &email_key(email),
+    ] {
         mac.update(&(part.len() as u32).to_be_bytes());
         mac.update(part.as_bytes());
     }
@@ -311,7 +362,8 @@ fn unreachable_mac() -> Hmac<Sha256> {
 /// Derives the unsubscribe-link key from a deployment secret (`TOKEN_ENCRYPTION_KEY`'s
 /// bytes), so the links need no secret of their own and never reuse the key itself.
 pub fn link_key(secret: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable_mac());
+    let mut mac =
+        <Hmac<Sha256> as hmac::Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable_mac());
     mac.update(b"tollgate unsubscribe link key");
     mac.finalize().into_bytes().into()
 }

@@ -57,12 +57,17 @@ impl PolicyError {
     /// The values the message names, by the names a translation uses.
     pub fn params(&self) -> Vec<(&'static str, String)> {
         match self {
-            PolicyError::ExpiryBeyondLimit { max_days } | PolicyError::ExpiryRequired { max_days } => {
+            PolicyError::ExpiryBeyondLimit { max_days }
+            | PolicyError::ExpiryRequired { max_days } => {
                 vec![("max_days", max_days.to_string())]
             }
-            PolicyError::IpInvalid { entry } | PolicyError::IpRepeated { entry } => vec![("entry", entry.clone())],
+            PolicyError::IpInvalid { entry } | PolicyError::IpRepeated { entry } => {
+                vec![("entry", entry.clone())]
+            }
             PolicyError::TooManyIps { max } => vec![("max", max.to_string())],
-            PolicyError::RateRequests { max } | PolicyError::LifetimeLimit { max } => vec![("max", max.to_string())],
+            PolicyError::RateRequests { max } | PolicyError::LifetimeLimit { max } => {
+                vec![("max", max.to_string())]
+            }
             PolicyError::ExpiryInPast | PolicyError::RatePeriod => Vec::new(),
         }
     }
@@ -83,12 +88,12 @@ impl PolicyError {
 
     pub fn field(&self) -> &'static str {
         match self {
-            PolicyError::ExpiryInPast | PolicyError::ExpiryBeyondLimit { .. } | PolicyError::ExpiryRequired { .. } => {
-                "expires_at"
-            }
-            PolicyError::IpInvalid { .. } | PolicyError::IpRepeated { .. } | PolicyError::TooManyIps { .. } => {
-                "allowed_ips"
-            }
+            PolicyError::ExpiryInPast
+            | PolicyError::ExpiryBeyondLimit { .. }
+            | PolicyError::ExpiryRequired { .. } => "expires_at",
+            PolicyError::IpInvalid { .. }
+            | PolicyError::IpRepeated { .. }
+            | PolicyError::TooManyIps { .. } => "allowed_ips",
             PolicyError::RateRequests { .. } | PolicyError::RatePeriod => "rate_limit",
             PolicyError::LifetimeLimit { .. } => "max_token_lifetime_days",
         }
@@ -111,7 +116,9 @@ pub fn check_expiry(
 ) -> Result<Option<Timestamp>, PolicyError> {
     match (expires_at, max_days) {
         (Some(t), _) if t <= now => Err(PolicyError::ExpiryInPast),
-        (Some(t), Some(max)) if t > preset(max, now) => Err(PolicyError::ExpiryBeyondLimit { max_days: max }),
+        (Some(t), Some(max)) if t > preset(max, now) => {
+            Err(PolicyError::ExpiryBeyondLimit { max_days: max })
+        }
         (None, Some(max)) => Err(PolicyError::ExpiryRequired { max_days: max }),
         (t, _) => Ok(t),
     }
@@ -131,7 +138,9 @@ pub fn expiring_soon(expires_at: Option<Timestamp>, now: Timestamp) -> bool {
 /// Checks an account's `max_token_lifetime_days`.
 pub fn check_lifetime_limit(days: Option<u32>) -> Result<Option<u32>, PolicyError> {
     match days {
-        Some(d) if d == 0 || d > MAX_LIFETIME_DAYS => Err(PolicyError::LifetimeLimit { max: MAX_LIFETIME_DAYS }),
+        Some(d) if d == 0 || d > MAX_LIFETIME_DAYS => Err(PolicyError::LifetimeLimit {
+            max: MAX_LIFETIME_DAYS,
+        }),
         d => Ok(d),
     }
 }
@@ -153,7 +162,11 @@ fn to_v6(ip: IpAddr) -> (u128, u8) {
 }
 
 fn mask(prefix: u8) -> u128 {
-    if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) }
+    if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(prefix))
+    }
 }
 
 impl IpRange {
@@ -170,7 +183,9 @@ impl IpRange {
         let width = 128 - offset;
         let prefix = match prefix {
             None => width,
-            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3 => p.parse().ok()?,
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3 => {
+                p.parse().ok()?
+            }
             Some(_) => return None,
         };
         if prefix > width {
@@ -210,12 +225,16 @@ impl IpRange {
 /// most [`MAX_ALLOWED_IPS`]. Empty means any address.
 pub fn check_allowed_ips(raw: &[String]) -> Result<Vec<String>, PolicyError> {
     if raw.len() > MAX_ALLOWED_IPS {
-        return Err(PolicyError::TooManyIps { max: MAX_ALLOWED_IPS });
+        return Err(PolicyError::TooManyIps {
+            max: MAX_ALLOWED_IPS,
+        });
     }
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for entry in raw {
         let shown: String = entry.trim().chars().take(60).collect();
-        let range = IpRange::parse(entry).ok_or(PolicyError::IpInvalid { entry: shown.clone() })?;
+        let range = IpRange::parse(entry).ok_or(PolicyError::IpInvalid {
+            entry: shown.clone(),
+        })?;
         let canonical = range.canonical();
         if out.contains(&canonical) {
             return Err(PolicyError::IpRepeated { entry: shown });
@@ -231,8 +250,13 @@ pub fn ip_allowed(allowed: &[String], client: Option<&str>) -> bool {
     if allowed.is_empty() {
         return true;
     }
-    let Some(ip) = client.and_then(|c| c.trim().parse::<IpAddr>().ok()) else { return false };
-    allowed.iter().filter_map(|r| IpRange::parse(r)).any(|r| r.contains(ip))
+    let Some(ip) = client.and_then(|c| c.trim().parse::<IpAddr>().ok()) else {
+        return false;
+    };
+    allowed
+        .iter()
+        .filter_map(|r| IpRange::parse(r))
+        .any(|r| r.contains(ip))
 }
 
 // ---------------------------------------------------------------- rate limit
@@ -242,7 +266,9 @@ pub fn check_rate_limit(limit: Option<RateLimit>) -> Result<Option<RateLimit>, P
     match limit {
         Some(l) if !RATE_PERIODS.contains(&l.period_seconds) => Err(PolicyError::RatePeriod),
         Some(l) if l.requests == 0 || l.requests > MAX_RATE_REQUESTS => {
-            Err(PolicyError::RateRequests { max: MAX_RATE_REQUESTS })
+            Err(PolicyError::RateRequests {
+                max: MAX_RATE_REQUESTS,
+            })
         }
         l => Ok(l),
     }
@@ -268,7 +294,10 @@ pub struct Admission {
 impl Admission {
     /// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers): the quota and window.
     pub fn policy_header(&self) -> String {
-        format!("\"token\";q={};w={}", self.limit.requests, self.limit.period_seconds)
+        format!(
+            "\"token\";q={};w={}",
+            self.limit.requests, self.limit.period_seconds
+        )
     }
 
     /// `RateLimit`: what remains of the quota and when it resets.
@@ -281,7 +310,11 @@ impl Admission {
 pub fn admit(window: Window, limit: RateLimit, now: Timestamp) -> (Admission, Window) {
     let period_ms = i64::from(limit.period_seconds) * 1000;
     let start = now.0.div_euclid(period_ms) * period_ms;
-    let mut w = if window.start == start { window } else { Window { start, allowed: 0 } };
+    let mut w = if window.start == start {
+        window
+    } else {
+        Window { start, allowed: 0 }
+    };
     let allowed = w.allowed < limit.requests;
     if allowed {
         w.allowed += 1;

@@ -66,7 +66,9 @@ impl TokenReplica {
     pub fn to_json(&self) -> String {
         let out = match self {
             TokenReplica::Live(r) => serde_json::to_string(r),
-            TokenReplica::Deleted(t) => serde_json::to_string(&TombstoneDoc { tombstone: t.clone() }),
+            TokenReplica::Deleted(t) => serde_json::to_string(&TombstoneDoc {
+                tombstone: t.clone(),
+            }),
         };
         out.unwrap_or_default()
     }
@@ -156,7 +158,9 @@ impl EdgeReplica {
     pub fn from_json(json: &str) -> Result<EdgeReplica, serde_json::Error> {
         if json.starts_with("{\"tombstone\"") {
             let doc: TombstoneRevision = serde_json::from_str(json)?;
-            return Ok(EdgeReplica::Deleted { revision: doc.tombstone.revision });
+            return Ok(EdgeReplica::Deleted {
+                revision: doc.tombstone.revision,
+            });
         }
         serde_json::from_str(json).map(|t| EdgeReplica::Live(Box::new(t)))
     }
@@ -258,8 +262,14 @@ pub fn digest_index_key(digest: &crate::credential::Digest) -> String {
 
 /// The index entry (key and JSON value) of `t`'s current secret.
 pub fn digest_index(t: &TokenRecord) -> (String, String) {
-    let value = DigestIndex { account_id: t.account_id.clone(), sid: t.sid.as_str().to_owned() };
-    (digest_index_key(&t.secret.digest), serde_json::to_string(&value).unwrap_or_default())
+    let value = DigestIndex {
+        account_id: t.account_id.clone(),
+        sid: t.sid.as_str().to_owned(),
+    };
+    (
+        digest_index_key(&t.secret.digest),
+        serde_json::to_string(&value).unwrap_or_default(),
+    )
 }
 
 /// Whether a replica key is one the verifier reads (and the feed carries).

@@ -25,7 +25,10 @@ pub enum PreconditionError {
     #[error(
         "someone else changed this since you loaded it (your revision {presented}, now {current}): review the current state and try again"
     )]
-    Stale { presented: String, current: Revision },
+    Stale {
+        presented: String,
+        current: Revision,
+    },
     #[error("If-Match must be an entity tag such as \"3\" (from the ETag header) or *")]
     Malformed,
 }
@@ -34,14 +37,18 @@ pub enum PreconditionError {
 /// means no precondition; `*` matches any existing record; a list matches when one of its
 /// tags does. Weak tags never match (strong comparison).
 pub fn check_if_match(header: Option<&str>, current: Revision) -> Result<(), PreconditionError> {
-    let Some(header) = header.map(str::trim) else { return Ok(()) };
+    let Some(header) = header.map(str::trim) else {
+        return Ok(());
+    };
     if header == "*" {
         return Ok(());
     }
     let mut any = false;
     for tag in header.split(',').map(str::trim) {
         let strong = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
-        let weak = tag.strip_prefix("W/").is_some_and(|t| t.starts_with('"') && t.ends_with('"') && t.len() >= 2);
+        let weak = tag
+            .strip_prefix("W/")
+            .is_some_and(|t| t.starts_with('"') && t.ends_with('"') && t.len() >= 2);
         if strong.is_none() && !weak {
             return Err(PreconditionError::Malformed);
         }
@@ -53,7 +60,10 @@ pub fn check_if_match(header: Option<&str>, current: Revision) -> Result<(), Pre
     if !any {
         return Err(PreconditionError::Malformed);
     }
-    Err(PreconditionError::Stale { presented: header.chars().take(40).collect(), current })
+    Err(PreconditionError::Stale {
+        presented: header.chars().take(40).collect(),
+        current,
+    })
 }
 
 #[cfg(test)]
@@ -71,14 +81,24 @@ mod tests {
     fn strong_tags_compare_exactly() {
         assert_eq!(check_if_match(Some("\"4\""), 4), Ok(()));
         assert_eq!(check_if_match(Some("\"1\", \"4\""), 4), Ok(()));
-        assert!(matches!(check_if_match(Some("\"3\""), 4), Err(PreconditionError::Stale { current: 4, .. })));
-        assert!(matches!(check_if_match(Some("W/\"4\""), 4), Err(PreconditionError::Stale { .. })));
+        assert!(matches!(
+            check_if_match(Some("\"3\""), 4),
+            Err(PreconditionError::Stale { current: 4, .. })
+        ));
+        assert!(matches!(
+            check_if_match(Some("W/\"4\""), 4),
+            Err(PreconditionError::Stale { .. })
+        ));
     }
 
     #[test]
     fn malformed_tags_are_refused() {
         for h in ["4", "", "\"4", "abc", ","] {
-            assert_eq!(check_if_match(Some(h), 4), Err(PreconditionError::Malformed), "{h}");
+            assert_eq!(
+                check_if_match(Some(h), 4),
+                Err(PreconditionError::Malformed),
+                "{h}"
+            );
         }
     }
 

@@ -118,25 +118,40 @@ pub fn catalog(account_type: AccountType, version: ApiVersion) -> Vec<CategoryVi
     CATALOG
         .iter()
         .filter_map(|def| {
-            let scopes: Vec<&'static ScopeDef> =
-                def.scopes.iter().filter(|s| s.available(account_type, version)).collect();
+            let scopes: Vec<&'static ScopeDef> = def
+                .scopes
+                .iter()
+                .filter(|s| s.available(account_type, version))
+                .collect();
             (!scopes.is_empty()).then_some(CategoryView { def, scopes })
         })
         .collect()
 }
 
-fn available_scopes(account_type: AccountType, version: ApiVersion) -> impl Iterator<Item = &'static ScopeDef> {
-    CATALOG.iter().flat_map(|c| c.scopes.iter()).filter(move |s| s.available(account_type, version))
+fn available_scopes(
+    account_type: AccountType,
+    version: ApiVersion,
+) -> impl Iterator<Item = &'static ScopeDef> {
+    CATALOG
+        .iter()
+        .flat_map(|c| c.scopes.iter())
+        .filter(move |s| s.available(account_type, version))
 }
 
 /// Looks a scope up by id, if the account type can grant it at that version.
-pub fn find_scope(account_type: AccountType, version: ApiVersion, id: &str) -> Option<&'static ScopeDef> {
+pub fn find_scope(
+    account_type: AccountType,
+    version: ApiVersion,
+    id: &str,
+) -> Option<&'static ScopeDef> {
     available_scopes(account_type, version).find(|s| s.id == id)
 }
 
 /// Every scope id the account type can grant at that version.
 pub fn all_scope_ids(account_type: AccountType, version: ApiVersion) -> BTreeSet<String> {
-    available_scopes(account_type, version).map(|s| s.id.to_owned()).collect()
+    available_scopes(account_type, version)
+        .map(|s| s.id.to_owned())
+        .collect()
 }
 
 /// Why a path is not in the route map.
@@ -235,7 +250,10 @@ mod tests {
                 for route in s.routes {
                     assert!(route.pattern.starts_with("/v1/"));
                     assert_ne!(route.pattern, "/v1/verify");
-                    assert!(seen.insert((route.method, route.pattern)), "{route:?} twice");
+                    assert!(
+                        seen.insert((route.method, route.pattern)),
+                        "{route:?} twice"
+                    );
                 }
             }
         }
@@ -256,12 +274,27 @@ mod tests {
     #[test]
     fn routes_resolve_to_their_scopes() {
         let v = ApiVersion::latest();
-        assert_eq!(required_scope(P, v, Get, "/v1/actions").map(|s| s.id), Ok("actions.read"));
-        assert_eq!(required_scope(B, v, Put, "/v1/actions/42").map(|s| s.id), Ok("actions.write"));
-        assert_eq!(required_scope(B, v, Put, "/v1/catalogs/7/items/9").map(|s| s.id), Ok("catalogs.write"));
-        assert_eq!(required_scope(A, v, Get, "/v1/reports/1/runs/2").map(|s| s.id), Ok("reports.read"));
+        assert_eq!(
+            required_scope(P, v, Get, "/v1/actions").map(|s| s.id),
+            Ok("actions.read")
+        );
+        assert_eq!(
+            required_scope(B, v, Put, "/v1/actions/42").map(|s| s.id),
+            Ok("actions.write")
+        );
+        assert_eq!(
+            required_scope(B, v, Put, "/v1/catalogs/7/items/9").map(|s| s.id),
+            Ok("catalogs.write")
+        );
+        assert_eq!(
+            required_scope(A, v, Get, "/v1/reports/1/runs/2").map(|s| s.id),
+            Ok("reports.read")
+        );
         // Partners cannot change actions at all: the route does not exist for them.
-        assert_eq!(required_scope(P, v, Put, "/v1/actions/42").err(), Some(RouteError::NotFound));
+        assert_eq!(
+            required_scope(P, v, Put, "/v1/actions/42").err(),
+            Some(RouteError::NotFound)
+        );
         // Webhooks arrived in 2026-04-01.
         assert!(required_scope(P, ApiVersion::V2025_04_01, Get, "/v1/webhooks").is_err());
         assert!(required_scope(P, v, Get, "/v1/webhooks").is_ok());

@@ -73,7 +73,8 @@ impl SessionRecord {
     /// A window that reaches further than [`SUDO_WINDOW`] from `now` (a clock set back)
     /// counts as ended.
     pub fn sudo_active(&self, now: Timestamp) -> bool {
-        self.sudo_until.is_some_and(|until| now < until && until <= now.plus(SUDO_WINDOW))
+        self.sudo_until
+            .is_some_and(|until| now < until && until <= now.plus(SUDO_WINDOW))
     }
 
     /// Opens the sudo window after the password was checked again at `now`.
@@ -86,7 +87,9 @@ impl SessionRecord {
     /// Whether `presented` (the `X-CSRF-Token` header) matches, in constant time.
     pub fn csrf_ok(&self, presented: Option<&str>) -> bool {
         match presented {
-            Some(p) if !p.is_empty() && p.len() <= 128 => self.csrf_digest.ct_eq(&Digest::of(p.as_bytes())),
+            Some(p) if !p.is_empty() && p.len() <= 128 => {
+                self.csrf_digest.ct_eq(&Digest::of(p.as_bytes()))
+            }
             _ => false,
         }
     }
@@ -140,7 +143,8 @@ pub fn session_id_from_cookies(cookie_header: &str) -> Option<&str> {
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 128
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         })
 }
 
@@ -181,8 +185,14 @@ mod tests {
         assert_eq!(s.grant_sudo(at), at.plus(SUDO_WINDOW));
         assert!(s.sudo_active(at));
         assert!(s.sudo_active(Timestamp(at.plus(SUDO_WINDOW).0 - 1)));
-        assert!(!s.sudo_active(at.plus(SUDO_WINDOW)), "ends at the window's end");
-        assert!(!s.sudo_active(at.minus(Span::MINUTE)), "a clock set back does not stretch it");
+        assert!(
+            !s.sudo_active(at.plus(SUDO_WINDOW)),
+            "ends at the window's end"
+        );
+        assert!(
+            !s.sudo_active(at.minus(Span::MINUTE)),
+            "a clock set back does not stretch it"
+        );
         // Records stored before sudo existed read as not in sudo mode, and round-trip.
         let json = serde_json::to_string(&self::s()).expect("serializes");
         assert!(!json.contains("sudo_until"));
@@ -194,12 +204,21 @@ mod tests {
     fn sessions_expire_when_idle_or_old_or_outdated() {
         let s = s();
         assert_eq!(s.state(Timestamp(1), 3), SessionState::Active);
-        assert_eq!(s.state(Timestamp(0).plus(TOUCH_INTERVAL), 3), SessionState::ActiveTouch);
-        assert_eq!(s.state(Timestamp(0).plus(IDLE_TIMEOUT), 3), SessionState::Expired);
+        assert_eq!(
+            s.state(Timestamp(0).plus(TOUCH_INTERVAL), 3),
+            SessionState::ActiveTouch
+        );
+        assert_eq!(
+            s.state(Timestamp(0).plus(IDLE_TIMEOUT), 3),
+            SessionState::Expired
+        );
         assert_eq!(s.state(Timestamp(1), 4), SessionState::Expired);
         let mut busy = s.clone();
         busy.last_seen = Timestamp(0).plus(ABSOLUTE_TIMEOUT).minus(Span::MINUTE);
-        assert_eq!(busy.state(Timestamp(0).plus(ABSOLUTE_TIMEOUT), 3), SessionState::Expired);
+        assert_eq!(
+            busy.state(Timestamp(0).plus(ABSOLUTE_TIMEOUT), 3),
+            SessionState::Expired
+        );
         assert_eq!(s.expires_at(), Timestamp(0).plus(IDLE_TIMEOUT));
     }
 
@@ -226,9 +245,18 @@ mod tests {
         for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
             assert!(c.contains(attr));
         }
-        assert_eq!(session_id_from_cookies("a=b; __Host-tollgate_session=xyz_1"), Some("xyz_1"));
-        assert_eq!(session_id_from_cookies("__Host-tollgate_session=x;y"), Some("x"));
-        assert_eq!(session_id_from_cookies("__Host-tollgate_session=<script>"), None);
+        assert_eq!(
+            session_id_from_cookies("a=b; __Host-tollgate_session=xyz_1"),
+            Some("xyz_1")
+        );
+        assert_eq!(
+            session_id_from_cookies("__Host-tollgate_session=x;y"),
+            Some("x")
+        );
+        assert_eq!(
+            session_id_from_cookies("__Host-tollgate_session=<script>"),
+            None
+        );
         assert_eq!(session_id_from_cookies("tollgate_session=x"), None);
     }
 }

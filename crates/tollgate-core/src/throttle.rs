@@ -29,7 +29,10 @@ pub struct Counter {
 /// The counter keys a sign-in attempt is judged by, with their limits.
 pub fn keys(email: &str, client: &str) -> [(String, u32); 2] {
     let email = email.trim().to_lowercase();
-    [(format!("pair:{email}|{client}"), MAX_FAILURES_PER_PAIR), (format!("client:{client}"), MAX_FAILURES_PER_CLIENT)]
+    [
+        (format!("pair:{email}|{client}"), MAX_FAILURES_PER_PAIR),
+        (format!("client:{client}"), MAX_FAILURES_PER_CLIENT),
+    ]
 }
 
 /// Seconds to wait when `counter` is at `max` within its window, else `None`.
@@ -42,8 +45,14 @@ pub fn retry_after(counter: Option<Counter>, max: u32, now: Timestamp) -> Option
 /// The counter after one more failure at `now` (a new window once the old one is over).
 pub fn after_failure(counter: Option<Counter>, now: Timestamp) -> Counter {
     match counter {
-        Some(c) if now < c.window_start.plus(WINDOW) => Counter { failures: c.failures.saturating_add(1), ..c },
-        _ => Counter { window_start: now, failures: 1 },
+        Some(c) if now < c.window_start.plus(WINDOW) => Counter {
+            failures: c.failures.saturating_add(1),
+            ..c
+        },
+        _ => Counter {
+            window_start: now,
+            failures: 1,
+        },
     }
 }
 

@@ -52,7 +52,11 @@ impl Timestamp {
         let secs = self.0.div_euclid(1000);
         let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
         let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+            rest / 3600,
+            rest % 3600 / 60
+        )
     }
 }
 
@@ -78,8 +82,14 @@ mod text_tests {
     fn utc_text_names_the_calendar_day() {
         assert_eq!(Timestamp(0).utc_text(), "1970-01-01 00:00 UTC");
         // 2026-11-25 06:50:00 UTC
-        assert_eq!(Timestamp(1_795_589_400_000).utc_text(), "2026-11-25 06:50 UTC");
+        assert_eq!(
+            Timestamp(1_795_589_400_000).utc_text(),
+            "2026-11-25 06:50 UTC"
+        );
         // 2024-02-29 23:59 UTC (a leap day)
-        assert_eq!(Timestamp(1_709_251_140_000).utc_text(), "2024-02-29 23:59 UTC");
+        assert_eq!(
+            Timestamp(1_709_251_140_000).utc_text(),
+            "2024-02-29 23:59 UTC"
+        );
     }
 }

@@ -181,7 +181,10 @@ pub struct AccountContext<'a> {
 
 impl<'a> AccountContext<'a> {
     /// The context of `account`, whose enabled users are `users`.
-    pub fn of(account: &'a crate::account::AccountRecord, users: &'a [String]) -> AccountContext<'a> {
+    pub fn of(
+        account: &'a crate::account::AccountRecord,
+        users: &'a [String],
+    ) -> AccountContext<'a> {
         AccountContext {
             account_id: &account.id,
             account_type: account.account_type,
@@ -202,7 +205,9 @@ pub fn check_name(raw: &str) -> Result<String, TokenError> {
         return Err(TokenError::NameEmpty);
     }
     if name.chars().count() > MAX_TOKEN_NAME_LEN {
-        return Err(TokenError::NameTooLong { max: MAX_TOKEN_NAME_LEN });
+        return Err(TokenError::NameTooLong {
+            max: MAX_TOKEN_NAME_LEN,
+        });
     }
     if name.chars().any(char::is_control) {
         return Err(TokenError::NameControlCharacter);
@@ -214,28 +219,41 @@ pub fn check_name(raw: &str) -> Result<String, TokenError> {
 pub fn check_description(raw: &str) -> Result<String, TokenError> {
     let text = raw.trim();
     if text.chars().count() > MAX_DESCRIPTION_LEN {
-        return Err(TokenError::DescriptionTooLong { max: MAX_DESCRIPTION_LEN });
+        return Err(TokenError::DescriptionTooLong {
+            max: MAX_DESCRIPTION_LEN,
+        });
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(TokenError::DescriptionControlCharacter);
     }
     Ok(text.to_owned())
 }
 
 fn check_contact(contact: &str, ctx: &AccountContext<'_>) -> Result<String, TokenError> {
-    if ctx.users.iter().any(|u| u == contact) { Ok(contact.to_owned()) } else { Err(TokenError::UnknownContact) }
+    if ctx.users.iter().any(|u| u == contact) {
+        Ok(contact.to_owned())
+    } else {
+        Err(TokenError::UnknownContact)
+    }
 }
 
 /// Checks developer e-mails: valid, not repeated (case-insensitively), at most 20.
 pub fn check_emails(raw: &[String]) -> Result<Vec<String>, TokenError> {
     if raw.len() > MAX_DEVELOPER_EMAILS {
-        return Err(TokenError::TooManyEmails { max: MAX_DEVELOPER_EMAILS });
+        return Err(TokenError::TooManyEmails {
+            max: MAX_DEVELOPER_EMAILS,
+        });
     }
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(raw.len());
     for email in raw {
-        let normalized = normalize_email(email)
-            .map_err(|reason| TokenError::EmailInvalid { email: clip(email.trim(), 80), reason })?;
+        let normalized = normalize_email(email).map_err(|reason| TokenError::EmailInvalid {
+            email: clip(email.trim(), 80),
+            reason,
+        })?;
         if !seen.insert(email_key(&normalized)) {
             return Err(TokenError::EmailRepeated { email: normalized });
         }
@@ -257,7 +275,10 @@ pub fn check_scopes(
                 out.insert(def.id.to_owned());
             }
             None => {
-                return Err(TokenError::UnknownScope { scope: clip(scope, 64), version });
+                return Err(TokenError::UnknownScope {
+                    scope: clip(scope, 64),
+                    version,
+                });
             }
         }
     }
@@ -269,7 +290,10 @@ pub fn check_scopes(
 
 fn new_secret(bytes: &[u8; TOKEN_ENTROPY_BYTES]) -> (AuthToken, StoredSecret) {
     let token = AuthToken::from_entropy(bytes);
-    let secret = StoredSecret { digest: token.digest(), previous: None };
+    let secret = StoredSecret {
+        digest: token.digest(),
+        previous: None,
+    };
     (token, secret)
 }
 
@@ -325,7 +349,11 @@ pub fn create(
 }
 
 fn own(record: &TokenRecord, ctx: &AccountContext<'_>) -> Result<(), TokenError> {
-    if record.account_id == ctx.account_id { Ok(()) } else { Err(TokenError::WrongAccount) }
+    if record.account_id == ctx.account_id {
+        Ok(())
+    } else {
+        Err(TokenError::WrongAccount)
+    }
 }
 
 /// Applies an edit: only the fields present change. An empty edit changes nothing.
@@ -401,13 +429,19 @@ pub fn reset(
     now: Timestamp,
 ) -> Result<Issued, TokenError> {
     own(record, ctx)?;
-    let current_leaked = record.leak.as_ref().is_some_and(|l| l.secret == crate::leak::LeakedSecret::Current);
+    let current_leaked = record
+        .leak
+        .as_ref()
+        .is_some_and(|l| l.secret == crate::leak::LeakedSecret::Current);
     if current_leaked && grace != GracePeriod::None {
         return Err(TokenError::LeakedGrace);
     }
     let (auth_token, mut secret) = new_secret(token_entropy);
     if grace != GracePeriod::None {
-        secret.previous = Some(PreviousSecret { digest: record.secret.digest, valid_until: now.plus(grace.span()) });
+        secret.previous = Some(PreviousSecret {
+            digest: record.secret.digest,
+            valid_until: now.plus(grace.span()),
+        });
     }
     let mut next = record.clone();
     next.secret = secret;
@@ -417,7 +451,10 @@ pub fn reset(
     next.rotated_at = now;
     next.updated_at = now;
     next.revision = successor(record.revision);
-    Ok(Issued { record: next, auth_token })
+    Ok(Issued {
+        record: next,
+        auth_token,
+    })
 }
 
 /// [`reset`], also setting a new expiry when `expires_at` is given (`Some(None)`: never),
@@ -447,7 +484,10 @@ pub fn upgrade(
     own(record, ctx)?;
     let to = target.unwrap_or_else(ApiVersion::latest);
     if to < record.api_version {
-        return Err(TokenError::Downgrade { from: record.api_version, to });
+        return Err(TokenError::Downgrade {
+            from: record.api_version,
+            to,
+        });
     }
     if to == record.api_version {
         return Err(TokenError::AlreadyAtVersion { version: to });
@@ -465,7 +505,11 @@ pub fn upgrade(
 }
 
 /// Turns a token off: it fails verification from the next request on.
-pub fn disable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -> Result<TokenRecord, TokenError> {
+pub fn disable(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<TokenRecord, TokenError> {
     own(record, ctx)?;
     if !record.enabled {
         return Err(TokenError::AlreadyDisabled);
@@ -478,12 +522,20 @@ pub fn disable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -
 }
 
 /// Turns a disabled token back on.
-pub fn enable(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -> Result<TokenRecord, TokenError> {
+pub fn enable(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<TokenRecord, TokenError> {
     own(record, ctx)?;
     if record.enabled {
         return Err(TokenError::AlreadyEnabled);
     }
-    if record.leak.as_ref().is_some_and(|l| l.secret == crate::leak::LeakedSecret::Current) {
+    if record
+        .leak
+        .as_ref()
+        .is_some_and(|l| l.secret == crate::leak::LeakedSecret::Current)
+    {
         return Err(TokenError::Leaked);
     }
     let mut next = record.clone();
@@ -521,7 +573,11 @@ pub struct Deleted {
 
 /// Deletes a token. The storage shell removes the record; verification then finds no
 /// record and denies.
-pub fn delete(record: &TokenRecord, ctx: &AccountContext<'_>, now: Timestamp) -> Result<Deleted, TokenError> {
+pub fn delete(
+    record: &TokenRecord,
+    ctx: &AccountContext<'_>,
+    now: Timestamp,
+) -> Result<Deleted, TokenError> {
     own(record, ctx)?;
     Ok(Deleted {
         sid: record.sid.clone(),

@@ -64,7 +64,11 @@ impl TS for ApiVersion {
         "ApiVersion".into()
     }
     fn inline(_: &Config) -> String {
-        VERSIONS.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(" | ")
+        VERSIONS
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(" | ")
     }
     fn decl(cfg: &Config) -> String {
         format!("type ApiVersion = {};", Self::inline(cfg))
@@ -169,7 +173,10 @@ mod tests {
     fn every_referenced_type_is_declared_and_nothing_is_any() {
         let d = declarations();
         // Drop the doc comments: only code counts.
-        let code: String = d.split("/**").map(|part| part.split_once("*/").map_or(part, |(_, rest)| rest)).collect();
+        let code: String = d
+            .split("/**")
+            .map(|part| part.split_once("*/").map_or(part, |(_, rest)| rest))
+            .collect();
         // And the string literals (`"GET"` is a value, not a type).
         let d: String = code.split('"').step_by(2).collect();
         let declared: Vec<&str> = d
@@ -180,11 +187,18 @@ mod tests {
         let mut unique = declared.clone();
         unique.sort_unstable();
         unique.dedup();
-        assert_eq!(unique.len(), declared.len(), "a type is declared twice: {declared:?}");
+        assert_eq!(
+            unique.len(),
+            declared.len(),
+            "a type is declared twice: {declared:?}"
+        );
         // Every capitalised identifier used in a declaration is itself declared.
         for word in d.split(|c: char| !c.is_ascii_alphanumeric() && c != '_') {
             let builtin = ["Array", "Record", "Partial"].contains(&word);
-            if word.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !builtin && word.len() > 1 {
+            if word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && !builtin
+                && word.len() > 1
+            {
                 assert!(declared.contains(&word), "{word} is used but not declared");
             }
         }
@@ -195,9 +209,17 @@ mod tests {
     #[test]
     fn declarations_follow_the_serde_names() {
         let d = declarations();
-        assert!(d.contains("export type ApiVersion = \"2024-04-01\" | \"2025-04-01\" | \"2026-04-01\";"), "{d}");
+        assert!(
+            d.contains(
+                "export type ApiVersion = \"2024-04-01\" | \"2025-04-01\" | \"2026-04-01\";"
+            ),
+            "{d}"
+        );
         assert!(d.contains("export type GracePeriod = \"none\""), "{d}");
-        assert!(d.contains("export type CreatedWithin = \"7d\" | \"30d\" | \"older\";"), "{d}");
+        assert!(
+            d.contains("export type CreatedWithin = \"7d\" | \"30d\" | \"older\";"),
+            "{d}"
+        );
         // `#[serde(rename = "type")]` on the account type field.
         assert!(d.contains("type: AccountType"), "{d}");
         // Optional request fields are optional in TypeScript too.

@@ -123,14 +123,22 @@ pub struct UsageView {
 
 /// `n` consecutive points of `step` ending with the one holding `now`, filled from `rows`
 /// (start → counts); missing points are zero.
-pub fn series(rows: &[(Timestamp, Counts)], last_start: Timestamp, step: Span, n: usize) -> Vec<UsagePoint> {
+pub fn series(
+    rows: &[(Timestamp, Counts)],
+    last_start: Timestamp,
+    step: Span,
+    n: usize,
+) -> Vec<UsagePoint> {
     (0..n)
         .map(|i| {
             let start = Timestamp(last_start.0 - step.0 * (n - 1 - i) as i64);
-            let counts = rows.iter().filter(|(t, _)| *t == start).fold(Counts::default(), |mut acc, (_, c)| {
-                acc.add(c);
-                acc
-            });
+            let counts = rows.iter().filter(|(t, _)| *t == start).fold(
+                Counts::default(),
+                |mut acc, (_, c)| {
+                    acc.add(c);
+                    acc
+                },
+            );
             UsagePoint { start, counts }
         })
         .collect()
@@ -173,7 +181,11 @@ mod tests {
         c.count(Outcome::RateLimited);
         c.count(Outcome::IpNotAllowed);
         assert_eq!((c.allowed, c.denied(), c.total()), (1, 2, 3));
-        let rows = vec![(hour_of(t), c), (hour_of(t), c), (Timestamp(hour_of(t).0 - 2 * Span::HOUR.0), c)];
+        let rows = vec![
+            (hour_of(t), c),
+            (hour_of(t), c),
+            (Timestamp(hour_of(t).0 - 2 * Span::HOUR.0), c),
+        ];
         let s = series(&rows, hour_of(t), Span::HOUR, 48);
         assert_eq!(s.len(), 48);
         assert_eq!(s[47].start, hour_of(t));
@@ -182,7 +194,11 @@ mod tests {
         assert_eq!(s[45].counts.total(), 3);
         assert_eq!(check_days(None), Ok(30));
         assert_eq!(check_days(Some("90")), Ok(90));
-        assert!(check_days(Some("0")).is_err() && check_days(Some("91")).is_err() && check_days(Some("x")).is_err());
+        assert!(
+            check_days(Some("0")).is_err()
+                && check_days(Some("91")).is_err()
+                && check_days(Some("x")).is_err()
+        );
         assert_eq!(days_from_query(""), Ok(30));
         assert_eq!(days_from_query("days=7"), Ok(7));
         assert!(days_from_query("days=7&x=1").is_err());
@@ -197,7 +213,14 @@ mod tests {
         waiting.count(Outcome::Allowed);
         waiting.count(Outcome::RateLimited);
         waiting.remove(&sent);
-        assert_eq!((waiting.allowed, waiting.unauthenticated, waiting.rate_limited), (1, 0, 1));
+        assert_eq!(
+            (
+                waiting.allowed,
+                waiting.unauthenticated,
+                waiting.rate_limited
+            ),
+            (1, 0, 1)
+        );
         waiting.remove(&sent);
         waiting.remove(&sent);
         assert_eq!(waiting.allowed, 0, "never below zero");

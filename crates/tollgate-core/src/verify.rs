@@ -85,7 +85,10 @@ pub enum Denial {
     /// 403 `ip_not_allowed`: the token is valid, the client's address is not on its list.
     IpNotAllowed { identity: Identity },
     /// 403: the token is valid but lacks the scope the route requires.
-    LacksScope { identity: Identity, required: &'static str },
+    LacksScope {
+        identity: Identity,
+        required: &'static str,
+    },
     /// 404: no route of the token's API version matches the method and path.
     NoSuchRoute { identity: Identity },
 }
@@ -144,11 +147,16 @@ pub fn decide(
     }
     match target {
         Target::CredentialsOnly => Ok(identity),
-        Target::Route { method, path } => match required_scope(account_type, record.api_version, method, path) {
-            Err(_) => Err(Denial::NoSuchRoute { identity }),
-            Ok(scope) if record.scopes.contains(scope.id) => Ok(identity),
-            Ok(scope) => Err(Denial::LacksScope { identity, required: scope.id }),
-        },
+        Target::Route { method, path } => {
+            match required_scope(account_type, record.api_version, method, path) {
+                Err(_) => Err(Denial::NoSuchRoute { identity }),
+                Ok(scope) if record.scopes.contains(scope.id) => Ok(identity),
+                Ok(scope) => Err(Denial::LacksScope {
+                    identity,
+                    required: scope.id,
+                }),
+            }
+        }
     }
 }
 
@@ -174,10 +182,21 @@ mod tests {
     fn allows_the_right_token_and_names_the_caller() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let id = decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::CredentialsOnly, None).expect("allowed");
+        let id = decide(
+            &s,
+            Some(&edge(&i.record)),
+            P,
+            Timestamp(5),
+            Target::CredentialsOnly,
+            None,
+        )
+        .expect("allowed");
         assert_eq!(id.sid, i.record.sid);
         assert_eq!(id.account, "acc_1");
-        assert_eq!(id.scopes, vec!["actions.read".to_owned(), "reports.read".to_owned()]);
+        assert_eq!(
+            id.scopes,
+            vec!["actions.read".to_owned(), "reports.read".to_owned()]
+        );
     }
 
     #[test]
@@ -189,8 +208,22 @@ mod tests {
         let disabled = disable(&i.record, &ctx(&u), Timestamp(1)).expect("disables");
         let cases = [
             decide(&s, None, P, Timestamp(5), Target::CredentialsOnly, None),
-            decide(&s, Some(&edge(&other.record)), P, Timestamp(5), Target::CredentialsOnly, None),
-            decide(&s, Some(&edge(&disabled)), P, Timestamp(5), Target::CredentialsOnly, None),
+            decide(
+                &s,
+                Some(&edge(&other.record)),
+                P,
+                Timestamp(5),
+                Target::CredentialsOnly,
+                None,
+            ),
+            decide(
+                &s,
+                Some(&edge(&disabled)),
+                P,
+                Timestamp(5),
+                Target::CredentialsOnly,
+                None,
+            ),
             decide(
                 &s,
                 Some(&edge(&i.record)),
@@ -199,7 +232,14 @@ mod tests {
                 Target::CredentialsOnly,
                 None,
             ),
-            decide(&s, Some(&edge(&i.record)), None, Timestamp(5), Target::CredentialsOnly, None),
+            decide(
+                &s,
+                Some(&edge(&i.record)),
+                None,
+                Timestamp(5),
+                Target::CredentialsOnly,
+                None,
+            ),
         ];
         for c in cases {
             assert!(matches!(c, Err(Denial::Unauthenticated(_))), "{c:?}");
@@ -213,7 +253,14 @@ mod tests {
         let mixed = encode_basic(b.record.sid.as_str(), a.auth_token.expose());
         let s = screen(Some(&mixed)).expect("well formed");
         assert_eq!(
-            decide(&s, Some(&edge(&b.record)), P, Timestamp(5), Target::CredentialsOnly, None),
+            decide(
+                &s,
+                Some(&edge(&b.record)),
+                P,
+                Timestamp(5),
+                Target::CredentialsOnly,
+                None
+            ),
             Err(Denial::Unauthenticated(Why::WrongToken))
         );
     }
@@ -223,14 +270,36 @@ mod tests {
         let i = issued(1);
         let u = users();
         let now = Timestamp(10_000);
-        let r = reset(&i.record, &ctx(&u), &[77; 32], GracePeriod::FifteenMinutes, now).expect("resets");
+        let r = reset(
+            &i.record,
+            &ctx(&u),
+            &[77; 32],
+            GracePeriod::FifteenMinutes,
+            now,
+        )
+        .expect("resets");
         let old = screen(Some(&header(&i))).expect("well formed");
         assert!(
-            decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(14)), Target::CredentialsOnly, None).is_ok()
+            decide(
+                &old,
+                Some(&edge(&r.record)),
+                P,
+                now.plus(Span::minutes(14)),
+                Target::CredentialsOnly,
+                None
+            )
+            .is_ok()
         );
         assert!(
-            decide(&old, Some(&edge(&r.record)), P, now.plus(Span::minutes(15)), Target::CredentialsOnly, None)
-                .is_err()
+            decide(
+                &old,
+                Some(&edge(&r.record)),
+                P,
+                now.plus(Span::minutes(15)),
+                Target::CredentialsOnly,
+                None
+            )
+            .is_err()
         );
     }
 
@@ -238,10 +307,28 @@ mod tests {
     fn routes_need_their_scope() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let go = |m, p| decide(&s, Some(&edge(&i.record)), P, Timestamp(5), Target::Route { method: m, path: p }, None);
+        let go = |m, p| {
+            decide(
+                &s,
+                Some(&edge(&i.record)),
+                P,
+                Timestamp(5),
+                Target::Route { method: m, path: p },
+                None,
+            )
+        };
         assert!(go(Method::Get, "/v1/reports/9").is_ok());
-        assert!(matches!(go(Method::Get, "/v1/campaigns"), Err(Denial::LacksScope { required: "campaigns.read", .. })));
-        assert!(matches!(go(Method::Get, "/v1/nothing"), Err(Denial::NoSuchRoute { .. })));
+        assert!(matches!(
+            go(Method::Get, "/v1/campaigns"),
+            Err(Denial::LacksScope {
+                required: "campaigns.read",
+                ..
+            })
+        ));
+        assert!(matches!(
+            go(Method::Get, "/v1/nothing"),
+            Err(Denial::NoSuchRoute { .. })
+        ));
     }
 
     #[test]
@@ -255,7 +342,10 @@ mod tests {
             screen(Some(&encode_basic(i.record.sid.as_str(), &bad))),
             Err(Malformed::Credential(CredentialError::TokenChecksum))
         ));
-        assert!(matches!(screen(Some("Bearer x")), Err(Malformed::Header(BasicAuthError::Scheme))));
+        assert!(matches!(
+            screen(Some("Bearer x")),
+            Err(Malformed::Header(BasicAuthError::Scheme))
+        ));
         // A Unicode look-alike of the SID prefix (Cyrillic S) is not a SID.
         let lookalike = i.record.sid.as_str().replacen('S', "Ѕ", 1);
         assert!(matches!(
@@ -276,12 +366,33 @@ mod policy_tests {
     #[test]
     fn an_expired_token_is_refused_like_an_unknown_one() {
         let i = issued(1);
-        let s = screen(Some(&encode_basic(i.record.sid.as_str(), i.auth_token.expose()))).expect("well formed");
+        let s = screen(Some(&encode_basic(
+            i.record.sid.as_str(),
+            i.auth_token.expose(),
+        )))
+        .expect("well formed");
         let mut e = EdgeToken::from(&i.record);
         e.expires_at = Some(Timestamp(100));
-        assert!(decide(&s, Some(&e), P, Timestamp(99), Target::CredentialsOnly, None).is_ok());
+        assert!(
+            decide(
+                &s,
+                Some(&e),
+                P,
+                Timestamp(99),
+                Target::CredentialsOnly,
+                None
+            )
+            .is_ok()
+        );
         assert_eq!(
-            decide(&s, Some(&e), P, Timestamp(100), Target::CredentialsOnly, None),
+            decide(
+                &s,
+                Some(&e),
+                P,
+                Timestamp(100),
+                Target::CredentialsOnly,
+                None
+            ),
             Err(Denial::Unauthenticated(Why::Expired))
         );
     }
@@ -289,18 +400,36 @@ mod policy_tests {
     #[test]
     fn the_client_address_is_checked_after_the_credentials() {
         let i = issued(1);
-        let s = screen(Some(&encode_basic(i.record.sid.as_str(), i.auth_token.expose()))).expect("well formed");
+        let s = screen(Some(&encode_basic(
+            i.record.sid.as_str(),
+            i.auth_token.expose(),
+        )))
+        .expect("well formed");
         let mut e = EdgeToken::from(&i.record);
         e.allowed_ips = vec!["203.0.113.0/24".into()];
         let at = |ip| decide(&s, Some(&e), P, Timestamp(5), Target::CredentialsOnly, ip);
         assert!(at(Some("203.0.113.9")).is_ok());
-        assert!(matches!(at(Some("198.51.100.1")), Err(Denial::IpNotAllowed { .. })));
+        assert!(matches!(
+            at(Some("198.51.100.1")),
+            Err(Denial::IpNotAllowed { .. })
+        ));
         assert!(matches!(at(None), Err(Denial::IpNotAllowed { .. })));
         // A wrong token from outside the list is still just unauthenticated.
         let other = issued(2);
-        let wrong = screen(Some(&encode_basic(i.record.sid.as_str(), other.auth_token.expose()))).expect("formed");
+        let wrong = screen(Some(&encode_basic(
+            i.record.sid.as_str(),
+            other.auth_token.expose(),
+        )))
+        .expect("formed");
         assert!(matches!(
-            decide(&wrong, Some(&e), P, Timestamp(5), Target::CredentialsOnly, Some("198.51.100.1")),
+            decide(
+                &wrong,
+                Some(&e),
+                P,
+                Timestamp(5),
+                Target::CredentialsOnly,
+                Some("198.51.100.1")
+            ),
             Err(Denial::Unauthenticated(_))
         ));
     }

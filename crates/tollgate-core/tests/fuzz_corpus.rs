@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use tollgate_core::api::{
-    AccountPatch, LoginRequest, NewUser, ResetRequest, SetupRequest, TokenDraft, TokenEdit, UpgradeRequest, UserPatch,
+    AccountPatch, LoginRequest, NewUser, ResetRequest, SetupRequest, TokenDraft, TokenEdit,
+    UpgradeRequest, UserPatch,
 };
 use tollgate_core::authorization::{encode_basic, parse_basic};
 use tollgate_core::credential::{AccountSid, AuthToken};
@@ -23,13 +24,14 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         out.extend(dir.filter_map(Result::ok).map(|e| e.path()));
     }
     if let Ok(dir) = std::fs::read_dir(fuzz_dir().join("regressions")) {
-        out.extend(
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&format!("{target}-")))),
-        );
+        out.extend(dir.filter_map(Result::ok).map(|e| e.path()).filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{target}-")))
+        }));
     }
-    out.into_iter().map(|p| (p.clone(), std::fs::read(&p).expect("readable"))).collect()
+    out.into_iter()
+        .map(|p| (p.clone(), std::fs::read(&p).expect("readable")))
+        .collect()
 }
 
 #[test]
@@ -37,11 +39,18 @@ fn basic_auth_inputs() {
     let all = inputs("basic_auth");
     assert!(all.len() >= 10, "the seed corpus is missing");
     for (path, data) in all {
-        let Ok(header) = std::str::from_utf8(&data) else { continue };
+        let Ok(header) = std::str::from_utf8(&data) else {
+            continue;
+        };
         match parse_basic(header) {
             Ok(c) => {
                 assert!(!c.username.contains(':'), "{}", path.display());
-                assert_eq!(parse_basic(&encode_basic(&c.username, &c.password)).as_ref(), Ok(&c), "{}", path.display());
+                assert_eq!(
+                    parse_basic(&encode_basic(&c.username, &c.password)).as_ref(),
+                    Ok(&c),
+                    "{}",
+                    path.display()
+                );
             }
             Err(_) => assert!(screen(Some(header)).is_err(), "{}", path.display()),
         }
@@ -53,9 +62,16 @@ fn credential_inputs() {
     let all = inputs("credentials");
     assert!(all.len() >= 10, "the seed corpus is missing");
     for (path, data) in all {
-        let Ok(s) = std::str::from_utf8(&data) else { continue };
+        let Ok(s) = std::str::from_utf8(&data) else {
+            continue;
+        };
         if let Ok(sid) = AccountSid::parse(s) {
-            assert_eq!(AccountSid::parse(sid.as_str()).as_ref(), Ok(&sid), "{}", path.display());
+            assert_eq!(
+                AccountSid::parse(sid.as_str()).as_ref(),
+                Ok(&sid),
+                "{}",
+                path.display()
+            );
         }
         if let Ok(t) = AuthToken::parse(s) {
             let i = 5 + (data.len() % 43);
@@ -67,10 +83,13 @@ fn credential_inputs() {
     }
 }
 
-fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug>(data: &[u8]) -> bool {
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug>(
+    data: &[u8],
+) -> bool {
     match serde_json::from_slice::<T>(data) {
         Ok(v) => {
-            let back: T = serde_json::from_str(&serde_json::to_string(&v).expect("serialises")).expect("deserialises");
+            let back: T = serde_json::from_str(&serde_json::to_string(&v).expect("serialises"))
+                .expect("deserialises");
             assert_eq!(back, v);
             true
         }
@@ -102,5 +121,9 @@ fn api_json_inputs() {
         }
     }
     // The seeds are real bodies: nearly all of them are accepted by some body type.
-    assert!(accepted + 1 >= all.len(), "only {accepted} of {} seeds are valid bodies", all.len());
+    assert!(
+        accepted + 1 >= all.len(),
+        "only {accepted} of {} seeds are valid bodies",
+        all.len()
+    );
 }

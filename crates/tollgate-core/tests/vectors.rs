@@ -15,7 +15,10 @@ fn vectors() -> Value {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 fn code(m: Malformed) -> &'static str {
@@ -28,9 +31,16 @@ fn code(m: Malformed) -> &'static str {
 
 #[test]
 fn credentials_from_fixed_entropy() {
-    for case in vectors()["credentials_from_entropy"].as_array().expect("array") {
-        let sid: [u8; 16] = hex(case["sid_entropy_hex"].as_str().expect("hex")).try_into().expect("16 bytes");
-        let token: [u8; 32] = hex(case["token_entropy_hex"].as_str().expect("hex")).try_into().expect("32 bytes");
+    for case in vectors()["credentials_from_entropy"]
+        .as_array()
+        .expect("array")
+    {
+        let sid: [u8; 16] = hex(case["sid_entropy_hex"].as_str().expect("hex"))
+            .try_into()
+            .expect("16 bytes");
+        let token: [u8; 32] = hex(case["token_entropy_hex"].as_str().expect("hex"))
+            .try_into()
+            .expect("32 bytes");
         assert_eq!(AccountSid::from_entropy(&sid).as_str(), case["sid"]);
         assert_eq!(AuthToken::from_entropy(&token).expose(), case["auth_token"]);
     }
@@ -68,7 +78,10 @@ fn authorization_headers() {
         }
     }
     for case in v["encode"].as_array().expect("array") {
-        let header = encode_basic(case["sid"].as_str().expect("sid"), case["auth_token"].as_str().expect("token"));
+        let header = encode_basic(
+            case["sid"].as_str().expect("sid"),
+            case["auth_token"].as_str().expect("token"),
+        );
         assert_eq!(header, case["header"].as_str().expect("header"));
     }
 }
@@ -76,11 +89,18 @@ fn authorization_headers() {
 #[test]
 fn required_scopes() {
     for case in vectors()["required_scopes"].as_array().expect("array") {
-        let account_type = serde_json::from_value(case["account_type"].clone()).expect("account type");
+        let account_type =
+            serde_json::from_value(case["account_type"].clone()).expect("account type");
         let version = serde_json::from_value(case["api_version"].clone()).expect("version");
         let method = Method::parse(case["method"].as_str().expect("method")).expect("method");
-        let got =
-            required_scope(account_type, version, method, case["path"].as_str().expect("path")).ok().map(|s| s.id);
+        let got = required_scope(
+            account_type,
+            version,
+            method,
+            case["path"].as_str().expect("path"),
+        )
+        .ok()
+        .map(|s| s.id);
         assert_eq!(got, case["scope"].as_str(), "{case}");
     }
 }
@@ -117,7 +137,15 @@ fn list_filter_and_pages() {
     let sids = |ts: &[Plain]| ts.iter().map(|t| t.sid.clone()).collect::<Vec<_>>();
     for case in f["cases"].as_array().expect("array") {
         let filter: TokenFilter = serde_json::from_value(case["filter"].clone()).expect("filter");
-        let (hits, next) = list(&tokens, &filter, &PageRequest { cursor: None, limit: 100 }, now);
+        let (hits, next) = list(
+            &tokens,
+            &filter,
+            &PageRequest {
+                cursor: None,
+                limit: 100,
+            },
+            now,
+        );
         let want: Vec<String> = serde_json::from_value(case["expect"].clone()).expect("expect");
         assert_eq!(sids(&hits), want, "{case}");
         assert!(next.is_none());
@@ -127,7 +155,15 @@ fn list_filter_and_pages() {
         let limit = case["limit"].as_u64().expect("limit") as usize;
         let mut cursor: Option<Cursor> = None;
         for want in case["pages"].as_array().expect("pages") {
-            let (hits, next) = list(&tokens, &filter, &PageRequest { cursor: cursor.clone(), limit }, now);
+            let (hits, next) = list(
+                &tokens,
+                &filter,
+                &PageRequest {
+                    cursor: cursor.clone(),
+                    limit,
+                },
+                now,
+            );
             let want: Vec<String> = serde_json::from_value(want.clone()).expect("page");
             assert_eq!(sids(&hits), want);
             cursor = next;

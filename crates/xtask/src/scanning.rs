@@ -18,16 +18,22 @@ fn key_path() -> PathBuf {
 pub fn ensure_local_keys() -> Result<()> {
     let vars = root().join(".dev.vars");
     let text = std::fs::read_to_string(&vars).map_err(|e| format!(".dev.vars: {e}"))?;
-    if text.lines().any(|l| l.trim_start().starts_with("SECRET_SCANNING_KEYS=")) {
+    if text
+        .lines()
+        .any(|l| l.trim_start().starts_with("SECRET_SCANNING_KEYS="))
+    {
         return Ok(());
     }
-    step("making a local secret-scanning key pair (public key list in .dev.vars, private key in .wrangler/)");
+    step(
+        "making a local secret-scanning key pair (public key list in .dev.vars, private key in .wrangler/)",
+    );
     let scanner = Scanner::new()?;
     let path = key_path();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
-    std::fs::write(&path, scanner.private_pem()?).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, scanner.private_pem()?)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut text = text;
     if !text.ends_with('\n') {
         text.push('\n');
@@ -40,7 +46,10 @@ pub fn ensure_local_keys() -> Result<()> {
 /// `None` when the private key is not there.
 pub fn report_line(base: &str, auth_token: &str) -> Option<String> {
     let scanner = Scanner::from_pem(&std::fs::read_to_string(key_path()).ok()?).ok()?;
-    let body = scanner::report_body(&[auth_token], "https://github.com/example/app/blob/main/.env");
+    let body = scanner::report_body(
+        &[auth_token],
+        "https://github.com/example/app/blob/main/.env",
+    );
     Some(format!(
         "curl -X POST {base}/secret-scanning/github -H 'Content-Type: application/json' \
          -H 'Github-Public-Key-Identifier: {KEY_ID}' -H 'Github-Public-Key-Signature: {}' --data '{body}'",

@@ -27,19 +27,25 @@ pub struct Tools {
 }
 
 fn output(cmd: &mut Command) -> Option<String> {
-    cmd.output().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    cmd.output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
 fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"));
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
+        });
     home.join("bin").join(name)
 }
 
 /// The `wasm-bindgen` version that Cargo.lock pins.
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
         if l == "name = \"wasm-bindgen\""
@@ -63,8 +69,12 @@ impl Tools {
     pub fn ensure(browser: bool) -> Result<Tools> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
 
-        let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-        if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+            .unwrap_or_default();
+        if installed
+            .lines()
+            .any(|l| l.trim() == "wasm32-unknown-unknown")
+        {
             step("rust target wasm32-unknown-unknown: present");
         } else {
             step("adding rust target wasm32-unknown-unknown");
@@ -88,8 +98,15 @@ impl Tools {
         if have.split_whitespace().nth(1) == Some(want.as_str()) {
             step(&format!("wasm-bindgen-cli {want}: present"));
         } else {
-            step(&format!("installing wasm-bindgen-cli {want} (matches Cargo.lock; takes a few minutes)"));
-            run(Command::new(&cargo).args(["install", "wasm-bindgen-cli", "--version", &format!("={want}")]))?;
+            step(&format!(
+                "installing wasm-bindgen-cli {want} (matches Cargo.lock; takes a few minutes)"
+            ));
+            run(Command::new(&cargo).args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={want}"),
+            ]))?;
         }
 
         let worker_build = cargo_bin("worker-build");
@@ -112,7 +129,9 @@ impl Tools {
         if wasm_split.exists() && have.trim() == WASM_SPLIT_VERSION {
             step(&format!("wasm-split-cli {WASM_SPLIT_VERSION}: present"));
         } else {
-            step(&format!("installing wasm-split-cli {WASM_SPLIT_VERSION} (wasm_split_cli_support)"));
+            step(&format!(
+                "installing wasm-split-cli {WASM_SPLIT_VERSION} (wasm_split_cli_support)"
+            ));
             run(Command::new(&cargo).args([
                 "install",
                 "wasm_split_cli_support",
@@ -121,10 +140,15 @@ impl Tools {
                 "--features",
                 "build-binary",
             ]))?;
-            std::fs::write(&stamp, WASM_SPLIT_VERSION).map_err(|e| format!("{}: {e}", stamp.display()))?;
+            std::fs::write(&stamp, WASM_SPLIT_VERSION)
+                .map_err(|e| format!("{}: {e}", stamp.display()))?;
         }
 
-        let chromium = if browser { Some(ensure_chromium()?) } else { None };
+        let chromium = if browser {
+            Some(ensure_chromium()?)
+        } else {
+            None
+        };
 
         Ok(Tools {
             worker_build,
@@ -145,10 +169,18 @@ pub fn ensure_oha() -> Result<PathBuf> {
     if have.contains(OHA_VERSION) {
         step(&format!("oha {OHA_VERSION}: present"));
     } else {
-        step(&format!("installing oha {OHA_VERSION} (the benchmark's load generator; takes a few minutes)"));
+        step(&format!(
+            "installing oha {OHA_VERSION} (the benchmark's load generator; takes a few minutes)"
+        ));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         // --locked: oha's newest dependencies need a newer rustc than the pinned 1.95.
-        run(Command::new(&cargo).args(["install", "oha", "--locked", "--version", &format!("={OHA_VERSION}")]))?;
+        run(Command::new(&cargo).args([
+            "install",
+            "oha",
+            "--locked",
+            "--version",
+            &format!("={OHA_VERSION}"),
+        ]))?;
     }
     Ok(oha)
 }
@@ -162,8 +194,15 @@ fn ensure_chromium() -> Result<PathBuf> {
         return Ok(path);
     }
     step("installing chromium and fonts-noto-cjk from Debian's packages (apt-get)");
-    let sudo: &[&str] =
-        if output(Command::new("id").arg("-u")).as_deref().map(str::trim) == Some("0") { &[] } else { &["sudo"] };
+    let sudo: &[&str] = if output(Command::new("id").arg("-u"))
+        .as_deref()
+        .map(str::trim)
+        == Some("0")
+    {
+        &[]
+    } else {
+        &["sudo"]
+    };
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = sudo.to_vec();
         all.push("apt-get");
@@ -174,5 +213,9 @@ fn ensure_chromium() -> Result<PathBuf> {
     };
     apt(&["update", "-q"])?;
     apt(&["install", "-y", "-q", "chromium", "fonts-noto-cjk"])?;
-    if path.exists() { Ok(path) } else { Err("chromium did not install to /usr/bin/chromium".into()) }
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err("chromium did not install to /usr/bin/chromium".into())
+    }
 }

@@ -12,13 +12,20 @@ use super::{Ctx, new_token, verify};
 use tollgate_tests::ensure;
 
 pub fn replica_revision(base: &str, sid: &str) -> Result<(Option<u64>, bool)> {
-    let v = send("GET", &format!("{base}/__tollgate/replica/{sid}"), &[], None)?.json();
+    let v = send(
+        "GET",
+        &format!("{base}/__tollgate/replica/{sid}"),
+        &[],
+        None,
+    )?
+    .json();
     Ok((v["revision"].as_u64(), v["deleted"] == true))
 }
 
 pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
-    let tokens: Vec<(String, String)> =
-        (0..6).map(|i| new_token(&c.admin, &format!("crash {i}"), "2026-04-01")).collect::<Result<_>>()?;
+    let tokens: Vec<(String, String)> = (0..6)
+        .map(|i| new_token(&c.admin, &format!("crash {i}"), "2026-04-01"))
+        .collect::<Result<_>>()?;
     // Writers toggle their token and rename it, recording each acknowledged revision.
     let stop = std::sync::atomic::AtomicBool::new(false);
     let acked: Vec<Vec<u64>> = std::thread::scope(|scope| {
@@ -54,10 +61,16 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
         std::thread::sleep(Duration::from_millis(1500));
         c.server.kill();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let acknowledged: usize = acked.iter().map(Vec::len).sum();
-    ensure!(acknowledged > 0, "no write was acknowledged before the kill");
+    ensure!(
+        acknowledged > 0,
+        "no write was acknowledged before the kill"
+    );
     c.server = c.sandbox.start()?;
     c.base = c.server.base.clone();
     c.edge = c.server.edge.clone();
@@ -66,7 +79,10 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
     // burst's tokens are polled for 2.5 s; their replicas are judged once the objects'
     // revisions are known.
     let replicas = |base: &str| -> Result<Vec<Option<u64>>> {
-        tokens.iter().map(|(sid, _)| Ok(replica_revision(base, sid)?.0)).collect()
+        tokens
+            .iter()
+            .map(|(sid, _)| Ok(replica_revision(base, sid)?.0))
+            .collect()
     };
     let mut polls: Vec<(Duration, Vec<Option<u64>>)> = Vec::new();
     while restarted.elapsed() < Duration::from_millis(2500) {
@@ -76,14 +92,22 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
     c.admin = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     let mut objects = Vec::new();
     for ((sid, _), revs) in tokens.iter().zip(&acked) {
-        let v = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?.json();
+        let v = c
+            .admin
+            .call("GET", &format!("/api/tokens/{sid}"), None)?
+            .json();
         let now = v["revision"].as_u64().unwrap_or(0);
         let last = revs.iter().max().copied().unwrap_or(1);
-        ensure!(now >= last, "{sid}: acknowledged revision {last} lost (now {now})");
+        ensure!(
+            now >= last,
+            "{sid}: acknowledged revision {last} lost (now {now})"
+        );
         objects.push(Some(now));
     }
-    let behind_at_restart =
-        polls.first().map(|(_, v)| v.iter().zip(&objects).filter(|(a, b)| a != b).count()).unwrap_or(0);
+    let behind_at_restart = polls
+        .first()
+        .map(|(_, v)| v.iter().zip(&objects).filter(|(a, b)| a != b).count())
+        .unwrap_or(0);
     // When KV agreed with the objects for every token the burst wrote: in a poll made before
     // any request reached the objects (their alarms wrote it), or else now (the requests
     // above flushed what was left).
@@ -94,7 +118,10 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
             if replicas(&c.base)? == objects {
                 break restarted.elapsed();
             }
-            ensure!(restarted.elapsed() < Duration::from_secs(5), "KV still behind the objects 5 s after restart");
+            ensure!(
+                restarted.elapsed() < Duration::from_secs(5),
+                "KV still behind the objects 5 s after restart"
+            );
             std::thread::sleep(Duration::from_millis(100));
         },
     };
@@ -107,12 +134,21 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
     let mut all: Vec<(String, u64)> = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page = c.admin.call("GET", &format!("/api/tokens?limit=100&cursor={cursor}"), None)?.json();
+        let page = c
+            .admin
+            .call(
+                "GET",
+                &format!("/api/tokens?limit=100&cursor={cursor}"),
+                None,
+            )?
+            .json();
         if let Some(a) = page["tokens"].as_array() {
-            all.extend(
-                a.iter()
-                    .map(|t| (t["sid"].as_str().unwrap_or_default().to_owned(), t["revision"].as_u64().unwrap_or(0))),
-            );
+            all.extend(a.iter().map(|t| {
+                (
+                    t["sid"].as_str().unwrap_or_default().to_owned(),
+                    t["revision"].as_u64().unwrap_or(0),
+                )
+            }));
         }
         match page["next_cursor"].as_str() {
             Some(next) => cursor = next.to_owned(),
@@ -120,7 +156,10 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
         }
     }
     for (sid, rev) in &all {
-        ensure!(replica_revision(&c.base, sid)?.0 == Some(*rev), "{sid}: KV differs from the object");
+        ensure!(
+            replica_revision(&c.base, sid)?.0 == Some(*rev),
+            "{sid}: KV differs from the object"
+        );
     }
     println!(
         "    {acknowledged} acknowledged writes over {} tokens, wrangler killed mid-burst: none lost; {behind_at_restart} replicas behind at restart, \
@@ -139,12 +178,27 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
 
 pub fn replica_follows_every_change(c: &mut Ctx) -> Result<()> {
     let (sid, token) = new_token(&c.admin, "replica", "2025-04-01")?;
-    ensure!(replica_revision(&c.base, &sid)? == (Some(1), false), "replica of a new token");
-    c.admin.call("POST", &format!("/api/tokens/{sid}/upgrade"), None)?;
-    ensure!(replica_revision(&c.base, &sid)? == (Some(2), false), "replica after upgrade");
-    let d = c.admin.call("DELETE", &format!("/api/tokens/{sid}"), None)?;
+    ensure!(
+        replica_revision(&c.base, &sid)? == (Some(1), false),
+        "replica of a new token"
+    );
+    c.admin
+        .call("POST", &format!("/api/tokens/{sid}/upgrade"), None)?;
+    ensure!(
+        replica_revision(&c.base, &sid)? == (Some(2), false),
+        "replica after upgrade"
+    );
+    let d = c
+        .admin
+        .call("DELETE", &format!("/api/tokens/{sid}"), None)?;
     ensure!(d.status == 204, "delete: {}", d.status);
-    ensure!(replica_revision(&c.base, &sid)? == (Some(3), true), "a tombstone with the next revision");
-    ensure!(verify(&c.edge, &sid, &token)? == 401, "a deleted token verifies");
+    ensure!(
+        replica_revision(&c.base, &sid)? == (Some(3), true),
+        "a tombstone with the next revision"
+    );
+    ensure!(
+        verify(&c.edge, &sid, &token)? == 401,
+        "a deleted token verifies"
+    );
     Ok(())
 }

@@ -42,7 +42,10 @@ fn legacy_token() -> Result<token::Issued> {
         scopes: vec!["reports.read".into()],
         ..TokenDraft::default()
     };
-    let seed = CredentialSeed { sid: [SID_ENTROPY; 16], token: [SID_ENTROPY + 1; 32] };
+    let seed = CredentialSeed {
+        sid: [SID_ENTROPY; 16],
+        token: [SID_ENTROPY + 1; 32],
+    };
     token::create(&draft, &ctx, &seed, Timestamp(1_700_000_000_000)).map_err(|e| e.to_string())
 }
 
@@ -61,11 +64,20 @@ fn old(v: impl serde::Serialize) -> Result<String> {
 /// Writes the legacy account into the sandbox's local KV (before the server starts).
 pub fn seed(sandbox: &Sandbox) -> Result<()> {
     let created = Timestamp(1_700_000_000_000);
-    let account = AccountRecord::new(ACCOUNT.into(), "Old Brand", AccountType::Brand, "Old Admin", EMAIL, created)
-        .map_err(|e| e.to_string())?;
+    let account = AccountRecord::new(
+        ACCOUNT.into(),
+        "Old Brand",
+        AccountType::Brand,
+        "Old Admin",
+        EMAIL,
+        created,
+    )
+    .map_err(|e| e.to_string())?;
     let salt = SaltString::encode_b64(b"legacy-fixture-salt").map_err(|e| e.to_string())?;
-    let hash =
-        argon2::Argon2::default().hash_password(PASSWORD.as_bytes(), &salt).map_err(|e| e.to_string())?.to_string();
+    let hash = argon2::Argon2::default()
+        .hash_password(PASSWORD.as_bytes(), &salt)
+        .map_err(|e| e.to_string())?
+        .to_string();
     let user = UserRecord {
         schema: 1,
         id: USER.into(),
@@ -115,7 +127,10 @@ pub fn seed(sandbox: &Sandbox) -> Result<()> {
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("wrangler kv bulk put: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "wrangler kv bulk put: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(())
 }
@@ -124,22 +139,56 @@ pub fn import(c: &mut Ctx) -> Result<()> {
     let issued = legacy_token()?;
     let sid = issued.record.sid.as_str().to_owned();
     let secret = issued.auth_token.expose().to_owned();
-    ensure!(verify(&c.edge, &sid, &secret)? == 200, "the legacy token verifies before any import");
+    ensure!(
+        verify(&c.edge, &sid, &secret)? == 200,
+        "the legacy token verifies before any import"
+    );
     let s = Session::login(&c.base, EMAIL, PASSWORD)?;
     let list = s.call("GET", "/api/tokens?limit=100", None)?.json();
-    ensure!(list["total"] == 1 && list["tokens"][0]["sid"] == sid.as_str(), "the imported token list: {list}");
-    ensure!(list["tokens"][0]["name"] == "Legacy export", "the imported token keeps its name");
+    ensure!(
+        list["total"] == 1 && list["tokens"][0]["sid"] == sid.as_str(),
+        "the imported token list: {list}"
+    );
+    ensure!(
+        list["tokens"][0]["name"] == "Legacy export",
+        "the imported token keeps its name"
+    );
     let rev = list["tokens"][0]["revision"].as_u64().unwrap_or(0);
     ensure!(rev >= 1, "an imported token has a revision");
     let audit = s.call("GET", "/api/audit?limit=100", None)?.json();
-    ensure!(audit.to_string().contains("aud_legacy"), "the legacy audit entry was imported: {audit}");
+    ensure!(
+        audit.to_string().contains("aud_legacy"),
+        "the legacy audit entry was imported: {audit}"
+    );
     let users = s.call("GET", "/api/users", None)?.json();
-    ensure!(users.as_array().is_some_and(|u| u.len() == 1 && u[0]["email"] == EMAIL), "the legacy user: {users}");
-    let d = call_with(&s, "POST", &format!("/api/tokens/{sid}/disable"), None, &[("If-Match", &format!("\"{rev}\""))])?;
-    ensure!(d.status == 200, "disable the imported token: {} {}", d.status, d.body);
-    ensure!(verify(&c.edge, &sid, &secret)? == 401, "the disabled imported token still verifies");
+    ensure!(
+        users
+            .as_array()
+            .is_some_and(|u| u.len() == 1 && u[0]["email"] == EMAIL),
+        "the legacy user: {users}"
+    );
+    let d = call_with(
+        &s,
+        "POST",
+        &format!("/api/tokens/{sid}/disable"),
+        None,
+        &[("If-Match", &format!("\"{rev}\""))],
+    )?;
+    ensure!(
+        d.status == 200,
+        "disable the imported token: {} {}",
+        d.status,
+        d.body
+    );
+    ensure!(
+        verify(&c.edge, &sid, &secret)? == 401,
+        "the disabled imported token still verifies"
+    );
     let now = d.json()["revision"].as_u64();
-    ensure!(replica_revision(&c.base, &sid)?.0 == now, "the replica follows the imported token");
+    ensure!(
+        replica_revision(&c.base, &sid)?.0 == now,
+        "the replica follows the imported token"
+    );
     // Its e-mail is taken for every other account.
     let taken = c.admin.call(
         "POST",

@@ -17,8 +17,16 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 8] =
-        [Op::Edit, Op::Disable, Op::Enable, Op::Reset, Op::ResetWithGrace, Op::Upgrade, Op::Delete, Op::Duplicate];
+    pub const ALL: [Op; 8] = [
+        Op::Edit,
+        Op::Disable,
+        Op::Enable,
+        Op::Reset,
+        Op::ResetWithGrace,
+        Op::Upgrade,
+        Op::Delete,
+        Op::Duplicate,
+    ];
 
     /// Sends the operation as racer `label` ('A' or 'B').
     pub fn send(self, s: &Session, sid: &str, label: char) -> Result<Answer> {
@@ -28,12 +36,18 @@ impl Op {
             Op::Edit => s.call(
                 "PATCH",
                 &path,
-                Some(&json!({"description": format!("edited-{label}"), "scopes": ["reports.read"]})),
+                Some(
+                    &json!({"description": format!("edited-{label}"), "scopes": ["reports.read"]}),
+                ),
             ),
             Op::Disable => s.call("POST", &format!("{path}/disable"), None),
             Op::Enable => s.call("POST", &format!("{path}/enable"), None),
             Op::Reset => s.call("POST", &format!("{path}/reset"), None),
-            Op::ResetWithGrace => s.call("POST", &format!("{path}/reset"), Some(&json!({"grace": "1h"}))),
+            Op::ResetWithGrace => s.call(
+                "POST",
+                &format!("{path}/reset"),
+                Some(&json!({"grace": "1h"})),
+            ),
             Op::Upgrade => s.call("POST", &format!("{path}/upgrade"), None),
             Op::Delete => s.call("DELETE", &path, None),
             Op::Duplicate => s.call("POST", &format!("{path}/duplicate"), None),
@@ -118,6 +132,8 @@ impl Model {
 
     /// Whether the edge accepts the auth token of `who` ("orig", "A", "B").
     pub fn accepts(&self, who: &str) -> bool {
-        self.exists && self.enabled && (self.current == who || self.previous.as_deref() == Some(who))
+        self.exists
+            && self.enabled
+            && (self.current == who || self.previous.as_deref() == Some(who))
     }
 }

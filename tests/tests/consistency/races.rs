@@ -48,7 +48,12 @@ struct Seen {
 
 fn observe(c: &Ctx, sid: &str, original: &str, answers: &[Answer; 2]) -> Result<Seen> {
     let get = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
-    ensure!(get.status == 200 || get.status == 404, "GET after race: {} {}", get.status, get.body);
+    ensure!(
+        get.status == 200 || get.status == 404,
+        "GET after race: {} {}",
+        get.status,
+        get.body
+    );
     let v = get.json();
     let mut edge = [verify(&c.edge, sid, original)? == 200, false, false];
     let mut copies = Vec::new();
@@ -59,13 +64,22 @@ fn observe(c: &Ctx, sid: &str, original: &str, answers: &[Answer; 2]) -> Result<
             if body["token"]["sid"].as_str() == Some(sid) {
                 edge[i + 1] = verify(&c.edge, sid, tok)? == 200;
             } else {
-                copies.push(body["token"]["description"].as_str().unwrap_or_default().to_owned());
+                copies.push(
+                    body["token"]["description"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
             }
         }
     }
     let mut scopes: Vec<String> = v["scopes"]
         .as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     scopes.sort();
     Ok(Seen {
@@ -86,15 +100,26 @@ fn expected(m: &Model, statuses: [u16; 2], copies: Vec<String>) -> Seen {
         exists: m.exists,
         enabled: m.exists && m.enabled,
         latest: m.exists && m.latest,
-        description: if m.exists { m.description.clone() } else { String::new() },
-        scopes: if m.exists { m.scopes.clone() } else { Vec::new() },
+        description: if m.exists {
+            m.description.clone()
+        } else {
+            String::new()
+        },
+        scopes: if m.exists {
+            m.scopes.clone()
+        } else {
+            Vec::new()
+        },
         edge: [m.accepts("orig"), m.accepts("A"), m.accepts("B")],
         copies,
     }
 }
 
 pub fn races(c: &mut Ctx) -> Result<()> {
-    let rounds: usize = std::env::var("TOLLGATE_RACE_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
+    let rounds: usize = std::env::var("TOLLGATE_RACE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
     let oldest = "2024-04-01";
     let mut trials = 0;
     // Outcomes only A-then-B gives, only B-then-A gives, and both give (commuting pairs).
@@ -104,15 +129,26 @@ pub fn races(c: &mut Ctx) -> Result<()> {
             for round in 0..rounds {
                 // Half the rounds start from a disabled token, so enable has something to do.
                 let start_enabled = round % 2 == 0;
-                let (sid, original) = new_token(&c.admin, &format!("race {a:?}/{b:?} {round}"), oldest)?;
+                let (sid, original) =
+                    new_token(&c.admin, &format!("race {a:?}/{b:?} {round}"), oldest)?;
                 if !start_enabled {
-                    let d = c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?;
-                    ensure!(d.status == 200, "disable before race: {} {}", d.status, d.body);
+                    let d = c
+                        .admin
+                        .call("POST", &format!("/api/tokens/{sid}/disable"), None)?;
+                    ensure!(
+                        d.status == 200,
+                        "disable before race: {} {}",
+                        d.status,
+                        d.body
+                    );
                 }
                 let answers = fire(&c.admin, &sid, *a, *b)?;
                 let seen = observe(c, &sid, &original, &answers)?;
                 let mut matched = Vec::new();
-                for (k, (first, second)) in [((*a, 'A'), (*b, 'B')), ((*b, 'B'), (*a, 'A'))].into_iter().enumerate() {
+                for (k, (first, second)) in [((*a, 'A'), (*b, 'B')), ((*b, 'B'), (*a, 'A'))]
+                    .into_iter()
+                    .enumerate()
+                {
                     let mut m = Model::new(start_enabled);
                     let s1 = m.apply(first.0, first.1);
                     let s2 = m.apply(second.0, second.1);
@@ -166,11 +202,21 @@ pub fn sign_out_races_refresh(c: &mut Ctx) -> Result<()> {
         let out = out.map_err(|_| "sign-out thread panicked".to_owned())??;
         let refresh = refresh.map_err(|_| "refresh thread panicked".to_owned())??;
         ensure!(out.status == 204, "sign-out: {} {}", out.status, out.body);
-        ensure!(refresh.status == 200 || refresh.status == 401, "refresh: {} {}", refresh.status, refresh.body);
+        ensure!(
+            refresh.status == 200 || refresh.status == 401,
+            "refresh: {} {}",
+            refresh.status,
+            refresh.body
+        );
         refreshed_first += usize::from(refresh.status == 200);
         for _ in 0..3 {
             let after = s.call("GET", "/api/session", None)?;
-            ensure!(after.status == 401, "a signed-out session came back: {} {}", after.status, after.body);
+            ensure!(
+                after.status == 401,
+                "a signed-out session came back: {} {}",
+                after.status,
+                after.body
+            );
         }
     }
     println!(
@@ -185,14 +231,26 @@ pub fn sign_out_races_refresh(c: &mut Ctx) -> Result<()> {
 /// signs in to the one that won.
 pub fn same_email_at_once(c: &mut Ctx) -> Result<()> {
     let other_pw = password();
-    let a = setup_account(&c.base, &c.sandbox.setup_secret, "Rival Agency", "agency", "admin@rival.test", &other_pw)?;
+    let a = setup_account(
+        &c.base,
+        &c.sandbox.setup_secret,
+        "Rival Agency",
+        "agency",
+        "admin@rival.test",
+        &other_pw,
+    )?;
     ensure!(a.status == 201, "second account: {} {}", a.status, a.body);
     let rival = Session::login(&c.base, "admin@rival.test", &other_pw)?;
     for round in 0..6 {
         let email = format!("contested{round}@race.test");
         let pw = password();
-        let body = json!({"email": email, "name": "Contested", "role": "standard_user", "password": pw});
-        let (first, second) = if round % 2 == 0 { (&c.admin, &rival) } else { (&c.admin, &c.admin) };
+        let body =
+            json!({"email": email, "name": "Contested", "role": "standard_user", "password": pw});
+        let (first, second) = if round % 2 == 0 {
+            (&c.admin, &rival)
+        } else {
+            (&c.admin, &c.admin)
+        };
         let barrier = Barrier::new(2);
         let (x, y) = std::thread::scope(|scope| {
             let hx = scope.spawn(|| {
@@ -209,13 +267,29 @@ pub fn same_email_at_once(c: &mut Ctx) -> Result<()> {
         let y = y.map_err(|_| "thread panicked".to_owned())??;
         let mut statuses = [x.status, y.status];
         statuses.sort();
-        ensure!(statuses == [201, 409], "round {round}: {} {} / {} {}", x.status, x.body, y.status, y.body);
+        ensure!(
+            statuses == [201, 409],
+            "round {round}: {} {} / {} {}",
+            x.status,
+            x.body,
+            y.status,
+            y.body
+        );
         let loser = if x.status == 409 { &x } else { &y };
-        ensure!(loser.code() == "email_taken", "round {round}: {}", loser.body);
+        ensure!(
+            loser.code() == "email_taken",
+            "round {round}: {}",
+            loser.body
+        );
         let winner_account = if x.status == 201 { first } else { second }.account["id"].clone();
         let s = Session::login(&c.base, &email, &pw)?;
-        ensure!(s.account["id"] == winner_account, "round {round}: the e-mail signs in to another account");
+        ensure!(
+            s.account["id"] == winner_account,
+            "round {round}: the e-mail signs in to another account"
+        );
     }
-    println!("    6 pairs of same-e-mail user creations at once (3 across accounts, 3 in one): one user each time");
+    println!(
+        "    6 pairs of same-e-mail user creations at once (3 across accounts, 3 in one): one user each time"
+    );
     Ok(())
 }

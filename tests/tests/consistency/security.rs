@@ -25,27 +25,48 @@ pub fn sign_in_throttle(c: &mut Ctx) -> Result<()> {
         send(
             "POST",
             &format!("{}/api/session", c.base),
-            &[("Content-Type", "application/json"), ("CF-Connecting-IP", ip)],
+            &[
+                ("Content-Type", "application/json"),
+                ("CF-Connecting-IP", ip),
+            ],
             Some(&body),
         )
     };
     let mut limited = 0;
     for _ in 0..15 {
         let a = login("203.0.113.66", "wrong password!!")?;
-        ensure!(a.status == 401 || a.status == 429, "guess: {} {}", a.status, a.body);
+        ensure!(
+            a.status == 401 || a.status == 429,
+            "guess: {} {}",
+            a.status,
+            a.body
+        );
         limited += usize::from(a.status == 429);
     }
-    ensure!(limited >= 5, "guesses past 10 were not limited ({limited} of 15)");
+    ensure!(
+        limited >= 5,
+        "guesses past 10 were not limited ({limited} of 15)"
+    );
     ensure!(
         login("203.0.113.66", &pw)?.status == 429,
         "the attacker's address is still limited, even with the right password"
     );
     let owner = login("198.51.100.20", &pw)?;
-    ensure!(owner.status == 201, "the owner from another address was refused: {} {}", owner.status, owner.body);
+    ensure!(
+        owner.status == 201,
+        "the owner from another address was refused: {} {}",
+        owner.status,
+        owner.body
+    );
     let audit = c.admin.call("GET", "/api/audit?limit=100", None)?.json();
-    let failed =
-        audit["entries"].as_array().map(|a| a.iter().filter(|e| e["action"] == "sign_in_failed").count()).unwrap_or(0);
-    ensure!(failed >= 10, "failed sign-ins are in the audit log ({failed})");
+    let failed = audit["entries"]
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["action"] == "sign_in_failed").count())
+        .unwrap_or(0);
+    ensure!(
+        failed >= 10,
+        "failed sign-ins are in the audit log ({failed})"
+    );
     let text = audit.to_string();
     ensure!(
         !text.contains("wrong password!!") && text.contains("203.0.113.66"),
@@ -58,7 +79,11 @@ pub fn admin_security_findings(c: &mut Ctx) -> Result<()> {
     // Own password change needs the current password.
     let me = c.admin.user["id"].as_str().unwrap_or_default().to_owned();
     let new_pw = password();
-    let a = c.admin.call("PATCH", &format!("/api/users/{me}"), Some(&json!({"password": new_pw})))?;
+    let a = c.admin.call(
+        "PATCH",
+        &format!("/api/users/{me}"),
+        Some(&json!({"password": new_pw})),
+    )?;
     ensure!(
         a.status == 422 && a.code() == "current_password_required",
         "own password without the current one: {} {}",
@@ -70,24 +95,44 @@ pub fn admin_security_findings(c: &mut Ctx) -> Result<()> {
         &format!("/api/users/{me}"),
         Some(&json!({"password": new_pw, "current_password": "not it at all"})),
     )?;
-    ensure!(a.status == 403 && a.code() == "current_password_wrong", "wrong current password: {} {}", a.status, a.body);
+    ensure!(
+        a.status == 403 && a.code() == "current_password_wrong",
+        "wrong current password: {} {}",
+        a.status,
+        a.body
+    );
     let a = c.admin.call(
         "PATCH",
         &format!("/api/users/{me}"),
         Some(&json!({"password": new_pw, "current_password": c.admin_password})),
     )?;
-    ensure!(a.status == 200, "own password with the current one: {} {}", a.status, a.body);
+    ensure!(
+        a.status == 200,
+        "own password with the current one: {} {}",
+        a.status,
+        a.body
+    );
     c.admin_password = new_pw;
     c.admin = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     // A body without Content-Length is cut at the limit.
     let big = format!("{{\"name\":\"{}\"}}", "x".repeat(70 * 1024));
     let a = chunked_post(&c.base, &c.admin, &big)?;
-    ensure!(a.starts_with("HTTP/1.1 413"), "a chunked body over 64 KiB: {}", a.lines().next().unwrap_or_default());
+    ensure!(
+        a.starts_with("HTTP/1.1 413"),
+        "a chunked body over 64 KiB: {}",
+        a.lines().next().unwrap_or_default()
+    );
     // Setup: the scheme in any case; wrong secrets limited.
     let lower = send(
         "POST",
         &format!("{}/api/setup", c.base),
-        &[("Authorization", &format!("bearer {}", c.sandbox.setup_secret)), ("Content-Type", "application/json")],
+        &[
+            (
+                "Authorization",
+                &format!("bearer {}", c.sandbox.setup_secret),
+            ),
+            ("Content-Type", "application/json"),
+        ],
         Some("{}"),
     )?;
     ensure!(
@@ -101,7 +146,10 @@ pub fn admin_security_findings(c: &mut Ctx) -> Result<()> {
         let a = send(
             "POST",
             &format!("{}/api/setup", c.base),
-            &[("Authorization", "Bearer wrong-secret-value"), ("CF-Connecting-IP", "192.0.2.99")],
+            &[
+                ("Authorization", "Bearer wrong-secret-value"),
+                ("CF-Connecting-IP", "192.0.2.99"),
+            ],
             Some("{}"),
         )?;
         limited |= a.status == 429;
@@ -112,7 +160,10 @@ pub fn admin_security_findings(c: &mut Ctx) -> Result<()> {
         log.contains("setup refused") && log.contains("failed sign-in"),
         "refused setups and failed sign-ins are logged"
     );
-    ensure!(!log.contains("wrong-secret-value"), "the presented secret was logged");
+    ensure!(
+        !log.contains("wrong-secret-value"),
+        "the presented secret was logged"
+    );
     Ok(())
 }
 
@@ -121,7 +172,8 @@ fn chunked_post(base: &str, s: &Session, body: &str) -> Result<String> {
     use std::io::{Read as _, Write as _};
     let addr = base.trim_start_matches("http://");
     let mut sock = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    sock.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
     let head = format!(
         "POST /api/tokens HTTP/1.1\r\nHost: {addr}\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
         s.cookie, s.csrf

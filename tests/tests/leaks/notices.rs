@@ -12,22 +12,37 @@ use super::{Ctx, create, eventually, token};
 const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 fn subjects(r: &[Received]) -> Vec<String> {
-    r.iter().map(|m| m.message["subject"].as_str().unwrap_or_default().to_owned()).collect()
+    r.iter()
+        .map(|m| m.message["subject"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// Waits until `to` got a message whose subject contains `word`; returns those messages.
 fn mail_to(c: &Ctx, to: &str, word: &str) -> Result<Vec<Received>> {
-    let matching =
-        || c.mail.to(to).into_iter().filter(|m| m.message["subject"].as_str().is_some_and(|s| s.contains(word)));
-    eventually(&format!("a message to {to} about \"{word}\""), MAIL_WAIT, || Ok(matching().next().is_some()))
-        .map_err(|e| format!("{e}; {to} got {:?}", subjects(&c.mail.to(to))))?;
+    let matching = || {
+        c.mail.to(to).into_iter().filter(|m| {
+            m.message["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains(word))
+        })
+    };
+    eventually(
+        &format!("a message to {to} about \"{word}\""),
+        MAIL_WAIT,
+        || Ok(matching().next().is_some()),
+    )
+    .map_err(|e| format!("{e}; {to} got {:?}", subjects(&c.mail.to(to))))?;
     Ok(matching().collect())
 }
 
 fn notifications(c: &Ctx) -> Result<Vec<Value>> {
     let a = c.admin.call("GET", "/api/notifications", None)?;
     ensure!(a.status == 200, "notifications: {} {}", a.status, a.body);
-    ensure!(a.json()["mail_configured"] == true, "mail_configured: {}", a.body);
+    ensure!(
+        a.json()["mail_configured"] == true,
+        "mail_configured: {}",
+        a.body
+    );
     Ok(a.json()["entries"].as_array().cloned().unwrap_or_default())
 }
 
@@ -35,19 +50,55 @@ fn notifications(c: &Ctx) -> Result<Vec<Value>> {
 /// one message per event in their language, naming the token, never its Auth Token; the
 /// contact's own e-mail listed as a developer e-mail too is told once.
 pub fn once_each_in_their_language(c: &mut Ctx) -> Result<()> {
-    let me = c.admin.call("PATCH", "/api/session", Some(&json!({ "locale": "ja" })))?;
-    ensure!(me.status == 200 && me.json()["locale"] == "ja", "locale: {} {}", me.status, me.body);
-    let bad = c.admin.call("PATCH", "/api/session", Some(&json!({ "locale": "fr" })))?;
-    ensure!(bad.status == 400 || bad.status == 422, "an unknown locale: {} {}", bad.status, bad.body);
-    let a = c.admin.call("PATCH", "/api/account", Some(&json!({ "language": "zh" })))?;
-    ensure!(a.status == 200 && a.json()["language"] == "zh", "language: {} {}", a.status, a.body);
-    let admin_email = c.admin.user["email"].as_str().unwrap_or_default().to_owned();
+    let me = c
+        .admin
+        .call("PATCH", "/api/session", Some(&json!({ "locale": "ja" })))?;
+    ensure!(
+        me.status == 200 && me.json()["locale"] == "ja",
+        "locale: {} {}",
+        me.status,
+        me.body
+    );
+    let bad = c
+        .admin
+        .call("PATCH", "/api/session", Some(&json!({ "locale": "fr" })))?;
+    ensure!(
+        bad.status == 400 || bad.status == 422,
+        "an unknown locale: {} {}",
+        bad.status,
+        bad.body
+    );
+    let a = c
+        .admin
+        .call("PATCH", "/api/account", Some(&json!({ "language": "zh" })))?;
+    ensure!(
+        a.status == 200 && a.json()["language"] == "zh",
+        "language: {} {}",
+        a.status,
+        a.body
+    );
+    let admin_email = c.admin.user["email"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let (sid, first) = create(&c.admin, "Languages", &["dev-zh@example.com", &admin_email])?;
     let ja = mail_to(c, &admin_email, "が作成されました")?;
     let zh = mail_to(c, "dev-zh@example.com", "已创建")?;
-    let reset = c.admin.call("POST", &format!("/api/tokens/{sid}/reset"), Some(&json!({})))?;
-    ensure!(reset.status == 200, "reset: {} {}", reset.status, reset.body);
-    let second = reset.json()["auth_token"].as_str().unwrap_or_default().to_owned();
+    let reset = c.admin.call(
+        "POST",
+        &format!("/api/tokens/{sid}/reset"),
+        Some(&json!({})),
+    )?;
+    ensure!(
+        reset.status == 200,
+        "reset: {} {}",
+        reset.status,
+        reset.body
+    );
+    let second = reset.json()["auth_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     mail_to(c, &admin_email, "リセット")?;
     mail_to(c, "dev-zh@example.com", "已重置")?;
     // Time for any duplicate to arrive.
@@ -59,26 +110,55 @@ pub fn once_each_in_their_language(c: &mut Ctx) -> Result<()> {
             .into_iter()
             .filter(|m| m.message["text"].as_str().is_some_and(|t| t.contains(&sid)))
             .collect();
-        ensure!(got.len() == 2, "{to} got {} messages about the token: {:?}", got.len(), subjects(&got));
+        ensure!(
+            got.len() == 2,
+            "{to} got {} messages about the token: {:?}",
+            got.len(),
+            subjects(&got)
+        );
         for m in &got {
             let text = m.message.to_string();
-            ensure!(!text.contains(&first) && !text.contains(&second), "a message carries an Auth Token");
+            ensure!(
+                !text.contains(&first) && !text.contains(&second),
+                "a message carries an Auth Token"
+            );
             ensure!(
                 m.idempotency_key == m.message["id"],
                 "Idempotency-Key {} for message {}",
                 m.idempotency_key,
                 m.message["id"]
             );
-            ensure!(m.authorization == "Bearer mail-test-token", "Authorization: {}", m.authorization);
+            ensure!(
+                m.authorization == "Bearer mail-test-token",
+                "Authorization: {}",
+                m.authorization
+            );
         }
     }
-    ensure!(ja[0].message["language"] == "ja" && zh[0].message["language"] == "zh", "languages");
-    ensure!(ja[0].message["headers"].get("List-Unsubscribe").is_none(), "the primary contact got an unsubscribe link");
-    ensure!(zh[0].message["headers"]["List-Unsubscribe"].is_string(), "no unsubscribe link for a developer e-mail");
+    ensure!(
+        ja[0].message["language"] == "ja" && zh[0].message["language"] == "zh",
+        "languages"
+    );
+    ensure!(
+        ja[0].message["headers"].get("List-Unsubscribe").is_none(),
+        "the primary contact got an unsubscribe link"
+    );
+    ensure!(
+        zh[0].message["headers"]["List-Unsubscribe"].is_string(),
+        "no unsubscribe link for a developer e-mail"
+    );
     // The admin app's list shows them delivered.
-    let listed: Vec<Value> = notifications(c)?.into_iter().filter(|n| n["sid"] == sid.as_str()).collect();
+    let listed: Vec<Value> = notifications(c)?
+        .into_iter()
+        .filter(|n| n["sid"] == sid.as_str())
+        .collect();
     ensure!(listed.len() == 4, "listed {}: {listed:?}", listed.len());
-    ensure!(listed.iter().all(|n| n["delivery"] == "sent" && n["attempts"] == 1), "not all delivered once: {listed:?}");
+    ensure!(
+        listed
+            .iter()
+            .all(|n| n["delivery"] == "sent" && n["attempts"] == 1),
+        "not all delivered once: {listed:?}"
+    );
     Ok(())
 }
 
@@ -89,7 +169,8 @@ pub fn leak_notifications(c: &mut Ctx) -> Result<()> {
     ensure!(got.len() == 1, "told {} times", got.len());
     let text = got[0].message["text"].as_str().unwrap_or_default();
     ensure!(
-        text.contains("https://github.com/octo/app/blob/abc123/config/.env") && text.contains("GitHub secret scanning"),
+        text.contains("https://github.com/octo/app/blob/abc123/config/.env")
+            && text.contains("GitHub secret scanning"),
         "{text}"
     );
     Ok(())
@@ -98,18 +179,34 @@ pub fn leak_notifications(c: &mut Ctx) -> Result<()> {
 /// A developer e-mail stops a token's notifications with its signed link (GET shows a page,
 /// POST does it); a changed link is refused; the primary contact has no link.
 pub fn unsubscribe(c: &mut Ctx) -> Result<()> {
-    let admin_email = c.admin.user["email"].as_str().unwrap_or_default().to_owned();
+    let admin_email = c.admin.user["email"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let (sid, _) = create(&c.admin, "Unsubscribe", &["leaving@example.com"])?;
     let created = mail_to(c, "leaving@example.com", "已创建")?;
-    let header = created[0].message["headers"]["List-Unsubscribe"].as_str().unwrap_or_default();
-    let link = header.trim_start_matches('<').trim_end_matches('>').to_owned();
+    let header = created[0].message["headers"]["List-Unsubscribe"]
+        .as_str()
+        .unwrap_or_default();
+    let link = header
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned();
     ensure!(link.contains("/unsubscribe?"), "link: {header}");
     // Served by the admin host that runs in this test (ADMIN_URL names the configured one).
     let path = &link[link.find("/unsubscribe").unwrap_or(0)..];
     let url = format!("{}{path}", c.server.base);
     let page = send("GET", &url, &[], None)?;
-    ensure!(page.status == 200 && page.body.contains("<form"), "GET: {} {}", page.status, page.body);
-    ensure!(token(&c.admin, &sid)?["unsubscribed"] == json!([]), "GET changed something");
+    ensure!(
+        page.status == 200 && page.body.contains("<form"),
+        "GET: {} {}",
+        page.status,
+        page.body
+    );
+    ensure!(
+        token(&c.admin, &sid)?["unsubscribed"] == json!([]),
+        "GET changed something"
+    );
     let forged = url.replace("leaving%40example.com", &admin_email.replace('@', "%40"));
     let f = send("POST", &forged, &[], None)?;
     ensure!(f.status == 400, "a changed link: {} {}", f.status, f.body);
@@ -120,19 +217,29 @@ pub fn unsubscribe(c: &mut Ctx) -> Result<()> {
         Some("List-Unsubscribe=One-Click"),
     )?;
     ensure!(done.status == 200, "POST: {} {}", done.status, done.body);
-    ensure!(token(&c.admin, &sid)?["unsubscribed"] == json!(["leaving@example.com"]), "not unsubscribed");
-    let off = c.admin.call("POST", &format!("/api/tokens/{sid}/disable"), None)?;
+    ensure!(
+        token(&c.admin, &sid)?["unsubscribed"] == json!(["leaving@example.com"]),
+        "not unsubscribed"
+    );
+    let off = c
+        .admin
+        .call("POST", &format!("/api/tokens/{sid}/disable"), None)?;
     ensure!(off.status == 200, "disable: {} {}", off.status, off.body);
     mail_to(c, &admin_email, "が無効になりました")?;
     std::thread::sleep(Duration::from_secs(3));
     let after: Vec<String> = subjects(&c.mail.to("leaving@example.com"));
-    ensure!(after.len() == 1, "an unsubscribed address got more mail: {after:?}");
+    ensure!(
+        after.len() == 1,
+        "an unsubscribed address got more mail: {after:?}"
+    );
     Ok(())
 }
 
 /// A token expiring within 7 days gets one "expires soon" notice (the object's alarm).
 pub fn expiry_notice(c: &mut Ctx) -> Result<()> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?;
     let in_three_days = now.as_millis() as i64 + 3 * 86_400_000;
     let a = c.admin.call(
         "POST",
@@ -144,7 +251,10 @@ pub fn expiry_notice(c: &mut Ctx) -> Result<()> {
     let got = mail_to(c, "expiry@example.com", "即将过期")?;
     ensure!(got.len() == 1, "told {} times", got.len());
     std::thread::sleep(Duration::from_secs(3));
-    ensure!(mail_to(c, "expiry@example.com", "即将过期")?.len() == 1, "the notice was sent again");
+    ensure!(
+        mail_to(c, "expiry@example.com", "即将过期")?.len() == 1,
+        "the notice was sent again"
+    );
     Ok(())
 }
 
@@ -152,19 +262,37 @@ pub fn expiry_notice(c: &mut Ctx) -> Result<()> {
 /// Idempotency-Key, then dead-lettered and shown as failed in the admin app.
 pub fn dead_letter(c: &mut Ctx) -> Result<()> {
     let (sid, _) = create(&c.admin, "Bouncing", &["bounce@example.com"])?;
-    let failed = eventually("the failed message shown as failed", Duration::from_secs(60), || {
-        Ok(notifications(c)?
-            .iter()
-            .any(|n| n["sid"] == sid.as_str() && n["recipient"] == "bounce@example.com" && n["delivery"] == "failed"))
-    })?;
+    let failed = eventually(
+        "the failed message shown as failed",
+        Duration::from_secs(60),
+        || {
+            Ok(notifications(c)?.iter().any(|n| {
+                n["sid"] == sid.as_str()
+                    && n["recipient"] == "bounce@example.com"
+                    && n["delivery"] == "failed"
+            }))
+        },
+    )?;
     let posts = c.mail.to("bounce@example.com");
-    ensure!(posts.len() == 4, "{} posts to the failing address (want 4)", posts.len());
-    ensure!(posts.iter().all(|p| p.idempotency_key == posts[0].idempotency_key), "retries changed the Idempotency-Key");
+    ensure!(
+        posts.len() == 4,
+        "{} posts to the failing address (want 4)",
+        posts.len()
+    );
+    ensure!(
+        posts
+            .iter()
+            .all(|p| p.idempotency_key == posts[0].idempotency_key),
+        "retries changed the Idempotency-Key"
+    );
     let entry = notifications(c)?
         .into_iter()
         .find(|n| n["sid"] == sid.as_str() && n["recipient"] == "bounce@example.com")
         .ok_or("no entry")?;
-    ensure!(entry["attempts"] == 4 && entry["last_error"].as_str().is_some(), "entry: {entry}");
+    ensure!(
+        entry["attempts"] == 4 && entry["last_error"].as_str().is_some(),
+        "entry: {entry}"
+    );
     println!("    dead-lettered after {:.1} s", failed.as_secs_f64());
     Ok(())
 }

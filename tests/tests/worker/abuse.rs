@@ -6,8 +6,10 @@ use super::*;
 
 pub(crate) fn stored_state(c: &Ctx) -> String {
     let kv = c.sandbox.dir.join("state/v3/kv");
-    let mut files: Vec<_> =
-        tollgate_tests::files_below(&kv).into_iter().filter(|f| !f.to_string_lossy().ends_with("-shm")).collect();
+    let mut files: Vec<_> = tollgate_tests::files_below(&kv)
+        .into_iter()
+        .filter(|f| !f.to_string_lossy().ends_with("-shm"))
+        .collect();
     files.sort();
     let mut all = Vec::new();
     for f in files {
@@ -31,81 +33,207 @@ pub(crate) fn malformed_authorization(c: &mut Ctx) -> Result<()> {
     let url = format!("{}/v1/verify", c.edge);
     // Find bytes whose standard base64 has '+' or '/', so the URL-safe alphabet differs.
     let odd = [&[0xfb, 0xff, 0xbf][..], creds.as_bytes()].concat();
-    let long = format!("Basic {}", b64(format!("{sid}:{}", "a".repeat(8 * 1024)).as_bytes()));
+    let long = format!(
+        "Basic {}",
+        b64(format!("{sid}:{}", "a".repeat(8 * 1024)).as_bytes())
+    );
     let lookalike = sid.replacen('S', "\u{0405}", 1);
     let flipped: String = token
         .chars()
-        .map(|ch| if ch.is_ascii_lowercase() { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() })
+        .map(|ch| {
+            if ch.is_ascii_lowercase() {
+                ch.to_ascii_uppercase()
+            } else {
+                ch.to_ascii_lowercase()
+            }
+        })
         .collect();
     let unknown_with_checksum = "tgat_000000000000000000000000000000000000000000031AabC";
     let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("missing", vec![]),
         ("empty", vec![("Authorization", String::new())]),
         ("Basic alone", vec![("Authorization", "Basic".into())]),
-        ("Basic and a space", vec![("Authorization", "Basic ".into())]),
-        ("a tab after the scheme", vec![("Authorization", format!("Basic\t{}", b64(creds.as_bytes())))]),
-        ("a doubled scheme", vec![("Authorization", format!("Basic Basic {}", b64(creds.as_bytes())))]),
-        ("Bearer instead of Basic", vec![("Authorization", format!("Bearer {token}"))]),
-        ("two Authorization headers", vec![("Authorization", good.clone()), ("Authorization", good.clone())]),
+        (
+            "Basic and a space",
+            vec![("Authorization", "Basic ".into())],
+        ),
+        (
+            "a tab after the scheme",
+            vec![("Authorization", format!("Basic\t{}", b64(creds.as_bytes())))],
+        ),
+        (
+            "a doubled scheme",
+            vec![(
+                "Authorization",
+                format!("Basic Basic {}", b64(creds.as_bytes())),
+            )],
+        ),
+        (
+            "Bearer instead of Basic",
+            vec![("Authorization", format!("Bearer {token}"))],
+        ),
+        (
+            "two Authorization headers",
+            vec![
+                ("Authorization", good.clone()),
+                ("Authorization", good.clone()),
+            ],
+        ),
         (
             "bad padding",
             vec![(
                 "Authorization",
-                format!("Basic {}", b64(creds.as_bytes()).trim_end_matches('=').to_owned() + "==="),
+                format!(
+                    "Basic {}",
+                    b64(creds.as_bytes()).trim_end_matches('=').to_owned() + "==="
+                ),
             )],
         ),
         (
             "missing padding",
-            vec![("Authorization", format!("Basic {}", b64(format!("{creds}x").as_bytes()).trim_end_matches('=')))],
+            vec![(
+                "Authorization",
+                format!(
+                    "Basic {}",
+                    b64(format!("{creds}x").as_bytes()).trim_end_matches('=')
+                ),
+            )],
         ),
-        ("base64url alphabet", vec![("Authorization", format!("Basic {}", url_b64(&odd)))]),
+        (
+            "base64url alphabet",
+            vec![("Authorization", format!("Basic {}", url_b64(&odd)))],
+        ),
         ("over 8 KB", vec![("Authorization", long)]),
-        ("no colon", vec![("Authorization", format!("Basic {}", b64(format!("{sid}{token}").as_bytes())))]),
-        ("empty user", vec![("Authorization", format!("Basic {}", b64(format!(":{token}").as_bytes())))]),
-        ("empty password", vec![("Authorization", format!("Basic {}", b64(format!("{sid}:").as_bytes())))]),
+        (
+            "no colon",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!("{sid}{token}").as_bytes())),
+            )],
+        ),
+        (
+            "empty user",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!(":{token}").as_bytes())),
+            )],
+        ),
+        (
+            "empty password",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!("{sid}:").as_bytes())),
+            )],
+        ),
         (
             "a password with ':' appended",
-            vec![("Authorization", format!("Basic {}", b64(format!("{creds}:").as_bytes())))],
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!("{creds}:").as_bytes())),
+            )],
         ),
         (
             "a password with ':' inside",
             vec![(
                 "Authorization",
-                format!("Basic {}", b64(format!("{sid}:{}:{}", &token[..20], &token[20..]).as_bytes())),
+                format!(
+                    "Basic {}",
+                    b64(format!("{sid}:{}:{}", &token[..20], &token[20..]).as_bytes())
+                ),
             )],
         ),
-        ("NUL", vec![("Authorization", format!("Basic {}", b64(format!("{creds}\0").as_bytes())))]),
-        ("CR LF", vec![("Authorization", format!("Basic {}", b64(format!("{sid}\r\n:{token}").as_bytes())))]),
+        (
+            "NUL",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!("{creds}\0").as_bytes())),
+            )],
+        ),
+        (
+            "CR LF",
+            vec![(
+                "Authorization",
+                format!("Basic {}", b64(format!("{sid}\r\n:{token}").as_bytes())),
+            )],
+        ),
         (
             "invalid UTF-8",
             vec![(
                 "Authorization",
-                format!("Basic {}", b64(&[sid.as_bytes(), b":\xff\xfe", token.as_bytes()].concat())),
+                format!(
+                    "Basic {}",
+                    b64(&[sid.as_bytes(), b":\xff\xfe", token.as_bytes()].concat())
+                ),
             )],
         ),
-        ("a look-alike SID", vec![("Authorization", encode_basic(&lookalike, &token))]),
-        ("a case-flipped token", vec![("Authorization", encode_basic(&sid, &flipped))]),
-        ("a valid checksum on an unknown token", vec![("Authorization", encode_basic(&sid, unknown_with_checksum))]),
-        ("a real token with another token's SID", vec![("Authorization", encode_basic(&sid2, &token))]),
-        ("the other real token with this SID", vec![("Authorization", encode_basic(&sid, &token2))]),
+        (
+            "a look-alike SID",
+            vec![("Authorization", encode_basic(&lookalike, &token))],
+        ),
+        (
+            "a case-flipped token",
+            vec![("Authorization", encode_basic(&sid, &flipped))],
+        ),
+        (
+            "a valid checksum on an unknown token",
+            vec![("Authorization", encode_basic(&sid, unknown_with_checksum))],
+        ),
+        (
+            "a real token with another token's SID",
+            vec![("Authorization", encode_basic(&sid2, &token))],
+        ),
+        (
+            "the other real token with this SID",
+            vec![("Authorization", encode_basic(&sid, &token2))],
+        ),
     ];
-    ensure!(url_b64(&odd) != b64(&odd), "the base64url case must differ from standard base64");
+    ensure!(
+        url_b64(&odd) != b64(&odd),
+        "the base64url case must differ from standard base64"
+    );
     let uniform = send("GET", &url, &[], None)?;
     expect_error(&uniform, 401, uniform.code().as_str(), "missing")?;
-    ensure!(uniform.header("www-authenticate").is_some_and(|v| v.starts_with("Basic")), "WWW-Authenticate");
+    ensure!(
+        uniform
+            .header("www-authenticate")
+            .is_some_and(|v| v.starts_with("Basic")),
+        "WWW-Authenticate"
+    );
     let before = stored_state(c);
     for (what, headers) in &cases {
         let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let a = send("GET", &url, &h, None)?;
-        ensure!(a.status == 401, "{what}: expected 401, got {} {}", a.status, a.body);
-        ensure!(a.body == uniform.body, "{what}: the body tells the cases apart: {}", a.body);
+        ensure!(
+            a.status == 401,
+            "{what}: expected 401, got {} {}",
+            a.status,
+            a.body
+        );
+        ensure!(
+            a.body == uniform.body,
+            "{what}: the body tells the cases apart: {}",
+            a.body
+        );
     }
-    ensure!(stored_state(c) == before, "a malformed Authorization changed stored state");
-    expect(&send("GET", &url, &[("Authorization", &good)], None)?, 200, "the right token still works")?;
+    ensure!(
+        stored_state(c) == before,
+        "a malformed Authorization changed stored state"
+    );
+    expect(
+        &send("GET", &url, &[("Authorization", &good)], None)?,
+        200,
+        "the right token still works",
+    )?;
     // Positive control: a real write does change the digest.
     create(&c.admin, "Malformed control", &["reports.read"])?;
-    ensure!(stored_state(c) != before, "the state digest does not see writes");
-    println!("    {} malformed Authorization cases: 401, one body, no state change", cases.len());
+    ensure!(
+        stored_state(c) != before,
+        "the state digest does not see writes"
+    );
+    println!(
+        "    {} malformed Authorization cases: 401, one body, no state change",
+        cases.len()
+    );
     Ok(())
 }
 
@@ -114,7 +242,12 @@ pub(crate) fn malformed_authorization(c: &mut Ctx) -> Result<()> {
 pub(crate) fn snapshot(c: &Ctx) -> Result<String> {
     let mut out = String::new();
     for s in [&c.admin, &c.other] {
-        for path in ["/api/tokens?limit=100", "/api/users", "/api/account", "/api/audit?limit=50"] {
+        for path in [
+            "/api/tokens?limit=100",
+            "/api/users",
+            "/api/account",
+            "/api/audit?limit=50",
+        ] {
             let a = s.call("GET", path, None)?;
             ensure!(a.status == 200, "snapshot {path}: {} {}", a.status, a.body);
             out.push_str(&a.body);
@@ -129,7 +262,12 @@ pub(crate) fn snapshot(c: &Ctx) -> Result<String> {
 pub(crate) fn authorization_matrix(c: &mut Ctx) -> Result<()> {
     let spw = password();
     let upw = password();
-    add_user(&c.admin, "matrix-spec@acme.test", "implementation_specialist", &spw)?;
+    add_user(
+        &c.admin,
+        "matrix-spec@acme.test",
+        "implementation_specialist",
+        &spw,
+    )?;
     add_user(&c.admin, "matrix-std@acme.test", "standard_user", &upw)?;
     let spec = Session::login(&c.base, "matrix-spec@acme.test", &spw)?;
     let std = Session::login(&c.base, "matrix-std@acme.test", &upw)?;
@@ -148,31 +286,92 @@ pub(crate) fn authorization_matrix(c: &mut Ctx) -> Result<()> {
             [true, true, false],
         ),
         ("GET", "/api/tokens/{sid}".into(), None, [true, true, false]),
-        ("PATCH", "/api/tokens/{sid}".into(), Some(json!({"name": "renamed"})), [true, true, false]),
-        ("DELETE", "/api/tokens/{sid}".into(), None, [true, true, false]),
-        ("POST", "/api/tokens/{sid}/duplicate".into(), None, [true, true, false]),
-        ("POST", "/api/tokens/{sid}/reset".into(), None, [true, true, false]),
-        ("POST", "/api/tokens/{sid}/upgrade".into(), None, [true, true, false]),
-        ("POST", "/api/tokens/{sid}/disable".into(), None, [true, true, false]),
-        ("POST", "/api/tokens/{sid}/enable".into(), None, [true, true, false]),
-        ("POST", "/api/tokens/{sid}/reveal".into(), None, [true, true, false]),
+        (
+            "PATCH",
+            "/api/tokens/{sid}".into(),
+            Some(json!({"name": "renamed"})),
+            [true, true, false],
+        ),
+        (
+            "DELETE",
+            "/api/tokens/{sid}".into(),
+            None,
+            [true, true, false],
+        ),
+        (
+            "POST",
+            "/api/tokens/{sid}/duplicate".into(),
+            None,
+            [true, true, false],
+        ),
+        (
+            "POST",
+            "/api/tokens/{sid}/reset".into(),
+            None,
+            [true, true, false],
+        ),
+        (
+            "POST",
+            "/api/tokens/{sid}/upgrade".into(),
+            None,
+            [true, true, false],
+        ),
+        (
+            "POST",
+            "/api/tokens/{sid}/disable".into(),
+            None,
+            [true, true, false],
+        ),
+        (
+            "POST",
+            "/api/tokens/{sid}/enable".into(),
+            None,
+            [true, true, false],
+        ),
+        (
+            "POST",
+            "/api/tokens/{sid}/reveal".into(),
+            None,
+            [true, true, false],
+        ),
         ("GET", "/api/catalog".into(), None, [true, true, false]),
         ("GET", "/api/users".into(), None, [true, true, false]),
         (
             "POST",
             "/api/users".into(),
-            Some(json!({"email": "m@acme.test", "name": "M", "role": "account_admin", "password": password()})),
+            Some(
+                json!({"email": "m@acme.test", "name": "M", "role": "account_admin", "password": password()}),
+            ),
             [true, false, false],
         ),
-        ("PATCH", "/api/users/{user}".into(), Some(json!({"role": "account_admin"})), [true, false, false]),
-        ("DELETE", "/api/users/{user}".into(), None, [true, false, false]),
+        (
+            "PATCH",
+            "/api/users/{user}".into(),
+            Some(json!({"role": "account_admin"})),
+            [true, false, false],
+        ),
+        (
+            "DELETE",
+            "/api/users/{user}".into(),
+            None,
+            [true, false, false],
+        ),
         ("GET", "/api/account".into(), None, [true, false, false]),
-        ("PATCH", "/api/account".into(), Some(json!({"api_access_enabled": false})), [true, false, false]),
+        (
+            "PATCH",
+            "/api/account".into(),
+            Some(json!({"api_access_enabled": false})),
+            [true, false, false],
+        ),
         ("GET", "/api/audit".into(), None, [true, true, false]),
     ];
     let before = snapshot(c)?;
     let mut tried = 0;
-    for (role, s) in [("admin", &c.admin), ("specialist", &spec), ("standard user", &std)] {
+    for (role, s) in [
+        ("admin", &c.admin),
+        ("specialist", &spec),
+        ("standard user", &std),
+    ] {
         let r = match role {
             "admin" => 0,
             "specialist" => 1,
@@ -182,28 +381,53 @@ pub(crate) fn authorization_matrix(c: &mut Ctx) -> Result<()> {
             let targets_something = template.contains('{');
             // Own account: only what the role may not do (allowed calls are the other cases' subject).
             if !may[r] {
-                let p = template.replace("{sid}", &own_sid).replace("{user}", &own_user);
+                let p = template
+                    .replace("{sid}", &own_sid)
+                    .replace("{user}", &own_user);
                 tried += 1;
-                expect_error(&s.call(m, &p, body.as_ref())?, 403, "forbidden", &format!("{role} {m} {p}"))?;
+                expect_error(
+                    &s.call(m, &p, body.as_ref())?,
+                    403,
+                    "forbidden",
+                    &format!("{role} {m} {p}"),
+                )?;
             }
             // Another account's token or user: never found, never touched.
             if targets_something {
-                let p = template.replace("{sid}", &other_sid).replace("{user}", &other_user);
-                let (status, code) = if may[r] { (404, "not_found") } else { (403, "forbidden") };
+                let p = template
+                    .replace("{sid}", &other_sid)
+                    .replace("{user}", &other_user);
+                let (status, code) = if may[r] {
+                    (404, "not_found")
+                } else {
+                    (403, "forbidden")
+                };
                 tried += 1;
-                expect_error(&s.call(m, &p, body.as_ref())?, status, code, &format!("{role} {m} {p} (other account)"))?;
+                expect_error(
+                    &s.call(m, &p, body.as_ref())?,
+                    status,
+                    code,
+                    &format!("{role} {m} {p} (other account)"),
+                )?;
             }
         }
     }
     ensure!(snapshot(c)? == before, "a refused call changed something");
     // Users managing users: a specialist cannot promote itself; an admin cannot demote itself.
     expect_error(
-        &spec.call("PATCH", &format!("/api/users/{own_user}"), Some(&json!({"role": "account_admin"})))?,
+        &spec.call(
+            "PATCH",
+            &format!("/api/users/{own_user}"),
+            Some(&json!({"role": "account_admin"})),
+        )?,
         403,
         "forbidden",
         "self-promotion",
     )?;
-    println!("    {tried} refused calls (3 roles × 2 accounts × {} endpoints), nothing changed", endpoints.len());
+    println!(
+        "    {tried} refused calls (3 roles × 2 accounts × {} endpoints), nothing changed",
+        endpoints.len()
+    );
     Ok(())
 }
 
@@ -214,9 +438,21 @@ pub(crate) fn mass_assignment(c: &mut Ctx) -> Result<()> {
     let user = c.admin.user["id"].as_str().unwrap_or_default().to_owned();
     let contact = c.admin.user["id"].clone();
     let bodies: Vec<(&str, String, Value)> = vec![
-        ("POST", "/api/tokens".into(), json!({"name": "m", "primary_contact": contact, "scopes": ["reports.read"]})),
-        ("PATCH", format!("/api/tokens/{sid}"), json!({"name": "renamed"})),
-        ("POST", format!("/api/tokens/{sid}/reset"), json!({"grace": "none"})),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json!({"name": "m", "primary_contact": contact, "scopes": ["reports.read"]}),
+        ),
+        (
+            "PATCH",
+            format!("/api/tokens/{sid}"),
+            json!({"name": "renamed"}),
+        ),
+        (
+            "POST",
+            format!("/api/tokens/{sid}/reset"),
+            json!({"grace": "none"}),
+        ),
         ("POST", format!("/api/tokens/{sid}/upgrade"), json!({})),
         ("POST", format!("/api/tokens/{sid}/duplicate"), json!({})),
         (
@@ -224,7 +460,11 @@ pub(crate) fn mass_assignment(c: &mut Ctx) -> Result<()> {
             "/api/users".into(),
             json!({"email": "ma@acme.test", "name": "M", "role": "standard_user", "password": password()}),
         ),
-        ("PATCH", format!("/api/users/{user}"), json!({"name": "Still me"})),
+        (
+            "PATCH",
+            format!("/api/users/{user}"),
+            json!({"name": "Still me"}),
+        ),
         ("PATCH", "/api/account".into(), json!({"name": "Acme"})),
     ];
     let owned = [
@@ -232,7 +472,10 @@ pub(crate) fn mass_assignment(c: &mut Ctx) -> Result<()> {
         ("account", json!("acct_other")),
         ("account_id", json!("acct_other")),
         ("digest", json!("00".repeat(32))),
-        ("auth_token", json!("tgat_000000000000000000000000000000000000000000031AabC")),
+        (
+            "auth_token",
+            json!("tgat_000000000000000000000000000000000000000000031AabC"),
+        ),
         ("sealed_auth_token", json!("x")),
         ("created_at", json!(1)),
         ("updated_at", json!(1)),
@@ -263,7 +506,11 @@ pub(crate) fn mass_assignment(c: &mut Ctx) -> Result<()> {
     }
     // Role is a real field of users, but not one a user may give themselves.
     expect_error(
-        &c.admin.call("PATCH", &format!("/api/users/{user}"), Some(&json!({"role": "standard_user"})))?,
+        &c.admin.call(
+            "PATCH",
+            &format!("/api/users/{user}"),
+            Some(&json!({"role": "standard_user"})),
+        )?,
         403,
         "self_change",
         "own role",
@@ -277,7 +524,8 @@ pub(crate) fn mass_assignment(c: &mut Ctx) -> Result<()> {
 pub(crate) fn csrf(c: &mut Ctx) -> Result<()> {
     let s = &c.admin;
     let contact = s.user["id"].as_str().unwrap_or_default();
-    let body = json!({"name": "csrf", "primary_contact": contact, "scopes": ["reports.read"]}).to_string();
+    let body =
+        json!({"name": "csrf", "primary_contact": contact, "scopes": ["reports.read"]}).to_string();
     let url = format!("{}/api/tokens", c.base);
     let form = format!("name=csrf&primary_contact={contact}");
     let cookie = s.cookie.as_str();
@@ -309,14 +557,23 @@ pub(crate) fn csrf(c: &mut Ctx) -> Result<()> {
         ),
         (
             "text/plain body with a foreign Origin",
-            vec![("Cookie", cookie), ("Content-Type", "text/plain"), ("Origin", "https://evil.example")],
+            vec![
+                ("Cookie", cookie),
+                ("Content-Type", "text/plain"),
+                ("Origin", "https://evil.example"),
+            ],
             body.as_str(),
             403,
             "forbidden",
         ),
         (
             "Origin: null",
-            vec![("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Type", "application/json"), ("Origin", "null")],
+            vec![
+                ("Cookie", cookie),
+                ("X-CSRF-Token", csrf),
+                ("Content-Type", "application/json"),
+                ("Origin", "null"),
+            ],
             body.as_str(),
             403,
             "forbidden",
@@ -330,14 +587,22 @@ pub(crate) fn csrf(c: &mut Ctx) -> Result<()> {
         ),
         (
             "another session's X-CSRF-Token",
-            vec![("Cookie", cookie), ("X-CSRF-Token", c.other.csrf.as_str()), ("Content-Type", "application/json")],
+            vec![
+                ("Cookie", cookie),
+                ("X-CSRF-Token", c.other.csrf.as_str()),
+                ("Content-Type", "application/json"),
+            ],
             body.as_str(),
             403,
             "csrf",
         ),
         (
             "same-site text/plain with the token",
-            vec![("Cookie", cookie), ("X-CSRF-Token", csrf), ("Content-Type", "text/plain")],
+            vec![
+                ("Cookie", cookie),
+                ("X-CSRF-Token", csrf),
+                ("Content-Type", "text/plain"),
+            ],
             body.as_str(),
             415,
             "unsupported_media_type",
@@ -347,8 +612,14 @@ pub(crate) fn csrf(c: &mut Ctx) -> Result<()> {
     for (what, headers, b, status, code) in &cases {
         expect_error(&send("POST", &url, headers, Some(b))?, *status, code, what)?;
     }
-    ensure!(snapshot(c)? == before, "a cross-site request changed something");
-    println!("    {} cross-site request shapes refused, nothing changed", cases.len());
+    ensure!(
+        snapshot(c)? == before,
+        "a cross-site request changed something"
+    );
+    println!(
+        "    {} cross-site request shapes refused, nothing changed",
+        cases.len()
+    );
     Ok(())
 }
 
@@ -357,7 +628,12 @@ pub(crate) fn csrf(c: &mut Ctx) -> Result<()> {
 pub(crate) fn session_fixation(c: &mut Ctx) -> Result<()> {
     let planted = "__Host-tollgate_session=attacker-chosen-session-id-0000000000000";
     expect_error(
-        &send("GET", &format!("{}/api/tokens", c.base), &[("Cookie", planted)], None)?,
+        &send(
+            "GET",
+            &format!("{}/api/tokens", c.base),
+            &[("Cookie", planted)],
+            None,
+        )?,
         401,
         "unauthenticated",
         "planted id",
@@ -371,7 +647,10 @@ pub(crate) fn session_fixation(c: &mut Ctx) -> Result<()> {
     )?;
     expect(&a, 201, "sign-in with a planted cookie")?;
     let set = a.header("set-cookie").unwrap_or_default();
-    ensure!(!set.contains("attacker-chosen"), "the planted id was adopted: {set}");
+    ensure!(
+        !set.contains("attacker-chosen"),
+        "the planted id was adopted: {set}"
+    );
     let fresh = set.split(';').next().unwrap_or_default().to_owned();
     let again = send(
         "POST",
@@ -381,7 +660,12 @@ pub(crate) fn session_fixation(c: &mut Ctx) -> Result<()> {
     )?;
     expect(&again, 201, "second sign-in")?;
     ensure!(
-        again.header("set-cookie").unwrap_or_default().split(';').next() != Some(fresh.as_str()),
+        again
+            .header("set-cookie")
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            != Some(fresh.as_str()),
         "sign-in reused the session id"
     );
     Ok(())

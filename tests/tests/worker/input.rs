@@ -9,19 +9,45 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
     let before_count = count_tokens(s)?;
     let before = s.call("GET", &format!("/api/tokens/{sid}"), None)?.body;
     let raw = |method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>| {
-        let mut h = vec![("Cookie", s.cookie.as_str()), ("X-CSRF-Token", s.csrf.as_str())];
+        let mut h = vec![
+            ("Cookie", s.cookie.as_str()),
+            ("X-CSRF-Token", s.csrf.as_str()),
+        ];
         h.extend_from_slice(headers);
         send(method, &format!("{}{path}", s.base), &h, body)
     };
     let json_h = [("Content-Type", "application/json")];
     let contact = s.user["id"].as_str().unwrap_or("").to_owned();
-    let huge =
-        format!(r#"{{"name":"{}","primary_contact":"{contact}","scopes":["reports.read"]}}"#, "x".repeat(70_000));
+    let huge = format!(
+        r#"{{"name":"{}","primary_contact":"{contact}","scopes":["reports.read"]}}"#,
+        "x".repeat(70_000)
+    );
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
-    type BadInput<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, Option<String>, u16, &'a str);
+    type BadInput<'a> = (
+        &'a str,
+        String,
+        Vec<(&'a str, &'a str)>,
+        Option<String>,
+        u16,
+        &'a str,
+    );
     let cases: Vec<BadInput<'_>> = vec![
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some("{not json".into()), 400, "invalid_json"),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(deep.clone()), 400, "invalid_value"),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some("{not json".into()),
+            400,
+            "invalid_json",
+        ),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(deep.clone()),
+            400,
+            "invalid_value",
+        ),
         (
             "POST",
             format!("/api/tokens/{sid}/disable"),
@@ -30,7 +56,14 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             400,
             "invalid_json",
         ),
-        ("POST", "/api/tokens".into(), json_h.to_vec(), Some(huge), 413, "body_too_large"),
+        (
+            "POST",
+            "/api/tokens".into(),
+            json_h.to_vec(),
+            Some(huge),
+            413,
+            "body_too_large",
+        ),
         (
             "POST",
             "/api/tokens".into(),
@@ -55,7 +88,9 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             "POST",
             "/api/tokens".into(),
             json_h.to_vec(),
-            Some(format!(r#"{{"name":5,"primary_contact":"{contact}","scopes":["reports.read"]}}"#)),
+            Some(format!(
+                r#"{{"name":5,"primary_contact":"{contact}","scopes":["reports.read"]}}"#
+            )),
             400,
             "invalid_value",
         ),
@@ -63,7 +98,9 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             "POST",
             "/api/tokens".into(),
             json_h.to_vec(),
-            Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["invoices.read"]}}"#)),
+            Some(format!(
+                r#"{{"name":"x","primary_contact":"{contact}","scopes":["invoices.read"]}}"#
+            )),
             422,
             "unknown_scope",
         ),
@@ -81,7 +118,9 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             "POST",
             "/api/tokens".into(),
             json_h.to_vec(),
-            Some(format!(r#"{{"name":"  ","primary_contact":"{contact}","scopes":["reports.read"]}}"#)),
+            Some(format!(
+                r#"{{"name":"  ","primary_contact":"{contact}","scopes":["reports.read"]}}"#
+            )),
             422,
             "name_empty",
         ),
@@ -89,7 +128,9 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             "POST",
             "/api/tokens".into(),
             vec![("Content-Type", "text/plain")],
-            Some(format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#)),
+            Some(format!(
+                r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#
+            )),
             415,
             "unsupported_media_type",
         ),
@@ -137,7 +178,10 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             "POST",
             "/api/users".into(),
             json_h.to_vec(),
-            Some(r#"{"email":"x@acme.test","name":"X","role":"root","password":"long enough pass"}"#.into()),
+            Some(
+                r#"{"email":"x@acme.test","name":"X","role":"root","password":"long enough pass"}"#
+                    .into(),
+            ),
             400,
             "invalid_value",
         ),
@@ -145,11 +189,21 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             "POST",
             "/api/users".into(),
             json_h.to_vec(),
-            Some(r#"{"email":"x@acme.test","name":"X","role":"standard_user","password":"short"}"#.into()),
+            Some(
+                r#"{"email":"x@acme.test","name":"X","role":"standard_user","password":"short"}"#
+                    .into(),
+            ),
             422,
             "password_too_short",
         ),
-        ("PATCH", "/api/account".into(), json_h.to_vec(), Some(r#"{"type":"brand"}"#.into()), 400, "unknown_field"),
+        (
+            "PATCH",
+            "/api/account".into(),
+            json_h.to_vec(),
+            Some(r#"{"type":"brand"}"#.into()),
+            400,
+            "unknown_field",
+        ),
         (
             "PATCH",
             "/api/account".into(),
@@ -165,13 +219,25 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
             &a,
             *status,
             code,
-            &format!("{m} {p} {}", b.as_deref().unwrap_or("").chars().take(60).collect::<String>()),
+            &format!(
+                "{m} {p} {}",
+                b.as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
+            ),
         )?;
     }
     // Session and CSRF.
     let body = format!(r#"{{"name":"x","primary_contact":"{contact}","scopes":["reports.read"]}}"#);
     expect_error(
-        &send("POST", &format!("{}/api/tokens", c.base), &json_h, Some(&body))?,
+        &send(
+            "POST",
+            &format!("{}/api/tokens", c.base),
+            &json_h,
+            Some(&body),
+        )?,
         401,
         "unauthenticated",
         "no session",
@@ -191,7 +257,11 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
         &send(
             "POST",
             &format!("{}/api/tokens", c.base),
-            &[("Cookie", &s.cookie), ("X-CSRF-Token", "forged"), ("Content-Type", "application/json")],
+            &[
+                ("Cookie", &s.cookie),
+                ("X-CSRF-Token", "forged"),
+                ("Content-Type", "application/json"),
+            ],
             Some(&body),
         )?,
         403,
@@ -202,7 +272,10 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
         &raw(
             "POST",
             "/api/tokens",
-            &[("Content-Type", "application/json"), ("Sec-Fetch-Site", "cross-site")],
+            &[
+                ("Content-Type", "application/json"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
             Some(&body),
         )?,
         403,
@@ -210,7 +283,12 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
         "cross-site",
     )?;
     expect_error(
-        &raw("POST", "/api/tokens", &[("Content-Type", "application/json"), ("Origin", "null")], Some(&body))?,
+        &raw(
+            "POST",
+            "/api/tokens",
+            &[("Content-Type", "application/json"), ("Origin", "null")],
+            Some(&body),
+        )?,
         403,
         "forbidden",
         "Origin null",
@@ -219,16 +297,34 @@ pub(crate) fn bad_input_changes_nothing(c: &mut Ctx) -> Result<()> {
         &raw(
             "POST",
             "/api/tokens",
-            &[("Content-Type", "application/json"), ("Origin", "https://evil.example")],
+            &[
+                ("Content-Type", "application/json"),
+                ("Origin", "https://evil.example"),
+            ],
             Some(&body),
         )?,
         403,
         "forbidden",
         "foreign Origin",
     )?;
-    expect_error(&raw("PUT", "/api/tokens", &json_h, Some(&body))?, 405, "method_not_allowed", "PUT")?;
-    expect_error(&raw("GET", "/api/nothing", &[], None)?, 404, "not_found", "unknown path")?;
-    expect_error(&raw("GET", "/api/tokens/not-a-sid", &[], None)?, 404, "not_found", "malformed sid")?;
+    expect_error(
+        &raw("PUT", "/api/tokens", &json_h, Some(&body))?,
+        405,
+        "method_not_allowed",
+        "PUT",
+    )?;
+    expect_error(
+        &raw("GET", "/api/nothing", &[], None)?,
+        404,
+        "not_found",
+        "unknown path",
+    )?;
+    expect_error(
+        &raw("GET", "/api/tokens/not-a-sid", &[], None)?,
+        404,
+        "not_found",
+        "malformed sid",
+    )?;
 
     ensure!(count_tokens(s)? == before_count, "token count changed");
     let after = s.call("GET", &format!("/api/tokens/{sid}"), None)?.body;

@@ -40,7 +40,12 @@ pub(crate) fn consistent(
         let until = v.get(i + 1).map(|n| n.answered + lag);
         let overlaps = version.sent <= answered && until.is_none_or(|u| u >= sent);
         let valid = version.enabled && version.token == token;
-        overlaps && if valid { status == 200 } else { status == 401 || status == 429 }
+        overlaps
+            && if valid {
+                status == 200
+            } else {
+                status == 401 || status == 429
+            }
     })
 }
 
@@ -70,26 +75,55 @@ pub(crate) fn load_round(
                 // In turn per token: disable or enable (whichever changes it), reset, edit.
                 let op = (i / n) % 3;
                 i += 1;
-                let enabled_now = versions.lock().map_err(|_| "lock")?[k].last().is_some_and(|v| v.enabled);
+                let enabled_now = versions.lock().map_err(|_| "lock")?[k]
+                    .last()
+                    .is_some_and(|v| v.enabled);
                 let sent = Instant::now();
                 let (method, path, body) = match op {
                     0 if enabled_now => ("POST", format!("/api/tokens/{sid}/disable"), None),
                     0 => ("POST", format!("/api/tokens/{sid}/enable"), None),
-                    1 => ("POST", format!("/api/tokens/{sid}/reset"), Some(json!({"grace": "none"}))),
-                    _ => ("PATCH", format!("/api/tokens/{sid}"), Some(json!({"description": format!("load {i}")}))),
+                    1 => (
+                        "POST",
+                        format!("/api/tokens/{sid}/reset"),
+                        Some(json!({"grace": "none"})),
+                    ),
+                    _ => (
+                        "PATCH",
+                        format!("/api/tokens/{sid}"),
+                        Some(json!({"description": format!("load {i}")})),
+                    ),
                 };
                 let a = c.admin.call(method, &path, body.as_ref())?;
                 let answered = Instant::now();
-                ensure!(a.status == 200, "admin {method} {path}: {} {}", a.status, a.body);
+                ensure!(
+                    a.status == 200,
+                    "admin {method} {path}: {} {}",
+                    a.status,
+                    a.body
+                );
                 changes += 1;
                 let mut vs = versions.lock().map_err(|_| "lock")?;
-                let last = vs[k].last().map(|v| (v.token.clone(), v.enabled)).ok_or("no version")?;
+                let last = vs[k]
+                    .last()
+                    .map(|v| (v.token.clone(), v.enabled))
+                    .ok_or("no version")?;
                 let (token, enabled) = match op {
                     0 => (last.0, !last.1),
-                    1 => (a.json()["auth_token"].as_str().unwrap_or_default().to_owned(), last.1),
+                    1 => (
+                        a.json()["auth_token"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        last.1,
+                    ),
                     _ => continue,
                 };
-                vs[k].push(Version { sent, answered, token: token.clone(), enabled });
+                vs[k].push(Version {
+                    sent,
+                    answered,
+                    token: token.clone(),
+                    enabled,
+                });
                 drop(vs);
                 tokens.lock().map_err(|_| "lock")?[k].1 = token;
             }
@@ -130,7 +164,10 @@ pub(crate) fn load_round(
         if let Some(e) = first_error {
             return Err(e);
         }
-        ensure!(changes >= 10, "only {changes} admin changes during the load");
+        ensure!(
+            changes >= 10,
+            "only {changes} admin changes during the load"
+        );
         Ok(all)
     })?;
     let vs = versions.lock().map_err(|_| "lock")?;
@@ -138,7 +175,10 @@ pub(crate) fn load_round(
     ensure!(server_errors == 0, "{server_errors} answers were 5xx");
     let vs = &*vs;
     let fits = |strict: bool| {
-        results.iter().filter(|(k, t, s, a, st)| !consistent(&vs[*k], t, *s, *a, *st, strict)).collect::<Vec<_>>()
+        results
+            .iter()
+            .filter(|(k, t, s, a, st)| !consistent(&vs[*k], t, *s, *a, *st, strict))
+            .collect::<Vec<_>>()
     };
     let wrong = fits(false);
     ensure!(
@@ -169,7 +209,12 @@ pub(crate) fn load_and_faults(c: &mut Ctx) -> Result<()> {
     let mut versions = Vec::new();
     for i in 0..TOKENS {
         let (sid, token, _) = create(&c.admin, &format!("Load {i}"), &["reports.read"])?;
-        versions.push(vec![Version { sent: start, answered: Instant::now(), token: token.clone(), enabled: true }]);
+        versions.push(vec![Version {
+            sent: start,
+            answered: Instant::now(),
+            token: token.clone(),
+            enabled: true,
+        }]);
         list.push((sid, token));
     }
     let tokens = std::sync::Mutex::new(list);
@@ -190,11 +235,21 @@ pub(crate) fn load_and_faults(c: &mut Ctx) -> Result<()> {
             let enabled = vs[k].last().is_some_and(|v| v.enabled);
             let a = verify(&c.edge, sid, token)?;
             // A disabled token is refused: 401, or 429 once its failures passed the limit.
-            let fits = if enabled { a.status == 200 } else { a.status == 401 || a.status == 429 };
-            ensure!(fits, "{sid} after the kill: {} (enabled: {enabled})", a.status);
+            let fits = if enabled {
+                a.status == 200
+            } else {
+                a.status == 401 || a.status == 429
+            };
+            ensure!(
+                fits,
+                "{sid} after the kill: {} (enabled: {enabled})",
+                a.status
+            );
         }
     }
-    println!("    wrangler killed and restarted: all {TOKENS} tokens there, each as its last state says");
+    println!(
+        "    wrangler killed and restarted: all {TOKENS} tokens there, each as its last state says"
+    );
     served += load_round(c, &tokens, &versions, PER_ROUND)?;
     println!("    {served} verifications in all");
     Ok(())
@@ -214,10 +269,15 @@ pub(crate) fn brute_force_many_clients(c: &mut Ctx) -> Result<()> {
                 scope.spawn(move || -> Result<Vec<(u16, String, Option<String>)>> {
                     let mut out = Vec::new();
                     for guess in 0..8 {
-                        let wrong =
-                            tollgate_core::credential::AuthToken::from_entropy(&[(client * 8 + guess) as u8; 32]);
+                        let wrong = tollgate_core::credential::AuthToken::from_entropy(
+                            &[(client * 8 + guess) as u8; 32],
+                        );
                         let a = verify(&base, &sid, wrong.expose())?;
-                        out.push((a.status, a.code(), a.header("retry-after").map(str::to_owned)));
+                        out.push((
+                            a.status,
+                            a.code(),
+                            a.header("retry-after").map(str::to_owned),
+                        ));
                     }
                     Ok(out)
                 })
@@ -235,23 +295,43 @@ pub(crate) fn brute_force_many_clients(c: &mut Ctx) -> Result<()> {
         "unexpected statuses: {:?}",
         statuses.iter().map(|s| s.0).collect::<Vec<_>>()
     );
-    ensure!(limited.len() >= 64, "only {} of 128 guesses were limited", limited.len());
     ensure!(
-        limited.iter().all(|s| s.1 == "rate_limited" && s.2.is_some()),
+        limited.len() >= 64,
+        "only {} of 128 guesses were limited",
+        limited.len()
+    );
+    ensure!(
+        limited
+            .iter()
+            .all(|s| s.1 == "rate_limited" && s.2.is_some()),
         "429 without its code or Retry-After: {:?}",
         limited.first()
     );
     ensure!(stored_state(c) == before, "guesses changed stored state");
-    expect(&verify(&c.edge, &sid, &token)?, 200, "the right token during the limit")?;
-    println!("    128 guesses from 16 clients: {} limited (429), the right token still 200", limited.len());
+    expect(
+        &verify(&c.edge, &sid, &token)?,
+        200,
+        "the right token during the limit",
+    )?;
+    println!(
+        "    128 guesses from 16 clients: {} limited (429), the right token still 200",
+        limited.len()
+    );
     Ok(())
 }
 
 /// At the end of the run: every auth token, password, CSRF token and session id the run
 /// issued or sent is absent from the Worker's stored state and from everything it logged.
 pub(crate) fn no_secret_leaked(c: &mut Ctx) -> Result<()> {
-    let secrets: Vec<String> = tollgate_tests::issued_secrets().into_iter().filter(|s| s.len() >= 12).collect();
-    ensure!(secrets.len() >= 50, "only {} secrets were recorded", secrets.len());
+    let secrets: Vec<String> = tollgate_tests::issued_secrets()
+        .into_iter()
+        .filter(|s| s.len() >= 12)
+        .collect();
+    ensure!(
+        secrets.len() >= 50,
+        "only {} secrets were recorded",
+        secrets.len()
+    );
     let files = tollgate_tests::files_below(&c.sandbox.dir);
     let mut bytes = 0;
     let mut hits = Vec::new();
@@ -268,7 +348,10 @@ pub(crate) fn no_secret_leaked(c: &mut Ctx) -> Result<()> {
             }
         }
     }
-    ensure!(saw_sid, "the scan does not see stored data (positive control)");
+    ensure!(
+        saw_sid,
+        "the scan does not see stored data (positive control)"
+    );
     ensure!(hits.is_empty(), "secrets found in plaintext: {hits:?}");
     println!(
         "    {} secrets searched for in {} files ({} KiB of state and logs): none found",
@@ -299,26 +382,50 @@ pub(crate) fn new_token_flood(c: &mut Ctx) -> Result<()> {
         }
     }
     let a = refused.ok_or_else(|| format!("{made} new tokens in a row were all accepted"))?;
-    ensure!(made + 10 >= limit && made <= limit, "limited after {made} (limit {limit})");
+    ensure!(
+        made + 10 >= limit && made <= limit,
+        "limited after {made} (limit {limit})"
+    );
     expect_error(&a, 429, "rate_limited", "flood")?;
     ensure!(
-        a.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| (1..=60).contains(&s)),
+        a.header("retry-after")
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|s| (1..=60).contains(&s)),
         "Retry-After"
     );
     let before = snapshot(c)?;
     let listed = c.other.call("GET", "/api/tokens?limit=1", None)?;
-    let sid = listed.json()["tokens"][0]["sid"].as_str().unwrap_or_default().to_owned();
+    let sid = listed.json()["tokens"][0]["sid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     expect_error(
-        &c.other.call("POST", &format!("/api/tokens/{sid}/duplicate"), None)?,
+        &c.other
+            .call("POST", &format!("/api/tokens/{sid}/duplicate"), None)?,
         429,
         "rate_limited",
         "duplicate flood",
     )?;
-    expect_error(&c.other.call("POST", "/api/tokens", Some(&body))?, 429, "rate_limited", "still limited")?;
-    ensure!(snapshot(c)? == before, "a refused new token changed something");
+    expect_error(
+        &c.other.call("POST", "/api/tokens", Some(&body))?,
+        429,
+        "rate_limited",
+        "still limited",
+    )?;
+    ensure!(
+        snapshot(c)? == before,
+        "a refused new token changed something"
+    );
     // Other accounts and other actions go on.
     create(&c.admin, "Unaffected", &["reports.read"])?;
-    expect(&c.other.call("POST", &format!("/api/tokens/{sid}/disable"), None)?, 200, "other actions")?;
-    println!("    {made} new tokens, then 429 with Retry-After for create and duplicate; other accounts unaffected");
+    expect(
+        &c.other
+            .call("POST", &format!("/api/tokens/{sid}/disable"), None)?,
+        200,
+        "other actions",
+    )?;
+    println!(
+        "    {made} new tokens, then 429 with Retry-After for create and duplicate; other accounts unaffected"
+    );
     Ok(())
 }

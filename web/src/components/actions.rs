@@ -41,7 +41,10 @@ impl TokenAction {
     }
     /// Whether the action takes access away (shown as destructive).
     pub fn destructive(self) -> bool {
-        matches!(self, TokenAction::Reset | TokenAction::Disable | TokenAction::Delete)
+        matches!(
+            self,
+            TokenAction::Reset | TokenAction::Disable | TokenAction::Delete
+        )
     }
     /// What the confirmation says about the action on `t` (an upgrade names both versions).
     pub fn explain(self, i: crate::i18n::I18n, t: &TokenView) -> String {
@@ -49,7 +52,10 @@ impl TokenAction {
             TokenAction::Upgrade => i
                 .t("confirm.upgrade_versions")
                 .replace("{from}", t.api_version.as_str())
-                .replace("{to}", tollgate_core::version::ApiVersion::latest().as_str()),
+                .replace(
+                    "{to}",
+                    tollgate_core::version::ApiVersion::latest().as_str(),
+                ),
             a => i.t(a.explanation()),
         }
     }
@@ -110,13 +116,21 @@ pub struct ResetChoice {
 /// Runs a confirmed action against the API, on the revision of the token as shown. Its code
 /// (the actions' requests and answers) loads with the first action taken (`#[lazy]`).
 #[lazy]
-pub async fn perform(action: TokenAction, token: TokenView, choice: ResetChoice) -> api::ApiResult<Outcome> {
+pub async fn perform(
+    action: TokenAction,
+    token: TokenView,
+    choice: ResetChoice,
+) -> api::ApiResult<Outcome> {
     let grace = choice.grace;
-    let expires_at = choice.renew.map(|d| (d > 0).then(|| tollgate_core::policy::preset(d, now())));
+    let expires_at = choice
+        .renew
+        .map(|d| (d > 0).then(|| tollgate_core::policy::preset(d, now())));
     let (sid, rev) = (token.sid.as_str(), token.revision);
     Ok(match action {
         TokenAction::Duplicate => Outcome::Issued(api::duplicate(sid, rev).await?),
-        TokenAction::Reset => Outcome::Issued(api::reset(sid, &ResetRequest { grace, expires_at }, rev).await?),
+        TokenAction::Reset => {
+            Outcome::Issued(api::reset(sid, &ResetRequest { grace, expires_at }, rev).await?)
+        }
         TokenAction::Upgrade => Outcome::Changed(api::upgrade(sid, rev).await?),
         TokenAction::Disable => Outcome::Changed(api::set_enabled(sid, false, rev).await?),
         TokenAction::Enable => Outcome::Changed(api::set_enabled(sid, true, rev).await?),
@@ -135,7 +149,10 @@ pub type Done = (TokenAction, String, api::ApiResult<Outcome>);
 /// action; a confirmed action runs and its answer goes to `done`; closing it clears
 /// `pending`. Only plain values and the list's own signals cross into the part.
 #[component]
-pub fn LaterConfirm(pending: RwSignal<Option<(TokenAction, TokenView)>>, done: Callback<Done>) -> impl IntoView {
+pub fn LaterConfirm(
+    pending: RwSignal<Option<(TokenAction, TokenView)>>,
+    done: Callback<Done>,
+) -> impl IntoView {
     view! {
         <Suspense>
             {move || pending.get().map(|(action, token)| Suspend::new(confirm_part(action, token, pending, done)))}
@@ -150,7 +167,9 @@ fn confirm_part(
     pending: RwSignal<Option<(TokenAction, TokenView)>>,
     done: Callback<Done>,
 ) -> AnyView {
-    untrack(|| view! { <ActionConfirm action=action token=token pending=pending done=done /> }.into_any())
+    untrack(|| {
+        view! { <ActionConfirm action=action token=token pending=pending done=done /> }.into_any()
+    })
 }
 
 /// Asks to confirm `action` on `token` (a reset also asks for its grace period and a new

@@ -16,13 +16,19 @@ pub fn local_error(e: TokenError) -> ApiError {
         e.code(),
         e.to_string(),
         e.field(),
-        e.params().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        e.params()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
     )
 }
 
 /// The developer e-mail list editor (add, remove, validated with the core's rules).
 #[component]
-pub fn EmailList(emails: RwSignal<Vec<String>>, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+pub fn EmailList(
+    emails: RwSignal<Vec<String>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
     let i = use_i18n();
     let draft = RwSignal::new(String::new());
     let add = move || {
@@ -40,7 +46,10 @@ pub fn EmailList(emails: RwSignal<Vec<String>>, error: RwSignal<Option<ApiError>
                     Err(err) => error.set(Some(local_error(err))),
                 }
             }
-            Err(reason) => error.set(Some(local_error(TokenError::EmailInvalid { email: raw, reason }))),
+            Err(reason) => error.set(Some(local_error(TokenError::EmailInvalid {
+                email: raw,
+                reason,
+            }))),
         }
     };
     view! {
@@ -68,7 +77,13 @@ pub fn EmailList(emails: RwSignal<Vec<String>>, error: RwSignal<Option<ApiError>
 #[component]
 pub fn ContactSelect(users: RwSignal<Vec<UserView>>, contact: RwSignal<String>) -> impl IntoView {
     let i = use_i18n();
-    let enabled_users = move || users.get().into_iter().filter(|u| u.enabled).collect::<Vec<_>>();
+    let enabled_users = move || {
+        users
+            .get()
+            .into_iter()
+            .filter(|u| u.enabled)
+            .collect::<Vec<_>>()
+    };
     // The choice shown is the one kept, also when the select is drawn again (a step
     // revisited) or its options arrive after it.
     let select_ref = NodeRef::<leptos::html::Select>::new();

@@ -18,7 +18,9 @@ pub fn Modal(open: RwSignal<bool>, heading: String, children: ChildrenFn) -> imp
     let opener: StoredValue<Option<web_sys::HtmlElement>> = StoredValue::new(None);
     // (`try_` reads: the dialog's owner can be disposed in the same turn that closes it.)
     Effect::new(move |_| {
-        let (Some(Some(d)), Some(now_open)) = (dialog_ref.try_get(), open.try_get()) else { return };
+        let (Some(Some(d)), Some(now_open)) = (dialog_ref.try_get(), open.try_get()) else {
+            return;
+        };
         if now_open {
             opener.try_set_value(focused_element());
             show_when_connected(dialog_ref, 30, || {});
@@ -70,8 +72,14 @@ pub fn Modal(open: RwSignal<bool>, heading: String, children: ChildrenFn) -> imp
 /// Shows `dialog` as a modal as soon as it is in the document (`showModal` refuses a
 /// detached dialog, and a dialog drawn inside a `Suspense` is built before it is inserted),
 /// then calls `shown`: tried once per animation frame, up to `tries` times.
-pub(crate) fn show_when_connected(dialog: NodeRef<html::Dialog>, tries: u32, shown: impl FnOnce() + 'static) {
-    let Some(d) = dialog.try_get().flatten() else { return };
+pub(crate) fn show_when_connected(
+    dialog: NodeRef<html::Dialog>,
+    tries: u32,
+    shown: impl FnOnce() + 'static,
+) {
+    let Some(d) = dialog.try_get().flatten() else {
+        return;
+    };
     if d.is_connected() {
         if !d.open() {
             let _ = d.show_modal();
@@ -186,9 +194,12 @@ pub fn wrap_focus(within: &web_sys::Element, back: bool) -> bool {
     ) else {
         return false;
     };
-    let all: Vec<web_sys::HtmlElement> =
-        (0..nodes.length()).filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok()).collect();
-    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
+    let all: Vec<web_sys::HtmlElement> = (0..nodes.length())
+        .filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect();
+    let (Some(first), Some(last)) = (all.first(), all.last()) else {
+        return false;
+    };
     let active = focused_element();
     let (from, to) = if back { (first, last) } else { (last, first) };
     if active.as_ref() == Some(from) {

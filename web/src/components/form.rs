@@ -42,7 +42,12 @@ impl TokenFields {
         };
         Effect::new(move |_| {
             let any = f.scopes.with(|s| !s.is_empty());
-            if any && f.error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some("scopes"))) {
+            if any
+                && f.error.with_untracked(|e| {
+                    e.as_ref()
+                        .is_some_and(|e| e.field.as_deref() == Some("scopes"))
+                })
+            {
                 f.error.set(None);
             }
         });

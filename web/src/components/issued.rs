@@ -10,22 +10,37 @@ use crate::i18n::use_i18n;
 /// where the account allows it), and until when the old one still works after a reset with
 /// grace. Closing it (the button or Escape) calls `on_close`.
 #[component]
-pub fn IssuedPanel(issued: tollgate_core::api::IssuedToken, on_close: Callback<()>) -> impl IntoView {
+pub fn IssuedPanel(
+    issued: tollgate_core::api::IssuedToken,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let i = use_i18n();
     let auth = crate::app::use_auth();
     let sid = issued.token.sid.to_string();
     let token = issued.auth_token.clone();
     let name = issued.token.name.clone();
     let old_until = issued.token.previous_valid_until.map(|t| t.0);
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
     let base = match (crate::api::api_url(), crate::api::base()) {
         (api, _) if !api.is_empty() => api,
         (_, admin) if !admin.is_empty() => admin,
         _ => origin,
     };
     let curl = format!("curl -u '{sid}:{token}' {base}/v1/verify");
-    let (s1, s2, t1, t2, c1, c2) = (sid.clone(), sid.clone(), token.clone(), token.clone(), curl.clone(), curl.clone());
-    let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
+    let (s1, s2, t1, t2, c1, c2) = (
+        sid.clone(),
+        sid.clone(),
+        token.clone(),
+        token.clone(),
+        curl.clone(),
+        curl.clone(),
+    );
+    let show_once = move || {
+        auth.session
+            .with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once))
+    };
     let dialog_ref = NodeRef::<leptos::html::Dialog>::new();
     let title_ref = NodeRef::<leptos::html::H2>::new();
     // Opened once the dialog is in the document (`showModal` refuses a detached dialog; in a
@@ -100,5 +115,8 @@ fn issued_panel(
     issued: tollgate_core::api::IssuedToken,
     shown: RwSignal<Option<tollgate_core::api::IssuedToken>>,
 ) -> AnyView {
-    untrack(|| view! { <IssuedPanel issued=issued on_close=Callback::new(move |_| shown.set(None)) /> }.into_any())
+    untrack(|| {
+        view! { <IssuedPanel issued=issued on_close=Callback::new(move |_| shown.set(None)) /> }
+            .into_any()
+    })
 }

@@ -64,8 +64,13 @@ pub fn Loading() -> impl IntoView {
 /// said with Retry.
 #[component]
 pub fn PageError(errors: ArcRwSignal<Errors>, retry: Callback<()>) -> impl IntoView {
-    let not_found = errors
-        .with_untracked(|e| e.iter().any(|(_, e)| (**e).downcast_ref::<ApiError>().is_some_and(|a| a.status == 404)));
+    let not_found = errors.with_untracked(|e| {
+        e.iter().any(|(_, e)| {
+            (**e)
+                .downcast_ref::<ApiError>()
+                .is_some_and(|a| a.status == 404)
+        })
+    });
     if not_found {
         view! { <NotFound /> }.into_any()
     } else {

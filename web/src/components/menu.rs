@@ -38,9 +38,15 @@ pub fn MenuButton(
     let container_ref = NodeRef::<html::Div>::new();
 
     let entries = move || -> Vec<web_sys::HtmlElement> {
-        let Some(list) = list_ref.try_get().flatten() else { return Vec::new() };
-        let Ok(nodes) = list.query_selector_all("[role=menuitem]") else { return Vec::new() };
-        (0..nodes.length()).filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok()).collect()
+        let Some(list) = list_ref.try_get().flatten() else {
+            return Vec::new();
+        };
+        let Ok(nodes) = list.query_selector_all("[role=menuitem]") else {
+            return Vec::new();
+        };
+        (0..nodes.length())
+            .filter_map(|n| nodes.item(n)?.dyn_into::<web_sys::HtmlElement>().ok())
+            .collect()
     };
     let focus_at = move |index: i32| {
         let all = entries();
@@ -52,7 +58,10 @@ pub fn MenuButton(
     };
     let current = move || -> i32 {
         let active = super::focused_element();
-        entries().iter().position(|e| active.as_ref() == Some(e)).map_or(-1, |p| p as i32)
+        entries()
+            .iter()
+            .position(|e| active.as_ref() == Some(e))
+            .map_or(-1, |p| p as i32)
     };
     let close_to_button = move || {
         open.set(false);

@@ -47,7 +47,11 @@ pub struct Toasts {
 
 impl Toasts {
     pub fn new(i18n: I18n) -> Toasts {
-        Toasts { list: RwSignal::new(Vec::new()), next: StoredValue::new(0), i18n }
+        Toasts {
+            list: RwSignal::new(Vec::new()),
+            next: StoredValue::new(0),
+            i18n,
+        }
     }
 
     pub fn show(self, text: String, error: bool) {
@@ -55,7 +59,10 @@ impl Toasts {
         self.next.set_value(id + 1);
         self.list.update(|l| l.push(Toast { id, text, error }));
         let list = self.list;
-        set_timeout(move || list.update(|l| l.retain(|t| t.id != id)), std::time::Duration::from_millis(4500));
+        set_timeout(
+            move || list.update(|l| l.retain(|t| t.id != id)),
+            std::time::Duration::from_millis(4500),
+        );
     }
 
     pub fn ok(self, text: String) {
@@ -113,8 +120,12 @@ pub fn Crumbs() -> impl IntoView {
 pub fn FieldError(error: RwSignal<Option<ApiError>>, #[prop(into)] field: String) -> impl IntoView {
     let i = use_i18n();
     let field2 = field.clone();
-    let message =
-        Signal::derive(move || error.get().filter(|e| e.field.as_deref() == Some(field2.as_str())).map(|e| e.text(i)));
+    let message = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.field.as_deref() == Some(field2.as_str()))
+            .map(|e| e.text(i))
+    });
     let note = NodeRef::<html::P>::new();
     let marked: StoredValue<Option<web_sys::Element>> = StoredValue::new(None);
     let selector = format!("[aria-describedby~=\"err-{field}\"]");
@@ -129,7 +140,13 @@ pub fn FieldError(error: RwSignal<Option<ApiError>>, #[prop(into)] field: String
         }
         let selector = selector.clone();
         request_animation_frame(move || {
-            let Some(control) = note.try_get().flatten().and_then(|p| control_for(&p, &selector)) else { return };
+            let Some(control) = note
+                .try_get()
+                .flatten()
+                .and_then(|p| control_for(&p, &selector))
+            else {
+                return;
+            };
             let _ = control.set_attribute("aria-invalid", "true");
             if let Some(c) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&control) {
                 let _ = c.focus();
@@ -152,16 +169,25 @@ fn control_for(note: &web_sys::Element, selector: &str) -> Option<web_sys::Eleme
     if let Some(d) = root.dyn_ref::<web_sys::Document>() {
         d.query_selector(selector).ok().flatten()
     } else {
-        root.dyn_ref::<web_sys::ShadowRoot>()?.query_selector(selector).ok().flatten()
+        root.dyn_ref::<web_sys::ShadowRoot>()?
+            .query_selector(selector)
+            .ok()
+            .flatten()
     }
 }
 
 /// The message of an error that names no field shown here.
 #[component]
-pub fn FormError(error: RwSignal<Option<ApiError>>, fields: &'static [&'static str]) -> impl IntoView {
+pub fn FormError(
+    error: RwSignal<Option<ApiError>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
     let i = use_i18n();
     let message = Signal::derive(move || {
-        error.get().filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f))).map(|e| e.text(i))
+        error
+            .get()
+            .filter(|e| e.field.as_deref().is_none_or(|f| !fields.contains(&f)))
+            .map(|e| e.text(i))
     });
     view! {
         <Show when=move || message.with(Option::is_some)>
@@ -175,7 +201,11 @@ pub fn FormError(error: RwSignal<Option<ApiError>>, fields: &'static [&'static s
 /// keyboard and screen-reader users start there rather than at the top of the document.
 pub fn focus_start(within: &web_sys::Element, selector: &str) {
     use wasm_bindgen::JsCast as _;
-    let target = within.query_selector(selector).ok().flatten().unwrap_or_else(|| within.clone());
+    let target = within
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| within.clone());
     if target.get_attribute("tabindex").is_none() {
         let _ = target.set_attribute("tabindex", "-1");
     }
@@ -197,7 +227,9 @@ pub fn next_id() -> u64 {
 /// The element that has focus, looking inside shadow roots (the embedded token manager
 /// lives in one, where `document.activeElement` names only its host).
 pub(crate) fn focused_element() -> Option<web_sys::HtmlElement> {
-    let mut active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element())?;
+    let mut active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())?;
     while let Some(inner) = active.shadow_root().and_then(|r| r.active_element()) {
         active = inner;
     }
@@ -226,7 +258,10 @@ pub fn copy_to_clipboard(text: String) {
 /// click it turns green and a status message says "Copied" (the name never changes, so
 /// what is announced is what is shown).
 #[component]
-pub fn CopyButton(#[prop(into)] value: Signal<String>, #[prop(into)] label: Signal<String>) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] value: Signal<String>,
+    #[prop(into)] label: Signal<String>,
+) -> impl IntoView {
     let i = use_i18n();
     let copied = RwSignal::new(false);
     view! {

@@ -22,16 +22,32 @@ fn end_of_day(value: &str) -> Option<Timestamp> {
 
 fn date_value(t: Timestamp) -> String {
     let d = js_sys::Date::new(&(t.0 as f64).into());
-    d.to_iso_string().as_string().unwrap_or_default().chars().take(10).collect()
+    d.to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+        .chars()
+        .take(10)
+        .collect()
 }
 
 /// The expiry choice: never, a preset number of days, or a date.
 #[component]
-pub fn ExpiryField(expires_at: RwSignal<Option<Timestamp>>, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+pub fn ExpiryField(
+    expires_at: RwSignal<Option<Timestamp>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
     let i = use_i18n();
-    let choice =
-        RwSignal::new(if expires_at.get_untracked().is_some() { "date".to_owned() } else { "never".to_owned() });
-    let date = RwSignal::new(expires_at.get_untracked().map(date_value).unwrap_or_default());
+    let choice = RwSignal::new(if expires_at.get_untracked().is_some() {
+        "date".to_owned()
+    } else {
+        "never".to_owned()
+    });
+    let date = RwSignal::new(
+        expires_at
+            .get_untracked()
+            .map(date_value)
+            .unwrap_or_default(),
+    );
     Effect::new(move |_| {
         // Follow the token when the page refills it (after a save or a 412).
         let e = expires_at.get();
@@ -93,12 +109,19 @@ pub fn IpField(ips: RwSignal<String>, error: RwSignal<Option<ApiError>>) -> impl
 
 /// The allowlist's lines as the API takes them.
 pub fn ip_lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The rate limit: off, or N requests per second, minute or hour.
 #[component]
-pub fn RateField(rate: RwSignal<Option<RateLimit>>, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+pub fn RateField(
+    rate: RwSignal<Option<RateLimit>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
     let i = use_i18n();
     let on = move || rate.with(Option::is_some);
     view! {
@@ -165,7 +188,12 @@ pub fn UsageChart(sid: String) -> impl IntoView {
 fn UsageFigures(points: Vec<UsagePoint>) -> impl IntoView {
     let i = use_i18n();
     let pts = points;
-    let max = pts.iter().map(|p| p.counts.total()).max().unwrap_or(0).max(1) as f64;
+    let max = pts
+        .iter()
+        .map(|p| p.counts.total())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let w = 10.0;
     let bars = pts
         .iter()
@@ -181,7 +209,9 @@ fn UsageFigures(points: Vec<UsagePoint>) -> impl IntoView {
         })
         .collect_view();
     let width = pts.len() as f64 * w;
-    let (a, d): (u64, u64) = pts.iter().fold((0, 0), |(a, d), p| (a + p.counts.allowed, d + p.counts.denied()));
+    let (a, d): (u64, u64) = pts.iter().fold((0, 0), |(a, d), p| {
+        (a + p.counts.allowed, d + p.counts.denied())
+    });
     view! {
         <svg class="usage-chart" viewBox=format!("0 0 {width} 100") preserveAspectRatio="none" role="img" aria-labelledby="usage-title usage-summary">
             {bars}

@@ -31,7 +31,11 @@ impl Nfkc for BrowserNfkc {
 
 /// The categories and scopes a search keeps: a category whose name matches keeps all its
 /// scopes; otherwise only its scopes whose id or routes match.
-fn matching(i: I18n, categories: Vec<CategoryJson>, query: &str) -> Vec<(CategoryJson, Vec<ScopeView>)> {
+fn matching(
+    i: I18n,
+    categories: Vec<CategoryJson>,
+    query: &str,
+) -> Vec<(CategoryJson, Vec<ScopeView>)> {
     let q = search_key(query.trim());
     categories
         .into_iter()
@@ -44,7 +48,8 @@ fn matching(i: I18n, categories: Vec<CategoryJson>, query: &str) -> Vec<(Categor
                 .scopes
                 .iter()
                 .filter(|s| {
-                    search_key(&s.id).contains(&q) || s.routes.iter().any(|r| search_key(&r.pattern).contains(&q))
+                    search_key(&s.id).contains(&q)
+                        || s.routes.iter().any(|r| search_key(&r.pattern).contains(&q))
                 })
                 .cloned()
                 .collect();
@@ -54,13 +59,22 @@ fn matching(i: I18n, categories: Vec<CategoryJson>, query: &str) -> Vec<(Categor
 }
 
 #[component]
-pub fn ScopePicker(catalog: Signal<Option<CatalogResponse>>, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+pub fn ScopePicker(
+    catalog: Signal<Option<CatalogResponse>>,
+    selected: RwSignal<BTreeSet<String>>,
+) -> impl IntoView {
     let i = use_i18n();
     let search = RwSignal::new(String::new());
     // Categories switched on whose scopes were all unchecked since: still listed (so the
     // admin can pick again) while their switch shows off.
     let opened = RwSignal::new(BTreeSet::<String>::new());
-    let shown = move || matching(i, catalog.get().map(|c| c.categories).unwrap_or_default(), &search.get());
+    let shown = move || {
+        matching(
+            i,
+            catalog.get().map(|c| c.categories).unwrap_or_default(),
+            &search.get(),
+        )
+    };
     view! {
         <div class="scope-picker">
             <div class="scope-tools">
@@ -99,21 +113,42 @@ fn Category(
 ) -> impl IntoView {
     let i = use_i18n();
     let key = StoredValue::new(category.key.clone());
-    let ids = StoredValue::new(category.scopes.iter().map(|s| s.id.clone()).collect::<Vec<_>>());
+    let ids = StoredValue::new(
+        category
+            .scopes
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>(),
+    );
     let reads = StoredValue::new(
-        category.scopes.iter().filter(|s| s.access == Access::Read).map(|s| s.id.clone()).collect::<Vec<_>>(),
+        category
+            .scopes
+            .iter()
+            .filter(|s| s.access == Access::Read)
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>(),
     );
     let total = category.scopes.len();
     let count = move || {
-        selected.with(|s| ids.try_with_value(|ids| ids.iter().filter(|id| s.contains(*id)).count()).unwrap_or(0))
+        selected.with(|s| {
+            ids.try_with_value(|ids| ids.iter().filter(|id| s.contains(*id)).count())
+                .unwrap_or(0)
+        })
     };
     let on = move || count() > 0;
-    let listed = move || on() || opened.with(|o| key.try_with_value(|k| o.contains(k)).unwrap_or(false));
+    let listed =
+        move || on() || opened.with(|o| key.try_with_value(|k| o.contains(k)).unwrap_or(false));
     let about_id = format!("cat-about-{}", category.key);
     let switch = move |ev| {
         let k = key.get_value();
         if event_target_checked(&ev) {
-            let pick = reads.with_value(|r| if r.is_empty() { ids.get_value() } else { r.clone() });
+            let pick = reads.with_value(|r| {
+                if r.is_empty() {
+                    ids.get_value()
+                } else {
+                    r.clone()
+                }
+            });
             selected.update(|s| s.extend(pick));
             opened.update(|o| {
                 o.insert(k);
@@ -133,7 +168,13 @@ fn Category(
     };
     let all = move |_| selected.update(|s| s.extend(ids.get_value()));
     let kept = StoredValue::new(kept);
-    let scopes = move || kept.try_with_value(|kept| kept.iter().map(|s| scope_item(i, s, selected)).collect_view());
+    let scopes = move || {
+        kept.try_with_value(|kept| {
+            kept.iter()
+                .map(|s| scope_item(i, s, selected))
+                .collect_view()
+        })
+    };
     let label_key = format!("cat.{}", category.key);
     let label_key2 = label_key.clone();
     let about_key = format!("cat.{}.about", category.key);
@@ -165,10 +206,23 @@ fn Category(
 }
 
 /// One scope: its checkbox (read or write, the id) and the routes it allows.
-fn scope_item(i: I18n, s: &ScopeView, selected: RwSignal<BTreeSet<String>>) -> impl IntoView + use<> {
+fn scope_item(
+    i: I18n,
+    s: &ScopeView,
+    selected: RwSignal<BTreeSet<String>>,
+) -> impl IntoView + use<> {
     let id = StoredValue::new(s.id.clone());
-    let access = if s.access == Access::Read { "scopes.read" } else { "scopes.write" };
-    let routes = s.routes.iter().map(|r| format!("{} {}", r.method, r.pattern)).collect::<Vec<_>>().join(", ");
+    let access = if s.access == Access::Read {
+        "scopes.read"
+    } else {
+        "scopes.write"
+    };
+    let routes = s
+        .routes
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.pattern))
+        .collect::<Vec<_>>()
+        .join(", ");
     let routes_id = format!("routes-{}", s.id.replace('.', "-"));
     view! {
         <li class="scope">

@@ -40,7 +40,11 @@ fn AccountForm(initial: AccountView) -> impl IntoView {
         contact_email.set(a.contact_email.clone());
         api_access.set(a.api_access_enabled);
         show_once.set(a.show_tokens_once);
-        max_days.set(a.max_token_lifetime_days.map(|d| d.to_string()).unwrap_or_default());
+        max_days.set(
+            a.max_token_lifetime_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
         leak_policy.set(a.leak_policy);
         language.set(a.language);
         auth.session.update(|s| {
@@ -56,7 +60,9 @@ fn AccountForm(initial: AccountView) -> impl IntoView {
         async move { api::patch_account(&p, revision).await }
     });
     Effect::new(move |_| {
-        let Some(answer) = save_action.value().get() else { return };
+        let Some(answer) = save_action.value().get() else {
+            return;
+        };
         untrack(|| match answer {
             Ok(a) => {
                 error.set(None);
@@ -88,7 +94,9 @@ fn AccountForm(initial: AccountView) -> impl IntoView {
             language: Some(language.get_untracked()),
             leak_policy: Some(leak_policy.get_untracked()),
         };
-        let revision = account.with_untracked(|a| a.as_ref().map(|a| a.revision)).unwrap_or(0);
+        let revision = account
+            .with_untracked(|a| a.as_ref().map(|a| a.revision))
+            .unwrap_or(0);
         save_action.dispatch((p, revision));
     };
     view! {

@@ -13,7 +13,12 @@ use crate::i18n::use_i18n;
 pub fn AuditPage() -> impl IntoView {
     let i = use_i18n();
     let token = RwSignal::new(String::new());
-    let tokens = LocalResource::new(|| async { api::tokens("", None).await.map(|p| p.tokens).unwrap_or_default() });
+    let tokens = LocalResource::new(|| async {
+        api::tokens("", None)
+            .await
+            .map(|p| p.tokens)
+            .unwrap_or_default()
+    });
     let first = LocalResource::new(move || {
         let t = token.get();
         async move { api::audit((!t.is_empty()).then_some(t.as_str()), None).await }
@@ -74,10 +79,15 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
     let i = use_i18n();
     let e = entry;
     let at = e.at.0;
-    let action =
-        serde_json::to_value(e.action).ok().and_then(|v| v.as_str().map(|s| format!("action.{s}"))).unwrap_or_default();
+    let action = serde_json::to_value(e.action)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| format!("action.{s}")))
+        .unwrap_or_default();
     let detail = e.detail.clone();
-    let edited = matches!(e.action, AuditAction::TokenEdited | AuditAction::AccountEdited);
+    let edited = matches!(
+        e.action,
+        AuditAction::TokenEdited | AuditAction::AccountEdited
+    );
     view! {
         <tr>
             <td class="nowrap">{move || i.datetime(at)}</td>
@@ -93,7 +103,10 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
 fn field_names(i: crate::i18n::I18n, keys: &str) -> String {
     keys.split(',')
         .filter(|k| !k.is_empty())
-        .map(|k| i.find(&format!("field.{k}")).unwrap_or_else(|| k.to_owned()))
+        .map(|k| {
+            i.find(&format!("field.{k}"))
+                .unwrap_or_else(|| k.to_owned())
+        })
         .collect::<Vec<_>>()
         .join(&i.t("audit.list_separator"))
 }

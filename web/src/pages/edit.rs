@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
 use tollgate_core::account::Permission;
-use tollgate_core::api::{CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView};
+use tollgate_core::api::{
+    CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView,
+};
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
@@ -15,7 +17,9 @@ use crate::components::contacts::{ContactSelect, EmailList};
 use crate::components::form::TokenFields;
 use crate::components::load::Loaded;
 use crate::components::policy::{ExpiryField, IpField, RateField, UsageChart, ip_lines};
-use crate::components::{Confirm, CopyButton, FieldError, FormError, ScopePicker, SudoDialog, use_toasts};
+use crate::components::{
+    Confirm, CopyButton, FieldError, FormError, ScopePicker, SudoDialog, use_toasts,
+};
 use crate::components::{Crumbs, IssuedPanel, LeakBanner};
 use crate::i18n::use_i18n;
 
@@ -54,7 +58,10 @@ impl std::ops::Deref for Form {
 
 impl Form {
     fn new(t: TokenView) -> Form {
-        let f = Form { token: RwSignal::new(t.clone()), t: TokenFields::empty() };
+        let f = Form {
+            token: RwSignal::new(t.clone()),
+            t: TokenFields::empty(),
+        };
         f.t.show(&t);
         f
     }
@@ -74,7 +81,9 @@ impl Form {
                 description: Some(self.description.get()).filter(|d| *d != t.description),
                 primary_contact: Some(self.contact.get()).filter(|c| *c != t.primary_contact),
                 developer_emails: Some(self.emails.get()).filter(|e| *e != t.developer_emails),
-                scopes: Some(self.scopes.get()).filter(|s| *s != current).map(|s| s.into_iter().collect()),
+                scopes: Some(self.scopes.get())
+                    .filter(|s| *s != current)
+                    .map(|s| s.into_iter().collect()),
                 expires_at: Some(self.expires_at.get()).filter(|e| *e != t.expires_at),
                 allowed_ips: Some(ip_lines(&self.ips.get())).filter(|l| *l != t.allowed_ips),
                 rate_limit: Some(self.rate.get()).filter(|r| *r != t.rate_limit),
@@ -151,7 +160,9 @@ fn EditActions(f: Form, ask: Callback<TokenAction>) -> impl IntoView {
         async move { api::edit(&sid, &edit, revision).await }
     });
     Effect::new(move |_| {
-        let Some(answer) = update.value().get() else { return };
+        let Some(answer) = update.value().get() else {
+            return;
+        };
         untrack(|| match answer {
             Ok(v) => {
                 f.error.set(None);
@@ -218,7 +229,9 @@ fn ActionDialog(
         async move { (a, perform(a, t, g).await) }
     });
     Effect::new(move |_| {
-        let Some((a, answer)) = act.value().get() else { return };
+        let Some((a, answer)) = act.value().get() else {
+            return;
+        };
         untrack(|| match answer {
             Ok(outcome) => {
                 match outcome {
@@ -285,7 +298,16 @@ fn warn_while_unsaved(f: Form) {
 #[component]
 fn Overview(f: Form, can_manage: Signal<bool>, ask: Callback<TokenAction>) -> impl IntoView {
     let i = use_i18n();
-    let Form { token, t: TokenFields { name, description, error, .. } } = f;
+    let Form {
+        token,
+        t:
+            TokenFields {
+                name,
+                description,
+                error,
+                ..
+            },
+    } = f;
     view! {
         <section class="card">
             <h2>{move || i.t("edit.overview")}</h2>
@@ -306,12 +328,29 @@ fn Overview(f: Form, can_manage: Signal<bool>, ask: Callback<TokenAction>) -> im
 /// API credentials: primary contact, developer e-mails, the Account SID, the stored Auth
 /// Token (revealed after the password again, where the account keeps it), Reset token.
 #[component]
-fn Credentials(f: Form, users: Vec<UserView>, can_manage: Signal<bool>, ask: Callback<TokenAction>) -> impl IntoView {
+fn Credentials(
+    f: Form,
+    users: Vec<UserView>,
+    can_manage: Signal<bool>,
+    ask: Callback<TokenAction>,
+) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let users = RwSignal::new(users);
-    let Form { token, t: TokenFields { contact, emails, error, .. } } = f;
-    let show_once = move || auth.session.with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once));
+    let Form {
+        token,
+        t:
+            TokenFields {
+                contact,
+                emails,
+                error,
+                ..
+            },
+    } = f;
+    let show_once = move || {
+        auth.session
+            .with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once))
+    };
     let sid = move || token.with(|t| t.sid.to_string());
     view! {
         <section class="card">
@@ -354,7 +393,9 @@ fn StoredToken(sid: Signal<String>) -> impl IntoView {
         reveal.dispatch(sid.get_untracked());
     };
     Effect::new(move |_| {
-        let Some(answer) = reveal.value().get() else { return };
+        let Some(answer) = reveal.value().get() else {
+            return;
+        };
         untrack(|| match answer {
             Ok(r) => revealed.set(Some(r.auth_token)),
             Err(e) if e.code == "reauthentication_required" => sudo_open.set(true),

@@ -10,7 +10,10 @@ use crate::components::{ScrollRegion, use_toasts};
 use crate::i18n::use_i18n;
 
 fn key(prefix: &str, v: impl serde::Serialize) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(|s| format!("{prefix}.{s}"))).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| format!("{prefix}.{s}")))
+        .unwrap_or_default()
 }
 
 #[component]

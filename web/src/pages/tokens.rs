@@ -31,7 +31,11 @@ pub fn TokensPage() -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let nav = use_navigator();
-    let filter = RwSignal::new(TokenFilter::from_query(&untrack(|| nav.query())).map(|(f, _)| f).unwrap_or_default());
+    let filter = RwSignal::new(
+        TokenFilter::from_query(&untrack(|| nav.query()))
+            .map(|(f, _)| f)
+            .unwrap_or_default(),
+    );
     Effect::new(move |_| nav.set_query(&filter.with(TokenFilter::to_query)));
     let first = LocalResource::new(move || {
         let query = filter.with(TokenFilter::to_query);
@@ -74,7 +78,8 @@ pub fn TokensPage() -> impl IntoView {
 fn ListError(error: api::ApiError, retry: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     if error.status == 403 {
-        view! { <p class="empty card" role="alert">{move || i.t("tokens.forbidden")}</p> }.into_any()
+        view! { <p class="empty card" role="alert">{move || i.t("tokens.forbidden")}</p> }
+            .into_any()
     } else {
         view! {
             <div class="card load-error" role="alert">
@@ -112,7 +117,9 @@ fn TokenResults(
         async move { api::tokens(&query, Some(&cursor)).await }
     });
     Effect::new(move |_| {
-        let Some(answer) = more.value().get() else { return };
+        let Some(answer) = more.value().get() else {
+            return;
+        };
         untrack(|| match answer {
             Ok(p) => loaded.update(|l| l.extend(p.tokens, p.total, p.next_cursor)),
             Err(e) => toasts.fail(&e),
@@ -148,7 +155,10 @@ fn TokenResults(
         })
     });
     let pending = RwSignal::new(None::<(TokenAction, TokenView)>);
-    let ctx = ListCtx { can_manage, ask: Callback::new(move |p: (TokenAction, TokenView)| pending.set(Some(p))) };
+    let ctx = ListCtx {
+        can_manage,
+        ask: Callback::new(move |p: (TokenAction, TokenView)| pending.set(Some(p))),
+    };
     let nothing_shown = move || shown.with(Vec::is_empty);
     view! {
         <Show when=move || nothing_shown() && filter.with(TokenFilter::is_clear)>

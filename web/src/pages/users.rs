@@ -37,7 +37,9 @@ fn UserTable(users: Vec<UserView>, changed: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
-    let me = auth.session.with_untracked(|s| s.as_ref().map(|s| s.user.id.clone()).unwrap_or_default());
+    let me = auth
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id.clone()).unwrap_or_default());
     let patch = Action::new_local(move |(id, revision, p): &(String, u64, UserPatch)| {
         let (id, revision, p) = (id.clone(), *revision, p.clone());
         async move { api::patch_user(&id, &p, revision).await }

@@ -20,7 +20,12 @@ use crate::components::{Crumbs, IssuedPanel};
 use crate::components::{FieldError, FormError, ScopePicker, use_toasts};
 use crate::i18n::use_i18n;
 
-const STEPS: [&str; 4] = ["wizard.step1", "wizard.step2", "wizard.step3", "wizard.step4"];
+const STEPS: [&str; 4] = [
+    "wizard.step1",
+    "wizard.step2",
+    "wizard.step3",
+    "wizard.step4",
+];
 
 /// The wizard's draft, kept by the app while it runs: each step is a history entry
 /// (`?step=N`), and Back or Forward into the wizard from another page finds the draft again.
@@ -62,7 +67,13 @@ pub struct DraftMemory(pub StoredValue<Option<Draft>>);
 
 /// The step (0-based) a wizard URL's query names.
 fn step_in(query: &str) -> Option<usize> {
-    query.split('&').find_map(|p| p.strip_prefix("step="))?.parse::<usize>().ok()?.checked_sub(1).map(|s| s.min(3))
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix("step="))?
+        .parse::<usize>()
+        .ok()?
+        .checked_sub(1)
+        .map(|s| s.min(3))
 }
 
 /// The wizard's fields, shared by its steps: a token's, and the API version.
@@ -81,14 +92,18 @@ impl std::ops::Deref for Fields {
 
 impl Fields {
     fn empty() -> Fields {
-        Fields { t: TokenFields::empty(), version: RwSignal::new(ApiVersion::latest()) }
+        Fields {
+            t: TokenFields::empty(),
+            version: RwSignal::new(ApiVersion::latest()),
+        }
     }
 
     /// Fills the fields from a kept draft.
     fn restore(self, d: Draft) {
         self.name.set(d.name);
         self.description.set(d.description);
-        self.version.set(d.version.unwrap_or_else(ApiVersion::latest));
+        self.version
+            .set(d.version.unwrap_or_else(ApiVersion::latest));
         self.contact.set(d.contact);
         self.emails.set(d.emails);
         self.scopes.set(d.scopes);
@@ -127,11 +142,15 @@ impl Fields {
                 }
                 check_emails(&self.emails.get_untracked()).map_err(local_error)?;
                 let now = Timestamp(js_sys::Date::now() as i64);
-                check_expiry(self.expires_at.get_untracked(), now, max_days).map_err(|e| local_error(e.into()))?;
-                check_allowed_ips(&ip_lines(&self.ips.get_untracked())).map_err(|e| local_error(e.into()))?;
+                check_expiry(self.expires_at.get_untracked(), now, max_days)
+                    .map_err(|e| local_error(e.into()))?;
+                check_allowed_ips(&ip_lines(&self.ips.get_untracked()))
+                    .map_err(|e| local_error(e.into()))?;
                 check_rate_limit(self.rate.get_untracked()).map_err(|e| local_error(e.into()))?;
             }
-            2 if self.scopes.with_untracked(BTreeSet::is_empty) => return Err(local_error(TokenError::NoScopes)),
+            2 if self.scopes.with_untracked(BTreeSet::is_empty) => {
+                return Err(local_error(TokenError::NoScopes));
+            }
             _ => {}
         }
         Ok(())
@@ -160,8 +179,11 @@ fn scope_catalog(f: Fields) -> Signal<Option<CatalogResponse>> {
         let Some(answer) = load.get() else { return };
         untrack(|| match answer {
             Ok(c) => {
-                let known: BTreeSet<String> =
-                    c.categories.iter().flat_map(|c| c.scopes.iter().map(|s| s.id.clone())).collect();
+                let known: BTreeSet<String> = c
+                    .categories
+                    .iter()
+                    .flat_map(|c| c.scopes.iter().map(|s| s.id.clone()))
+                    .collect();
                 f.scopes.update(|s| s.retain(|x| known.contains(x)));
             }
             Err(e) => toasts.fail(&e),
@@ -195,7 +217,10 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
     // Back or Forward onto a step: the kept draft, up to the step it reached. Otherwise (the
     // Create link) a fresh draft, and this entry becomes step 1.
     let memory = use_context::<DraftMemory>();
-    match (step_in(&untrack(|| nav.query())), memory.and_then(|m| m.0.get_value())) {
+    match (
+        step_in(&untrack(|| nav.query())),
+        memory.and_then(|m| m.0.get_value()),
+    ) {
         (Some(at), Some(d)) => {
             reached.set(d.reached);
             step.set(at.min(d.reached));
@@ -228,10 +253,17 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
     let go_to_step = move |at: usize, new_entry: bool| {
         reached.update(|r| *r = (*r).max(at));
         let q = format!("step={}", at + 1);
-        if new_entry { nav.push_query(&q) } else { nav.set_query(&q) }
+        if new_entry {
+            nav.push_query(&q)
+        } else {
+            nav.set_query(&q)
+        }
     };
     let auth = crate::app::use_auth();
-    let max_days = move || auth.session.with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days));
+    let max_days = move || {
+        auth.session
+            .with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days))
+    };
     let users = RwSignal::new(users);
     let catalog = scope_catalog(f);
     let error = f.error;
@@ -249,7 +281,9 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
         async move { api::create(&draft).await }
     });
     Effect::new(move |_| {
-        let Some(answer) = create.value().get() else { return };
+        let Some(answer) = create.value().get() else {
+            return;
+        };
         untrack(|| match answer {
             Ok(t) => {
                 toasts.ok(i.t("toast.created"));
@@ -268,7 +302,11 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
         });
     });
     let busy = create.pending();
-    let account_type = move || catalog.with(|c| c.as_ref().map(|c| c.account_type)).unwrap_or(AccountType::Partner);
+    let account_type = move || {
+        catalog
+            .with(|c| c.as_ref().map(|c| c.account_type))
+            .unwrap_or(AccountType::Partner)
+    };
     // Each step starts at its heading (not on the first step: the page heading has focus).
     let form_ref = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |previous: Option<usize>| {
@@ -327,7 +365,16 @@ fn Wizard(users: Vec<UserView>) -> impl IntoView {
 #[component]
 fn SetupStep(f: Fields) -> impl IntoView {
     let i = use_i18n();
-    let Fields { t: TokenFields { name, description, error, .. }, version } = f;
+    let Fields {
+        t:
+            TokenFields {
+                name,
+                description,
+                error,
+                ..
+            },
+        version,
+    } = f;
     view! {
         <h2>{move || i.t("wizard.step1")}</h2>
         <label for="name">{move || i.t("wizard.name")}</label>
@@ -352,7 +399,19 @@ fn SetupStep(f: Fields) -> impl IntoView {
 #[component]
 fn ContactStep(f: Fields, users: RwSignal<Vec<UserView>>) -> impl IntoView {
     let i = use_i18n();
-    let Fields { t: TokenFields { contact, emails, expires_at, ips, rate, error, .. }, .. } = f;
+    let Fields {
+        t:
+            TokenFields {
+                contact,
+                emails,
+                expires_at,
+                ips,
+                rate,
+                error,
+                ..
+            },
+        ..
+    } = f;
     view! {
         <h2>{move || i.t("wizard.step2")}</h2>
         <label for="contact">{move || i.t("wizard.contact")}</label>
@@ -380,9 +439,26 @@ fn ScopesStep(f: Fields, catalog: Signal<Option<CatalogResponse>>) -> impl IntoV
 
 /// Step 4, Create: everything the token will be, to review.
 #[component]
-fn ReviewStep(f: Fields, users: RwSignal<Vec<UserView>>, account_type: Signal<AccountType>) -> impl IntoView {
+fn ReviewStep(
+    f: Fields,
+    users: RwSignal<Vec<UserView>>,
+    account_type: Signal<AccountType>,
+) -> impl IntoView {
     let i = use_i18n();
-    let Fields { t: TokenFields { name, contact, emails, scopes, expires_at, ips, rate, .. }, version } = f;
+    let Fields {
+        t:
+            TokenFields {
+                name,
+                contact,
+                emails,
+                scopes,
+                expires_at,
+                ips,
+                rate,
+                ..
+            },
+        version,
+    } = f;
     view! {
         <h2>{move || i.t("wizard.step4")}</h2>
         <p>{move || i.t("wizard.review")}</p>

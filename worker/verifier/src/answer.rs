@@ -29,7 +29,16 @@ struct Detail<'a> {
 }
 
 pub fn error(code: ErrorCode, message: &str, field: Option<&str>) -> Result<Response> {
-    json(code.status(), &Body { error: Detail { code: code.as_str(), message, field } })
+    json(
+        code.status(),
+        &Body {
+            error: Detail {
+                code: code.as_str(),
+                message,
+                field,
+            },
+        },
+    )
 }
 
 /// An error with extra headers (`WWW-Authenticate`, `Retry-After`).

@@ -29,19 +29,39 @@ use worker::{Env, Fetch, Headers, Request, Response, Result};
 fn query(req: &Request) -> String {
     let url = req.inner().url();
     let without_fragment = url.split('#').next().unwrap_or_default();
-    without_fragment.find('?').map(|i| without_fragment[i..].to_owned()).unwrap_or_default()
+    without_fragment
+        .find('?')
+        .map(|i| without_fragment[i..].to_owned())
+        .unwrap_or_default()
 }
 
 /// Sends the request on to `ORIGIN_URL` without its Authorization header and with the
 /// caller's identity; with no origin configured, answers with the identity (echo mode).
 pub async fn forward(req: &mut Request, env: &Env, identity: &Identity) -> Result<Response> {
-    let origin =
-        ORIGIN.with(|o| o.get_or_init(|| env.var("ORIGIN_URL").map(|v| v.to_string()).unwrap_or_default()).clone());
+    let origin = ORIGIN.with(|o| {
+        o.get_or_init(|| {
+            env.var("ORIGIN_URL")
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+    });
     if origin.trim().is_empty() {
-        return crate::answer::json(200, &Echo { echo: true, identity });
+        return crate::answer::json(
+            200,
+            &Echo {
+                echo: true,
+                identity,
+            },
+        );
     }
     // The path as sent (still percent-encoded): the one whose scope was checked.
-    let target = format!("{}{}{}", origin.trim_end_matches('/'), req.path(), query(req));
+    let target = format!(
+        "{}{}{}",
+        origin.trim_end_matches('/'),
+        req.path(),
+        query(req)
+    );
     let headers = Headers::new();
     let connection = req.headers().get("Connection").ok().flatten();
     for (k, v) in req.headers().entries() {

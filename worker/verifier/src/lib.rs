@@ -37,7 +37,11 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if path == "/v1" || path.starts_with("/v1/") {
         return verify::handle(req, &env, &ctx, now).await;
     }
-    if path == "/__tollgate/stats" && env.var("EXPOSE_STATS").is_ok_and(|v| v.to_string() == "true") {
+    if path == "/__tollgate/stats"
+        && env
+            .var("EXPOSE_STATS")
+            .is_ok_and(|v| v.to_string() == "true")
+    {
         return answer::json(200, &records::stats(now));
     }
     answer::error(ErrorCode::NotFound, "the API lives under /v1/", None)

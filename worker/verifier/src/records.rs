@@ -80,15 +80,28 @@ pub fn note_outage() {
 
 /// Reads `key` from KV, through the simulated remote cache when one is configured.
 async fn read(env: &Env, key: &str, now: Timestamp) -> worker::Result<Option<String>> {
-    let hold = env.var("KV_HOLD_SECONDS").ok().and_then(|v| v.to_string().parse::<i64>().ok()).unwrap_or(0);
+    let hold = env
+        .var("KV_HOLD_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<i64>().ok())
+        .unwrap_or(0);
     if hold > 0
-        && let Some(text) = HELD
-            .with(|h| h.borrow().get(key).filter(|(at, _)| now.since(*at) < Span(hold * 1000)).map(|(_, t)| t.clone()))
+        && let Some(text) = HELD.with(|h| {
+            h.borrow()
+                .get(key)
+                .filter(|(at, _)| now.since(*at) < Span(hold * 1000))
+                .map(|(_, t)| t.clone())
+        })
     {
         return Ok(text);
     }
     count(|c| c.kv_reads += 1);
-    let text = env.kv(BINDING)?.get(key).cache_ttl(KV_CACHE_TTL_SECS).text().await?;
+    let text = env
+        .kv(BINDING)?
+        .get(key)
+        .cache_ttl(KV_CACHE_TTL_SECS)
+        .text()
+        .await?;
     if hold > 0 {
         HELD.with(|h| h.borrow_mut().insert(key.to_owned(), (now, text.clone())));
     }
@@ -128,21 +141,36 @@ pub async fn with_token<R>(
         let revision = replica.as_ref().map_or(0, EdgeReplica::revision);
         let bytes = text.as_ref().map_or(0, String::len);
         RECORDS.with(|c| {
-            c.borrow_mut().from_kv(sid, revision, replica.map(Known::Token), bytes, now);
+            c.borrow_mut()
+                .from_kv(sid, revision, replica.map(Known::Token), bytes, now);
         });
     }
-    Ok(RECORDS.with(|c| f(c.borrow_mut().get(sid).and_then(|s| s.value.as_ref()).and_then(token_of))))
+    Ok(RECORDS.with(|c| {
+        f(c.borrow_mut()
+            .get(sid)
+            .and_then(|s| s.value.as_ref())
+            .and_then(token_of))
+    }))
 }
 
 /// The account's type and API switch (read like a token).
-pub async fn account(env: &Env, id: &str, trust: Trust, now: Timestamp) -> worker::Result<Option<AccountEdge>> {
+pub async fn account(
+    env: &Env,
+    id: &str,
+    trust: Trust,
+    now: Timestamp,
+) -> worker::Result<Option<AccountEdge>> {
     count(|c| c.account_lookups += 1);
     let account_of = |k: &Known| match k {
         Known::Account(a) => Some(*a),
         Known::Token(_) => None,
     };
     if trust == Trust::Memory
-        && let Some(found) = RECORDS.with(|c| c.borrow_mut().get(id).map(|s| s.value.as_ref().and_then(account_of)))
+        && let Some(found) = RECORDS.with(|c| {
+            c.borrow_mut()
+                .get(id)
+                .map(|s| s.value.as_ref().and_then(account_of))
+        })
     {
         return Ok(found);
     }
@@ -152,7 +180,11 @@ pub async fn account(env: &Env, id: &str, trust: Trust, now: Timestamp) -> worke
     let edge = record.map(|r| (r.account_type, r.api_access_enabled));
     let bytes = text.as_ref().map_or(0, String::len);
     Ok(RECORDS.with(|c| {
-        c.borrow_mut().from_kv(id, revision, edge.map(Known::Account), bytes, now).value.as_ref().and_then(account_of)
+        c.borrow_mut()
+            .from_kv(id, revision, edge.map(Known::Account), bytes, now)
+            .value
+            .as_ref()
+            .and_then(account_of)
     }))
 }
 
@@ -165,15 +197,25 @@ pub fn apply(entries: &[FeedEntry], now: Timestamp) {
     for e in entries {
         if let Some(sid) = e.key.strip_prefix("tok:") {
             match EdgeReplica::from_json(&e.value) {
-                Ok(r) => RECORDS
-                    .with(|c| c.borrow_mut().from_feed(sid, e.revision, Some(Known::Token(r)), e.value.len(), now)),
+                Ok(r) => RECORDS.with(|c| {
+                    c.borrow_mut().from_feed(
+                        sid,
+                        e.revision,
+                        Some(Known::Token(r)),
+                        e.value.len(),
+                        now,
+                    )
+                }),
                 Err(err) => worker::console_error!("unreadable feed entry: {err}"),
             }
         } else if let Some(id) = e.key.strip_prefix("acct:") {
             match serde_json::from_str::<EdgeAccount>(&e.value) {
                 Ok(r) => {
                     let edge = Some(Known::Account((r.account_type, r.api_access_enabled)));
-                    RECORDS.with(|c| c.borrow_mut().from_feed(id, e.revision, edge, e.value.len(), now));
+                    RECORDS.with(|c| {
+                        c.borrow_mut()
+                            .from_feed(id, e.revision, edge, e.value.len(), now)
+                    });
                 }
                 Err(err) => worker::console_error!("unreadable feed entry: {err}"),
             }
@@ -209,7 +251,10 @@ pub fn due_use(sid: &str, now: Timestamp) -> bool {
 
 pub async fn write_use(env: &Env, sid: &str, at: Timestamp) -> worker::Result<()> {
     count(|c| c.kv_writes += 1);
-    env.kv(BINDING)?.put_bytes(&format!("used:{sid}"), at.0.to_string().as_bytes())?.execute().await?;
+    env.kv(BINDING)?
+        .put_bytes(&format!("used:{sid}"), at.0.to_string().as_bytes())?
+        .execute()
+        .await?;
     Ok(())
 }
 

@@ -67,7 +67,9 @@ pub async fn ensure(env: &Env, ctx: &Context, at: Timestamp) -> Trust {
             SUB.with(|s| s.borrow_mut().attempt(at));
             let env = env.clone();
             let first = Box::pin(open(&env));
-            let timeout = Box::pin(Delay::from(std::time::Duration::from_millis(CONNECT_TIMEOUT.0 as u64)));
+            let timeout = Box::pin(Delay::from(std::time::Duration::from_millis(
+                CONNECT_TIMEOUT.0 as u64,
+            )));
             match select(first, timeout).await {
                 Either::Left((Some(stream), _)) => {
                     let env = env.clone();
@@ -116,10 +118,16 @@ async fn open(env: &Env) -> Option<Open> {
         None => "https://feed.internal/subscribe".to_owned(),
     };
     let attempt = async {
-        let stub = env.durable_object(FEED_BINDING)?.id_from_name(FEED_NAME)?.get_stub()?;
+        let stub = env
+            .durable_object(FEED_BINDING)?
+            .id_from_name(FEED_NAME)?
+            .get_stub()?;
         let mut resp = stub.fetch_with_str(&url).await?;
         if resp.status_code() != 200 {
-            return Err(worker::Error::RustError(format!("feed answered {}", resp.status_code())));
+            return Err(worker::Error::RustError(format!(
+                "feed answered {}",
+                resp.status_code()
+            )));
         }
         resp.stream()
     };
@@ -131,7 +139,10 @@ async fn open(env: &Env) -> Option<Open> {
             return None;
         }
     };
-    let mut open = Open { body, buffer: Vec::new() };
+    let mut open = Open {
+        body,
+        buffer: Vec::new(),
+    };
     match open.next_line().await {
         Some(line @ FeedLine::Hello { .. }) => apply(&line),
         _ => {
@@ -165,7 +176,9 @@ fn apply(line: &FeedLine) {
         records::drop_unpinned(at);
     }
     match line {
-        FeedLine::Hello { entries, .. } | FeedLine::Entries { entries } => records::apply(entries, at),
+        FeedLine::Hello { entries, .. } | FeedLine::Entries { entries } => {
+            records::apply(entries, at)
+        }
         FeedLine::Beat => records::note_line(),
     }
 }

@@ -49,7 +49,10 @@ pub fn admit(sid: &str, limit: RateLimit, now: Timestamp) -> Admission {
 
 pub fn count(account: &str, sid: &str, outcome: Outcome, now: Timestamp) {
     COUNTS.with(|c| {
-        c.borrow_mut().entry((account.to_owned(), sid.to_owned(), hour_of(now).0)).or_default().count(outcome);
+        c.borrow_mut()
+            .entry((account.to_owned(), sid.to_owned(), hour_of(now).0))
+            .or_default()
+            .count(outcome);
     });
 }
 
@@ -75,7 +78,9 @@ pub fn flush_if_due(env: &Env, ctx: &Context, now: Timestamp) {
         ctx.wait_until(async move { flush(&env).await });
         return;
     }
-    let waiting = SCHEDULED.with(Cell::get).is_some_and(|until| now.0 < until.0 + FLUSH_EVERY.0);
+    let waiting = SCHEDULED
+        .with(Cell::get)
+        .is_some_and(|until| now.0 < until.0 + FLUSH_EVERY.0);
     if waiting {
         return;
     }
@@ -105,7 +110,9 @@ pub fn flush_if_due(env: &Env, ctx: &Context, now: Timestamp) {
 
 /// Milliseconds until the next flush is due.
 fn until_due(now: Timestamp) -> i64 {
-    LAST_FLUSH.with(Cell::get).map_or(0, |l| (FLUSH_EVERY.0 - now.since(l).0).max(0))
+    LAST_FLUSH
+        .with(Cell::get)
+        .map_or(0, |l| (FLUSH_EVERY.0 - now.since(l).0).max(0))
 }
 
 /// Flushes if due, from the feed stream's reader (already in a `waitUntil`): spawned, so a
@@ -123,11 +130,15 @@ pub fn flush_when_due(env: &Env, now: Timestamp) {
 /// not finished within [`FLUSH_EVERY`] is taken as lost.
 pub async fn flush(env: &Env) {
     let started = crate::now();
-    if SENDING.with(Cell::get).is_some_and(|s| started.since(s) < FLUSH_EVERY) {
+    if SENDING
+        .with(Cell::get)
+        .is_some_and(|s| started.since(s) < FLUSH_EVERY)
+    {
         return;
     }
     SENDING.with(|s| s.set(Some(started)));
-    let waiting: Vec<(Key, Counts)> = COUNTS.with(|c| c.borrow().iter().map(|(k, v)| (k.clone(), *v)).collect());
+    let waiting: Vec<(Key, Counts)> =
+        COUNTS.with(|c| c.borrow().iter().map(|(k, v)| (k.clone(), *v)).collect());
     let mut accounts: Vec<&str> = Vec::new();
     for ((account, _, _), _) in &waiting {
         if !accounts.contains(&account.as_str()) {
@@ -138,7 +149,11 @@ pub async fn flush(env: &Env) {
         let batch: Vec<&(Key, Counts)> = waiting.iter().filter(|(k, _)| k.0 == account).collect();
         let records: Vec<UsageRecord> = batch
             .iter()
-            .map(|((_, sid, hour), counts)| UsageRecord { sid: sid.clone(), hour: Timestamp(*hour), counts: *counts })
+            .map(|((_, sid, hour), counts)| UsageRecord {
+                sid: sid.clone(),
+                hour: Timestamp(*hour),
+                counts: *counts,
+            })
             .collect();
         if send(env, account, &records).await.is_err() {
             worker::console_error!("usage counts could not be sent; kept for the next flush");
@@ -176,18 +191,25 @@ pub async fn flush_at_end(env: &Env) {
 }
 
 async fn send(env: &Env, account: &str, records: &[UsageRecord]) -> worker::Result<()> {
-    let body = serde_json::to_string(records).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let body =
+        serde_json::to_string(records).map_err(|e| worker::Error::RustError(e.to_string()))?;
     // web_sys directly: worker's RequestInit carries conversion code this bundle does not need.
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&worker::wasm_bindgen::JsValue::from_str(&body));
     let req = web_sys::Request::new_with_str_and_init("https://usage.internal/record", &init)
         .map_err(|_| worker::Error::RustError("usage request".into()))?;
-    let stub = env.durable_object(BINDING)?.id_from_name(account)?.get_stub()?;
+    let stub = env
+        .durable_object(BINDING)?
+        .id_from_name(account)?
+        .get_stub()?;
     let resp = stub.fetch_with_request(req.into()).await?;
     if resp.status_code() < 300 {
         Ok(())
     } else {
-        Err(worker::Error::RustError(format!("usage object answered {}", resp.status_code())))
+        Err(worker::Error::RustError(format!(
+            "usage object answered {}",
+            resp.status_code()
+        )))
     }
 }

@@ -37,24 +37,40 @@ fn unauthenticated() -> Result<Response> {
     )
 }
 
-pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) -> Result<Response> {
+pub async fn handle(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    now: Timestamp,
+) -> Result<Response> {
     records::started(now);
     let path = req.path();
     let method_name = req.method();
     let target = if path == "/v1/verify" {
         if !matches!(method_name, worker::Method::Get | worker::Method::Post) {
-            return answer::error(ErrorCode::MethodNotAllowed, "this method is not allowed here", None);
+            return answer::error(
+                ErrorCode::MethodNotAllowed,
+                "this method is not allowed here",
+                None,
+            );
         }
         Target::CredentialsOnly
     } else {
         let Some(method) = Method::parse(method_name.as_ref()) else {
-            return answer::error(ErrorCode::MethodNotAllowed, "this method is not allowed here", None);
+            return answer::error(
+                ErrorCode::MethodNotAllowed,
+                "this method is not allowed here",
+                None,
+            );
         };
         // Before any scope is matched: the origin must get the very path that was checked.
         if let Err(e) = gateway::check_path(&path) {
             return answer::error(ErrorCode::InvalidPath, &e.to_string(), Some("path"));
         }
-        Target::Route { method, path: &path }
+        Target::Route {
+            method,
+            path: &path,
+        }
     };
 
     // Two Authorization headers arrive joined by ", ", which fails strict parsing.
@@ -90,7 +106,9 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
         }
     };
     // Only requests that would be allowed count against the token's rate limit.
-    let admission = looked.rate_limit.map(|limit| usage::admit(&sid, limit, now));
+    let admission = looked
+        .rate_limit
+        .map(|limit| usage::admit(&sid, limit, now));
     if let Some(a) = admission.filter(|a| !a.allowed) {
         count(Outcome::RateLimited);
         usage::flush_if_due(env, ctx, now);
@@ -114,7 +132,9 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context, now: Timestamp) 
     if let Some(a) = admission {
         // The origin's answer has immutable headers: only the verifier's own answers say it.
         let h = response.headers_mut();
-        let _ = h.set("RateLimit-Policy", &a.policy_header()).and_then(|()| h.set("RateLimit", &a.state_header()));
+        let _ = h
+            .set("RateLimit-Policy", &a.policy_header())
+            .and_then(|()| h.set("RateLimit", &a.state_header()));
     }
     Ok(response)
 }
@@ -132,7 +152,11 @@ fn refusal(denial: Denial) -> (Option<Outcome>, ErrorCode, String) {
             ErrorCode::InsufficientScope,
             format!("this token lacks the scope {required} that this route requires"),
         ),
-        _ => (None, ErrorCode::NoSuchRoute, "no API route of this token's version matches".to_owned()),
+        _ => (
+            None,
+            ErrorCode::NoSuchRoute,
+            "no API route of this token's version matches".to_owned(),
+        ),
     }
 }
 
@@ -143,7 +167,11 @@ fn over_limit(a: &Admission) -> Result<Response> {
     answer::error_with(
         ErrorCode::RateLimited,
         "this token's rate limit is reached: wait before trying again",
-        &[("Retry-After", &retry), ("RateLimit-Policy", &policy), ("RateLimit", &state)],
+        &[
+            ("Retry-After", &retry),
+            ("RateLimit-Policy", &policy),
+            ("RateLimit", &state),
+        ],
     )
 }
 
@@ -164,15 +192,23 @@ async fn look_up(
     now: Timestamp,
 ) -> Result<Looked> {
     let sid = screened.sid.as_str();
-    let (trust, read) =
-        futures_util::future::join(subscription::ensure(env, ctx, now), records::prefetch(env, sid, now)).await;
+    let (trust, read) = futures_util::future::join(
+        subscription::ensure(env, ctx, now),
+        records::prefetch(env, sid, now),
+    )
+    .await;
     // A record just read from KV (and merged with whatever the feed delivered) is as fresh as
     // reading it again.
     let token_trust = if read { Trust::Memory } else { trust };
     let (holder, owner) = records::with_token(env, sid, token_trust, now, |replica| {
-        let Some(record) = replica.and_then(EdgeReplica::live) else { return (None, None) };
+        let Some(record) = replica.and_then(EdgeReplica::live) else {
+            return (None, None);
+        };
         let matched = secret_matches(screened, record, now);
-        (Some(record.account_id.clone()), matched.then(|| record.account_id.clone()))
+        (
+            Some(record.account_id.clone()),
+            matched.then(|| record.account_id.clone()),
+        )
     })
     .await?;
     let account: Option<AccountEdge> = match &owner {
@@ -184,22 +220,35 @@ async fn look_up(
         // The record checked above: a feed entry that arrived meanwhile is not mixed in.
         let record = record.filter(|r| owner.as_deref() == Some(r.account_id.as_str()));
         let rate_limit = record.and_then(|r| r.rate_limit);
-        Looked { decision: decide(screened, record, account, now, target, client), holder, rate_limit }
+        Looked {
+            decision: decide(screened, record, account, now, target, client),
+            holder,
+            rate_limit,
+        }
     })
     .await
 }
 
 fn unavailable() -> Result<Response> {
-    answer::error(ErrorCode::Unavailable, "the service is briefly unavailable: try again", None)
+    answer::error(
+        ErrorCode::Unavailable,
+        "the service is briefly unavailable: try again",
+        None,
+    )
 }
 
 /// Counts a failed attempt on `sid` with the Workers rate-limiting binding
 /// (`FAILED_AUTH_LIMITER`, 20 failures a minute per SID); past it, 429.
 async fn failed_attempt(env: &Env, sid: &str) -> Result<Response> {
     let over = match env.rate_limiter("FAILED_AUTH_LIMITER") {
-        Ok(limiter) => limiter.limit(sid.to_owned()).await.is_ok_and(|o| !o.success),
+        Ok(limiter) => limiter
+            .limit(sid.to_owned())
+            .await
+            .is_ok_and(|o| !o.success),
         Err(_) => {
-            worker::console_error!("the FAILED_AUTH_LIMITER binding is missing: failures are not limited");
+            worker::console_error!(
+                "the FAILED_AUTH_LIMITER binding is missing: failures are not limited"
+            );
             false
         }
     };

@@ -55,7 +55,9 @@ impl ErrorBody {
 }
 
 /// A field that may be absent (no change), `null` (clear it) or a value.
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -146,16 +148,31 @@ mod tests {
     fn requests_refuse_server_owned_fields() {
         let ok = r#"{"name":"n","primary_contact":"u","scopes":["actions.read"]}"#;
         assert!(serde_json::from_str::<TokenDraft>(ok).is_ok());
-        for extra in ["sid", "account", "digest", "created_at", "enabled", "secret"] {
+        for extra in [
+            "sid",
+            "account",
+            "digest",
+            "created_at",
+            "enabled",
+            "secret",
+        ] {
             let body = format!(r#"{{"name":"n","primary_contact":"u","scopes":[],"{extra}":"x"}}"#);
-            assert!(serde_json::from_str::<TokenDraft>(&body).is_err(), "{extra}");
+            assert!(
+                serde_json::from_str::<TokenDraft>(&body).is_err(),
+                "{extra}"
+            );
             let patch = format!(r#"{{"{extra}":"x"}}"#);
-            assert!(serde_json::from_str::<TokenEdit>(&patch).is_err(), "{extra}");
+            assert!(
+                serde_json::from_str::<TokenEdit>(&patch).is_err(),
+                "{extra}"
+            );
         }
         assert!(serde_json::from_str::<UserPatch>(r#"{"account":"a"}"#).is_err());
         assert!(serde_json::from_str::<ResetRequest>(r#"{"grace":"2h"}"#).is_err());
         assert_eq!(
-            serde_json::from_str::<ResetRequest>(r#"{"grace":"15m"}"#).map(|r| r.grace).ok(),
+            serde_json::from_str::<ResetRequest>(r#"{"grace":"15m"}"#)
+                .map(|r| r.grace)
+                .ok(),
             Some(GracePeriod::FifteenMinutes)
         );
     }
@@ -164,7 +181,12 @@ mod tests {
     fn a_token_view_holds_no_secret_material() {
         let mut i = issued(1);
         i.record.sealed_auth_token = Some("ciphertext".into());
-        let view = TokenView::from_record(&i.record, None, (AccountType::Partner, None), Timestamp(2_000));
+        let view = TokenView::from_record(
+            &i.record,
+            None,
+            (AccountType::Partner, None),
+            Timestamp(2_000),
+        );
         let json = serde_json::to_string(&view).expect("serializes");
         assert!(!json.contains(i.auth_token.expose()));
         assert!(!json.contains(&i.record.secret.digest.to_hex()));

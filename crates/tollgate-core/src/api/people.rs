@@ -103,7 +103,11 @@ pub struct AccountPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_tokens_once: Option<bool>,
     /// A lifetime limit in days, or `null` for none.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub max_token_lifetime_days: Option<Option<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -55,13 +55,21 @@ pub struct TokenEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// A new expiry, or `null` for never.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub expires_at: Option<Option<Timestamp>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
     /// A new rate limit, or `null` for none.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "typescript", ts(optional, type = "RateLimit | null"))]
     pub rate_limit: Option<Option<RateLimit>>,
 }
@@ -74,7 +82,11 @@ pub struct ResetRequest {
     #[serde(default)]
     pub grace: GracePeriod,
     /// A new expiry for the token (or `null` for never); absent: keep it.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub expires_at: Option<Option<Timestamp>>,
 }
@@ -155,12 +167,20 @@ impl TokenView {
             primary_contact: record.primary_contact.clone(),
             developer_emails: record.developer_emails.clone(),
             scopes: record.scopes.iter().cloned().collect(),
-            state: if record.enabled { TokenState::Enabled } else { TokenState::Disabled },
+            state: if record.enabled {
+                TokenState::Enabled
+            } else {
+                TokenState::Disabled
+            },
             created_at: record.created_at,
             updated_at: record.updated_at,
             rotated_at: record.rotated_at,
             last_used_at,
-            previous_valid_until: record.secret.previous.map(|p| p.valid_until).filter(|t| *t > now),
+            previous_valid_until: record
+                .secret
+                .previous
+                .map(|p| p.valid_until)
+                .filter(|t| *t > now),
             revealable: record.sealed_auth_token.is_some(),
             nudges: nudges(record, last_used_at, account, now),
             revision: record.revision,
@@ -245,7 +265,10 @@ pub struct RouteView {
 
 impl From<&Route> for RouteView {
     fn from(r: &Route) -> RouteView {
-        RouteView { method: r.method.as_str().to_owned(), pattern: r.pattern.to_owned() }
+        RouteView {
+            method: r.method.as_str().to_owned(),
+            pattern: r.pattern.to_owned(),
+        }
     }
 }
 
@@ -306,7 +329,10 @@ impl CatalogResponse {
             latest: ApiVersion::latest(),
             account_type,
             api_version,
-            categories: crate::scope::catalog(account_type, api_version).iter().map(CategoryJson::from).collect(),
+            categories: crate::scope::catalog(account_type, api_version)
+                .iter()
+                .map(CategoryJson::from)
+                .collect(),
         }
     }
 }

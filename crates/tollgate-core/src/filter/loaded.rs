@@ -20,7 +20,11 @@ pub struct LoadedList<T> {
 impl<T: Listed + Clone> LoadedList<T> {
     /// The first page: its rows (all matching), the server's count, the next page's cursor.
     pub fn new(rows: Vec<T>, total: usize, next: Option<String>) -> LoadedList<T> {
-        LoadedList { rows, count: total, next }
+        LoadedList {
+            rows,
+            count: total,
+            next,
+        }
     }
 
     /// A further page: its rows after the ones held (a token held already is not listed
@@ -75,7 +79,11 @@ impl<T: Listed + Clone> LoadedList<T> {
 
     /// The rows to show: those that match the filter, in list order.
     pub fn shown<N: Nfkc>(&self, m: &Matcher<N>) -> Vec<T> {
-        self.rows.iter().filter(|r| m.matches(*r)).cloned().collect()
+        self.rows
+            .iter()
+            .filter(|r| m.matches(*r))
+            .cloned()
+            .collect()
     }
 
     /// How many tokens match the filter in all (loaded or not).
@@ -122,7 +130,10 @@ mod tests {
     }
 
     fn row(sid: &str, enabled: bool) -> Row {
-        Row { sid: sid.into(), enabled }
+        Row {
+            sid: sid.into(),
+            enabled,
+        }
     }
 
     fn sids(rows: &[Row]) -> Vec<&str> {
@@ -130,7 +141,11 @@ mod tests {
     }
 
     fn enabled_only() -> Matcher {
-        TokenFilter { state: Some(StateFilter::Enabled), ..Default::default() }.matcher(Timestamp(0))
+        TokenFilter {
+            state: Some(StateFilter::Enabled),
+            ..Default::default()
+        }
+        .matcher(Timestamp(0))
     }
 
     #[test]
@@ -158,7 +173,11 @@ mod tests {
         assert_eq!(sids(&l.shown(&m)), ["n", "a"]);
         assert_eq!(l.count(), 2);
         l.added(row("x", false), &m);
-        assert_eq!(l.count(), 2, "a new token outside the filter is not counted");
+        assert_eq!(
+            l.count(),
+            2,
+            "a new token outside the filter is not counted"
+        );
         l.removed("x", &m);
         assert_eq!(l.count(), 2, "nor is its deletion");
         l.removed("a", &m);

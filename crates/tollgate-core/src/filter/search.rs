@@ -60,7 +60,9 @@ pub(crate) fn name_contains_in<N: Nfkc>(name: &str, needle: &str) -> bool {
             return false;
         }
         return pin.is_empty()
-            || hay.windows(pin.len()).any(|w| w.iter().zip(pin).all(|(a, b)| a.to_ascii_lowercase() == *b));
+            || hay
+                .windows(pin.len())
+                .any(|w| w.iter().zip(pin).all(|(a, b)| a.to_ascii_lowercase() == *b));
     }
     N::key_contains(name, needle)
 }

@@ -42,7 +42,9 @@ pub struct PublishedKey {
 /// Why a report's signature was refused. Every case answers 401 and changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SignatureError {
-    #[error("sign the report: send the Github-Public-Key-Identifier and Github-Public-Key-Signature headers")]
+    #[error(
+        "sign the report: send the Github-Public-Key-Identifier and Github-Public-Key-Signature headers"
+    )]
     Missing,
     #[error("the key that signed the report is not in the published key list")]
     UnknownKey,
@@ -70,8 +72,14 @@ pub fn parse_key_list(json: &str) -> Result<KeyList, SignatureError> {
 
 /// The key of a PEM `PUBLIC KEY` block.
 fn public_key(pem: &str) -> Result<VerifyingKey, SignatureError> {
-    let body: String = pem.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("-----")).collect();
-    let der = STANDARD.decode(body).map_err(|_| SignatureError::KeyList("a key is not base64 PEM".into()))?;
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    let der = STANDARD
+        .decode(body)
+        .map_err(|_| SignatureError::KeyList("a key is not base64 PEM".into()))?;
     VerifyingKey::from_public_key_der(&der)
         .map_err(|_| SignatureError::KeyList("a key is not an ECDSA P-256 key".into()))
 }
@@ -89,9 +97,15 @@ pub fn verify(
     if key_id.is_empty() || signature.is_empty() {
         return Err(SignatureError::Missing);
     }
-    let listed = keys.public_keys.iter().find(|k| k.key_identifier == key_id).ok_or(SignatureError::UnknownKey)?;
+    let listed = keys
+        .public_keys
+        .iter()
+        .find(|k| k.key_identifier == key_id)
+        .ok_or(SignatureError::UnknownKey)?;
     let key = public_key(&listed.key)?;
-    let der = STANDARD.decode(signature).map_err(|_| SignatureError::Malformed)?;
+    let der = STANDARD
+        .decode(signature)
+        .map_err(|_| SignatureError::Malformed)?;
     let sig = Signature::from_der(&der).map_err(|_| SignatureError::Malformed)?;
     // Signers need not produce low-S signatures; both forms are the same signature.
     let sig = sig.normalize_s().unwrap_or(sig);

@@ -15,7 +15,11 @@ pub fn describe(event: &Event, f: &Facts<'_>, lang: Language) -> (String, String
 }
 
 fn list(items: &[String]) -> String {
-    if items.is_empty() { "-".to_owned() } else { items.join(", ") }
+    if items.is_empty() {
+        "-".to_owned()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn english(event: &Event, name: &str) -> (String, String) {
@@ -128,15 +132,21 @@ pub fn body(what: &str, f: &Facts<'_>, to: &Recipient, unsubscribe: Option<&str>
             ["Account", "Token", "Account SID", "Changed by", "When"],
             match to.role {
                 Role::PrimaryContact => "You get this because you are the token's primary contact.",
-                Role::Developer => "You get this because your e-mail is listed as a developer e-mail on the token.",
+                Role::Developer => {
+                    "You get this because your e-mail is listed as a developer e-mail on the token."
+                }
             },
             "Stop these e-mails for this token",
         ),
         Language::Ja => (
             ["アカウント", "トークン", "アカウント SID", "変更者", "日時"],
             match to.role {
-                Role::PrimaryContact => "このトークンの主要連絡先であるため、このメールをお送りしています。",
-                Role::Developer => "このトークンの開発者メールとして登録されているため、このメールをお送りしています。",
+                Role::PrimaryContact => {
+                    "このトークンの主要連絡先であるため、このメールをお送りしています。"
+                }
+                Role::Developer => {
+                    "このトークンの開発者メールとして登録されているため、このメールをお送りしています。"
+                }
             },
             "このトークンに関するメールの配信を停止する",
         ),
@@ -176,8 +186,11 @@ pub fn unsubscribe_page(lang: Language) -> [&'static str; 4] {
             "配信を停止する",
             "このトークンに関するメールは今後届きません。",
         ],
-        Language::Zh => {
-            ["退订", "停止向以下地址发送有关此 API 访问令牌的邮件：", "退订", "您将不再收到有关此令牌的邮件。"]
-        }
+        Language::Zh => [
+            "退订",
+            "停止向以下地址发送有关此 API 访问令牌的邮件：",
+            "退订",
+            "您将不再收到有关此令牌的邮件。",
+        ],
     }
 }

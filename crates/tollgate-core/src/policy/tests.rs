@@ -12,16 +12,29 @@ fn ips(list: &[&str]) -> Vec<String> {
 fn expiry_must_be_future_and_within_the_accounts_limit() {
     let now = Timestamp(1_000_000);
     assert_eq!(check_expiry(None, now, None), Ok(None));
-    assert_eq!(check_expiry(Some(now), now, None), Err(PolicyError::ExpiryInPast));
-    assert_eq!(check_expiry(Some(Timestamp(now.0 + 1)), now, None), Ok(Some(Timestamp(now.0 + 1))));
+    assert_eq!(
+        check_expiry(Some(now), now, None),
+        Err(PolicyError::ExpiryInPast)
+    );
+    assert_eq!(
+        check_expiry(Some(Timestamp(now.0 + 1)), now, None),
+        Ok(Some(Timestamp(now.0 + 1)))
+    );
     let limit = preset(30, now);
     assert_eq!(check_expiry(Some(limit), now, Some(30)), Ok(Some(limit)));
     assert_eq!(
         check_expiry(Some(Timestamp(limit.0 + 1)), now, Some(30)),
         Err(PolicyError::ExpiryBeyondLimit { max_days: 30 })
     );
-    assert_eq!(check_expiry(None, now, Some(30)), Err(PolicyError::ExpiryRequired { max_days: 30 }));
-    assert!(PolicyError::ExpiryBeyondLimit { max_days: 30 }.to_string().contains("30 days"));
+    assert_eq!(
+        check_expiry(None, now, Some(30)),
+        Err(PolicyError::ExpiryRequired { max_days: 30 })
+    );
+    assert!(
+        PolicyError::ExpiryBeyondLimit { max_days: 30 }
+            .to_string()
+            .contains("30 days")
+    );
 }
 
 #[test]
@@ -32,32 +45,71 @@ fn expiry_boundaries() {
     assert!(expired(Some(t), Timestamp(5_001)));
     assert!(!expired(None, Timestamp(i64::MAX)));
     assert!(expiring_soon(Some(preset(7, Timestamp(0))), Timestamp(0)));
-    assert!(!expiring_soon(Some(Timestamp(preset(7, Timestamp(0)).0 + 1)), Timestamp(0)));
+    assert!(!expiring_soon(
+        Some(Timestamp(preset(7, Timestamp(0)).0 + 1)),
+        Timestamp(0)
+    ));
     assert!(!expiring_soon(Some(t), t), "already expired is not 'soon'");
 }
 
 #[test]
 fn allowlists_are_checked_and_canonical() {
     assert_eq!(
-        check_allowed_ips(&ips(&[" 203.0.113.0/24", "2001:DB8::/32", "198.51.100.7", "::ffff:192.0.2.1"])),
-        Ok(ips(&["203.0.113.0/24", "2001:db8::/32", "198.51.100.7", "192.0.2.1"]))
+        check_allowed_ips(&ips(&[
+            " 203.0.113.0/24",
+            "2001:DB8::/32",
+            "198.51.100.7",
+            "::ffff:192.0.2.1"
+        ])),
+        Ok(ips(&[
+            "203.0.113.0/24",
+            "2001:db8::/32",
+            "198.51.100.7",
+            "192.0.2.1"
+        ]))
     );
-    for bad in ["203.0.113.7/24", "203.0.113.0/33", "300.1.1.1", "2001:db8::/129", "10.0.0.0/", "10.0.0.0/+8", "host"] {
-        assert_eq!(check_allowed_ips(&ips(&[bad])), Err(PolicyError::IpInvalid { entry: bad.to_owned() }), "{bad}");
+    for bad in [
+        "203.0.113.7/24",
+        "203.0.113.0/33",
+        "300.1.1.1",
+        "2001:db8::/129",
+        "10.0.0.0/",
+        "10.0.0.0/+8",
+        "host",
+    ] {
+        assert_eq!(
+            check_allowed_ips(&ips(&[bad])),
+            Err(PolicyError::IpInvalid {
+                entry: bad.to_owned()
+            }),
+            "{bad}"
+        );
     }
     assert_eq!(
         check_allowed_ips(&ips(&["10.0.0.1", "10.0.0.1/32"])),
-        Err(PolicyError::IpRepeated { entry: "10.0.0.1/32".into() })
+        Err(PolicyError::IpRepeated {
+            entry: "10.0.0.1/32".into()
+        })
     );
-    let many: Vec<String> = (0..=MAX_ALLOWED_IPS).map(|i| format!("10.0.{}.{}", i / 256, i % 256)).collect();
-    assert_eq!(check_allowed_ips(&many), Err(PolicyError::TooManyIps { max: MAX_ALLOWED_IPS }));
+    let many: Vec<String> = (0..=MAX_ALLOWED_IPS)
+        .map(|i| format!("10.0.{}.{}", i / 256, i % 256))
+        .collect();
+    assert_eq!(
+        check_allowed_ips(&many),
+        Err(PolicyError::TooManyIps {
+            max: MAX_ALLOWED_IPS
+        })
+    );
 }
 
 #[test]
 fn the_client_address_is_matched() {
     let list = ips(&["203.0.113.0/24", "2001:db8::/32"]);
     assert!(ip_allowed(&list, Some("203.0.113.200")));
-    assert!(ip_allowed(&list, Some("::ffff:203.0.113.9")), "IPv4-mapped IPv6");
+    assert!(
+        ip_allowed(&list, Some("::ffff:203.0.113.9")),
+        "IPv4-mapped IPv6"
+    );
     assert!(ip_allowed(&list, Some("2001:db8:1::5")));
     assert!(!ip_allowed(&list, Some("203.0.114.1")));
     assert!(!ip_allowed(&list, Some("2001:db9::1")));
@@ -65,16 +117,34 @@ fn the_client_address_is_matched() {
     assert!(!ip_allowed(&list, Some("not an address")));
     assert!(ip_allowed(&[], None), "an empty list allows any address");
     assert!(ip_allowed(&ips(&["0.0.0.0/0"]), Some("8.8.8.8")));
-    assert!(!ip_allowed(&ips(&["0.0.0.0/0"]), Some("2001:db8::1")), "IPv4 /0 is every IPv4 address only");
+    assert!(
+        !ip_allowed(&ips(&["0.0.0.0/0"]), Some("2001:db8::1")),
+        "IPv4 /0 is every IPv4 address only"
+    );
 }
 
 #[test]
 fn rate_limits_are_checked_and_answer_with_headers() {
-    let l = RateLimit { requests: 2, period_seconds: 60 };
+    let l = RateLimit {
+        requests: 2,
+        period_seconds: 60,
+    };
     assert_eq!(check_rate_limit(Some(l)), Ok(Some(l)));
     assert_eq!(check_rate_limit(None), Ok(None));
-    assert_eq!(check_rate_limit(Some(RateLimit { requests: 2, period_seconds: 30 })), Err(PolicyError::RatePeriod));
-    assert!(check_rate_limit(Some(RateLimit { requests: 0, period_seconds: 1 })).is_err());
+    assert_eq!(
+        check_rate_limit(Some(RateLimit {
+            requests: 2,
+            period_seconds: 30
+        })),
+        Err(PolicyError::RatePeriod)
+    );
+    assert!(
+        check_rate_limit(Some(RateLimit {
+            requests: 0,
+            period_seconds: 1
+        }))
+        .is_err()
+    );
     let now = Timestamp(120_500);
     let (a, w) = admit(Window::default(), l, now);
     assert!(a.allowed);

@@ -63,7 +63,9 @@ impl TokenError {
             TokenError::UnknownScope { scope, version } => {
                 vec![("scope", scope.clone()), ("version", version.to_string())]
             }
-            TokenError::Downgrade { from, to } => vec![("from", from.to_string()), ("to", to.to_string())],
+            TokenError::Downgrade { from, to } => {
+                vec![("from", from.to_string()), ("to", to.to_string())]
+            }
             TokenError::AlreadyAtVersion { version } => vec![("version", version.to_string())],
             TokenError::Policy(p) => p.params(),
             _ => Vec::new(),
@@ -98,14 +100,20 @@ impl TokenError {
     /// The request field the error is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            TokenError::NameEmpty | TokenError::NameTooLong { .. } | TokenError::NameControlCharacter => Some("name"),
-            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => Some("description"),
-            TokenError::UnknownContact => Some("primary_contact"),
-            TokenError::EmailInvalid { .. } | TokenError::EmailRepeated { .. } | TokenError::TooManyEmails { .. } => {
-                Some("developer_emails")
+            TokenError::NameEmpty
+            | TokenError::NameTooLong { .. }
+            | TokenError::NameControlCharacter => Some("name"),
+            TokenError::DescriptionTooLong { .. } | TokenError::DescriptionControlCharacter => {
+                Some("description")
             }
+            TokenError::UnknownContact => Some("primary_contact"),
+            TokenError::EmailInvalid { .. }
+            | TokenError::EmailRepeated { .. }
+            | TokenError::TooManyEmails { .. } => Some("developer_emails"),
             TokenError::NoScopes | TokenError::UnknownScope { .. } => Some("scopes"),
-            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => Some("api_version"),
+            TokenError::Downgrade { .. } | TokenError::AlreadyAtVersion { .. } => {
+                Some("api_version")
+            }
             TokenError::AlreadyDisabled
             | TokenError::AlreadyEnabled
             | TokenError::WrongAccount

@@ -9,11 +9,19 @@ pub(crate) fn users() -> Vec<String> {
 }
 
 pub(crate) fn ctx(users: &[String]) -> AccountContext<'_> {
-    AccountContext { account_id: "acc_1", account_type: AccountType::Partner, users, max_lifetime_days: None }
+    AccountContext {
+        account_id: "acc_1",
+        account_type: AccountType::Partner,
+        users,
+        max_lifetime_days: None,
+    }
 }
 
 pub(crate) fn seed(n: u8) -> CredentialSeed {
-    CredentialSeed { sid: [n; 16], token: [n.wrapping_add(1); 32] }
+    CredentialSeed {
+        sid: [n; 16],
+        token: [n.wrapping_add(1); 32],
+    }
 }
 
 pub(crate) fn draft() -> TokenDraft {
@@ -39,16 +47,44 @@ fn every_change_takes_the_next_revision_and_no_change_keeps_it() {
     let c = ctx(&u);
     let r = issued(1).record;
     assert_eq!(r.revision, 1);
-    assert_eq!(edit(&r, &TokenEdit::default(), &c, Timestamp(2_000)).expect("no-op").revision, 1);
-    let named = TokenEdit { name: Some("Renamed".into()), ..TokenEdit::default() };
-    assert_eq!(edit(&r, &named, &c, Timestamp(2_000)).expect("edit").revision, 2);
+    assert_eq!(
+        edit(&r, &TokenEdit::default(), &c, Timestamp(2_000))
+            .expect("no-op")
+            .revision,
+        1
+    );
+    let named = TokenEdit {
+        name: Some("Renamed".into()),
+        ..TokenEdit::default()
+    };
+    assert_eq!(
+        edit(&r, &named, &c, Timestamp(2_000))
+            .expect("edit")
+            .revision,
+        2
+    );
     let off = disable(&r, &c, Timestamp(2_000)).expect("disable");
     assert_eq!(off.revision, 2);
-    assert_eq!(enable(&off, &c, Timestamp(3_000)).expect("enable").revision, 3);
-    assert_eq!(reset(&r, &c, &[9; 32], GracePeriod::None, Timestamp(2_000)).expect("reset").record.revision, 2);
-    assert_eq!(delete(&r, &c, Timestamp(2_000)).expect("delete").revision, 2);
+    assert_eq!(
+        enable(&off, &c, Timestamp(3_000)).expect("enable").revision,
+        3
+    );
+    assert_eq!(
+        reset(&r, &c, &[9; 32], GracePeriod::None, Timestamp(2_000))
+            .expect("reset")
+            .record
+            .revision,
+        2
+    );
+    assert_eq!(
+        delete(&r, &c, Timestamp(2_000)).expect("delete").revision,
+        2
+    );
     assert_eq!(drop_sealed(&r), None);
-    let sealed = TokenRecord { sealed_auth_token: Some("v1.x".into()), ..r.clone() };
+    let sealed = TokenRecord {
+        sealed_auth_token: Some("v1.x".into()),
+        ..r.clone()
+    };
     let dropped = drop_sealed(&sealed).expect("had one");
     assert_eq!((dropped.sealed_auth_token, dropped.revision), (None, 2));
 }
@@ -73,13 +109,28 @@ fn create_reports_each_problem_on_its_field() {
         (|d| d.name = "  ".into(), "name_empty"),
         (|d| d.name = "x".repeat(101), "name_too_long"),
         (|d| d.description = "x".repeat(501), "description_too_long"),
-        (|d| d.primary_contact = "usr_other".into(), "unknown_contact"),
-        (|d| d.developer_emails = vec!["nope".into()], "email_invalid"),
-        (|d| d.developer_emails = vec!["a@b.co".into(), "A@B.CO".into()], "email_repeated"),
-        (|d| d.developer_emails = vec!["a@b.co".into(); 21], "too_many_emails"),
+        (
+            |d| d.primary_contact = "usr_other".into(),
+            "unknown_contact",
+        ),
+        (
+            |d| d.developer_emails = vec!["nope".into()],
+            "email_invalid",
+        ),
+        (
+            |d| d.developer_emails = vec!["a@b.co".into(), "A@B.CO".into()],
+            "email_repeated",
+        ),
+        (
+            |d| d.developer_emails = vec!["a@b.co".into(); 21],
+            "too_many_emails",
+        ),
         (|d| d.scopes = vec![], "no_scopes"),
         (|d| d.scopes = vec!["invoices.read".into()], "unknown_scope"),
-        (|d| d.scopes = vec!["webhooks.read".into()], "unknown_scope_old"),
+        (
+            |d| d.scopes = vec!["webhooks.read".into()],
+            "unknown_scope_old",
+        ),
     ];
     for (change, code) in cases {
         let mut d = draft();
@@ -98,15 +149,26 @@ fn create_reports_each_problem_on_its_field() {
 fn edit_changes_only_what_is_given() {
     let i = issued(1);
     let u = users();
-    let e = TokenEdit { name: Some("Renamed".into()), ..TokenEdit::default() };
+    let e = TokenEdit {
+        name: Some("Renamed".into()),
+        ..TokenEdit::default()
+    };
     let next = edit(&i.record, &e, &ctx(&u), Timestamp(2_000)).expect("valid edit");
     assert_eq!(next.name, "Renamed");
     assert_eq!(next.scopes, i.record.scopes);
     assert_eq!(next.updated_at, Timestamp(2_000));
     let same = edit(&i.record, &TokenEdit::default(), &ctx(&u), Timestamp(3_000)).expect("no-op");
     assert_eq!(same, i.record);
-    let bad = TokenEdit { scopes: Some(vec!["nope".into()]), ..TokenEdit::default() };
-    assert_eq!(edit(&i.record, &bad, &ctx(&u), Timestamp(4)).unwrap_err().code(), "unknown_scope");
+    let bad = TokenEdit {
+        scopes: Some(vec!["nope".into()]),
+        ..TokenEdit::default()
+    };
+    assert_eq!(
+        edit(&i.record, &bad, &ctx(&u), Timestamp(4))
+            .unwrap_err()
+            .code(),
+        "unknown_scope"
+    );
 }
 
 #[test]
@@ -119,16 +181,34 @@ fn duplicate_copies_access_with_new_credentials() {
     assert_eq!(d.record.api_version, i.record.api_version);
     assert_ne!(d.record.sid, i.record.sid);
     assert_ne!(d.auth_token, i.auth_token);
-    assert_eq!(copy_name(&"あ".repeat(100)).chars().count(), MAX_TOKEN_NAME_LEN);
+    assert_eq!(
+        copy_name(&"あ".repeat(100)).chars().count(),
+        MAX_TOKEN_NAME_LEN
+    );
 }
 
 #[test]
 fn reset_without_grace_retires_the_old_token_at_once() {
     let i = issued(1);
     let u = users();
-    let r = reset(&i.record, &ctx(&u), &[42; 32], GracePeriod::None, Timestamp(10_000)).expect("reset");
-    assert!(!r.record.secret.accepts(&i.auth_token.digest(), Timestamp(10_000)));
-    assert!(r.record.secret.accepts(&r.auth_token.digest(), Timestamp(10_000)));
+    let r = reset(
+        &i.record,
+        &ctx(&u),
+        &[42; 32],
+        GracePeriod::None,
+        Timestamp(10_000),
+    )
+    .expect("reset");
+    assert!(
+        !r.record
+            .secret
+            .accepts(&i.auth_token.digest(), Timestamp(10_000))
+    );
+    assert!(
+        r.record
+            .secret
+            .accepts(&r.auth_token.digest(), Timestamp(10_000))
+    );
     assert_eq!(r.record.sid, i.record.sid);
     assert_eq!(r.record.rotated_at, Timestamp(10_000));
 }
@@ -143,9 +223,20 @@ fn reset_with_grace_keeps_the_old_token_until_the_deadline() {
     assert!(r.record.secret.accepts(&old, now.plus(Span(59_999))));
     assert!(!r.record.secret.accepts(&old, now.plus(Span::MINUTE)));
     // A second reset drops the first token even within its grace.
-    let r2 = reset(&r.record, &ctx(&u), &[43; 32], GracePeriod::OneHour, now.plus(Span(1))).expect("reset");
+    let r2 = reset(
+        &r.record,
+        &ctx(&u),
+        &[43; 32],
+        GracePeriod::OneHour,
+        now.plus(Span(1)),
+    )
+    .expect("reset");
     assert!(!r2.record.secret.accepts(&old, now.plus(Span(2))));
-    assert!(r2.record.secret.accepts(&r.auth_token.digest(), now.plus(Span(2))));
+    assert!(
+        r2.record
+            .secret
+            .accepts(&r.auth_token.digest(), now.plus(Span(2)))
+    );
 }
 
 #[test]
@@ -153,15 +244,25 @@ fn upgrade_moves_forward_only() {
     let u = users();
     let mut d = draft();
     d.api_version = Some(ApiVersion::V2024_04_01);
-    let old = create(&d, &ctx(&u), &seed(3), Timestamp(0)).expect("valid").record;
+    let old = create(&d, &ctx(&u), &seed(3), Timestamp(0))
+        .expect("valid")
+        .record;
     let up = upgrade(&old, &ctx(&u), None, Timestamp(1)).expect("upgrades");
     assert_eq!(up.api_version, ApiVersion::latest());
     assert_eq!(up.scopes, old.scopes);
     assert_eq!(
         upgrade(&up, &ctx(&u), Some(ApiVersion::V2025_04_01), Timestamp(2)).unwrap_err(),
-        TokenError::Downgrade { from: ApiVersion::latest(), to: ApiVersion::V2025_04_01 }
+        TokenError::Downgrade {
+            from: ApiVersion::latest(),
+            to: ApiVersion::V2025_04_01
+        }
     );
-    assert_eq!(upgrade(&up, &ctx(&u), None, Timestamp(2)).unwrap_err().code(), "already_at_version");
+    assert_eq!(
+        upgrade(&up, &ctx(&u), None, Timestamp(2))
+            .unwrap_err()
+            .code(),
+        "already_at_version"
+    );
 }
 
 #[test]
@@ -170,18 +271,30 @@ fn disable_and_enable_toggle_and_refuse_repeats() {
     let u = users();
     let off = disable(&i.record, &ctx(&u), Timestamp(7)).expect("disables");
     assert!(!off.enabled);
-    assert_eq!(disable(&off, &ctx(&u), Timestamp(8)), Err(TokenError::AlreadyDisabled));
+    assert_eq!(
+        disable(&off, &ctx(&u), Timestamp(8)),
+        Err(TokenError::AlreadyDisabled)
+    );
     let on = enable(&off, &ctx(&u), Timestamp(9)).expect("enables");
     assert!(on.enabled);
-    assert_eq!(enable(&on, &ctx(&u), Timestamp(9)), Err(TokenError::AlreadyEnabled));
+    assert_eq!(
+        enable(&on, &ctx(&u), Timestamp(9)),
+        Err(TokenError::AlreadyEnabled)
+    );
 }
 
 #[test]
 fn another_accounts_token_is_refused() {
     let i = issued(1);
     let u = users();
-    let other = AccountContext { account_id: "acc_2", ..ctx(&u) };
-    assert_eq!(disable(&i.record, &other, Timestamp(1)), Err(TokenError::WrongAccount));
+    let other = AccountContext {
+        account_id: "acc_2",
+        ..ctx(&u)
+    };
+    assert_eq!(
+        disable(&i.record, &other, Timestamp(1)),
+        Err(TokenError::WrongAccount)
+    );
     assert!(delete(&i.record, &other, Timestamp(1)).is_err());
     assert!(delete(&i.record, &ctx(&u), Timestamp(1)).is_ok());
 }
@@ -189,25 +302,47 @@ fn another_accounts_token_is_refused() {
 #[test]
 fn last_used_is_written_at_most_once_a_minute() {
     assert!(should_record_use(None, Timestamp(100_000)));
-    assert!(!should_record_use(Some(Timestamp(100_000)), Timestamp(159_999)));
-    assert!(should_record_use(Some(Timestamp(100_000)), Timestamp(160_000)));
+    assert!(!should_record_use(
+        Some(Timestamp(100_000)),
+        Timestamp(159_999)
+    ));
+    assert!(should_record_use(
+        Some(Timestamp(100_000)),
+        Timestamp(160_000)
+    ));
 }
 
 #[test]
 fn nudges_point_at_risky_tokens() {
     let i = issued(1);
     let t = AccountType::Partner;
-    assert_eq!(nudges(&i.record, None, (t, None), Timestamp(1_000)), vec![], "new and unused: no nudge yet");
+    assert_eq!(
+        nudges(&i.record, None, (t, None), Timestamp(1_000)),
+        vec![],
+        "new and unused: no nudge yet"
+    );
     let unused_month = i.record.created_at.plus(NEVER_USED_AFTER);
-    assert_eq!(nudges(&i.record, None, (t, None), unused_month), vec![Nudge::NeverUsed]);
-    assert_eq!(nudges(&i.record, None, (t, Some(90)), Timestamp(1_000)), vec![Nudge::NoExpiry]);
+    assert_eq!(
+        nudges(&i.record, None, (t, None), unused_month),
+        vec![Nudge::NeverUsed]
+    );
+    assert_eq!(
+        nudges(&i.record, None, (t, Some(90)), Timestamp(1_000)),
+        vec![Nudge::NoExpiry]
+    );
     let mut soon = i.record.clone();
     soon.expires_at = Some(Timestamp(1_000).plus(crate::policy::EXPIRING_SOON));
-    assert_eq!(nudges(&soon, Some(Timestamp(900)), (t, Some(90)), Timestamp(1_000)), vec![Nudge::ExpiresSoon]);
+    assert_eq!(
+        nudges(&soon, Some(Timestamp(900)), (t, Some(90)), Timestamp(1_000)),
+        vec![Nudge::ExpiresSoon]
+    );
     let mut all = i.record.clone();
     all.scopes = all_scope_ids(t, all.api_version);
     let late = Timestamp(1_000).plus(ROTATION_ADVICE);
-    assert_eq!(nudges(&all, Some(Timestamp(2_000)), (t, None), late), vec![Nudge::RotationDue, Nudge::EveryScope]);
+    assert_eq!(
+        nudges(&all, Some(Timestamp(2_000)), (t, None), late),
+        vec![Nudge::RotationDue, Nudge::EveryScope]
+    );
 }
 
 #[test]
@@ -227,16 +362,21 @@ fn arb_edit() -> impl Strategy<Value = TokenEdit> {
         proptest::option::of(".{0,600}"),
         proptest::option::of("usr_[a-z]{0,6}"),
         proptest::option::of(proptest::collection::vec(".{0,30}", 0..25)),
-        proptest::option::of(proptest::collection::vec("[a-z_]{0,12}\\.(read|write)", 0..6)),
+        proptest::option::of(proptest::collection::vec(
+            "[a-z_]{0,12}\\.(read|write)",
+            0..6,
+        )),
     )
-        .prop_map(|(name, description, primary_contact, developer_emails, scopes)| TokenEdit {
-            name,
-            description,
-            primary_contact,
-            developer_emails,
-            scopes,
-            ..TokenEdit::default()
-        })
+        .prop_map(
+            |(name, description, primary_contact, developer_emails, scopes)| TokenEdit {
+                name,
+                description,
+                primary_contact,
+                developer_emails,
+                scopes,
+                ..TokenEdit::default()
+            },
+        )
 }
 
 proptest! {
@@ -284,6 +424,9 @@ proptest! {
 #[test]
 fn grace_period_names_are_their_json() {
     for g in GracePeriod::ALL {
-        assert_eq!(serde_json::to_value(g).expect("serializes"), serde_json::Value::String(g.as_str().to_owned()));
+        assert_eq!(
+            serde_json::to_value(g).expect("serializes"),
+            serde_json::Value::String(g.as_str().to_owned())
+        );
     }
 }

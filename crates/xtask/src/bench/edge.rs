@@ -63,7 +63,10 @@ fn policy_token(c: &EdgeBench<'_>) -> Result<String> {
         return Err(format!("the policy token: {} {}", a.status, a.body));
     }
     let v = a.json();
-    let (sid, token) = (v["token"]["sid"].as_str().unwrap_or_default(), v["auth_token"].as_str().unwrap_or_default());
+    let (sid, token) = (
+        v["token"]["sid"].as_str().unwrap_or_default(),
+        v["auth_token"].as_str().unwrap_or_default(),
+    );
     Ok(format!("Basic {}", b64(&format!("{sid}:{token}"))))
 }
 
@@ -74,19 +77,62 @@ fn overhead(c: &EdgeBench<'_>, report: &mut Value) -> Result<f64> {
         "1. verifier vs no-op: {ROUNDS} rounds each of {REQUESTS} requests at concurrency {CONCURRENCY}, in turns \
          (plain token, token with every policy, no-op)"
     ));
-    let good = format!("Basic {}", b64(&format!("{}:{}", c.demo.sid, c.demo.auth_token)));
+    let good = format!(
+        "Basic {}",
+        b64(&format!("{}:{}", c.demo.sid, c.demo.auth_token))
+    );
     let policed = policy_token(c)?;
     let client = ("CF-Connecting-IP", "203.0.113.7");
     let tollgate_url = format!("{}/v1/reports", c.server.edge);
     let noop_url = format!("{}/v1/reports", c.noop.base);
-    oha(c.oha, &tollgate_url, 500, CONCURRENCY, "GET", &[("Authorization", &good)], None)?;
-    oha(c.oha, &tollgate_url, 500, CONCURRENCY, "GET", &[("Authorization", &policed), client], None)?;
+    oha(
+        c.oha,
+        &tollgate_url,
+        500,
+        CONCURRENCY,
+        "GET",
+        &[("Authorization", &good)],
+        None,
+    )?;
+    oha(
+        c.oha,
+        &tollgate_url,
+        500,
+        CONCURRENCY,
+        "GET",
+        &[("Authorization", &policed), client],
+        None,
+    )?;
     oha(c.oha, &noop_url, 500, CONCURRENCY, "GET", &[], None)?;
     let (mut a, mut p, mut b) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
-        a.push(oha(c.oha, &tollgate_url, REQUESTS, CONCURRENCY, "GET", &[("Authorization", &good)], None)?);
-        p.push(oha(c.oha, &tollgate_url, REQUESTS, CONCURRENCY, "GET", &[("Authorization", &policed), client], None)?);
-        b.push(oha(c.oha, &noop_url, REQUESTS, CONCURRENCY, "GET", &[], None)?);
+        a.push(oha(
+            c.oha,
+            &tollgate_url,
+            REQUESTS,
+            CONCURRENCY,
+            "GET",
+            &[("Authorization", &good)],
+            None,
+        )?);
+        p.push(oha(
+            c.oha,
+            &tollgate_url,
+            REQUESTS,
+            CONCURRENCY,
+            "GET",
+            &[("Authorization", &policed), client],
+            None,
+        )?);
+        b.push(oha(
+            c.oha,
+            &noop_url,
+            REQUESTS,
+            CONCURRENCY,
+            "GET",
+            &[],
+            None,
+        )?);
         println!(
             "    round {}: verifier {:.0} req/s p99 {:.2} ms | with every policy {:.0} req/s p99 {:.2} ms | no-op {:.0} req/s p99 {:.2} ms",
             round + 1,
@@ -123,8 +169,16 @@ fn rejections(c: &EdgeBench<'_>, report: &mut Value, noop_rps: f64) -> Result<()
     let other = "tgat_000000000000000000000000000000000000000000031AabC";
     let cases = [
         ("malformed (bad checksum)", c.demo.sid.clone(), bad_checksum),
-        ("wrong token, real SID", c.demo.sid.clone(), other.to_owned()),
-        ("unknown SID", "TGSID0000000000000000000000".to_owned(), other.to_owned()),
+        (
+            "wrong token, real SID",
+            c.demo.sid.clone(),
+            other.to_owned(),
+        ),
+        (
+            "unknown SID",
+            "TGSID0000000000000000000000".to_owned(),
+            other.to_owned(),
+        ),
     ];
     let mut out = serde_json::Map::new();
     for (name, sid, token) in &cases {
@@ -133,7 +187,15 @@ fn rejections(c: &EdgeBench<'_>, report: &mut Value, noop_rps: f64) -> Result<()
         let mut reads = Vec::new();
         for _ in 0..REJECTION_ROUNDS {
             let before = kv_reads(&c.server.edge)?;
-            runs.push(oha(c.oha, &url, REQUESTS, CONCURRENCY, "GET", &[("Authorization", &header)], None)?);
+            runs.push(oha(
+                c.oha,
+                &url,
+                REQUESTS,
+                CONCURRENCY,
+                "GET",
+                &[("Authorization", &header)],
+                None,
+            )?);
             reads.push((kv_reads(&c.server.edge)? - before) as f64 / f64::from(REQUESTS));
         }
         let mut s = summarise(&runs);
@@ -148,27 +210,47 @@ fn rejections(c: &EdgeBench<'_>, report: &mut Value, noop_rps: f64) -> Result<()
         );
         out.insert((*name).to_owned(), s);
     }
-    let good = format!("Basic {}", b64(&format!("{}:{}", c.demo.sid, c.demo.auth_token)));
+    let good = format!(
+        "Basic {}",
+        b64(&format!("{}:{}", c.demo.sid, c.demo.auth_token))
+    );
     let before = kv_reads(&c.server.edge)?;
-    oha(c.oha, &url, 1000, CONCURRENCY, "GET", &[("Authorization", &good)], None)?;
+    oha(
+        c.oha,
+        &url,
+        1000,
+        CONCURRENCY,
+        "GET",
+        &[("Authorization", &good)],
+        None,
+    )?;
     report["rejections"] = Value::Object(out);
-    report["rejections_valid_kv_reads_per_request"] = json!((kv_reads(&c.server.edge)? - before) as f64 / 1000.0);
+    report["rejections_valid_kv_reads_per_request"] =
+        json!((kv_reads(&c.server.edge)? - before) as f64 / 1000.0);
     Ok(())
 }
 
 /// 6. The first request to a fresh isolate (a new `wrangler dev` process) of each Worker.
 fn cold_start(c: &EdgeBench<'_>) -> Result<Value> {
-    step(&format!("6. cold start: {COLD_STARTS} fresh processes of each Worker, in turns"));
+    step(&format!(
+        "6. cold start: {COLD_STARTS} fresh processes of each Worker, in turns"
+    ));
     let state = c.sandbox.dir.join("state");
     let env = c.sandbox.dir.join("verifier.env");
     let (mut verifier, mut noop) = (Vec::new(), Vec::new());
     for i in 0..COLD_STARTS {
         let log = Output::File(c.sandbox.dir.join(format!("cold-{i}.log")));
-        let v = Server::start_with(Some(&verifier_config()), &state, free_port()?, Some(&env), log.clone())?;
+        let v = Server::start_with(
+            Some(&verifier_config()),
+            &state,
+            free_port()?,
+            Some(&env),
+            log.clone(),
+        )?;
         verifier.push(v.cold_start_ms());
         drop(v);
         let n = Server::start_with(
-            Some(&root().join("bench/noop-worker/wrangler.toml")),
+            Some(&root().join("crates/bench-noop-worker/wrangler.toml")),
             &c.sandbox.dir.join("noop-state"),
             free_port()?,
             None,
@@ -176,16 +258,25 @@ fn cold_start(c: &EdgeBench<'_>) -> Result<Value> {
         )?;
         noop.push(n.cold_start_ms());
         drop(n);
-        println!("    round {}: verifier {:.1} ms | no-op {:.1} ms", i + 1, verifier[i], noop[i]);
+        println!(
+            "    round {}: verifier {:.1} ms | no-op {:.1} ms",
+            i + 1,
+            verifier[i],
+            noop[i]
+        );
     }
     let (v, n) = (median(verifier.clone()), median(noop.clone()));
-    Ok(json!({ "verifier_ms": v, "noop_ms": n, "ratio": v / n, "each_verifier_ms": verifier, "each_noop_ms": noop }))
+    Ok(
+        json!({ "verifier_ms": v, "noop_ms": n, "ratio": v / n, "each_verifier_ms": verifier, "each_noop_ms": noop }),
+    )
 }
 
 /// Section 7: from the admin API's answer to the first 401 at the verifier, over 120
 /// revocations of tokens it holds.
 fn revocations(c: &EdgeBench<'_>) -> Result<Value> {
-    step(&format!("7. revocation: {REVOCATIONS} resets, disables and deletes of tokens the verifier holds"));
+    step(&format!(
+        "7. revocation: {REVOCATIONS} resets, disables and deletes of tokens the verifier holds"
+    ));
     let s = Session::login(&c.server.base, &c.demo.email, &c.demo.password)?;
     let tokens = revocation::prepare(&s, &c.server.edge, REVOCATIONS)?;
     let measured = revocation::measure(&s, &c.server.edge, &tokens, Duration::from_secs(5))?;
@@ -197,14 +288,25 @@ fn revocations(c: &EdgeBench<'_>) -> Result<Value> {
         "refused": measured.iter().filter(|r| r.refused).count(),
         "goal": p(99.0) <= 1000.0 && p(50.0) <= 500.0 && measured.iter().all(|r| r.refused),
     });
-    println!("    median {:.0} ms, p99 {:.0} ms, max {:.0} ms", p(50.0), p(99.0), p(100.0));
+    println!(
+        "    median {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        p(50.0),
+        p(99.0),
+        p(100.0)
+    );
     Ok(out)
 }
 
 /// Section 8: requests to the feed object and lines it wrote, per second, for this
 /// (one-isolate) location over the whole run.
 fn feed_cost(c: &EdgeBench<'_>) -> Result<Value> {
-    let v = send("GET", &format!("{}/__tollgate/stats", c.server.edge), &[], None)?.json();
+    let v = send(
+        "GET",
+        &format!("{}/__tollgate/stats", c.server.edge),
+        &[],
+        None,
+    )?
+    .json();
     let secs = v["isolate_age_ms"].as_f64().unwrap_or(f64::NAN) / 1000.0;
     let per_s = |k: &str| v[k].as_f64().unwrap_or(f64::NAN) / secs;
     Ok(json!({

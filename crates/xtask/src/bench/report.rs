@@ -49,11 +49,23 @@ pub fn markdown(r: &Value) -> String {
         f(&e["noop"]["p50_ms"]),
         f(&e["noop"]["p99_ms"]),
         e["throughput_ratio"].as_f64().unwrap_or(0.0),
-        if e["goal_throughput"].as_bool() == Some(true) { "met" } else { "not met" },
+        if e["goal_throughput"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "not met"
+        },
         e["policy_throughput_ratio"].as_f64().unwrap_or(f64::NAN),
-        if e["goal_policy_throughput"].as_bool() == Some(true) { "met" } else { "not met" },
+        if e["goal_policy_throughput"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "not met"
+        },
         e["p99_ratio"].as_f64().unwrap_or(f64::NAN),
-        if e["goal_p99"].as_bool() == Some(true) { "met" } else { "not met" },
+        if e["goal_p99"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "not met"
+        },
     );
     s += "## 2. Rejection cost\n\n| Case | req/s | ratio to no-op | p50 ms | p99 ms | statuses | KV reads / request |\n|---|---|---|---|---|---|---|\n";
     if let Some(map) = r["rejections"].as_object() {
@@ -84,7 +96,14 @@ pub fn markdown(r: &Value) -> String {
         c["wasm_node"]["iterations"],
         c["wasm_node"]["runs"],
         f(&c["wasm_node"]["ns_per_verification"]),
-        if c["wasm_node"]["ns_per_verification"].as_f64().is_some_and(|x| x < 20_000.0) { "met" } else { "not met" },
+        if c["wasm_node"]["ns_per_verification"]
+            .as_f64()
+            .is_some_and(|x| x < 20_000.0)
+        {
+            "met"
+        } else {
+            "not met"
+        },
         f(&c["native"]["parse_basic_ns"]),
         f(&c["native"]["token_checksum_ns"]),
         f(&c["native"]["sha256_ns"]),
@@ -111,22 +130,42 @@ pub fn markdown(r: &Value) -> String {
         sc["creation"]["tokens"],
         sc["browser"]["filter_ms"]
             .as_object()
-            .map(|o| o.iter().map(|(k, v)| format!("{k} {} ms", f(v))).collect::<Vec<_>>().join(", "))
+            .map(|o| o
+                .iter()
+                .map(|(k, v)| format!("{k} {} ms", f(v)))
+                .collect::<Vec<_>>()
+                .join(", "))
             .unwrap_or_default(),
-        f(&json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6)),
+        f(&json!(
+            c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6
+        )),
         sc["side_by_side"]["rounds"],
         f(&sc["side_by_side"]["list_big_p50_ms"]),
         sc["creation"]["tokens"],
         f(&sc["side_by_side"]["list_small_p50_ms"]),
-        sc["side_by_side"]["list_ratio"].as_f64().unwrap_or(f64::NAN),
-        if sc["side_by_side"]["goal_list"].as_bool() == Some(true) { "met" } else { "not met" },
+        sc["side_by_side"]["list_ratio"]
+            .as_f64()
+            .unwrap_or(f64::NAN),
+        if sc["side_by_side"]["goal_list"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "not met"
+        },
         f(&sc["side_by_side"]["audit_big_p50_ms"]),
         f(&sc["side_by_side"]["audit_small_p50_ms"]),
-        sc["side_by_side"]["audit_ratio"].as_f64().unwrap_or(f64::NAN),
-        if sc["side_by_side"]["goal_audit"].as_bool() == Some(true) { "met" } else { "not met" },
+        sc["side_by_side"]["audit_ratio"]
+            .as_f64()
+            .unwrap_or(f64::NAN),
+        if sc["side_by_side"]["goal_audit"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "not met"
+        },
         f(&sc["side_by_side"]["page_of_one_big_p50_ms"]),
         f(&sc["side_by_side"]["page_of_one_small_p50_ms"]),
-        sc["side_by_side"]["page_of_one_ratio"].as_f64().unwrap_or(f64::NAN),
+        sc["side_by_side"]["page_of_one_ratio"]
+            .as_f64()
+            .unwrap_or(f64::NAN),
     );
     let w = &r["weight"];
     s += &format!(
@@ -182,7 +221,11 @@ fn edge_extras(r: &Value) -> String {
         f(&v["max_ms"]),
         v["refused"],
         v["count"],
-        if v["goal"].as_bool() == Some(true) { "met" } else { "not met" },
+        if v["goal"].as_bool() == Some(true) {
+            "met"
+        } else {
+            "not met"
+        },
         f(&fd["seconds"]),
         f(&fd["subscribes_per_s"]),
         f(&fd["lines_per_s"]),
@@ -194,26 +237,45 @@ fn edge_extras(r: &Value) -> String {
 /// The improvement section: this run against `bench/results/baseline.json`, a run of the
 /// same benchmark before the change (see its `note`).
 fn before_after(r: &Value) -> String {
-    let Ok(text) = std::fs::read_to_string(root().join("bench/results/baseline.json")) else { return String::new() };
-    let Ok(b) = serde_json::from_str::<Value>(&text) else { return String::new() };
+    let Ok(text) = std::fs::read_to_string(root().join("bench/results/baseline.json")) else {
+        return String::new();
+    };
+    let Ok(b) = serde_json::from_str::<Value>(&text) else {
+        return String::new();
+    };
     // `scale` converts the stored unit for display; `higher_is_better` for rates.
     let row = |what: &str, path: &[&str], unit: &str, scale: f64, higher_is_better: bool| {
-        let get = |v: &Value| path.iter().fold(v.clone(), |acc, k| acc[*k].clone()).as_f64().map(|x| x * scale);
+        let get = |v: &Value| {
+            path.iter()
+                .fold(v.clone(), |acc, k| acc[*k].clone())
+                .as_f64()
+                .map(|x| x * scale)
+        };
         let (x, y) = (get(&b), get(r));
         let change = match (x, y) {
             (Some(x), Some(y)) if x > 0.0 && y > 0.0 => {
-                let (better, factor) = if higher_is_better { (y >= x, y / x) } else { (y <= x, x / y) };
+                let (better, factor) = if higher_is_better {
+                    (y >= x, y / x)
+                } else {
+                    (y <= x, x / y)
+                };
                 let factor = if better { factor } else { 1.0 / factor };
                 format!("{factor:.2}× {}", if better { "better" } else { "worse" })
             }
             _ => "—".into(),
         };
         let show = |v: Option<f64>| v.map_or("—".to_owned(), |v| f(&json!(v)));
-        format!("| {what} | {} {unit} | {} {unit} | {change} |\n", show(x), show(y))
+        format!(
+            "| {what} | {} {unit} | {} {unit} | {change} |\n",
+            show(x),
+            show(y)
+        )
     };
     let mut s = format!(
         "\n## Before and after: the slowest item\n\n{}\n\n| | before | after | change |\n|---|---|---|---|\n",
-        b["note"].as_str().unwrap_or("Before: the baseline run in bench/results/baseline.json.")
+        b["note"]
+            .as_str()
+            .unwrap_or("Before: the baseline run in bench/results/baseline.json.")
     );
     s += &row(
         "`GET /api/tokens` first page, 10,000 tokens (p50)",
@@ -222,8 +284,20 @@ fn before_after(r: &Value) -> String {
         1.0,
         false,
     );
-    s += &row("… page 51 of 100 (p50)", &["scale", "list", "deep_page_p50_ms"], "ms", 1.0, false);
-    s += &row("… search `q=nightly` (p50)", &["scale", "list", "search_first_page_p50_ms"], "ms", 1.0, false);
+    s += &row(
+        "… page 51 of 100 (p50)",
+        &["scale", "list", "deep_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    );
+    s += &row(
+        "… search `q=nightly` (p50)",
+        &["scale", "list", "search_first_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    );
     s += &row(
         "core filter, search over 10,000, native (median)",
         &["cpu", "native", "filter_10000_ns"],
@@ -252,7 +326,19 @@ fn before_after(r: &Value) -> String {
         1.0,
         false,
     );
-    s += &row("token creation", &["scale", "creation", "per_second"], "tokens/s", 1.0, true);
-    s += &row("edge: gateway throughput, ratio to the no-op Worker", &["edge", "throughput_ratio"], "×", 1.0, true);
+    s += &row(
+        "token creation",
+        &["scale", "creation", "per_second"],
+        "tokens/s",
+        1.0,
+        true,
+    );
+    s += &row(
+        "edge: gateway throughput, ratio to the no-op Worker",
+        &["edge", "throughput_ratio"],
+        "×",
+        1.0,
+        true,
+    );
     s
 }

@@ -34,8 +34,9 @@ impl Layout {
             Some("table") => Layout::Table,
             Some("cards") => Layout::Cards,
             _ => {
-                let wide =
-                    w.and_then(|w| w.match_media("(min-width: 760px)").ok().flatten()).is_some_and(|m| m.matches());
+                let wide = w
+                    .and_then(|w| w.match_media("(min-width: 760px)").ok().flatten())
+                    .is_some_and(|m| m.matches());
                 if wide { Layout::Table } else { Layout::Cards }
             }
         }
@@ -43,7 +44,14 @@ impl Layout {
 
     fn remember(self) {
         if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = s.set_item(LAYOUT_KEY, if self == Layout::Table { "table" } else { "cards" });
+            let _ = s.set_item(
+                LAYOUT_KEY,
+                if self == Layout::Table {
+                    "table"
+                } else {
+                    "cards"
+                },
+            );
         }
     }
 }
@@ -88,7 +96,11 @@ fn open_unless_control(nav: Navigator, ev: &web_sys::MouseEvent, sid: &str) {
     let on_control = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|e| e.closest("a, button, input, select, textarea, [role=menu], dialog").ok().flatten())
+        .and_then(|e| {
+            e.closest("a, button, input, select, textarea, [role=menu], dialog")
+                .ok()
+                .flatten()
+        })
         .is_some();
     if !on_control {
         nav.go(Route::Token(sid.to_owned()));
@@ -106,7 +118,11 @@ fn TokenMenu(token: TokenView, ctx: ListCtx) -> impl IntoView {
         TokenAction::Duplicate,
         TokenAction::Reset,
         TokenAction::Upgrade,
-        if enabled { TokenAction::Disable } else { TokenAction::Enable },
+        if enabled {
+            TokenAction::Disable
+        } else {
+            TokenAction::Enable
+        },
         TokenAction::Delete,
     ]
     .into_iter()
@@ -161,7 +177,11 @@ fn TokenRow(token: TokenView, ctx: ListCtx) -> impl IntoView {
     let i = use_i18n();
     let sid = token.sid.to_string();
     let enabled = token.state == TokenState::Enabled;
-    let (created, last_used, latest) = (token.created_at.0, token.last_used_at.map(|x| x.0), token.latest_version);
+    let (created, last_used, latest) = (
+        token.created_at.0,
+        token.last_used_at.map(|x| x.0),
+        token.latest_version,
+    );
     let (open_sid, copy_sid) = (sid.clone(), sid.clone());
     let leaked = token.leak.is_some();
     let nav = use_navigator();
