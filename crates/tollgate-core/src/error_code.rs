@@ -1,20 +1,39 @@
-//! Every error code the admin API and the edge answer that is not a field-validation code
-//! of a domain error (those live with their error types: [`crate::token::TokenError`],
-//! [`crate::account::AccountError`], [`crate::filter::FilterError`]). Each code has one
-//! HTTP status, so the Worker never pairs them by hand.
+//! The one error contract of the HTTP API: every failure the admin API or the edge can
+//! answer is an [`ErrorCode`] (with its one HTTP status), a message a person can act on, the
+//! field at fault and the values the message names. Domain errors ([`Refusal`]s such as
+//! `TokenError`) turn into a [`Failure`] with one conversion; the Workers turn a `Failure`
+//! into a response with one conversion; clients match on the typed code.
 
-/// An error code of the HTTP API, with its status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An error code of the HTTP API. Serialized as its snake-case name (`"stale_revision"`).
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    // ------------------------------------------------ who is asking
     Unauthenticated,
     InvalidCredentials,
     Forbidden,
     Csrf,
+    SelfChange,
+    CurrentPasswordWrong,
+    ReauthenticationRequired,
+    InsufficientScope,
+    IpNotAllowed,
+    InvalidSignature,
+    // ------------------------------------------------ what is asked for
     NotFound,
+    NoSuchRoute,
     MethodNotAllowed,
     RateLimited,
     Unavailable,
+    KeyListUnavailable,
+    // ------------------------------------------------ the request's shape
     BodyTooLarge,
+    ReportTooLarge,
     UnreadableBody,
     BodyRequired,
     UnsupportedMediaType,
@@ -26,137 +45,404 @@ pub enum ErrorCode {
     UnknownVersion,
     InvalidLimit,
     InvalidCursor,
-    ShowOnce,
-    NotRevealable,
-    InsufficientScope,
-    NoSuchRoute,
-    StaleRevision,
+    InvalidCreated,
+    InvalidState,
+    QueryTooLong,
+    InvalidEncoding,
     InvalidPrecondition,
     InvalidIdempotencyKey,
+    InvalidPath,
+    InvalidReport,
+    // ------------------------------------------------ the state of the record
+    StaleRevision,
+    ShowOnce,
+    NotRevealable,
+    AlreadyAtVersion,
+    AlreadyDisabled,
+    AlreadyEnabled,
+    TokenLeaked,
+    EmailTaken,
+    LastAdmin,
+    // ------------------------------------------------ the values sent
     IdempotencyKeyReused,
     CurrentPasswordRequired,
-    CurrentPasswordWrong,
-    InvalidPath,
-    IpNotAllowed,
-    /// Revealing a stored secret needs the password again (the sudo window ended).
-    ReauthenticationRequired,
+    NameEmpty,
+    NameTooLong,
+    NameControlCharacter,
+    DescriptionTooLong,
+    DescriptionControlCharacter,
+    UnknownContact,
+    EmailInvalid,
+    EmailRepeated,
+    TooManyEmails,
+    NoScopes,
+    UnknownScope,
+    Downgrade,
+    LeakedGrace,
+    PasswordTooShort,
+    PasswordTooLong,
+    ExpiryInPast,
+    ExpiryBeyondLimit,
+    ExpiryRequired,
+    IpInvalid,
+    IpRepeated,
+    TooManyIps,
+    RateLimitRequests,
+    RateLimitPeriod,
+    LifetimeLimit,
+    TooManyMatches,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 33] = [
-        ErrorCode::Unauthenticated,
-        ErrorCode::InvalidCredentials,
-        ErrorCode::Forbidden,
-        ErrorCode::Csrf,
-        ErrorCode::NotFound,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::RateLimited,
-        ErrorCode::Unavailable,
-        ErrorCode::BodyTooLarge,
-        ErrorCode::UnreadableBody,
-        ErrorCode::BodyRequired,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::UnknownField,
-        ErrorCode::MissingField,
-        ErrorCode::InvalidJson,
-        ErrorCode::InvalidValue,
-        ErrorCode::UnknownParameter,
-        ErrorCode::UnknownVersion,
-        ErrorCode::InvalidLimit,
-        ErrorCode::InvalidCursor,
-        ErrorCode::ShowOnce,
-        ErrorCode::NotRevealable,
-        ErrorCode::InsufficientScope,
-        ErrorCode::NoSuchRoute,
-        ErrorCode::StaleRevision,
-        ErrorCode::InvalidPrecondition,
-        ErrorCode::InvalidIdempotencyKey,
-        ErrorCode::IdempotencyKeyReused,
-        ErrorCode::CurrentPasswordRequired,
-        ErrorCode::CurrentPasswordWrong,
-        ErrorCode::InvalidPath,
-        ErrorCode::IpNotAllowed,
-        ErrorCode::ReauthenticationRequired,
-    ];
+    pub const ALL: [ErrorCode; 73] = {
+        use ErrorCode::*;
+        [
+            Unauthenticated,
+            InvalidCredentials,
+            Forbidden,
+            Csrf,
+            SelfChange,
+            CurrentPasswordWrong,
+            ReauthenticationRequired,
+            InsufficientScope,
+            IpNotAllowed,
+            InvalidSignature,
+            NotFound,
+            NoSuchRoute,
+            MethodNotAllowed,
+            RateLimited,
+            Unavailable,
+            KeyListUnavailable,
+            BodyTooLarge,
+            ReportTooLarge,
+            UnreadableBody,
+            BodyRequired,
+            UnsupportedMediaType,
+            UnknownField,
+            MissingField,
+            InvalidJson,
+            InvalidValue,
+            UnknownParameter,
+            UnknownVersion,
+            InvalidLimit,
+            InvalidCursor,
+            InvalidCreated,
+            InvalidState,
+            QueryTooLong,
+            InvalidEncoding,
+            InvalidPrecondition,
+            InvalidIdempotencyKey,
+            InvalidPath,
+            InvalidReport,
+            StaleRevision,
+            ShowOnce,
+            NotRevealable,
+            AlreadyAtVersion,
+            AlreadyDisabled,
+            AlreadyEnabled,
+            TokenLeaked,
+            EmailTaken,
+            LastAdmin,
+            IdempotencyKeyReused,
+            CurrentPasswordRequired,
+            NameEmpty,
+            NameTooLong,
+            NameControlCharacter,
+            DescriptionTooLong,
+            DescriptionControlCharacter,
+            UnknownContact,
+            EmailInvalid,
+            EmailRepeated,
+            TooManyEmails,
+            NoScopes,
+            UnknownScope,
+            Downgrade,
+            LeakedGrace,
+            PasswordTooShort,
+            PasswordTooLong,
+            ExpiryInPast,
+            ExpiryBeyondLimit,
+            ExpiryRequired,
+            IpInvalid,
+            IpRepeated,
+            TooManyIps,
+            RateLimitRequests,
+            RateLimitPeriod,
+            LifetimeLimit,
+            TooManyMatches,
+        ]
+    };
 
     /// The code as it appears in `{"error": {"code": …}}`.
     pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
         match self {
-            ErrorCode::Unauthenticated => "unauthenticated",
-            ErrorCode::InvalidCredentials => "invalid_credentials",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::Csrf => "csrf",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
-            ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::Unavailable => "unavailable",
-            ErrorCode::BodyTooLarge => "body_too_large",
-            ErrorCode::UnreadableBody => "unreadable_body",
-            ErrorCode::BodyRequired => "body_required",
-            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-            ErrorCode::UnknownField => "unknown_field",
-            ErrorCode::MissingField => "missing_field",
-            ErrorCode::InvalidJson => "invalid_json",
-            ErrorCode::InvalidValue => "invalid_value",
-            ErrorCode::UnknownParameter => "unknown_parameter",
-            ErrorCode::UnknownVersion => "unknown_version",
-            ErrorCode::InvalidLimit => "invalid_limit",
-            ErrorCode::InvalidCursor => "invalid_cursor",
-            ErrorCode::ShowOnce => "show_once",
-            ErrorCode::NotRevealable => "not_revealable",
-            ErrorCode::InsufficientScope => "insufficient_scope",
-            ErrorCode::IpNotAllowed => "ip_not_allowed",
-            ErrorCode::NoSuchRoute => "no_such_route",
-            ErrorCode::StaleRevision => "stale_revision",
-            ErrorCode::InvalidPrecondition => "invalid_precondition",
-            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
-            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
-            ErrorCode::CurrentPasswordRequired => "current_password_required",
-            ErrorCode::CurrentPasswordWrong => "current_password_wrong",
-            ErrorCode::InvalidPath => "invalid_path",
-            ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            Unauthenticated => "unauthenticated",
+            InvalidCredentials => "invalid_credentials",
+            Forbidden => "forbidden",
+            Csrf => "csrf",
+            SelfChange => "self_change",
+            CurrentPasswordWrong => "current_password_wrong",
+            ReauthenticationRequired => "reauthentication_required",
+            InsufficientScope => "insufficient_scope",
+            IpNotAllowed => "ip_not_allowed",
+            InvalidSignature => "invalid_signature",
+            NotFound => "not_found",
+            NoSuchRoute => "no_such_route",
+            MethodNotAllowed => "method_not_allowed",
+            RateLimited => "rate_limited",
+            Unavailable => "unavailable",
+            KeyListUnavailable => "key_list_unavailable",
+            BodyTooLarge => "body_too_large",
+            ReportTooLarge => "report_too_large",
+            UnreadableBody => "unreadable_body",
+            BodyRequired => "body_required",
+            UnsupportedMediaType => "unsupported_media_type",
+            UnknownField => "unknown_field",
+            MissingField => "missing_field",
+            InvalidJson => "invalid_json",
+            InvalidValue => "invalid_value",
+            UnknownParameter => "unknown_parameter",
+            UnknownVersion => "unknown_version",
+            InvalidLimit => "invalid_limit",
+            InvalidCursor => "invalid_cursor",
+            InvalidCreated => "invalid_created",
+            InvalidState => "invalid_state",
+            QueryTooLong => "query_too_long",
+            InvalidEncoding => "invalid_encoding",
+            InvalidPrecondition => "invalid_precondition",
+            InvalidIdempotencyKey => "invalid_idempotency_key",
+            InvalidPath => "invalid_path",
+            InvalidReport => "invalid_report",
+            StaleRevision => "stale_revision",
+            ShowOnce => "show_once",
+            NotRevealable => "not_revealable",
+            AlreadyAtVersion => "already_at_version",
+            AlreadyDisabled => "already_disabled",
+            AlreadyEnabled => "already_enabled",
+            TokenLeaked => "token_leaked",
+            EmailTaken => "email_taken",
+            LastAdmin => "last_admin",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            CurrentPasswordRequired => "current_password_required",
+            NameEmpty => "name_empty",
+            NameTooLong => "name_too_long",
+            NameControlCharacter => "name_control_character",
+            DescriptionTooLong => "description_too_long",
+            DescriptionControlCharacter => "description_control_character",
+            UnknownContact => "unknown_contact",
+            EmailInvalid => "email_invalid",
+            EmailRepeated => "email_repeated",
+            TooManyEmails => "too_many_emails",
+            NoScopes => "no_scopes",
+            UnknownScope => "unknown_scope",
+            Downgrade => "downgrade",
+            LeakedGrace => "leaked_grace",
+            PasswordTooShort => "password_too_short",
+            PasswordTooLong => "password_too_long",
+            ExpiryInPast => "expiry_in_past",
+            ExpiryBeyondLimit => "expiry_beyond_limit",
+            ExpiryRequired => "expiry_required",
+            IpInvalid => "ip_invalid",
+            IpRepeated => "ip_repeated",
+            TooManyIps => "too_many_ips",
+            RateLimitRequests => "rate_limit_requests",
+            RateLimitPeriod => "rate_limit_period",
+            LifetimeLimit => "lifetime_limit",
+            TooManyMatches => "too_many_matches",
         }
     }
 
     /// The HTTP status that goes with the code.
     pub fn status(self) -> u16 {
+        use ErrorCode::*;
         match self {
-            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::Forbidden
-            | ErrorCode::Csrf
-            | ErrorCode::InsufficientScope
-            | ErrorCode::IpNotAllowed
-            | ErrorCode::CurrentPasswordWrong
-            | ErrorCode::ReauthenticationRequired => 403,
-            ErrorCode::NotFound | ErrorCode::NoSuchRoute => 404,
-            ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::ShowOnce | ErrorCode::NotRevealable => 409,
-            ErrorCode::StaleRevision => 412,
-            ErrorCode::BodyTooLarge => 413,
-            ErrorCode::UnsupportedMediaType => 415,
-            ErrorCode::IdempotencyKeyReused | ErrorCode::CurrentPasswordRequired => 422,
-            ErrorCode::RateLimited => 429,
-            ErrorCode::Unavailable => 503,
-            ErrorCode::UnreadableBody
-            | ErrorCode::BodyRequired
-            | ErrorCode::UnknownField
-            | ErrorCode::MissingField
-            | ErrorCode::InvalidJson
-            | ErrorCode::InvalidValue
-            | ErrorCode::UnknownParameter
-            | ErrorCode::UnknownVersion
-            | ErrorCode::InvalidLimit
-            | ErrorCode::InvalidCursor
-            | ErrorCode::InvalidPrecondition
-            | ErrorCode::InvalidIdempotencyKey
-            | ErrorCode::InvalidPath => 400,
+            Unauthenticated | InvalidCredentials | InvalidSignature => 401,
+            Forbidden
+            | Csrf
+            | SelfChange
+            | CurrentPasswordWrong
+            | ReauthenticationRequired
+            | InsufficientScope
+            | IpNotAllowed => 403,
+            NotFound | NoSuchRoute => 404,
+            MethodNotAllowed => 405,
+            ShowOnce | NotRevealable | AlreadyAtVersion | AlreadyDisabled | AlreadyEnabled
+            | TokenLeaked | EmailTaken | LastAdmin => 409,
+            StaleRevision => 412,
+            BodyTooLarge | ReportTooLarge => 413,
+            UnsupportedMediaType => 415,
+            RateLimited => 429,
+            Unavailable | KeyListUnavailable => 503,
+            UnreadableBody
+            | BodyRequired
+            | UnknownField
+            | MissingField
+            | InvalidJson
+            | InvalidValue
+            | UnknownParameter
+            | UnknownVersion
+            | InvalidLimit
+            | InvalidCursor
+            | InvalidCreated
+            | InvalidState
+            | QueryTooLong
+            | InvalidEncoding
+            | InvalidPrecondition
+            | InvalidIdempotencyKey
+            | InvalidPath
+            | InvalidReport => 400,
+            IdempotencyKeyReused
+            | CurrentPasswordRequired
+            | NameEmpty
+            | NameTooLong
+            | NameControlCharacter
+            | DescriptionTooLong
+            | DescriptionControlCharacter
+            | UnknownContact
+            | EmailInvalid
+            | EmailRepeated
+            | TooManyEmails
+            | NoScopes
+            | UnknownScope
+            | Downgrade
+            | LeakedGrace
+            | PasswordTooShort
+            | PasswordTooLong
+            | ExpiryInPast
+            | ExpiryBeyondLimit
+            | ExpiryRequired
+            | IpInvalid
+            | IpRepeated
+            | TooManyIps
+            | RateLimitRequests
+            | RateLimitPeriod
+            | LifetimeLimit
+            | TooManyMatches => 422,
         }
     }
 }
 
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<ErrorCode, ()> {
+        ErrorCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or(())
+    }
+}
+
+/// A domain error that the API answers: its code, the field at fault and the values its
+/// message (`Display`) names, by the names a translation uses.
+pub trait Refusal: fmt::Display {
+    fn code(&self) -> ErrorCode;
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+    fn params(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// An error answer, decided: the code (and so the status), a message a person can act on,
+/// the field at fault, the values the message names, and what some codes carry besides
+/// (`Retry-After` with `rate_limited`, the current record with `stale_revision`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+    pub params: Vec<(&'static str, String)>,
+    /// Seconds until trying again can succeed (`Retry-After`).
+    pub retry_after: Option<i64>,
+    /// With `stale_revision`: the record as it is now (its API view).
+    pub current: Option<serde_json::Value>,
+}
+
+impl Failure {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+            field: None,
+            params: Vec::new(),
+            retry_after: None,
+            current: None,
+        }
+    }
+
+    /// The same failure, about `field`.
+    pub fn at(mut self, field: &str) -> Failure {
+        self.field = Some(field.to_owned());
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    pub fn unauthenticated() -> Failure {
+        Failure::new(ErrorCode::Unauthenticated, "sign in to continue")
+    }
+
+    pub fn forbidden(message: &str) -> Failure {
+        Failure::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn not_found() -> Failure {
+        Failure::new(
+            ErrorCode::NotFound,
+            "there is nothing here, or it belongs to another account",
+        )
+    }
+
+    pub fn method_not_allowed() -> Failure {
+        Failure::new(
+            ErrorCode::MethodNotAllowed,
+            "this method is not allowed here",
+        )
+    }
+
+    pub fn unavailable() -> Failure {
+        Failure::new(
+            ErrorCode::Unavailable,
+            "the service is briefly unavailable: try again",
+        )
+    }
+
+    /// 429: too many attempts; try again in `seconds` (at least 1).
+    pub fn rate_limited(seconds: i64) -> Failure {
+        Failure {
+            retry_after: Some(seconds.max(1)),
+            ..Failure::new(
+                ErrorCode::RateLimited,
+                "too many attempts: wait before trying again",
+            )
+        }
+    }
+}
+
+impl<E: Refusal> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure {
+            field: e.field().map(str::to_owned),
+            params: e.params(),
+            ..Failure::new(e.code(), e.to_string())
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
     }
 }
 
@@ -176,6 +462,38 @@ mod tests {
                 "{c}"
             );
             assert!((400..600).contains(&c.status()), "{c}");
+            let json = serde_json::to_string(&c).expect("serializes");
+            assert_eq!(json, format!("\"{c}\""), "serde and as_str agree");
+            assert_eq!(c.as_str().parse::<ErrorCode>(), Ok(c));
         }
+        assert!("no_such_code".parse::<ErrorCode>().is_err());
+    }
+
+    #[test]
+    fn a_refusal_becomes_a_failure_with_its_code_field_and_values() {
+        #[derive(Debug)]
+        struct TooLong;
+        impl fmt::Display for TooLong {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("at most 3")
+            }
+        }
+        impl Refusal for TooLong {
+            fn code(&self) -> ErrorCode {
+                ErrorCode::NameTooLong
+            }
+            fn field(&self) -> Option<&'static str> {
+                Some("name")
+            }
+            fn params(&self) -> Vec<(&'static str, String)> {
+                vec![("max", "3".into())]
+            }
+        }
+        let f = Failure::from(TooLong);
+        assert_eq!((f.code, f.status()), (ErrorCode::NameTooLong, 422));
+        assert_eq!(f.field.as_deref(), Some("name"));
+        assert_eq!(f.params, vec![("max", "3".to_owned())]);
+        assert_eq!(f.message, "at most 3");
+        assert_eq!(Failure::rate_limited(0).retry_after, Some(1));
     }
 }

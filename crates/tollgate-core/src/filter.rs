@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::{ErrorCode, Refusal};
 use crate::time::{Span, Timestamp};
 
 mod loaded;
@@ -87,28 +88,28 @@ pub enum FilterError {
     Encoding,
 }
 
-impl FilterError {
-    pub fn code(&self) -> &'static str {
+impl Refusal for FilterError {
+    fn code(&self) -> ErrorCode {
         match self {
-            FilterError::Created => "invalid_created",
-            FilterError::State => "invalid_state",
-            FilterError::QueryTooLong => "query_too_long",
-            FilterError::Limit => "invalid_limit",
-            FilterError::Cursor => "invalid_cursor",
-            FilterError::UnknownParameter(_) => "unknown_parameter",
-            FilterError::Encoding => "invalid_encoding",
+            FilterError::Created => ErrorCode::InvalidCreated,
+            FilterError::State => ErrorCode::InvalidState,
+            FilterError::QueryTooLong => ErrorCode::QueryTooLong,
+            FilterError::Limit => ErrorCode::InvalidLimit,
+            FilterError::Cursor => ErrorCode::InvalidCursor,
+            FilterError::UnknownParameter(_) => ErrorCode::UnknownParameter,
+            FilterError::Encoding => ErrorCode::InvalidEncoding,
         }
     }
 
-    pub fn field(&self) -> &'static str {
-        match self {
+    fn field(&self) -> Option<&'static str> {
+        Some(match self {
             FilterError::Created => "created",
             FilterError::State => "state",
             FilterError::QueryTooLong => "q",
             FilterError::Limit => "limit",
             FilterError::Cursor => "cursor",
             FilterError::UnknownParameter(_) | FilterError::Encoding => "query",
-        }
+        })
     }
 }
 

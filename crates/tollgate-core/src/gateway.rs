@@ -64,6 +64,16 @@ pub enum PathError {
     Encoding,
 }
 
+impl crate::error_code::Refusal for PathError {
+    fn code(&self) -> crate::error_code::ErrorCode {
+        crate::error_code::ErrorCode::InvalidPath
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some("path")
+    }
+}
+
 /// Refuses a path the origin could read differently from the path whose scope was checked:
 /// a segment that decodes to `/` or `\` inside it, or to `.` or `..`.
 pub fn check_path(path: &str) -> Result<(), PathError> {
@@ -93,21 +103,11 @@ fn separates(decoded: &str) -> bool {
     decoded.contains(['/', '\\']) || decoded == "." || decoded == ".."
 }
 
+/// A segment decoded (bytes that are not UTF-8 become U+FFFD), or `None` when an escape
+/// is broken.
 fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    let bytes = crate::percent::decode_bytes(s.as_bytes(), false).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]

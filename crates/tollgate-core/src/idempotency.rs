@@ -6,6 +6,8 @@ use crate::credential::Digest;
 use crate::time::{Span, Timestamp};
 use thiserror::Error;
 
+use crate::error_code::{ErrorCode, Refusal};
+
 /// How long an answer is kept for replay.
 pub const KEEP_FOR: Span = Span::hours(24);
 /// Longest key accepted.
@@ -21,6 +23,19 @@ pub enum IdempotencyError {
     KeyReused,
 }
 
+impl Refusal for IdempotencyError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            IdempotencyError::InvalidKey => ErrorCode::InvalidIdempotencyKey,
+            IdempotencyError::KeyReused => ErrorCode::IdempotencyKeyReused,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some("Idempotency-Key")
+    }
+}
+
 /// Checks an `Idempotency-Key` header value (a structured-field string in the IETF draft;
 /// quotes around it are accepted and removed).
 pub fn check_key(raw: &str) -> Result<String, IdempotencyError> {
@@ -33,6 +48,30 @@ pub fn check_key(raw: &str) -> Result<String, IdempotencyError> {
         return Err(IdempotencyError::InvalidKey);
     }
     Ok(key.to_owned())
+}
+
+/// A keyed request: the key it is kept under (scoped to the user who sent it) and its
+/// fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyed {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// The request's key and fingerprint when it carries an `Idempotency-Key` header.
+pub fn keyed(
+    header: Option<&str>,
+    user_id: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Option<Keyed>, IdempotencyError> {
+    let Some(raw) = header else { return Ok(None) };
+    let key = check_key(raw)?;
+    Ok(Some(Keyed {
+        key: format!("{user_id}:{key}"),
+        fingerprint: fingerprint(user_id, method, path, body),
+    }))
 }
 
 /// What identifies a request for replay: who sent it, the method, the path and the body.

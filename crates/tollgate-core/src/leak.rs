@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::credential::{AuthToken, Digest};
+use crate::error_code::{ErrorCode, Refusal};
+use crate::leak_mark::{LeakMark, LeakPolicy, LeakedSecret};
 use crate::revision::successor;
 use crate::time::Timestamp;
 use crate::token::TokenRecord;
@@ -31,19 +33,6 @@ pub const REPORTER_ID: &str = "github_secret_scanning";
 pub const REPORTER_NAME: &str = "GitHub secret scanning";
 /// The token type Tollgate registers with the scanner.
 pub const TOKEN_TYPE: &str = "tollgate_auth_token";
-
-/// What an account does when one of its tokens is reported leaked.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeakPolicy {
-    /// Stop the leaked secret at once (the token is disabled; a leaked previous secret loses
-    /// its grace), and tell the people on the token.
-    #[default]
-    Disable,
-    /// Only mark the token and tell the people on it.
-    Notify,
-}
 
 /// One match of a report, as the scanner sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -68,12 +57,21 @@ pub enum ReportError {
     TooMany { max: usize },
 }
 
-impl ReportError {
-    pub fn code(&self) -> &'static str {
+impl Refusal for ReportError {
+    fn code(&self) -> ErrorCode {
         match self {
-            ReportError::TooLarge { .. } => "report_too_large",
-            ReportError::Malformed(_) => "invalid_report",
-            ReportError::TooMany { .. } => "too_many_matches",
+            ReportError::TooLarge { .. } => ErrorCode::ReportTooLarge,
+            ReportError::Malformed(_) => ErrorCode::InvalidReport,
+            ReportError::TooMany { .. } => ErrorCode::TooManyMatches,
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ReportError::TooLarge { max } | ReportError::TooMany { max } => {
+                vec![("max", max.to_string())]
+            }
+            ReportError::Malformed(_) => Vec::new(),
         }
     }
 }
@@ -126,44 +124,6 @@ pub fn feedback(m: &ReportedMatch, live: bool) -> Feedback {
             Label::FalsePositive
         },
     }
-}
-
-/// Which of a token's secrets leaked.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeakedSecret {
-    Current,
-    /// The previous auth token, still in its grace period after a reset.
-    Previous,
-}
-
-/// A leak on record: where the scanner found the token and what was done.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LeakMark {
-    pub reported_at: Timestamp,
-    /// The public URL the scanner reported (cut to [`MAX_URL_LEN`]).
-    pub url: String,
-    /// Where in that place it was found (`content`, `commit`, …).
-    pub source: String,
-    pub secret: LeakedSecret,
-    /// Whether the leaked secret was stopped (policy `disable`).
-    pub stopped: bool,
-}
-
-impl LeakMark {
-    /// The URL, when it is safe to offer as a link (`https:` or `http:` only).
-    pub fn link(&self) -> Option<&str> {
-        safe_link(&self.url)
-    }
-}
-
-/// `url` when it is an `https:` or `http:` URL, the only ones shown as links.
-pub fn safe_link(url: &str) -> Option<&str> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
 }
 
 /// Which live secret of `record` has `digest`, if any.

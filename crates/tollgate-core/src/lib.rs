@@ -24,8 +24,11 @@
 //! admin app and the npm package).
 
 pub mod account;
+pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod authorization;
+pub mod change;
 pub mod credential;
 pub mod edge_cache;
 pub mod email;
@@ -34,8 +37,11 @@ pub mod feed;
 pub mod filter;
 pub mod gateway;
 pub mod idempotency;
+pub mod language;
 pub mod leak;
+pub mod leak_mark;
 pub mod notify;
+pub mod percent;
 pub mod policy;
 pub mod replica;
 pub mod revision;

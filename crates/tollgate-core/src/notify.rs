@@ -13,11 +13,14 @@ use sha2::Sha256;
 
 use crate::account::{AccountRecord, UserRecord};
 use crate::email::email_key;
+use crate::language::Language;
 use crate::time::{Span, Timestamp};
 use crate::token::TokenRecord;
 use crate::version::ApiVersion;
 
+mod letters;
 pub mod text;
+pub use letters::{Letter, Occasion, Postage, letters, unsubscribe_link};
 
 /// Tokens expiring within this span get their "expires soon" notice (once per expiry).
 pub const EXPIRY_NOTICE: Span = Span::days(7);
@@ -32,29 +35,6 @@ pub const PAGE_LIMIT: usize = 50;
 /// The seconds before retry `attempt` (1 after the first failure): 2, 4, 8, … at most 300.
 pub fn retry_delay_secs(attempt: u32) -> u32 {
     2u32.saturating_pow(attempt.clamp(1, 9)).min(300)
-}
-
-/// The languages notifications are written in.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
-pub enum Language {
-    #[default]
-    #[serde(rename = "en")]
-    En,
-    #[serde(rename = "ja")]
-    Ja,
-    #[serde(rename = "zh")]
-    Zh,
-}
-
-impl Language {
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Ja => "ja",
-            Language::Zh => "zh",
-        }
-    }
 }
 
 /// What happened to a token.
@@ -232,8 +212,17 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    pub const ALL: [Delivery; 6] = [
+        Delivery::Kept,
+        Delivery::Pending,
+        Delivery::Queued,
+        Delivery::Sending,
+        Delivery::Sent,
+        Delivery::Failed,
+    ];
+
     pub fn parse(s: &str) -> Option<Delivery> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+        Delivery::ALL.into_iter().find(|d| d.as_str() == s)
     }
     pub fn as_str(self) -> &'static str {
         match self {

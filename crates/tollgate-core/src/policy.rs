@@ -6,6 +6,7 @@ use core::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::error_code::{ErrorCode, Refusal};
 use crate::time::{Span, Timestamp};
 
 /// The wizard's expiry presets, in days (besides a date and "never").
@@ -53,9 +54,9 @@ pub enum PolicyError {
     LifetimeLimit { max: u32 },
 }
 
-impl PolicyError {
+impl Refusal for PolicyError {
     /// The values the message names, by the names a translation uses.
-    pub fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<(&'static str, String)> {
         match self {
             PolicyError::ExpiryBeyondLimit { max_days }
             | PolicyError::ExpiryRequired { max_days } => {
@@ -72,22 +73,22 @@ impl PolicyError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            PolicyError::ExpiryInPast => "expiry_in_past",
-            PolicyError::ExpiryBeyondLimit { .. } => "expiry_beyond_limit",
-            PolicyError::ExpiryRequired { .. } => "expiry_required",
-            PolicyError::IpInvalid { .. } => "ip_invalid",
-            PolicyError::IpRepeated { .. } => "ip_repeated",
-            PolicyError::TooManyIps { .. } => "too_many_ips",
-            PolicyError::RateRequests { .. } => "rate_limit_requests",
-            PolicyError::RatePeriod => "rate_limit_period",
-            PolicyError::LifetimeLimit { .. } => "lifetime_limit",
+            PolicyError::ExpiryInPast => ErrorCode::ExpiryInPast,
+            PolicyError::ExpiryBeyondLimit { .. } => ErrorCode::ExpiryBeyondLimit,
+            PolicyError::ExpiryRequired { .. } => ErrorCode::ExpiryRequired,
+            PolicyError::IpInvalid { .. } => ErrorCode::IpInvalid,
+            PolicyError::IpRepeated { .. } => ErrorCode::IpRepeated,
+            PolicyError::TooManyIps { .. } => ErrorCode::TooManyIps,
+            PolicyError::RateRequests { .. } => ErrorCode::RateLimitRequests,
+            PolicyError::RatePeriod => ErrorCode::RateLimitPeriod,
+            PolicyError::LifetimeLimit { .. } => ErrorCode::LifetimeLimit,
         }
     }
 
-    pub fn field(&self) -> &'static str {
-        match self {
+    fn field(&self) -> Option<&'static str> {
+        Some(match self {
             PolicyError::ExpiryInPast
             | PolicyError::ExpiryBeyondLimit { .. }
             | PolicyError::ExpiryRequired { .. } => "expires_at",
@@ -96,7 +97,7 @@ impl PolicyError {
             | PolicyError::TooManyIps { .. } => "allowed_ips",
             PolicyError::RateRequests { .. } | PolicyError::RatePeriod => "rate_limit",
             PolicyError::LifetimeLimit { .. } => "max_token_lifetime_days",
-        }
+        })
     }
 }
 
@@ -198,6 +199,17 @@ impl IpRange {
         Some(IpRange { base, prefix: full })
     }
 
+    /// A range that holds no address: what an allowlist entry that cannot be read stands
+    /// for, so that a list with a broken entry never allows more than it says.
+    pub const fn nothing() -> IpRange {
+        IpRange { base: 1, prefix: 0 }
+    }
+
+    /// [`IpRange::parse`], or [`IpRange::nothing`] for text that is no address or range.
+    pub fn parse_or_nothing(text: &str) -> IpRange {
+        IpRange::parse(text).unwrap_or(IpRange::nothing())
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         let (addr, _) = to_v6(ip);
         // An IPv6 client written as IPv4-mapped is the IPv4 client.
@@ -247,16 +259,39 @@ pub fn check_allowed_ips(raw: &[String]) -> Result<Vec<String>, PolicyError> {
 /// Whether `client` (from `CF-Connecting-IP`) may use a token with this allowlist. An
 /// empty list allows any address; an unreadable client address is allowed by none.
 pub fn ip_allowed(allowed: &[String], client: Option<&str>) -> bool {
-    if allowed.is_empty() {
+    let ranges: Vec<IpRange> = allowed
+        .iter()
+        .map(|r| IpRange::parse_or_nothing(r))
+        .collect();
+    ranges_allow(&ranges, client)
+}
+
+/// [`ip_allowed`] over an allowlist parsed once (the verifier's records hold it so).
+pub fn ranges_allow(ranges: &[IpRange], client: Option<&str>) -> bool {
+    if ranges.is_empty() {
         return true;
     }
     let Some(ip) = client.and_then(|c| c.trim().parse::<IpAddr>().ok()) else {
         return false;
     };
-    allowed
-        .iter()
-        .filter_map(|r| IpRange::parse(r))
-        .any(|r| r.contains(ip))
+    ranges.iter().any(|r| r.contains(ip))
+}
+
+/// Serde for an allowlist held parsed: written as its canonical texts, read by parsing each
+/// (an entry that does not parse, which the admin API never writes, allows nothing).
+pub mod ranges {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::IpRange;
+
+    pub fn serialize<S: Serializer>(ranges: &[IpRange], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(ranges.iter().map(IpRange::canonical))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpRange>, D::Error> {
+        let texts = Vec::<String>::deserialize(d)?;
+        Ok(texts.iter().map(|t| IpRange::parse_or_nothing(t)).collect())
+    }
 }
 
 // ---------------------------------------------------------------- rate limit

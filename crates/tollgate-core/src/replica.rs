@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::account::AccountRecord;
 use crate::credential::AccountSid;
+use crate::policy::IpRange;
 use crate::revision::Revision;
 use crate::time::{Span, Timestamp};
 use crate::token::TokenRecord;
@@ -28,6 +30,75 @@ pub struct Tombstone {
 #[serde(deny_unknown_fields)]
 struct TombstoneDoc {
     tombstone: Tombstone,
+}
+
+/// One row of the replica to write: a KV key, its value and revision (a write never moves a
+/// key back to an older revision), and how long KV keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaWrite {
+    pub key: String,
+    pub value: String,
+    pub revision: Revision,
+    pub ttl_secs: Option<i64>,
+}
+
+impl ReplicaWrite {
+    /// `tok:{sid}`: the token's edge copy.
+    pub fn token(record: &TokenRecord) -> ReplicaWrite {
+        let replica = TokenReplica::live(record);
+        ReplicaWrite {
+            key: token_key(record.sid.as_str()),
+            value: replica.to_json(),
+            revision: record.revision,
+            ttl_secs: None,
+        }
+    }
+
+    /// `tok:{sid}`: a deleted token's tombstone, kept [`TOMBSTONE_TTL`].
+    pub fn tombstone(t: &Tombstone) -> ReplicaWrite {
+        ReplicaWrite {
+            key: token_key(t.sid.as_str()),
+            value: TokenReplica::Deleted(t.clone()).to_json(),
+            revision: t.revision,
+            ttl_secs: Some(TOMBSTONE_TTL.millis() / 1000),
+        }
+    }
+
+    /// `acct:{id}`: the account (the edge reads its type and API switch).
+    pub fn account(record: &AccountRecord) -> ReplicaWrite {
+        ReplicaWrite {
+            key: account_key(&record.id),
+            value: serde_json::to_string(record).unwrap_or_default(),
+            revision: record.revision,
+            ttl_secs: None,
+        }
+    }
+
+    /// `dig:{sha256}`: the index from the current secret's digest to its token.
+    pub fn digest_index(record: &TokenRecord) -> ReplicaWrite {
+        let (key, value) = digest_index(record);
+        ReplicaWrite {
+            key,
+            value,
+            revision: 1,
+            ttl_secs: None,
+        }
+    }
+
+    /// Whether the verifier reads this row (and so the revocation feed carries it).
+    pub fn on_feed(&self) -> bool {
+        on_feed(&self.key)
+    }
+}
+
+/// The KV key of a token's replica.
+pub fn token_key(sid: &str) -> String {
+    format!("tok:{sid}")
+}
+
+/// The KV key of an account's replica.
+pub fn account_key(account_id: &str) -> String {
+    format!("acct:{account_id}")
 }
 
 impl From<&crate::token::Deleted> for Tombstone {
@@ -105,8 +176,9 @@ pub struct EdgeToken {
     pub revision: Revision,
     #[serde(default)]
     pub expires_at: Option<Timestamp>,
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
+    /// The allowlist, parsed once when the replica is read (never per request).
+    #[serde(default, with = "crate::policy::ranges")]
+    pub allowed_ips: Vec<IpRange>,
     #[serde(default)]
     pub rate_limit: Option<crate::policy::RateLimit>,
 }
@@ -122,7 +194,11 @@ impl From<&TokenRecord> for EdgeToken {
             secret: r.secret,
             revision: r.revision,
             expires_at: r.expires_at,
-            allowed_ips: r.allowed_ips.clone(),
+            allowed_ips: r
+                .allowed_ips
+                .iter()
+                .map(|e| IpRange::parse_or_nothing(e))
+                .collect(),
             rate_limit: r.rate_limit,
         }
     }

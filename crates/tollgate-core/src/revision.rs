@@ -6,6 +6,8 @@
 
 use thiserror::Error;
 
+use crate::error_code::{ErrorCode, Refusal};
+
 /// A record's revision: 1 when created, one more with every change.
 pub type Revision = u64;
 
@@ -31,6 +33,19 @@ pub enum PreconditionError {
     },
     #[error("If-Match must be an entity tag such as \"3\" (from the ETag header) or *")]
     Malformed,
+}
+
+impl Refusal for PreconditionError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PreconditionError::Stale { .. } => ErrorCode::StaleRevision,
+            PreconditionError::Malformed => ErrorCode::InvalidPrecondition,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some("If-Match")
+    }
 }
 
 /// Checks an `If-Match` header (RFC 9110 §13.1.1) against the current revision. No header

@@ -56,6 +56,73 @@ pub fn after_failure(counter: Option<Counter>, now: Timestamp) -> Counter {
     }
 }
 
+/// Counts failures (or events) per key in fixed windows, in memory: the limits a Worker keeps
+/// in an isolate or an object (wrong setup secrets and unknown e-mails per client, new tokens
+/// per account). At most `MAX_KEYS` keys are held; past that, finished windows are dropped.
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    window: Span,
+    max: u32,
+    counters: std::collections::HashMap<String, Counter>,
+}
+
+const MAX_KEYS: usize = 10_000;
+
+impl Limiter {
+    pub fn new(window: Span, max: u32) -> Limiter {
+        Limiter {
+            window,
+            max,
+            counters: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Seconds to wait if `key` has used up its count in the current window.
+    pub fn blocked(&self, key: &str, now: Timestamp) -> Option<i64> {
+        self.blocked_over(key, now, self.max)
+    }
+
+    /// [`Limiter::blocked`] with another limit (a configured one).
+    pub fn blocked_over(&self, key: &str, now: Timestamp, max: u32) -> Option<i64> {
+        let c = self.counters.get(key)?;
+        let end = c.window_start.plus(self.window);
+        (now < end && c.failures >= max).then(|| (end.0 - now.0 + 999) / 1000)
+    }
+
+    /// Counts one more for `key` at `now`.
+    pub fn count(&mut self, key: &str, now: Timestamp) {
+        if self.counters.len() >= MAX_KEYS && !self.counters.contains_key(key) {
+            let window = self.window;
+            self.counters
+                .retain(|_, c| now < c.window_start.plus(window));
+            if self.counters.len() >= MAX_KEYS {
+                self.counters.clear();
+            }
+        }
+        let window = self.window;
+        let c = self.counters.entry(key.to_owned()).or_insert(Counter {
+            window_start: now,
+            failures: 0,
+        });
+        if now >= c.window_start.plus(window) {
+            *c = Counter {
+                window_start: now,
+                failures: 0,
+            };
+        }
+        c.failures = c.failures.saturating_add(1);
+    }
+
+    /// Admits one more for `key` under `max`, counting it; `Err(seconds)` when blocked.
+    pub fn admit(&mut self, key: &str, now: Timestamp, max: u32) -> Result<(), i64> {
+        if let Some(secs) = self.blocked_over(key, now, max) {
+            return Err(secs);
+        }
+        self.count(key, now);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +134,17 @@ mod tests {
         assert_eq!(pair, "pair:admin@example.com|203.0.113.9");
         assert_eq!(client, "client:203.0.113.9");
         assert_eq!((a, b), (MAX_FAILURES_PER_PAIR, MAX_FAILURES_PER_CLIENT));
+    }
+
+    #[test]
+    fn a_limiter_blocks_at_its_count_until_the_window_ends() {
+        let mut l = Limiter::new(Span::MINUTE, 2);
+        let t = Timestamp(1_000);
+        assert_eq!(l.admit("k", t, 2), Ok(()));
+        assert_eq!(l.admit("k", t, 2), Ok(()));
+        assert_eq!(l.admit("k", t, 2), Err(60));
+        assert_eq!(l.blocked("other", t), None);
+        assert_eq!(l.admit("k", t.plus(Span::MINUTE), 2), Ok(()));
     }
 
     proptest! {

@@ -155,18 +155,6 @@ pub fn check_days(raw: Option<&str>) -> Result<u32, String> {
     }
 }
 
-/// The usage query (`days=N`, nothing else) from a raw query string.
-pub fn days_from_query(query: &str) -> Result<u32, (String, &'static str)> {
-    let mut days = None;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("days", v)) => days = Some(v),
-            _ => return Err(("the usage query takes only days=N".to_owned(), "query")),
-        }
-    }
-    check_days(days).map_err(|m| (m, "days"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,9 +187,6 @@ mod tests {
                 && check_days(Some("91")).is_err()
                 && check_days(Some("x")).is_err()
         );
-        assert_eq!(days_from_query(""), Ok(30));
-        assert_eq!(days_from_query("days=7"), Ok(7));
-        assert!(days_from_query("days=7&x=1").is_err());
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub fn decide(
         scopes: record.scopes.iter().cloned().collect(),
     };
     // After the credentials, before anything about the route is said.
-    if !crate::policy::ip_allowed(&record.allowed_ips, client) {
+    if !crate::policy::ranges_allow(&record.allowed_ips, client) {
         return Err(Denial::IpNotAllowed { identity });
     }
     match target {
@@ -406,7 +406,7 @@ mod policy_tests {
         )))
         .expect("well formed");
         let mut e = EdgeToken::from(&i.record);
-        e.allowed_ips = vec!["203.0.113.0/24".into()];
+        e.allowed_ips = vec![crate::policy::IpRange::parse_or_nothing("203.0.113.0/24")];
         let at = |ip| decide(&s, Some(&e), P, Timestamp(5), Target::CredentialsOnly, ip);
         assert!(at(Some("203.0.113.9")).is_ok());
         assert!(matches!(

@@ -49,6 +49,20 @@ impl ApiVersion {
     }
 }
 
+impl std::str::FromStr for ApiVersion {
+    type Err = UnknownVersion;
+
+    fn from_str(s: &str) -> Result<ApiVersion, UnknownVersion> {
+        ApiVersion::parse(s)
+    }
+}
+
+impl crate::error_code::Refusal for UnknownVersion {
+    fn code(&self) -> crate::error_code::ErrorCode {
+        crate::error_code::ErrorCode::UnknownVersion
+    }
+}
+
 impl Default for ApiVersion {
     fn default() -> Self {
         ApiVersion::latest()

@@ -6,27 +6,38 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod body;
 mod people;
+pub mod query;
+pub mod route;
 mod token;
 
 pub use people::*;
 pub use token::*;
 
 use crate::account::AccountType;
+use crate::error_code::{ErrorCode, Failure};
 use crate::time::Timestamp;
-/// The body of every error answer: `{"error": {"code", "message", "field"?}}`.
+/// The body of every error answer: `{"error": {"code", "message", "field"?, "params"?},
+/// "current"?}`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+    /// With `stale_revision` (412): the record as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "typescript",
+        ts(optional, type = "TokenView | UserView | AccountView")
+    )]
+    pub current: Option<serde_json::Value>,
 }
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorDetail {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -36,21 +47,21 @@ pub struct ErrorDetail {
     pub params: BTreeMap<String, String>,
 }
 
-impl ErrorBody {
-    pub fn new(code: &str, message: impl Into<String>, field: Option<&str>) -> ErrorBody {
+impl From<&Failure> for ErrorBody {
+    fn from(f: &Failure) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
-                code: code.to_owned(),
-                message: message.into(),
-                field: field.map(str::to_owned),
-                params: BTreeMap::new(),
+                code: f.code,
+                message: f.message.clone(),
+                field: f.field.clone(),
+                params: f
+                    .params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
             },
+            current: f.current.clone(),
         }
-    }
-
-    pub fn with_params(mut self, params: Vec<(&'static str, String)>) -> ErrorBody {
-        self.error.params = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        self
     }
 }
 
@@ -208,9 +219,9 @@ mod tests {
 
     #[test]
     fn error_body_shape() {
-        let e = ErrorBody::new("name_empty", "give the token a name", Some("name"));
+        let f = Failure::new(ErrorCode::NameEmpty, "give the token a name").at("name");
         assert_eq!(
-            serde_json::to_string(&e).expect("serializes"),
+            serde_json::to_string(&ErrorBody::from(&f)).expect("serializes"),
             r#"{"error":{"code":"name_empty","message":"give the token a name","field":"name"}}"#
         );
     }

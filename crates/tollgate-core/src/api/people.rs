@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::{AccountType, Role};
+use crate::account::{AccountChanges, AccountRecord, AccountType, Role, UserRecord};
+use crate::language::Language;
+use crate::leak_mark::LeakPolicy;
 use crate::time::Timestamp;
 
 use super::present;
@@ -23,7 +25,7 @@ pub struct UserView {
     pub revision: u64,
     /// The language the user chose (their notifications'); `null`: the account's.
     #[serde(default)]
-    pub locale: Option<crate::notify::Language>,
+    pub locale: Option<Language>,
 }
 
 /// `PATCH /api/session`: the signed-in user's own language.
@@ -31,7 +33,7 @@ pub struct UserView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionPatch {
-    pub locale: crate::notify::Language,
+    pub locale: Language,
 }
 
 /// `POST /api/users`.
@@ -82,9 +84,9 @@ pub struct AccountView {
     /// New tokens, edits and duplicates may not outlive this many days (`null`: no limit).
     pub max_token_lifetime_days: Option<u32>,
     /// The language of notifications to developer e-mails.
-    pub language: crate::notify::Language,
+    pub language: Language,
     /// What a reported leak does: `disable` (default) or `notify`.
-    pub leak_policy: crate::leak::LeakPolicy,
+    pub leak_policy: LeakPolicy,
 }
 
 /// `PATCH /api/account`.
@@ -111,65 +113,69 @@ pub struct AccountPatch {
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub max_token_lifetime_days: Option<Option<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<crate::notify::Language>,
+    pub language: Option<Language>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leak_policy: Option<crate::leak::LeakPolicy>,
+    pub leak_policy: Option<LeakPolicy>,
 }
 
 // ---------------------------------------------------------------- audit and edge
 
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    TokenCreated,
-    TokenEdited,
-    TokenDuplicated,
-    TokenReset,
-    TokenUpgraded,
-    TokenDisabled,
-    TokenEnabled,
-    TokenDeleted,
-    TokenRevealed,
-    /// A secret scanner reported the token's auth token in public; `detail` names where.
-    TokenLeaked,
-    /// A developer e-mail stopped the token's notifications (by its signed link).
-    TokenUnsubscribed,
-    UserCreated,
-    UserEdited,
-    UserDisabled,
-    AccountEdited,
-    SignedIn,
-    SignedOut,
-    /// The password was given again to open the sudo window (see `session::SUDO_WINDOW`).
-    Reauthenticated,
-    /// A wrong password (or a disabled user) at sign-in; `detail` names the client address.
-    SignInFailed,
-}
-
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditEntry {
-    pub id: String,
-    pub at: Timestamp,
-    pub actor_id: String,
-    pub actor_email: String,
-    pub action: AuditAction,
-    /// SID of the token or id of the user acted on.
-    pub target: String,
-    pub target_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
+    pub entries: Vec<crate::audit::AuditEntry>,
     pub next_cursor: Option<String>,
 }
 
 /// `GET|POST /v1/verify` on success.
 pub type VerifyResponse = crate::verify::Identity;
+
+impl From<&AccountRecord> for AccountView {
+    fn from(a: &AccountRecord) -> AccountView {
+        AccountView {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            account_type: a.account_type,
+            contact_name: a.contact_name.clone(),
+            contact_email: a.contact_email.clone(),
+            api_access_enabled: a.api_access_enabled,
+            show_tokens_once: a.show_tokens_once,
+            created_at: a.created_at,
+            revision: a.revision,
+            max_token_lifetime_days: a.max_token_lifetime_days,
+            language: a.language,
+            leak_policy: a.leak_policy,
+        }
+    }
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(u: &UserRecord) -> UserView {
+        UserView {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: u.role,
+            enabled: u.enabled,
+            created_at: u.created_at,
+            revision: u.revision,
+            locale: u.locale,
+        }
+    }
+}
+
+impl From<&AccountPatch> for AccountChanges {
+    fn from(p: &AccountPatch) -> AccountChanges {
+        AccountChanges {
+            name: p.name.clone(),
+            contact_name: p.contact_name.clone(),
+            contact_email: p.contact_email.clone(),
+            api_access_enabled: p.api_access_enabled,
+            show_tokens_once: p.show_tokens_once,
+            max_token_lifetime_days: p.max_token_lifetime_days,
+            language: p.language,
+            leak_policy: p.leak_policy,
+        }
+    }
+}

@@ -7,7 +7,7 @@ use crate::credential::AccountSid;
 use crate::policy::RateLimit;
 use crate::scope::{Access, CategoryView, Route};
 use crate::time::Timestamp;
-use crate::token::{GracePeriod, Nudge, TokenRecord, nudges};
+use crate::token::{GracePeriod, Nudge, TokenChanges, TokenRecord, TokenSpec, nudges};
 use crate::version::ApiVersion;
 
 use super::present;
@@ -37,6 +37,22 @@ pub struct TokenDraft {
     pub allowed_ips: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimit>,
+}
+
+impl From<&TokenDraft> for TokenSpec {
+    fn from(d: &TokenDraft) -> TokenSpec {
+        TokenSpec {
+            name: d.name.clone(),
+            description: d.description.clone(),
+            api_version: d.api_version,
+            primary_contact: d.primary_contact.clone(),
+            developer_emails: d.developer_emails.clone(),
+            scopes: d.scopes.clone(),
+            expires_at: d.expires_at,
+            allowed_ips: d.allowed_ips.clone(),
+            rate_limit: d.rate_limit,
+        }
+    }
 }
 
 /// `PATCH /api/tokens/{sid}`: only the fields present change.
@@ -72,6 +88,21 @@ pub struct TokenEdit {
     )]
     #[cfg_attr(feature = "typescript", ts(optional, type = "RateLimit | null"))]
     pub rate_limit: Option<Option<RateLimit>>,
+}
+
+impl From<&TokenEdit> for TokenChanges {
+    fn from(e: &TokenEdit) -> TokenChanges {
+        TokenChanges {
+            name: e.name.clone(),
+            description: e.description.clone(),
+            primary_contact: e.primary_contact.clone(),
+            developer_emails: e.developer_emails.clone(),
+            scopes: e.scopes.clone(),
+            expires_at: e.expires_at,
+            allowed_ips: e.allowed_ips.clone(),
+            rate_limit: e.rate_limit,
+        }
+    }
 }
 
 /// `POST /api/tokens/{sid}/reset`.
@@ -145,7 +176,7 @@ pub struct TokenView {
     pub requests_24h: Option<u64>,
     /// A leak a secret scanner reported (until the token is reset).
     #[serde(default)]
-    pub leak: Option<crate::leak::LeakMark>,
+    pub leak: Option<crate::leak_mark::LeakMark>,
     /// Developer e-mails that unsubscribed from the token's notifications.
     #[serde(default)]
     pub unsubscribed: Vec<String>,
@@ -207,21 +238,6 @@ impl crate::filter::Listed for TokenView {
     }
     fn enabled(&self) -> bool {
         self.state == TokenState::Enabled
-    }
-}
-
-impl crate::filter::Listed for TokenRecord {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn sid(&self) -> &str {
-        self.sid.as_str()
-    }
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-    fn enabled(&self) -> bool {
-        self.enabled
     }
 }
 

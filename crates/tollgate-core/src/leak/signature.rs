@@ -7,6 +7,7 @@
 //! Every listed key is accepted (a key that is no longer current still signs reports sent
 //! during a rotation).
 
+use crate::error_code::{ErrorCode, Refusal};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use p256::ecdsa::signature::Verifier as _;
@@ -56,11 +57,11 @@ pub enum SignatureError {
     KeyList(String),
 }
 
-impl SignatureError {
-    pub fn code(&self) -> &'static str {
+impl Refusal for SignatureError {
+    fn code(&self) -> ErrorCode {
         match self {
-            SignatureError::KeyList(_) => "key_list_unavailable",
-            _ => "invalid_signature",
+            SignatureError::KeyList(_) => ErrorCode::KeyListUnavailable,
+            _ => ErrorCode::InvalidSignature,
         }
     }
 }

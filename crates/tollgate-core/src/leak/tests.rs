@@ -1,5 +1,6 @@
 use super::signature::{KeyList, PublishedKey, SignatureError, verify};
 use super::*;
+use crate::leak_mark::safe_link;
 use crate::token::tests::{ctx, issued, users};
 
 fn sample_record(_: Timestamp) -> (TokenRecord, AuthToken) {

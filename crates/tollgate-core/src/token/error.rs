@@ -4,6 +4,7 @@
 use thiserror::Error;
 
 use crate::email::EmailError;
+use crate::error_code::{ErrorCode, Refusal};
 use crate::policy::PolicyError;
 use crate::version::ApiVersion;
 
@@ -51,8 +52,16 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// Whether the error is a conflict with the token's current state (HTTP 409) rather
+    /// than bad input (HTTP 422).
+    pub fn is_conflict(&self) -> bool {
+        self.code().status() == 409
+    }
+}
+
+impl Refusal for TokenError {
     /// The values the message names, by the names a translation uses.
-    pub fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<(&'static str, String)> {
         match self {
             TokenError::NameTooLong { max }
             | TokenError::DescriptionTooLong { max }
@@ -72,33 +81,32 @@ impl TokenError {
         }
     }
 
-    /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            TokenError::NameEmpty => "name_empty",
-            TokenError::NameTooLong { .. } => "name_too_long",
-            TokenError::NameControlCharacter => "name_control_character",
-            TokenError::DescriptionTooLong { .. } => "description_too_long",
-            TokenError::DescriptionControlCharacter => "description_control_character",
-            TokenError::UnknownContact => "unknown_contact",
-            TokenError::EmailInvalid { .. } => "email_invalid",
-            TokenError::EmailRepeated { .. } => "email_repeated",
-            TokenError::TooManyEmails { .. } => "too_many_emails",
-            TokenError::NoScopes => "no_scopes",
-            TokenError::UnknownScope { .. } => "unknown_scope",
-            TokenError::Downgrade { .. } => "downgrade",
-            TokenError::AlreadyAtVersion { .. } => "already_at_version",
-            TokenError::AlreadyDisabled => "already_disabled",
-            TokenError::AlreadyEnabled => "already_enabled",
-            TokenError::WrongAccount => "not_found",
-            TokenError::Leaked => "token_leaked",
-            TokenError::LeakedGrace => "leaked_grace",
+            TokenError::NameEmpty => ErrorCode::NameEmpty,
+            TokenError::NameTooLong { .. } => ErrorCode::NameTooLong,
+            TokenError::NameControlCharacter => ErrorCode::NameControlCharacter,
+            TokenError::DescriptionTooLong { .. } => ErrorCode::DescriptionTooLong,
+            TokenError::DescriptionControlCharacter => ErrorCode::DescriptionControlCharacter,
+            TokenError::UnknownContact => ErrorCode::UnknownContact,
+            TokenError::EmailInvalid { .. } => ErrorCode::EmailInvalid,
+            TokenError::EmailRepeated { .. } => ErrorCode::EmailRepeated,
+            TokenError::TooManyEmails { .. } => ErrorCode::TooManyEmails,
+            TokenError::NoScopes => ErrorCode::NoScopes,
+            TokenError::UnknownScope { .. } => ErrorCode::UnknownScope,
+            TokenError::Downgrade { .. } => ErrorCode::Downgrade,
+            TokenError::AlreadyAtVersion { .. } => ErrorCode::AlreadyAtVersion,
+            TokenError::AlreadyDisabled => ErrorCode::AlreadyDisabled,
+            TokenError::AlreadyEnabled => ErrorCode::AlreadyEnabled,
+            TokenError::WrongAccount => ErrorCode::NotFound,
+            TokenError::Leaked => ErrorCode::TokenLeaked,
+            TokenError::LeakedGrace => ErrorCode::LeakedGrace,
             TokenError::Policy(p) => p.code(),
         }
     }
 
     /// The request field the error is about, if any.
-    pub fn field(&self) -> Option<&'static str> {
+    fn field(&self) -> Option<&'static str> {
         match self {
             TokenError::NameEmpty
             | TokenError::NameTooLong { .. }
@@ -119,19 +127,7 @@ impl TokenError {
             | TokenError::WrongAccount
             | TokenError::Leaked => None,
             TokenError::LeakedGrace => Some("grace"),
-            TokenError::Policy(p) => Some(p.field()),
+            TokenError::Policy(p) => p.field(),
         }
-    }
-
-    /// Whether the error is a conflict with the token's current state (HTTP 409) rather
-    /// than bad input (HTTP 422).
-    pub fn is_conflict(&self) -> bool {
-        matches!(
-            self,
-            TokenError::AlreadyAtVersion { .. }
-                | TokenError::AlreadyDisabled
-                | TokenError::AlreadyEnabled
-                | TokenError::Leaked
-        )
     }
 }

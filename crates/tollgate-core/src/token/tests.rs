@@ -1,6 +1,8 @@
 //! The token operations' tests (and fixtures other modules' tests use).
 
 use super::*;
+use crate::credential::CredentialSeed;
+use crate::error_code::Refusal;
 use crate::scope::all_scope_ids;
 use proptest::prelude::*;
 
@@ -24,15 +26,15 @@ pub(crate) fn seed(n: u8) -> CredentialSeed {
     }
 }
 
-pub(crate) fn draft() -> TokenDraft {
-    TokenDraft {
+pub(crate) fn draft() -> TokenSpec {
+    TokenSpec {
         name: "Reporting sync".into(),
         description: "Nightly export".into(),
         api_version: None,
         primary_contact: "usr_dev".into(),
         developer_emails: vec!["dev@example.com".into()],
         scopes: vec!["reports.read".into(), "actions.read".into()],
-        ..TokenDraft::default()
+        ..TokenSpec::default()
     }
 }
 
@@ -48,14 +50,14 @@ fn every_change_takes_the_next_revision_and_no_change_keeps_it() {
     let r = issued(1).record;
     assert_eq!(r.revision, 1);
     assert_eq!(
-        edit(&r, &TokenEdit::default(), &c, Timestamp(2_000))
+        edit(&r, &TokenChanges::default(), &c, Timestamp(2_000))
             .expect("no-op")
             .revision,
         1
     );
-    let named = TokenEdit {
+    let named = TokenChanges {
         name: Some("Renamed".into()),
-        ..TokenEdit::default()
+        ..TokenChanges::default()
     };
     assert_eq!(
         edit(&r, &named, &c, Timestamp(2_000))
@@ -104,7 +106,7 @@ fn create_defaults_to_the_latest_version_and_stores_only_a_digest() {
 fn create_reports_each_problem_on_its_field() {
     let u = users();
     let c = ctx(&u);
-    type Change = fn(&mut TokenDraft);
+    type Change = fn(&mut TokenSpec);
     let cases: Vec<(Change, &str)> = vec![
         (|d| d.name = "  ".into(), "name_empty"),
         (|d| d.name = "x".repeat(101), "name_too_long"),
@@ -139,7 +141,7 @@ fn create_reports_each_problem_on_its_field() {
         }
         change(&mut d);
         let err = create(&d, &c, &seed(1), Timestamp(0)).expect_err(code);
-        assert_eq!(err.code(), code.trim_end_matches("_old"));
+        assert_eq!(err.code().as_str(), code.trim_end_matches("_old"));
         assert!(err.field().is_some());
         assert!(!err.to_string().is_empty());
     }
@@ -149,25 +151,31 @@ fn create_reports_each_problem_on_its_field() {
 fn edit_changes_only_what_is_given() {
     let i = issued(1);
     let u = users();
-    let e = TokenEdit {
+    let e = TokenChanges {
         name: Some("Renamed".into()),
-        ..TokenEdit::default()
+        ..TokenChanges::default()
     };
     let next = edit(&i.record, &e, &ctx(&u), Timestamp(2_000)).expect("valid edit");
     assert_eq!(next.name, "Renamed");
     assert_eq!(next.scopes, i.record.scopes);
     assert_eq!(next.updated_at, Timestamp(2_000));
-    let same = edit(&i.record, &TokenEdit::default(), &ctx(&u), Timestamp(3_000)).expect("no-op");
+    let same = edit(
+        &i.record,
+        &TokenChanges::default(),
+        &ctx(&u),
+        Timestamp(3_000),
+    )
+    .expect("no-op");
     assert_eq!(same, i.record);
-    let bad = TokenEdit {
+    let bad = TokenChanges {
         scopes: Some(vec!["nope".into()]),
-        ..TokenEdit::default()
+        ..TokenChanges::default()
     };
     assert_eq!(
         edit(&i.record, &bad, &ctx(&u), Timestamp(4))
             .unwrap_err()
             .code(),
-        "unknown_scope"
+        crate::error_code::ErrorCode::UnknownScope
     );
 }
 
@@ -261,7 +269,7 @@ fn upgrade_moves_forward_only() {
         upgrade(&up, &ctx(&u), None, Timestamp(2))
             .unwrap_err()
             .code(),
-        "already_at_version"
+        crate::error_code::ErrorCode::AlreadyAtVersion
     );
 }
 
@@ -356,7 +364,7 @@ fn unknown_record_fields_and_schemas_are_refused() {
     assert!(TokenRecord::from_json(&v.to_string()).is_err());
 }
 
-fn arb_edit() -> impl Strategy<Value = TokenEdit> {
+fn arb_edit() -> impl Strategy<Value = TokenChanges> {
     (
         proptest::option::of(".{0,120}"),
         proptest::option::of(".{0,600}"),
@@ -368,13 +376,13 @@ fn arb_edit() -> impl Strategy<Value = TokenEdit> {
         )),
     )
         .prop_map(
-            |(name, description, primary_contact, developer_emails, scopes)| TokenEdit {
+            |(name, description, primary_contact, developer_emails, scopes)| TokenChanges {
                 name,
                 description,
                 primary_contact,
                 developer_emails,
                 scopes,
-                ..TokenEdit::default()
+                ..TokenChanges::default()
             },
         )
 }
@@ -387,14 +395,14 @@ proptest! {
         let i = issued(1);
         let now = Timestamp(now);
         let _ = edit(&i.record, &e, &c, now);
-        let d = TokenDraft {
+        let d = TokenSpec {
             name: e.name.clone().unwrap_or_default(),
             description: e.description.clone().unwrap_or_default(),
             api_version: None,
             primary_contact: e.primary_contact.clone().unwrap_or_default(),
             developer_emails: e.developer_emails.clone().unwrap_or_default(),
             scopes: e.scopes.clone().unwrap_or_default(),
-            ..TokenDraft::default()
+            ..TokenSpec::default()
         };
         let _ = create(&d, &c, &seed(n), now);
         let _ = duplicate(&i.record, &c, &seed(n), now);
