@@ -11,6 +11,7 @@ use tollgate_core::api::{
     ResetRequest, RevealedToken, SessionView, TokenDraft, TokenEdit, TokenPage, TokenView,
     UpgradeRequest, UserPatch, UserView,
 };
+use tollgate_core::error_code::{ErrorCode, Failure};
 
 thread_local! {
     static API_URL: RefCell<String> = const { RefCell::new(String::new()) };
@@ -37,21 +38,23 @@ fn url(path: &str) -> String {
     format!("{}{path}", base())
 }
 
-/// An error answer of the API, or a network failure (status 0).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error answer of the API, or a failure to reach it (status 0, no code).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: u16,
-    pub code: String,
+    /// The API's code; none when no error answer of the API came (the network failed, or an
+    /// answer this app cannot read).
+    pub code: Option<ErrorCode>,
     pub message: String,
     pub field: Option<String>,
     /// The values the message names (`max`, `email`, ...), for the translation.
     pub params: std::collections::BTreeMap<String, String>,
-    /// The answer's body (with `stale_revision`, 412, it holds the record as it is now).
-    body: Box<str>,
+    /// With `stale_revision` (412): the answer, which holds the record as it is now.
+    current: Option<String>,
 }
 
-/// What an error answer is read as: the core's error, and whatever else it carries (the
-/// `current` record of a 412), read on demand from the body.
+/// What an error answer is read as: the core's error (and, on demand, the `current` record
+/// of a 412, see [`ApiError::current`]); no generic JSON values in the app.
 #[derive(serde::Deserialize)]
 struct ErrorAnswer {
     error: tollgate_core::api::ErrorDetail,
@@ -68,39 +71,38 @@ struct Empty {}
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.code)
+        match self.code {
+            Some(c) => write!(f, "{} ({c})", self.message),
+            None => f.write_str(&self.message),
+        }
     }
 }
 
 impl std::error::Error for ApiError {}
 
+/// A refusal decided here (the core's rule, run in the browser) as the API would answer it.
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> ApiError {
+        ApiError {
+            status: f.status(),
+            code: Some(f.code),
+            message: f.message,
+            field: f.field,
+            params: f.params,
+            current: None,
+        }
+    }
+}
+
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> ApiError {
         ApiError {
             status: 0,
-            code: "network".into(),
+            code: None,
             message: e.to_string(),
             field: None,
             params: Default::default(),
-            body: Box::default(),
-        }
-    }
-
-    /// A refusal decided here (the core's rule, run in the browser) as the API would
-    /// answer it: 422 with the code, the field and the values its message names.
-    pub fn refused(
-        code: &str,
-        message: String,
-        field: Option<&str>,
-        params: std::collections::BTreeMap<String, String>,
-    ) -> ApiError {
-        ApiError {
-            status: 422,
-            code: code.to_owned(),
-            message,
-            field: field.map(str::to_owned),
-            params,
-            body: Box::default(),
+            current: None,
         }
     }
 
@@ -108,7 +110,11 @@ impl ApiError {
     /// error's values filled in (the server's English message only for a code this app
     /// does not know).
     pub fn text(&self, i: crate::i18n::I18n) -> String {
-        let key = format!("error.{}", self.code);
+        let key = match self.code {
+            Some(c) => format!("error.{c}"),
+            None if self.status == 0 => "error.network".to_owned(),
+            None => String::new(),
+        };
         let Some(mut text) = i.find(&key) else {
             return if self.message.is_empty() {
                 i.t("app.error")
@@ -126,14 +132,19 @@ impl ApiError {
         text
     }
 
+    /// Whether the API answered with `code`.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == Some(code)
+    }
+
     /// Someone else changed the record since this page loaded it (412 `stale_revision`).
     pub fn is_stale(&self) -> bool {
-        self.code == "stale_revision"
+        self.is(ErrorCode::StaleRevision)
     }
 
     /// The current state carried by a `stale_revision` answer.
     pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
-        serde_json::from_str::<Current<T>>(&self.body)
+        serde_json::from_str::<Current<T>>(self.current.as_deref()?)
             .ok()
             .map(|c| c.current)
     }
@@ -147,27 +158,27 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
     }
     let status = r.status();
     let body = r.text().await.unwrap_or_default();
-    let detail = serde_json::from_str::<ErrorAnswer>(&body)
-        .ok()
-        .map(|a| a.error);
-    let code = detail
-        .as_ref()
-        .map_or("error", |d| d.code.as_str())
-        .to_owned();
-    if status == 401 && code == "unauthenticated" {
+    let Ok(answer) = serde_json::from_str::<ErrorAnswer>(&body) else {
+        // No error answer of the API: the app's own words for a failure.
+        return Err(ApiError {
+            status,
+            ..ApiError::network("")
+        });
+    };
+    let d = answer.error;
+    let e = ApiError {
+        status,
+        code: Some(d.code),
+        message: d.message,
+        field: d.field,
+        params: d.params,
+        // The record as it is now, read from the answer only when asked for (`current`).
+        current: (status == 412).then_some(body),
+    };
+    if status == 401 && e.is(ErrorCode::Unauthenticated) {
         ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|f| f()));
     }
-    let (message, field, params) = detail
-        .map(|d| (d.message, d.field, d.params))
-        .unwrap_or_default();
-    Err(ApiError {
-        status,
-        code,
-        message,
-        field,
-        params,
-        body: body.into_boxed_str(),
-    })
+    Err(e)
 }
 
 async fn read_empty(r: Response) -> ApiResult<()> {
@@ -436,7 +447,7 @@ pub async fn notifications(
 }
 
 /// Saves the signed-in user's language (the app's and their notifications').
-pub async fn set_locale(locale: tollgate_core::notify::Language) -> ApiResult<UserView> {
+pub async fn set_locale(locale: tollgate_core::language::Language) -> ApiResult<UserView> {
     send(
         "PATCH",
         "/api/session",

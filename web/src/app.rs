@@ -8,7 +8,6 @@ use tollgate_core::api::SessionView;
 use crate::api;
 use crate::components::{ToastList, Toasts};
 use crate::i18n::{I18n, Locale, browser_locale, remember_locale, use_i18n};
-use crate::pages::TokensPage;
 use crate::route::{Link, Navigator, Route, use_navigator};
 
 /// The signed-in user, if any; `checked` turns true once the first session check ends.
@@ -78,8 +77,8 @@ pub fn App(
         });
     }
     let page = move || match nav.current() {
-        Route::Login => view! { <Later page=parts::login /> }.into_any(),
-        Route::Tokens => view! { <Guard><TokensPage /></Guard> }.into_any(),
+        Route::Login => view! { <crate::pages::LoginPage /> }.into_any(),
+        Route::Tokens => view! { <Guard><crate::pages::TokensPage /></Guard> }.into_any(),
         Route::NewToken => view! { <Guard><Later page=parts::wizard /></Guard> }.into_any(),
         Route::Security => view! { <Guard><Later page=parts::security /></Guard> }.into_any(),
         Route::Token(sid) => view! { <Guard><LaterEdit sid=sid.clone() /></Guard> }.into_any(),
@@ -130,9 +129,10 @@ fn LaterEdit(sid: String) -> impl IntoView {
     view! { <Later page=move || parts::edit(sid.clone()) /> }
 }
 
-/// The pages besides the token list (sign-in too: once a session), each a split point: the build
-/// (`wasm-split`) moves the code only they use into parts of the app that the browser
-/// fetches when the page is first opened, so the first load carries the list alone.
+/// Every page, each a split point: the build (`wasm-split`) moves the code only it uses into
+/// a part of the app that the browser fetches when the page is first opened, so the first
+/// load carries the shell alone (header, routes, API client, translations) and the sign-in
+/// page is the shell and its own part.
 /// `#[lazy]` generates the loader's glue, which declares `unsafe` imports; nothing else
 /// here is unsafe. Each page is built untracked: `Suspend` tracks what its future reads, and
 /// a page must not be rebuilt because a signal it read while being built changed.
@@ -141,14 +141,8 @@ mod parts {
     use leptos::prelude::*;
 
     use crate::pages::{
-        AccountPage, AuditPage, EditPage, LoginPage, NotificationsPage, SecurityPage, UsersPage,
-        WizardPage,
+        AccountPage, AuditPage, EditPage, NotificationsPage, SecurityPage, UsersPage, WizardPage,
     };
-
-    #[lazy]
-    pub fn login() -> AnyView {
-        untrack(|| view! { <LoginPage /> }.into_any())
-    }
 
     #[lazy]
     pub fn wizard() -> AnyView {

@@ -107,6 +107,10 @@ impl Role {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::AccountAdmin => "account_admin",
@@ -273,6 +277,17 @@ mod tests {
             check_password(&"x".repeat(300)),
             Err(AccountError::PasswordTooLong)
         );
+    }
+
+    #[test]
+    fn roles_round_trip_as_serialized() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(
+                serde_json::to_string(&r).ok(),
+                Some(format!("\"{}\"", r.as_str()))
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::error_code::Failure;
 use crate::revision::{PreconditionError, Revision, check_if_match};
 
 pub mod caller;
+pub mod import;
 pub mod leaks;
 pub mod notices;
 pub mod people;
@@ -125,7 +126,7 @@ pub fn precondition<T: Serialize>(
         let stale = matches!(e, PreconditionError::Stale { .. });
         let mut f = Failure::from(e);
         if stale {
-            f.current = serde_json::to_value(view()).ok();
+            f.current = serde_json::to_string(&view()).ok();
         }
         f
     })

@@ -25,7 +25,7 @@ pub enum TokenWrite {
     /// Store the record. With `keep_secret`, the auth token just issued is kept too, sealed
     /// by the store (an account that shows auth tokens once keeps none).
     Put {
-        record: TokenRecord,
+        record: Box<TokenRecord>,
         keep_secret: Option<AuthToken>,
     },
     Delete {
@@ -115,7 +115,7 @@ impl Change {
     pub fn put_token(&mut self, record: TokenRecord) -> &mut Change {
         self.replica.push(ReplicaWrite::token(&record));
         self.tokens.push(TokenWrite::Put {
-            record,
+            record: Box::new(record),
             keep_secret: None,
         });
         self
@@ -133,7 +133,7 @@ impl Change {
         self.replica.push(ReplicaWrite::token(&record));
         self.replica.push(ReplicaWrite::digest_index(&record));
         self.tokens.push(TokenWrite::Put {
-            record,
+            record: Box::new(record),
             keep_secret: keep.then_some(token),
         });
         self
@@ -192,7 +192,7 @@ impl Change {
     /// The token as this change leaves it, if it stores one with `sid`.
     pub fn token(&self, sid: &str) -> Option<&TokenRecord> {
         self.tokens.iter().rev().find_map(|w| match w {
-            TokenWrite::Put { record, .. } if record.sid.as_str() == sid => Some(record),
+            TokenWrite::Put { record, .. } if record.sid.as_str() == sid => Some(&**record),
             _ => None,
         })
     }

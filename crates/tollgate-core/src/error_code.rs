@@ -4,14 +4,20 @@
 //! `TokenError`) turn into a [`Failure`] with one conversion; the Workers turn a `Failure`
 //! into a response with one conversion; clients match on the typed code.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// An error code of the HTTP API. Serialized as its snake-case name (`"stale_revision"`).
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// An error code of the HTTP API. Serialized as its snake-case name (`"stale_revision"`),
+/// through [`ErrorCode::as_str`] and its `FromStr` (one table of names, which the admin app
+/// also reads its translations by).
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "snake_case")
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     // ------------------------------------------------ who is asking
     Unauthenticated,
@@ -174,6 +180,7 @@ impl ErrorCode {
     };
 
     /// The code as it appears in `{"error": {"code": …}}`.
+    #[inline]
     pub fn as_str(self) -> &'static str {
         use ErrorCode::*;
         match self {
@@ -254,6 +261,7 @@ impl ErrorCode {
     }
 
     /// The HTTP status that goes with the code.
+    #[inline]
     pub fn status(self) -> u16 {
         use ErrorCode::*;
         match self {
@@ -329,6 +337,20 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ErrorCode, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        name.parse()
+            .map_err(|()| serde::de::Error::custom(format!("unknown error code {name}")))
+    }
+}
+
 impl std::str::FromStr for ErrorCode {
     type Err = ();
 
@@ -360,11 +382,11 @@ pub struct Failure {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
-    pub params: Vec<(&'static str, String)>,
+    pub params: BTreeMap<String, String>,
     /// Seconds until trying again can succeed (`Retry-After`).
     pub retry_after: Option<i64>,
-    /// With `stale_revision`: the record as it is now (its API view).
-    pub current: Option<serde_json::Value>,
+    /// With `stale_revision`: the record as it is now (its API view, as JSON).
+    pub current: Option<String>,
 }
 
 impl Failure {
@@ -373,7 +395,7 @@ impl Failure {
             code,
             message: message.into(),
             field: None,
-            params: Vec::new(),
+            params: BTreeMap::new(),
             retry_after: None,
             current: None,
         }
@@ -434,7 +456,11 @@ impl<E: Refusal> From<E> for Failure {
     fn from(e: E) -> Failure {
         Failure {
             field: e.field().map(str::to_owned),
-            params: e.params(),
+            params: e
+                .params()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             ..Failure::new(e.code(), e.to_string())
         }
     }
@@ -492,7 +518,7 @@ mod tests {
         let f = Failure::from(TooLong);
         assert_eq!((f.code, f.status()), (ErrorCode::NameTooLong, 422));
         assert_eq!(f.field.as_deref(), Some("name"));
-        assert_eq!(f.params, vec![("max", "3".to_owned())]);
+        assert_eq!(f.params.get("max").map(String::as_str), Some("3"));
         assert_eq!(f.message, "at most 3");
         assert_eq!(Failure::rate_limited(0).retry_after, Some(1));
     }

@@ -64,10 +64,10 @@ pub struct FeedEntry {
     pub value: String,
 }
 
-/// A change as an account's object publishes it (the feed numbers it).
+/// A replica row as an account's object publishes it (the feed numbers it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Change {
+pub struct Update {
     pub key: String,
     pub revision: Revision,
     pub value: String,

@@ -79,6 +79,23 @@ pub enum EventKind {
     ScopesChanged,
 }
 
+impl EventKind {
+    /// The kind's name, as serialized (`token_created`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::TokenCreated => "token_created",
+            EventKind::TokenReset => "token_reset",
+            EventKind::TokenDisabled => "token_disabled",
+            EventKind::TokenEnabled => "token_enabled",
+            EventKind::TokenDeleted => "token_deleted",
+            EventKind::TokenUpgraded => "token_upgraded",
+            EventKind::TokenLeaked => "token_leaked",
+            EventKind::TokenExpiring => "token_expiring",
+            EventKind::ScopesChanged => "scopes_changed",
+        }
+    }
+}
+
 impl Event {
     pub fn kind(&self) -> EventKind {
         match self {
@@ -112,6 +129,16 @@ pub enum Role {
     PrimaryContact,
     /// A developer e-mail on the token: may unsubscribe.
     Developer,
+}
+
+impl Role {
+    /// The role's name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PrimaryContact => "primary_contact",
+            Role::Developer => "developer",
+        }
+    }
 }
 
 /// One person to tell.

@@ -76,7 +76,7 @@ impl Store {
                     if let Some(t) = keep_secret {
                         record.sealed_auth_token = Some(format!("sealed:{}", t.expose()));
                     }
-                    self.tokens.insert(record.sid.as_str().to_owned(), record);
+                    self.tokens.insert(record.sid.as_str().to_owned(), *record);
                 }
                 TokenWrite::Delete { sid } => {
                     self.tokens.remove(sid.as_str());
@@ -199,9 +199,9 @@ fn signed_in() -> (Store, Caller) {
         admin_id: "usr_1".into(),
     };
     let (account, admin) = sign_in::new_account(&request, ids, &Plain, T0).expect("valid setup");
-    store
-        .run(sign_in::setup(None, account, admin, T0).expect("new"))
-        .expect("created");
+    let object = account.id.clone();
+    let setup = sign_in::setup(&object, None, account, admin, T0).expect("new");
+    store.run(setup).expect("created");
     let caller = sign_in(&mut store, "admin@example.com", PASSWORD, T0).expect("signed in");
     (store, caller)
 }
@@ -476,9 +476,10 @@ fn a_keyed_create_keeps_its_answer_and_a_stale_change_is_refused_with_the_curren
     stale.if_match = Some("\"0\"");
     let f = tokens::adjust(&stale, &[], &record, &Adjustment::Disable).expect_err("stale");
     assert_eq!(f.code, ErrorCode::StaleRevision);
-    let current = f.current.expect("the current view");
-    assert_eq!(current["revision"], 1);
-    assert_eq!(current["state"], "enabled");
+    let current: tollgate_core::api::TokenView =
+        serde_json::from_str(&f.current.expect("the current view")).expect("a token view");
+    assert_eq!(current.revision, 1);
+    assert_eq!(current.state, tollgate_core::api::TokenState::Enabled);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use tollgate_core::account::AccountType;
 use tollgate_core::api::CatalogResponse;
 use tollgate_core::authorization::encode_basic;
 use tollgate_core::credential::{AccountSid, AuthToken};
+use tollgate_core::error_code::Refusal as _;
 use tollgate_core::filter::{
     Cursor, FilterError, Listed, PageRequest, TokenFilter, list_counted, matching,
 };
@@ -220,7 +221,7 @@ pub fn token_order(
 ) -> Result<JsValue, JsValue> {
     let tokens: Vec<ListedToken> = from_js(tokens, "tokens")?;
     let filter: TokenFilter = from_json(&filter, "filter")?;
-    let refused = |e: FilterError| error(e.code(), Some(e.field()), &e.to_string());
+    let refused = |e: FilterError| error(e.code().as_str(), e.field(), &e.to_string());
     filter.check().map_err(refused)?;
     if !now.is_finite() {
         return Err(error(

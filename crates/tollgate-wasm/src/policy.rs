@@ -1,6 +1,7 @@
 //! The token policies' validation for JavaScript: the same checks the admin API runs on
 //! `expires_at`, `allowed_ips` and `rate_limit`.
 
+use tollgate_core::error_code::Refusal as _;
 use tollgate_core::policy::{
     EXPIRY_PRESETS_DAYS, PolicyError, RateLimit, check_allowed_ips as core_check_allowed_ips,
     check_expiry, check_rate_limit as core_check_rate_limit, ip_allowed as core_ip_allowed, preset,
@@ -21,9 +22,9 @@ fn policy_check(r: Result<(), PolicyError>) -> PolicyCheck {
         },
         Err(e) => PolicyCheck {
             valid: false,
-            code: Some(e.code().to_owned()),
+            code: Some(e.code().as_str().to_owned()),
             reason: Some(e.to_string()),
-            field: Some(e.field().to_owned()),
+            field: e.field().map(str::to_owned),
         },
     }
 }

@@ -8,7 +8,8 @@ use std::process::Command;
 use argon2::password_hash::{PasswordHasher as _, SaltString};
 use serde_json::{Value, json};
 use tollgate_core::account::{AccountRecord, AccountType, Role, UserRecord};
-use tollgate_core::api::{AuditAction, AuditEntry, TokenDraft};
+use tollgate_core::api::TokenDraft;
+use tollgate_core::audit::{AuditAction, AuditEntry};
 use tollgate_core::credential::CredentialSeed;
 use tollgate_core::time::Timestamp;
 use tollgate_core::token::{self, AccountContext};
@@ -46,7 +47,8 @@ fn legacy_token() -> Result<token::Issued> {
         sid: [SID_ENTROPY; 16],
         token: [SID_ENTROPY + 1; 32],
     };
-    token::create(&draft, &ctx, &seed, Timestamp(1_700_000_000_000)).map_err(|e| e.to_string())
+    token::create(&(&draft).into(), &ctx, &seed, Timestamp(1_700_000_000_000))
+        .map_err(|e| e.to_string())
 }
 
 /// A record as the old layout wrote it: without `revision`.

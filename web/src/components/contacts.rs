@@ -10,17 +10,9 @@ use crate::api::ApiError;
 use crate::components::FieldError;
 use crate::i18n::use_i18n;
 
-/// A core rule's refusal as the API would answer it (422, code, field, values).
+/// A core rule's refusal as the API would answer it (its status, code, field, values).
 pub fn local_error(e: TokenError) -> ApiError {
-    ApiError::refused(
-        e.code(),
-        e.to_string(),
-        e.field(),
-        e.params()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )
+    ApiError::from(tollgate_core::error_code::Failure::from(e))
 }
 
 /// The developer e-mail list editor (add, remove, validated with the core's rules).

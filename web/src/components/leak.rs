@@ -2,7 +2,7 @@
 //! when, what was done, and reset as the next step.
 
 use leptos::prelude::*;
-use tollgate_core::leak::{LeakMark, LeakedSecret};
+use tollgate_core::leak_mark::{LeakMark, LeakedSecret};
 
 use crate::i18n::use_i18n;
 

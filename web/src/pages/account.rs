@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use tollgate_core::api::{AccountPatch, AccountView};
-use tollgate_core::leak::LeakPolicy;
-use tollgate_core::notify::Language;
+use tollgate_core::language::Language;
+use tollgate_core::leak_mark::LeakPolicy;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;

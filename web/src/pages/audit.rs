@@ -2,7 +2,8 @@
 //! first, fifty at a time.
 
 use leptos::prelude::*;
-use tollgate_core::api::{AuditAction, AuditEntry, AuditPage as Page};
+use tollgate_core::api::AuditPage as Page;
+use tollgate_core::audit::AuditEntry;
 
 use crate::api::{self, ApiError};
 use crate::components::load::Loaded;
@@ -79,15 +80,9 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
     let i = use_i18n();
     let e = entry;
     let at = e.at.0;
-    let action = serde_json::to_value(e.action)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| format!("action.{s}")))
-        .unwrap_or_default();
+    let action = format!("action.{}", e.action.as_str());
     let detail = e.detail.clone();
-    let edited = matches!(
-        e.action,
-        AuditAction::TokenEdited | AuditAction::AccountEdited
-    );
+    let edited = e.action.lists_fields();
     view! {
         <tr>
             <td class="nowrap">{move || i.datetime(at)}</td>

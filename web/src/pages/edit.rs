@@ -9,6 +9,7 @@ use tollgate_core::account::Permission;
 use tollgate_core::api::{
     CatalogResponse, IssuedToken, TokenEdit, TokenState, TokenView, UserView,
 };
+use tollgate_core::error_code::ErrorCode;
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
@@ -398,7 +399,7 @@ fn StoredToken(sid: Signal<String>) -> impl IntoView {
         };
         untrack(|| match answer {
             Ok(r) => revealed.set(Some(r.auth_token)),
-            Err(e) if e.code == "reauthentication_required" => sudo_open.set(true),
+            Err(e) if e.is(ErrorCode::ReauthenticationRequired) => sudo_open.set(true),
             Err(e) => toasts.fail(&e),
         });
     });

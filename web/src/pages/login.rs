@@ -29,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Err(mut e)) = login.value().get() {
             if e.status == 401 {
-                e.code = "invalid_credentials".into();
+                e.code = Some(tollgate_core::error_code::ErrorCode::InvalidCredentials);
             }
             error.set(Some(e));
         }

@@ -9,13 +9,6 @@ use crate::components::load::Loaded;
 use crate::components::{ScrollRegion, use_toasts};
 use crate::i18n::use_i18n;
 
-fn key(prefix: &str, v: impl serde::Serialize) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| format!("{prefix}.{s}")))
-        .unwrap_or_default()
-}
-
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let i = use_i18n();
@@ -81,14 +74,14 @@ fn Notifications(first: Page) -> impl IntoView {
 fn NotificationRow(n: NotificationView) -> impl IntoView {
     let i = use_i18n();
     let at = n.at.0;
-    let event = key("event", n.event);
-    let role = key("notifications.role", n.role);
-    let status = key("delivery", n.delivery);
+    let event = format!("event.{}", n.event.as_str());
+    let role = format!("notifications.role.{}", n.role.as_str());
+    let status = format!("delivery.{}", n.delivery.as_str());
     let failed = n.delivery == Delivery::Failed;
     let attempts = n.attempts;
     let error = n.last_error.clone();
     view! {
-        <tr data-delivery=n.delivery.as_str() data-event=key("", n.event).trim_start_matches('.').to_owned()>
+        <tr data-delivery=n.delivery.as_str() data-event=n.event.as_str()>
             <td class="nowrap">{move || i.datetime(at)}</td>
             <td>
                 {move || i.t(&event)}" · "{n.actor.clone()}

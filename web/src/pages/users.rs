@@ -71,7 +71,7 @@ fn UserTable(users: Vec<UserView>, changed: Callback<()>) -> impl IntoView {
                             <td>
                                 <select aria-label=move || i.t("users.role") disabled=own on:change=move |ev| {
                                     let v = event_target_value(&ev);
-                                    if let Ok(r) = serde_json::from_value::<Role>(serde_json::Value::String(v)) {
+                                    if let Ok(r) = Role::parse(&v).ok_or(()) {
                                         patch.dispatch((id.clone(), revision, UserPatch { role: Some(r), ..UserPatch::default() }));
                                     }
                                 }>
@@ -140,7 +140,7 @@ fn AddUser(added: Callback<()>) -> impl IntoView {
             <input id="u-name" aria-describedby="err-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             <FieldError error=error field="name" />
             <label for="u-role">{move || i.t("users.role")}</label>
-            <select id="u-role" on:change=move |ev| { if let Ok(r) = serde_json::from_value::<Role>(serde_json::Value::String(event_target_value(&ev))) { role.set(r) } }>
+            <select id="u-role" on:change=move |ev| { if let Ok(r) = Role::parse(&event_target_value(&ev)).ok_or(()) { role.set(r) } }>
                 {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=move || role.get() == r>{move || i.t(role_key(r))}</option> }).collect_view()}
             </select>
             <label for="u-password">{move || i.t("users.password")}</label>

@@ -5,8 +5,9 @@
 //!
 //! The directory is only a lookup: sign-in asks it which account object to go to, and that
 //! object alone decides (it holds the user, the password hash and the sessions). A stale or
-//! dangling entry therefore never lets anyone in. A reservation whose user does not exist in
-//! the account it names (its creation failed after the reservation) is taken over.
+//! dangling entry therefore never lets anyone in. Taking over a reservation whose user does
+//! not exist (its creation failed after the reservation) is its callers' protocol
+//! (`account::claim`): the directory knows nothing of account objects.
 
 use serde::{Deserialize, Serialize};
 use tollgate_core::credential::Digest;
@@ -231,25 +232,4 @@ pub async fn release(env: &Env, email: &str, account_id: &str, user_id: &str) ->
     )
     .await?;
     Ok(())
-}
-
-/// Reserves an e-mail for a new user, taking over a reservation whose user does not exist
-/// in the account it names. `Err(email_taken)` when a real user holds it.
-pub async fn claim(env: &Env, email: &str, account_id: &str, user_id: &str) -> ApiResult<()> {
-    let Some(holder) = reserve(env, email, account_id, user_id).await? else {
-        return Ok(());
-    };
-    if crate::account::has_user(env, &holder, email).await? {
-        return Err(ApiError::from((
-            tollgate_core::account::AccountError::EmailTaken,
-            "email",
-        )));
-    }
-    if replace(env, email, &holder, account_id, user_id).await? {
-        return Ok(());
-    }
-    Err(ApiError::from((
-        tollgate_core::account::AccountError::EmailTaken,
-        "email",
-    )))
 }

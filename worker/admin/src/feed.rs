@@ -3,7 +3,7 @@
 //! `tollgate_core::feed`).
 //!
 //! * `POST /publish` (from an account object's outbox, after its commit): a JSON array of
-//!   [`Change`]s. They get the next sequence numbers in one synchronous batch of SQL (no
+//!   [`Update`]s. They get the next sequence numbers in one synchronous batch of SQL (no
 //!   await in between, so the batch is atomic and two publishers never share a number),
 //!   are written to every open stream, and the answer says the last number.
 //! * `GET /subscribe?after=N` (from a verifier): an NDJSON stream — what the subscriber
@@ -16,10 +16,10 @@ use std::cell::RefCell;
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_util::StreamExt as _;
 use serde::Deserialize;
-use tollgate_core::error_code::ErrorCode;
+use tollgate_core::error_code::{ErrorCode, Failure};
 use tollgate_core::feed::{
-    CatchUp, Change, FeedEntry, FeedLine, HEARTBEAT, MAX_ENTRIES_PER_LINE, MAX_RETAINED, RETENTION,
-    STREAM_LIFETIME, catch_up,
+    CatchUp, FeedEntry, FeedLine, HEARTBEAT, MAX_ENTRIES_PER_LINE, MAX_RETAINED, RETENTION,
+    STREAM_LIFETIME, Update, catch_up,
 };
 use tollgate_core::time::Timestamp;
 use worker::{
@@ -30,6 +30,12 @@ use worker::{
 use crate::error::{ApiError, ApiResult};
 
 pub const BINDING: &str = "FEED";
+
+/// The answer to a publish: the sequence number of its last entry.
+#[derive(Debug, serde::Serialize, Deserialize)]
+pub struct Published {
+    pub head: u64,
+}
 /// The one feed object's name.
 pub const NAME: &str = "global";
 
@@ -80,13 +86,13 @@ impl DurableObject for RevocationFeed {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let outcome = match (req.method(), req.path().as_str()) {
-            (worker::Method::Post, "/publish") => match req.json::<Vec<Change>>().await {
-                Ok(changes) => self.publish(changes),
-                Err(_) => Err(ApiError::code(
+            (worker::Method::Post, "/publish") => match req.json::<Vec<Update>>().await {
+                Ok(updates) => self.publish(updates),
+                Err(_) => Err(Failure::new(
                     ErrorCode::InvalidJson,
-                    "the body is not a list of changes",
-                    None,
-                )),
+                    "the body is not a list of replica updates",
+                )
+                .into()),
             },
             (worker::Method::Get, "/subscribe") => {
                 let after = req.url().ok().and_then(|u| {
@@ -138,7 +144,7 @@ impl RevocationFeed {
 
     /// Numbers and stores `changes` (synchronously: one atomic batch), then writes them to
     /// every open stream.
-    fn publish(&self, changes: Vec<Change>) -> ApiResult<Response> {
+    fn publish(&self, changes: Vec<Update>) -> ApiResult<Response> {
         let at = now();
         let mut seq = self.head()?;
         let mut entries = Vec::with_capacity(changes.len());
@@ -187,7 +193,7 @@ impl RevocationFeed {
                 .borrow_mut()
                 .retain(|s| s.unbounded_send(line.clone()).is_ok());
         }
-        crate::reply::json(200, &serde_json::json!({ "head": seq }))
+        crate::reply::json(200, &Published { head: seq })
     }
 
     /// Opens a stream: the catch-up line now, then live entries and heartbeats.
@@ -252,7 +258,7 @@ impl RevocationFeed {
 }
 
 /// Publishes `changes` to the feed (from an account object's outbox flush).
-pub async fn publish(env: &Env, changes: &[Change]) -> ApiResult<()> {
+pub async fn publish(env: &Env, changes: &[Update]) -> ApiResult<()> {
     let stub = env
         .durable_object(BINDING)?
         .id_from_name(NAME)?

@@ -3,29 +3,33 @@
 //! request to the account's object, named by the session cookie. It holds no state: every
 //! decision about an account is made inside that account's object.
 
-use tollgate_core::account::{
-    AccountRecord, MAX_PERSON_NAME_LEN, Role, UserRecord, check_email, check_password, clean_name,
-};
+use std::cell::RefCell;
+
+use tollgate_core::admin::sign_in::{self, NewIds};
+use tollgate_core::api::body::parse;
 use tollgate_core::api::{LoginRequest, SetupRequest};
 use tollgate_core::credential::Digest;
-use tollgate_core::error_code::ErrorCode;
+use tollgate_core::error_code::{ErrorCode, Failure};
 use tollgate_core::session::{changes_state, session_account, session_id_from_cookies};
-use tollgate_core::throttle;
+use tollgate_core::throttle::{self, Limiter};
 use tollgate_core::time::Timestamp;
-use worker::{Env, Headers, Request, RequestInit, Response, Result};
+use worker::{Env, Request, Response, Result};
 
-use crate::account::{self, ACCOUNT_HEADER, CLIENT_HEADER, session::NewAccount};
+use crate::account::claim;
+use crate::account::protocol::{AccountClient, Import, Login, Setup};
 use crate::error::{ApiError, ApiResult};
-use crate::limiter::Limiter;
+use crate::password::Argon;
 use crate::store::Store;
-use crate::{body, directory, password, random};
+use crate::{body, directory, random};
 
 thread_local! {
     /// Failed sign-ins for e-mails that belong to no account, per client (the account
     /// objects count the others).
-    static UNKNOWN_SIGN_INS: Limiter = Limiter::new(throttle::WINDOW, throttle::MAX_FAILURES_PER_CLIENT);
+    static UNKNOWN_SIGN_INS: RefCell<Limiter> =
+        RefCell::new(Limiter::new(throttle::WINDOW, throttle::MAX_FAILURES_PER_CLIENT));
     /// Wrong setup secrets per client.
-    static SETUP_FAILURES: Limiter = Limiter::new(throttle::WINDOW, throttle::MAX_SETUP_FAILURES);
+    static SETUP_FAILURES: RefCell<Limiter> =
+        RefCell::new(Limiter::new(throttle::WINDOW, throttle::MAX_SETUP_FAILURES));
 }
 
 pub async fn handle(req: Request, env: &Env, now: Timestamp) -> Result<Response> {
@@ -50,7 +54,7 @@ pub fn client(req: &Request) -> String {
 fn same_site(req: &Request, method: &str) -> ApiResult<()> {
     let h = req.headers();
     if h.get("Sec-Fetch-Site").ok().flatten().as_deref() == Some("cross-site") {
-        return Err(ApiError::forbidden("cross-site requests are refused"));
+        return Err(Failure::forbidden("cross-site requests are refused").into());
     }
     if changes_state(method)
         && let Some(origin) = h.get("Origin").ok().flatten()
@@ -60,9 +64,7 @@ fn same_site(req: &Request, method: &str) -> ApiResult<()> {
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default();
         if origin != own {
-            return Err(ApiError::forbidden(
-                "requests from another origin are refused",
-            ));
+            return Err(Failure::forbidden("requests from another origin are refused").into());
         }
     }
     Ok(())
@@ -94,35 +96,14 @@ async fn route(mut req: Request, env: &Env, now: Timestamp) -> ApiResult<Respons
                 .unwrap_or_default();
             let account_id = session_id_from_cookies(&cookies)
                 .and_then(session_account)
-                .ok_or_else(ApiError::unauthenticated)?
+                .ok_or_else(Failure::unauthenticated)?
                 .to_owned();
-            forward(req, env, &account_id).await
+            let who = client(&req);
+            AccountClient::new(env, &account_id)?
+                .forward(req, &who)
+                .await
         }
     }
-}
-
-/// Hands the request (method, URL, headers, streamed body) to the account's object, with
-/// the account and the client address in headers only the front door sets.
-async fn forward(req: Request, env: &Env, account_id: &str) -> ApiResult<Response> {
-    let headers = Headers::new();
-    for (k, v) in req.headers().entries() {
-        let lower = k.to_ascii_lowercase();
-        if lower == ACCOUNT_HEADER.to_ascii_lowercase()
-            || lower == CLIENT_HEADER.to_ascii_lowercase()
-        {
-            continue;
-        }
-        headers.append(&k, &v)?;
-    }
-    headers.set(ACCOUNT_HEADER, account_id)?;
-    headers.set(CLIENT_HEADER, &client(&req))?;
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers);
-    if let Some(stream) = req.inner().body() {
-        init.with_body(Some(stream.into()));
-    }
-    let url = req.url()?.to_string();
-    account::call(env, account_id, Request::new_with_init(&url, &init)?).await
 }
 
 /// The scheme and credentials of an `Authorization` header; the scheme compared without
@@ -135,11 +116,12 @@ fn bearer(req: &Request) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn setup(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Response> {
+/// Refuses a wrong setup secret (limited per client, logged).
+fn setup_secret(req: &Request, env: &Env, now: Timestamp) -> ApiResult<()> {
     let who = client(req);
-    if let Some(secs) = SETUP_FAILURES.with(|l| l.blocked(&who, now)) {
+    if let Some(secs) = SETUP_FAILURES.with(|l| l.borrow().blocked(&who, now)) {
         worker::console_warn!("setup refused: too many wrong secrets from {who}");
-        return Err(ApiError::too_many(secs));
+        return Err(Failure::rate_limited(secs).into());
     }
     let expected = env
         .secret("SETUP_SECRET")
@@ -149,76 +131,48 @@ async fn setup(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Respon
     let ok = expected.len() >= 16
         && Digest::of(expected.as_bytes()).ct_eq(&Digest::of(presented.as_bytes()));
     if !ok {
-        SETUP_FAILURES.with(|l| l.fail(&who, now));
+        SETUP_FAILURES.with(|l| l.borrow_mut().count(&who, now));
         worker::console_warn!("setup refused: wrong or missing setup secret from {who}");
-        return Err(ApiError::code(
+        let f = Failure::new(
             ErrorCode::Unauthenticated,
             "setup needs Authorization: Bearer <SETUP_SECRET>",
-            None,
-        ));
+        );
+        return Err(f.into());
     }
+    Ok(())
+}
+
+async fn setup(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Response> {
+    setup_secret(req, env, now)?;
     let s: SetupRequest = body::json(req, false).await?;
-    let account_name =
-        clean_name(&s.account.name, 100).map_err(|e| ApiError::from((e, "account.name")))?;
-    let email = check_email(&s.admin.email).map_err(|e| ApiError::from((e, "admin.email")))?;
-    let name = clean_name(&s.admin.name, MAX_PERSON_NAME_LEN)
-        .map_err(|e| ApiError::from((e, "admin.name")))?;
-    check_password(&s.admin.password).map_err(|e| ApiError::from((e, "admin.password")))?;
-    let account = AccountRecord::new(
-        random::id("acc_")?,
-        &account_name,
-        s.account.account_type,
-        &name,
-        &email,
-        now,
-    )
-    .map_err(|e| ApiError::from((e, "account")))?;
-    let hash = password::hash(&s.admin.password)?;
-    let admin = UserRecord::new(
-        random::id("usr_")?,
-        &account.id,
-        email,
-        name,
-        Role::AccountAdmin,
-        hash,
-        now,
-    );
+    let ids = NewIds {
+        account_id: random::id("acc_")?,
+        admin_id: random::id("usr_")?,
+    };
+    let (account, admin) = sign_in::new_account(&s, ids, &Argon, now)?;
     if Store::open(env)?
         .legacy_account_of(&admin.email)
         .await?
         .is_some()
     {
-        return Err(ApiError::from((
-            tollgate_core::account::AccountError::EmailTaken,
-            "admin.email",
-        )));
+        let taken = tollgate_core::account::AccountError::EmailTaken.at("admin.email");
+        return Err(Failure::from(taken).into());
     }
-    directory::claim(env, &admin.email, &account.id, &admin.id)
-        .await
-        .map_err(|mut e| {
-            if e.body.error.field.is_some() {
-                e.body.error.field = Some("admin.email".into());
-            }
-            e
-        })?;
+    claim::claim(env, &admin.email, &account.id, &admin.id, "admin.email").await?;
     let (email, account_id, admin_id) = (admin.email.clone(), account.id.clone(), admin.id.clone());
-    let body =
-        serde_json::to_value(NewAccount { account, admin }).map_err(|_| ApiError::unavailable())?;
-    let answer = account::call(
-        env,
-        &account_id,
-        account::internal_request(&account_id, "/internal/setup", &body)?,
-    )
-    .await;
+    let answer = AccountClient::new(env, &account_id)?
+        .relay(&Setup { account, admin })
+        .await;
     if !answer.as_ref().is_ok_and(|r| r.status_code() == 201) {
-        directory::release(env, &email, &account_id, &admin_id).await?;
+        claim::release(env, &email, &account_id, &admin_id).await?;
     }
     answer
 }
 
 async fn login(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Response> {
     let raw = body::bytes(req).await?;
-    let l: LoginRequest = body::parse(req, &raw, false)?;
+    let content_type = req.headers().get("Content-Type").ok().flatten();
+    let l: LoginRequest = parse(content_type.as_deref(), &raw, false)?;
     let who = client(req);
     let email = l.email.trim().to_lowercase();
     let mut holder = directory::lookup(env, &email).await?;
@@ -226,31 +180,29 @@ async fn login(req: &mut Request, env: &Env, now: Timestamp) -> ApiResult<Respon
         && let Some(account_id) = Store::open(env)?.legacy_account_of(&email).await?
     {
         // An account of the KV-only layout: its object imports it (and fills the directory).
-        let r = account::call(
-            env,
-            &account_id,
-            account::internal_request(&account_id, "/internal/import", &serde_json::json!({}))?,
-        )
-        .await?;
-        if r.status_code() == 204 {
+        if AccountClient::new(env, &account_id)?
+            .call(&Import {})
+            .await
+            .is_ok()
+        {
             holder = directory::lookup(env, &email).await?;
         }
     }
     let Some(holder) = holder else {
-        if let Some(secs) = UNKNOWN_SIGN_INS.with(|l| l.blocked(&who, now)) {
-            return Err(ApiError::too_many(secs));
+        if let Some(secs) = UNKNOWN_SIGN_INS.with(|l| l.borrow().blocked(&who, now)) {
+            return Err(Failure::rate_limited(secs).into());
         }
         // The same work as a wrong password, so the answer does not tell the cases apart.
-        let _ = password::verify(&l.password, None)?;
-        UNKNOWN_SIGN_INS.with(|l| l.fail(&who, now));
+        let _ = tollgate_core::admin::sign_in::Passwords::verify(&Argon, &l.password, None)?;
+        UNKNOWN_SIGN_INS.with(|l| l.borrow_mut().count(&who, now));
         worker::console_warn!("failed sign-in for an unknown e-mail from {who}");
-        return Err(ApiError::code(
-            ErrorCode::InvalidCredentials,
-            "the e-mail address or password is not right",
-            None,
-        ));
+        return Err(sign_in::invalid_credentials().into());
     };
-    let inner =
-        account::internal_request_from(&holder.account_id, "/internal/login", &raw, Some(&who))?;
-    account::call(env, &holder.account_id, inner).await
+    let login = Login {
+        request: l,
+        client: who,
+    };
+    AccountClient::new(env, &holder.account_id)?
+        .relay(&login)
+        .await
 }

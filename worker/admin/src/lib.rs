@@ -22,7 +22,6 @@ mod directory;
 mod error;
 mod feed;
 mod front;
-mod limiter;
 mod mail;
 mod password;
 mod random;
@@ -46,11 +45,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         stats(&path, &env).await
     } else if path == "/v1" || path.starts_with("/v1/") {
         // The API is verified by its own Worker (worker/verifier/), on its own host.
-        error::ApiError::code(
+        error::ApiError::from(tollgate_core::error_code::Failure::new(
             tollgate_core::error_code::ErrorCode::NotFound,
             "the API is served by the verifier Worker (locally http://localhost:8788/v1/), not the admin host",
-            None,
-        )
+        ))
         .into_response()
     } else if path == "/api" || path.starts_with("/api/") {
         front::handle(req, &env, now).await

@@ -15,9 +15,9 @@ use worker::{
     Request, RequestInit, event,
 };
 
-use crate::account::internal_request;
-use crate::account::notices::{Claim, Outcome, QueuedMail};
-use crate::error::{ApiError, ApiResult};
+use crate::account::notices::QueuedMail;
+use crate::account::protocol::{AccountClient, Claim, Claimed, Delivered};
+use crate::error::ApiResult;
 
 #[event(queue)]
 pub async fn consume(
@@ -81,24 +81,11 @@ pub async fn consume(
     Ok(())
 }
 
-async fn ask(
-    env: &Env,
-    account_id: &str,
-    path: &str,
-    body: &serde_json::Value,
-) -> ApiResult<worker::Response> {
-    let resp =
-        crate::account::call(env, account_id, internal_request(account_id, path, body)?).await?;
-    if !(200..300).contains(&resp.status_code()) {
-        return Err(ApiError::unavailable());
-    }
-    Ok(resp)
-}
-
-async fn claim(env: &Env, q: &QueuedMail, mail: &MailMessage) -> ApiResult<Claim> {
-    let body = serde_json::json!({ "id": mail.id });
-    let mut resp = ask(env, &q.account_id, "/internal/notifications/claim", &body).await?;
-    resp.json().await.map_err(|_| ApiError::unavailable())
+async fn claim(env: &Env, q: &QueuedMail, mail: &MailMessage) -> ApiResult<Claimed> {
+    let ask = Claim {
+        id: mail.id.clone(),
+    };
+    AccountClient::new(env, &q.account_id)?.call(&ask).await
 }
 
 async fn report(
@@ -108,15 +95,15 @@ async fn report(
     delivery: Delivery,
     error: Option<String>,
 ) -> ApiResult<()> {
-    let outcome = Outcome {
+    let outcome = Delivered {
         id: mail.id.clone(),
         delivery,
         error,
     };
-    let body = serde_json::to_value(&outcome).map_err(|_| ApiError::unavailable())?;
-    ask(env, &q.account_id, "/internal/notifications/result", &body)
+    AccountClient::new(env, &q.account_id)?
+        .call(&outcome)
         .await
-        .map(|_| ())
+        .map(drop)
 }
 
 /// Posts one message; the error says why it did not go (never the token: there is none).

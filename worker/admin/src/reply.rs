@@ -3,6 +3,9 @@
 use serde::Serialize;
 use worker::{Headers, Response, Result};
 
+use tollgate_core::admin::Answer;
+use tollgate_core::revision::etag;
+
 use crate::error::{ApiError, ApiResult};
 
 /// Content-Security-Policy for everything served: scripts only from this origin (plus
@@ -20,6 +23,30 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
 
 pub fn no_content() -> ApiResult<Response> {
     Ok(Response::empty().map_err(ApiError::from)?.with_status(204))
+}
+
+/// JSON text already written (a kept answer, an answer of the core's).
+pub fn json_text(status: u16, text: String) -> ApiResult<Response> {
+    let mut r = Response::from_bytes(text.into_bytes())?.with_status(status);
+    r.headers_mut().set("Content-Type", "application/json")?;
+    Ok(r)
+}
+
+/// The response of an answer the core decided: its body, `ETag` and session cookie.
+pub fn answer(a: &Answer) -> ApiResult<Response> {
+    let mut r = if a.status == 204 {
+        no_content()?
+    } else {
+        json_text(a.status, a.json())?
+    };
+    let h = r.headers_mut();
+    if let Some(rev) = a.etag {
+        h.set("ETag", &etag(rev))?;
+    }
+    if let Some(c) = &a.set_cookie {
+        h.set("Set-Cookie", c)?;
+    }
+    Ok(r)
 }
 
 /// Adds the security headers. Responses from `fetch` have immutable headers, so the

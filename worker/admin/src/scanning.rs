@@ -16,16 +16,17 @@
 
 use std::collections::BTreeMap;
 
+use tollgate_core::admin::leaks::{LeakAnswer, LeakRequest, Reported};
 use tollgate_core::credential::Digest;
-use tollgate_core::error_code::ErrorCode;
+use tollgate_core::error_code::{ErrorCode, Failure};
 use tollgate_core::leak::signature::{
     self, KEY_ID_HEADER, KeyList, SIGNATURE_HEADER, SignatureError,
 };
 use tollgate_core::leak::{self, ReportError, ReportedMatch};
 use worker::{Cache, Env, Fetch, Headers, Method, Request, RequestInit, Response};
 
-use crate::account::{self, internal_request_from};
-use crate::error::{ApiError, ApiResult};
+use crate::account::protocol::AccountClient;
+use crate::error::{ApiError, ApiResult, Decided as _};
 use crate::store::Store;
 use crate::{body, front, reply};
 
@@ -38,7 +39,7 @@ pub async fn handle(mut req: Request, env: &Env) -> ApiResult<Response> {
     }
     limit(env, &front::client(&req)).await?;
     let too_large = || {
-        ApiError::from(ReportError::TooLarge {
+        Failure::from(ReportError::TooLarge {
             max: leak::MAX_REPORT_BYTES,
         })
     };
@@ -51,8 +52,9 @@ pub async fn handle(mut req: Request, env: &Env) -> ApiResult<Response> {
         header(SIGNATURE_HEADER).as_deref(),
         &raw,
     )
-    .inspect_err(|e| worker::console_warn!("secret scanning: refused a report: {e}"))?;
-    let matches = leak::parse_report(&raw)?;
+    .inspect_err(|e| worker::console_warn!("secret scanning: refused a report: {e}"))
+    .decided()?;
+    let matches = leak::parse_report(&raw).decided()?;
     let live = look_up(env, &matches).await?;
     let feedback: Vec<leak::Feedback> = matches
         .iter()
@@ -70,12 +72,14 @@ pub async fn handle(mut req: Request, env: &Env) -> ApiResult<Response> {
 async fn limit(env: &Env, client: &str) -> ApiResult<()> {
     match env.rate_limiter(LIMIT_BINDING) {
         Ok(l) => match l.limit(client.to_owned()).await {
-            Ok(o) if !o.success => Err(ApiError::code(
-                ErrorCode::RateLimited,
-                "too many reports from this client: wait a minute and send them again",
-                None,
-            )
-            .with_header("Retry-After", "60".into())),
+            Ok(o) if !o.success => Err(Failure {
+                retry_after: Some(60),
+                ..Failure::new(
+                    ErrorCode::RateLimited,
+                    "too many reports from this client: wait a minute and send them again",
+                )
+            }
+            .into()),
             _ => Ok(()),
         },
         Err(_) => {
@@ -92,7 +96,7 @@ async fn limit(env: &Env, client: &str) -> ApiResult<()> {
 /// [`signature::KEY_LIST_TTL_SECS`].
 async fn key_list(env: &Env) -> ApiResult<KeyList> {
     if let Some(text) = crate::vars::optional(env, "SECRET_SCANNING_KEYS") {
-        return Ok(signature::parse_key_list(&text)?);
+        return signature::parse_key_list(&text).decided();
     }
     let url = crate::vars::optional(env, "SECRET_SCANNING_KEYS_URL")
         .unwrap_or_else(|| signature::KEY_LIST_URL.to_owned());
@@ -103,7 +107,8 @@ async fn key_list(env: &Env) -> ApiResult<KeyList> {
     {
         return Ok(list);
     }
-    let unavailable = |why: &str| ApiError::from(SignatureError::KeyList(why.to_owned()));
+    let unavailable =
+        |why: &str| ApiError::from(Failure::from(SignatureError::KeyList(why.to_owned())));
     let headers = Headers::new();
     headers
         .set("User-Agent", "tollgate-secret-scanning")
@@ -125,7 +130,7 @@ async fn key_list(env: &Env) -> ApiResult<KeyList> {
         .text()
         .await
         .map_err(|_| unavailable("the key list could not be read"))?;
-    let list = signature::parse_key_list(&text)?;
+    let list = signature::parse_key_list(&text).decided()?;
     let mut keep = Response::ok(text).map_err(ApiError::from)?;
     keep.headers_mut()
         .set(
@@ -156,15 +161,14 @@ async fn look_up(env: &Env, matches: &[ReportedMatch]) -> ApiResult<Vec<bool>> {
         })
         .collect();
     // Per account: the positions of its matches and what its object is told of each.
-    let mut by_account: BTreeMap<String, (Vec<usize>, Vec<account::leaks::Reported>)> =
-        BTreeMap::new();
+    let mut by_account: BTreeMap<String, (Vec<usize>, Vec<Reported>)> = BTreeMap::new();
     for (i, (m, d)) in matches.iter().zip(&digests).enumerate() {
         let Some(entry) = d.and_then(|d| index.get(&d.0)) else {
             continue;
         };
         let slot = by_account.entry(entry.account_id.clone()).or_default();
         slot.0.push(i);
-        slot.1.push(account::leaks::Reported {
+        slot.1.push(Reported {
             sid: entry.sid.clone(),
             digest: d.map(|d| d.to_hex()).unwrap_or_default(),
             url: m.url.clone(),
@@ -188,23 +192,12 @@ async fn look_up(env: &Env, matches: &[ReportedMatch]) -> ApiResult<Vec<bool>> {
     Ok(live)
 }
 
-async fn tell(
-    env: &Env,
-    account_id: &str,
-    reports: &[account::leaks::Reported],
-) -> ApiResult<account::leaks::LeakAnswer> {
-    let body = serde_json::to_vec(&account::leaks::LeakRequest {
+async fn tell(env: &Env, account_id: &str, reports: &[Reported]) -> ApiResult<LeakAnswer> {
+    let ask = LeakRequest {
         reports: reports.to_vec(),
-    })
-    .map_err(|_| ApiError::unavailable())?;
-    let mut resp = account::call(
-        env,
-        account_id,
-        internal_request_from(account_id, "/internal/leaked", &body, None)?,
-    )
-    .await?;
-    if resp.status_code() != 200 {
-        return Err(ApiError::unavailable());
-    }
-    resp.json().await.map_err(|_| ApiError::unavailable())
+    };
+    AccountClient::new(env, account_id)?
+        .call(&ask)
+        .await
+        .map_err(|_| ApiError::unavailable())
 }

@@ -192,7 +192,7 @@ impl Store {
 pub mod legacy {
     use futures_util::future::join_all;
     use tollgate_core::account::{AccountRecord, UserRecord};
-    use tollgate_core::api::AuditEntry;
+    use tollgate_core::audit::AuditEntry;
     use tollgate_core::replica::TokenReplica;
     use tollgate_core::token::TokenRecord;
 

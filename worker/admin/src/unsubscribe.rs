@@ -4,50 +4,12 @@
 //! account's object to stop the token's notifications to that address. The link's HMAC
 //! ([`tollgate_core::notify::unsubscribe_tag`]) is its only authority.
 
-use tollgate_core::account::is_account_id;
-use tollgate_core::notify::{self, Language, text::unsubscribe_page};
+use tollgate_core::admin::notices::unsubscribe_link;
+use tollgate_core::language::Language;
+use tollgate_core::notify::{self, text::unsubscribe_page};
 use worker::{Env, Method, Request, Response, Result};
 
-use crate::account::{self, internal_request};
-
-struct Link {
-    account: String,
-    sid: String,
-    email: String,
-    language: Language,
-    tag: String,
-}
-
-fn decode(v: &str) -> String {
-    worker::js_sys::decode_uri_component(&v.replace('+', " "))
-        .map(String::from)
-        .unwrap_or_default()
-}
-
-fn link(req: &Request) -> Option<Link> {
-    let url = req.url().ok()?;
-    let mut l = Link {
-        account: String::new(),
-        sid: String::new(),
-        email: String::new(),
-        language: Language::En,
-        tag: String::new(),
-    };
-    for (k, v) in url.query()?.split('&').filter_map(|p| p.split_once('=')) {
-        match k {
-            "a" => l.account = decode(v),
-            "s" => l.sid = decode(v),
-            "e" => l.email = decode(v),
-            "t" => l.tag = decode(v),
-            "l" => {
-                l.language =
-                    serde_json::from_value(serde_json::Value::String(decode(v))).unwrap_or_default()
-            }
-            _ => {}
-        }
-    }
-    is_account_id(&l.account).then_some(l)
-}
+use crate::account::protocol::AccountClient;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -72,32 +34,31 @@ const INVALID: &str =
     "<p>This unsubscribe link is not valid. / この配信停止リンクは無効です。/ 此退订链接无效。</p>";
 
 pub async fn handle(req: Request, env: &Env) -> Result<Response> {
-    let Some(l) = link(&req) else {
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_owned));
+    let Some(l) = query.as_deref().and_then(unsubscribe_link) else {
         return page(400, Language::En, "Unsubscribe", INVALID);
     };
     let [title, question, button, done] = unsubscribe_page(l.language);
-    let Ok(key) = account::notices::link_key(env) else {
+    let Ok(key) = crate::account::notices::link_key(env) else {
         return page(503, l.language, title, "");
     };
-    if !notify::unsubscribe_tag_valid(&key, &l.account, &l.sid, &l.email, &l.tag) {
+    let r = &l.request;
+    if !notify::unsubscribe_tag_valid(&key, &l.account, &r.sid, &r.email, &r.tag) {
         return page(400, l.language, title, INVALID);
     }
     if req.method() != Method::Post {
         let body = format!(
             "<p>{question} <strong>{}</strong></p><form method=\"post\"><button type=\"submit\">{button}</button></form>",
-            escape(&l.email)
+            escape(&r.email)
         );
         return page(200, l.language, title, &body);
     }
-    let body = serde_json::json!({ "sid": l.sid, "email": l.email, "tag": l.tag });
-    let told = match internal_request(&l.account, "/internal/unsubscribe", &body) {
-        Ok(r) => account::call(env, &l.account, r)
-            .await
-            .map(|r| r.status_code()),
+    let told = match AccountClient::new(env, &l.account) {
+        Ok(client) => client.call(r).await.map(drop),
         Err(e) => Err(e),
     };
     match told {
-        Ok(204) => page(
+        Ok(()) => page(
             200,
             l.language,
             title,

@@ -3,13 +3,15 @@
 //! the account's object reads the series for the admin API.
 //!
 //! * `POST /record`: a JSON list of `UsageRecord`s (token, hour, counts), added to the
-//!   hourly and the daily tables in one synchronous batch.
-//! * `GET /series?sid=…&days=N`: the token's last 48 hours and last N days.
-//! * `POST /totals`: `{"sids": [...], "since": ms}` → each token's requests since then.
+//!   hourly and the daily tables in one synchronous batch (from the verifier).
+//! * `POST /series` [`SeriesAsk`]: the token's last 48 hours and last N days.
+//! * `POST /totals` [`TotalsAsk`]: each token's requests since then.
+//!
+//! The account's object asks through [`UsageClient`], with the same types.
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tollgate_core::time::{Span, Timestamp};
 use tollgate_core::usage::{
     Counts, DAYS_KEPT, HOURS_KEPT, UsageRecord, UsageView, day_of, hour_of, series,
@@ -62,10 +64,18 @@ impl Row {
     }
 }
 
-#[derive(Deserialize)]
-struct TotalsAsk {
-    sids: Vec<String>,
-    since: Timestamp,
+/// A token's series: its last 48 hours and last `days` days.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SeriesAsk {
+    pub sid: String,
+    pub days: u32,
+}
+
+/// Each token's requests since `since`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TotalsAsk {
+    pub sids: Vec<String>,
+    pub since: Timestamp,
 }
 
 #[derive(Deserialize)]
@@ -99,16 +109,10 @@ impl DurableObject for UsageObject {
                 Ok(records) => self.record(&records),
                 Err(_) => Err(ApiError::unavailable()),
             },
-            (worker::Method::Get, "/series") => {
-                let url = req.url()?;
-                let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
-                let days = q
-                    .get("days")
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or(30u32)
-                    .clamp(1, DAYS_KEPT);
-                self.series(q.get("sid").map(String::as_str).unwrap_or_default(), days)
-            }
+            (worker::Method::Post, "/series") => match req.json::<SeriesAsk>().await {
+                Ok(ask) => self.series(&ask.sid, ask.days.clamp(1, DAYS_KEPT)),
+                Err(_) => Err(ApiError::unavailable()),
+            },
             (worker::Method::Post, "/totals") => match req.json::<TotalsAsk>().await {
                 Ok(ask) => self.totals(&ask),
                 Err(_) => Err(ApiError::unavailable()),
@@ -205,7 +209,7 @@ impl UsageObject {
     }
 
     fn totals(&self, ask: &TotalsAsk) -> ApiResult<Response> {
-        let mut out = serde_json::Map::new();
+        let mut out: HashMap<String, u64> = HashMap::new();
         for chunk in ask.sids.chunks(50) {
             let marks = vec!["?"; chunk.len()].join(",");
             let mut binds = vec![V::Integer(hour_of(ask.since).0)];
@@ -222,53 +226,72 @@ impl UsageObject {
                 .map_err(ApiError::from)?
                 .to_array()?;
             for r in rows {
-                out.insert(r.sid, serde_json::json!(r.n as u64));
+                out.insert(r.sid, r.n as u64);
             }
         }
         crate::reply::json(200, &out)
     }
 }
 
-fn stub(env: &Env, account_id: &str) -> ApiResult<worker::Stub> {
-    Ok(env
-        .durable_object(BINDING)?
-        .id_from_name(account_id)?
-        .get_stub()?)
+/// A client of one account's usage object.
+pub struct UsageClient {
+    stub: worker::Stub,
 }
 
-/// A token's series (for `GET /api/tokens/{sid}/usage`).
-pub async fn series_of(env: &Env, account_id: &str, sid: &str, days: u32) -> ApiResult<UsageView> {
-    let url = format!("https://usage.internal/series?sid={sid}&days={days}");
-    let mut resp = stub(env, account_id)?.fetch_with_str(&url).await?;
-    if resp.status_code() != 200 {
-        return Err(ApiError::unavailable());
+impl std::fmt::Debug for UsageClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UsageClient")
     }
-    Ok(resp.json().await?)
 }
 
-/// Requests per token since `since` (for the list's cards); empty when usage cannot be read.
-pub async fn totals(
-    env: &Env,
-    account_id: &str,
-    sids: &[String],
-    since: Timestamp,
-) -> HashMap<String, u64> {
-    let ask = async {
-        let body = serde_json::json!({ "sids": sids, "since": since }).to_string();
+impl UsageClient {
+    pub fn new(env: &Env, account_id: &str) -> ApiResult<UsageClient> {
+        let ns = env.durable_object(BINDING)?;
+        Ok(UsageClient {
+            stub: ns.id_from_name(account_id)?.get_stub()?,
+        })
+    }
+
+    async fn ask<T: Serialize, A: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &T,
+    ) -> ApiResult<A> {
+        let text = serde_json::to_string(body).map_err(|_| ApiError::unavailable())?;
         let headers = worker::Headers::new();
         headers.set("Content-Type", "application/json")?;
         let mut init = RequestInit::new();
         init.with_method(worker::Method::Post)
             .with_headers(headers)
-            .with_body(Some(body.into()));
-        let req = Request::new_with_init("https://usage.internal/totals", &init)?;
-        let mut resp = stub(env, account_id)?.fetch_with_request(req).await?;
-        resp.json::<HashMap<String, u64>>()
+            .with_body(Some(text.into()));
+        let req = Request::new_with_init(&format!("https://usage.internal{path}"), &init)?;
+        let mut resp = self.stub.fetch_with_request(req).await?;
+        if resp.status_code() != 200 {
+            return Err(ApiError::unavailable());
+        }
+        resp.json().await.map_err(|_| ApiError::unavailable())
+    }
+
+    /// A token's series (for `GET /api/tokens/{sid}/usage`).
+    pub async fn series(&self, sid: &str, days: u32) -> ApiResult<UsageView> {
+        let ask = SeriesAsk {
+            sid: sid.to_owned(),
+            days,
+        };
+        self.ask("/series", &ask).await
+    }
+
+    /// Requests per token since `since` (for the list); empty when usage cannot be read.
+    pub async fn totals(&self, sids: &[String], since: Timestamp) -> HashMap<String, u64> {
+        let ask = TotalsAsk {
+            sids: sids.to_vec(),
+            since,
+        };
+        self.ask("/totals", &ask)
             .await
-            .map_err(ApiError::from)
-    };
-    ask.await.unwrap_or_else(|_: ApiError| {
-        worker::console_error!("usage totals could not be read");
-        HashMap::new()
-    })
+            .unwrap_or_else(|_: ApiError| {
+                worker::console_error!("usage totals could not be read");
+                HashMap::new()
+            })
+    }
 }

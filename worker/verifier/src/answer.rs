@@ -28,12 +28,20 @@ struct Detail<'a> {
     field: Option<&'a str>,
 }
 
+/// An error answer with one of the core's codes. Inlined, so that each call site's code
+/// (always a constant here) is resolved to its name and status at compile time: the
+/// verifier carries only the codes it answers, not the API's whole table.
+#[inline(always)]
 pub fn error(code: ErrorCode, message: &str, field: Option<&str>) -> Result<Response> {
+    error_as(code.status(), code.as_str(), message, field)
+}
+
+fn error_as(status: u16, code: &str, message: &str, field: Option<&str>) -> Result<Response> {
     json(
-        code.status(),
+        status,
         &Body {
             error: Detail {
-                code: code.as_str(),
+                code,
                 message,
                 field,
             },
@@ -42,8 +50,15 @@ pub fn error(code: ErrorCode, message: &str, field: Option<&str>) -> Result<Resp
 }
 
 /// An error with extra headers (`WWW-Authenticate`, `Retry-After`).
+#[inline(always)]
 pub fn error_with(code: ErrorCode, message: &str, headers: &[(&str, &str)]) -> Result<Response> {
-    let mut r = error(code, message, None)?;
+    with_headers(
+        error_as(code.status(), code.as_str(), message, None)?,
+        headers,
+    )
+}
+
+fn with_headers(mut r: Response, headers: &[(&str, &str)]) -> Result<Response> {
     for (k, v) in headers {
         r.headers_mut().set(k, v)?;
     }

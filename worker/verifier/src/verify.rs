@@ -97,12 +97,11 @@ pub async fn handle(
             return failed_attempt(env, &sid).await;
         }
         Err(denial) => {
-            let (outcome, code, message) = refusal(denial);
-            if let Some(o) = outcome {
+            if let Some(o) = outcome_of(&denial) {
                 count(o);
             }
             usage::flush_if_due(env, ctx, now);
-            return answer::error(code, &message, None);
+            return refusal(denial);
         }
     };
     // Only requests that would be allowed count against the token's rate limit.
@@ -139,23 +138,32 @@ pub async fn handle(
     Ok(response)
 }
 
-/// A valid token's refusal: what it counts as, its code and message.
-fn refusal(denial: Denial) -> (Option<Outcome>, ErrorCode, String) {
+/// What a valid token's refusal counts as in its usage.
+fn outcome_of(denial: &Denial) -> Option<Outcome> {
     match denial {
-        Denial::IpNotAllowed { .. } => (
-            Some(Outcome::IpNotAllowed),
+        Denial::IpNotAllowed { .. } => Some(Outcome::IpNotAllowed),
+        Denial::LacksScope { .. } => Some(Outcome::LacksScope),
+        _ => None,
+    }
+}
+
+/// A valid token's refusal, answered (each code a constant, see `answer::error`).
+fn refusal(denial: Denial) -> Result<Response> {
+    match denial {
+        Denial::IpNotAllowed { .. } => answer::error(
             ErrorCode::IpNotAllowed,
-            "this token may not be used from this address".to_owned(),
-        ),
-        Denial::LacksScope { required, .. } => (
-            Some(Outcome::LacksScope),
-            ErrorCode::InsufficientScope,
-            format!("this token lacks the scope {required} that this route requires"),
-        ),
-        _ => (
+            "this token may not be used from this address",
             None,
+        ),
+        Denial::LacksScope { required, .. } => answer::error(
+            ErrorCode::InsufficientScope,
+            &format!("this token lacks the scope {required} that this route requires"),
+            None,
+        ),
+        _ => answer::error(
             ErrorCode::NoSuchRoute,
-            "no API route of this token's version matches".to_owned(),
+            "no API route of this token's version matches",
+            None,
         ),
     }
 }

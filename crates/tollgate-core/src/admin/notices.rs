@@ -4,10 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Answer, Outcome};
+use crate::account::is_account_id;
 use crate::audit::{Actor, Audit, AuditAction, Detail};
 use crate::change::Change;
 use crate::credential::AccountSid;
 use crate::error_code::{ErrorCode, Failure};
+use crate::language::Language;
 use crate::notify::{EXPIRY_NOTICE, Event, unsubscribe_tag_valid};
 use crate::time::Timestamp;
 use crate::token::{TokenRecord, unsubscribe as unsubscribed};
@@ -18,6 +20,40 @@ pub struct UnsubscribeRequest {
     pub sid: String,
     pub email: String,
     pub tag: String,
+}
+
+/// An unsubscribe link as its page reads it: the account, what to ask its object, and the
+/// language to answer in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsubscribeLink {
+    pub account: String,
+    pub request: UnsubscribeRequest,
+    pub language: Language,
+}
+
+/// Reads an unsubscribe link's query (`a`, `s`, `e`, `l`, `t`); `None` when it names no
+/// account or is not percent-encoded.
+pub fn unsubscribe_link(query: &str) -> Option<UnsubscribeLink> {
+    let mut link = UnsubscribeLink {
+        account: String::new(),
+        request: UnsubscribeRequest {
+            sid: String::new(),
+            email: String::new(),
+            tag: String::new(),
+        },
+        language: Language::En,
+    };
+    for (k, v) in crate::percent::query_pairs(query).ok()? {
+        match k.as_str() {
+            "a" => link.account = v,
+            "s" => link.request.sid = v,
+            "e" => link.request.email = v,
+            "t" => link.request.tag = v,
+            "l" => link.language = v.parse().unwrap_or_default(),
+            _ => {}
+        }
+    }
+    is_account_id(&link.account).then_some(link)
 }
 
 /// The SID a signed unsubscribe link names, if its signature (made with `link_key`) holds.

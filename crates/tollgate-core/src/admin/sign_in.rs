@@ -71,15 +71,16 @@ pub fn new_account(
     Ok((account, admin))
 }
 
-/// Stores a new account and its first admin in the account's object, once: `existing` is
-/// what the object holds already.
+/// Stores a new account and its first admin in the object named `object` (the account's id),
+/// once: `existing` is what the object holds already.
 pub fn setup(
+    object: &str,
     existing: Option<&AccountRecord>,
     account: AccountRecord,
     admin: UserRecord,
     now: Timestamp,
 ) -> Result<Outcome, Failure> {
-    if existing.is_some() || admin.account_id != account.id {
+    if existing.is_some() || account.id != object || admin.account_id != account.id {
         return Err(Failure::new(
             ErrorCode::Forbidden,
             "this account exists already",

@@ -21,7 +21,7 @@ use crate::time::Timestamp;
 /// The body of every error answer: `{"error": {"code", "message", "field"?, "params"?},
 /// "current"?}`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
     /// With `stale_revision` (412): the record as it is now.
@@ -54,13 +54,24 @@ impl From<&Failure> for ErrorBody {
                 code: f.code,
                 message: f.message.clone(),
                 field: f.field.clone(),
-                params: f
-                    .params
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                    .collect(),
+                params: f.params.clone(),
             },
-            current: f.current.clone(),
+            current: f
+                .current
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
+        }
+    }
+}
+
+impl From<ErrorBody> for Failure {
+    /// An error answer relayed from another object, as it was decided there.
+    fn from(b: ErrorBody) -> Failure {
+        Failure {
+            field: b.error.field,
+            params: b.error.params,
+            current: b.current.map(|c| c.to_string()),
+            ..Failure::new(b.error.code, b.error.message)
         }
     }
 }

@@ -269,3 +269,37 @@ fn a_message_is_sent_by_one_sender_at_a_time_and_never_after_it_went_out() {
         assert_eq!(Delivery::parse(d.as_str()), Some(d));
     }
 }
+
+#[test]
+fn names_are_as_serialized() {
+    use EventKind::*;
+    for k in [
+        TokenCreated,
+        TokenReset,
+        TokenDisabled,
+        TokenEnabled,
+        TokenDeleted,
+        TokenUpgraded,
+        TokenLeaked,
+        TokenExpiring,
+        ScopesChanged,
+    ] {
+        assert_eq!(
+            serde_json::to_string(&k).ok(),
+            Some(format!("\"{}\"", k.as_str()))
+        );
+    }
+    for r in [Role::PrimaryContact, Role::Developer] {
+        assert_eq!(
+            serde_json::to_string(&r).ok(),
+            Some(format!("\"{}\"", r.as_str()))
+        );
+    }
+    for d in Delivery::ALL {
+        assert_eq!(
+            serde_json::to_string(&d).ok(),
+            Some(format!("\"{}\"", d.as_str()))
+        );
+        assert_eq!(Delivery::parse(d.as_str()), Some(d));
+    }
+}

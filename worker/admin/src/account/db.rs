@@ -25,8 +25,8 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tollgate_core::account::{AccountRecord, UserRecord};
-use tollgate_core::api::AuditEntry;
-use tollgate_core::filter::{Bounds, Cursor, search_key};
+use tollgate_core::audit::AuditEntry;
+use tollgate_core::filter::{Bounds, Cursor};
 use tollgate_core::session::SessionRecord;
 use tollgate_core::throttle::Counter;
 use tollgate_core::time::Timestamp;
@@ -40,6 +40,8 @@ use worker::{SqlStorage, SqlStorageValue as V, Storage};
 use crate::error::{ApiError, ApiResult};
 
 pub mod notices;
+mod writes;
+pub use writes::*;
 
 /// The schema, one migration per entry; `meta.schema` says how many have run.
 const MIGRATIONS: &[&str] = &["
@@ -432,190 +434,4 @@ impl Db {
                 failures: r.failures as u32,
             }))
     }
-}
-
-// ------------------------------------------------------------------ writes
-
-pub fn set_meta(key: &str, value: &str) -> Stmt {
-    stmt(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        vec![text(key), text(value)],
-    )
-}
-
-/// Writes the account and queues its replica.
-pub fn put_account(a: &AccountRecord) -> ApiResult<Vec<Stmt>> {
-    let record = json(a)?;
-    Ok(vec![
-        stmt(
-            "INSERT INTO account (id, revision, record) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, record = excluded.record",
-            vec![text(a.id.clone()), int(a.revision), record.clone()],
-        ),
-        outbox(format!("acct:{}", a.id), record, a.revision, None),
-    ])
-}
-
-pub fn put_user(u: &UserRecord) -> ApiResult<Stmt> {
-    Ok(stmt(
-        "INSERT INTO users (id, email, created_at, record) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record",
-        vec![
-            text(u.id.clone()),
-            text(u.email.to_lowercase()),
-            int(u.created_at.0),
-            json(u)?,
-        ],
-    ))
-}
-
-/// Writes a token and queues its replica (without the sealed auth token).
-pub fn put_token(t: &TokenRecord) -> ApiResult<Vec<Stmt>> {
-    let replica = tollgate_core::replica::TokenReplica::live(t);
-    Ok(vec![
-        stmt(
-            "INSERT INTO tokens (sid, name_key, created_at, enabled, record, expires_at) VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT(sid) DO UPDATE SET name_key = excluded.name_key, enabled = excluded.enabled, \
-             record = excluded.record, expires_at = excluded.expires_at",
-            vec![
-                text(t.sid.as_str()),
-                text(search_key(&t.name)),
-                int(t.created_at.0),
-                int(i64::from(t.enabled)),
-                json(t)?,
-                V::from(t.expires_at.map(|e| e.0)),
-            ],
-        ),
-        outbox(
-            format!("tok:{}", t.sid.as_str()),
-            V::String(replica.to_json()),
-            replica.revision(),
-            None,
-        ),
-    ])
-}
-
-/// Queues the index entry from the token's current secret's digest to the token, which
-/// the secret-scanning endpoint reads to find the account of a reported auth token.
-pub fn index_digest(t: &TokenRecord) -> Stmt {
-    let (key, value) = tollgate_core::replica::digest_index(t);
-    outbox(key, V::String(value), 1, None)
-}
-
-/// Removes a token and queues its tombstone.
-pub fn delete_token(tombstone: &tollgate_core::replica::Tombstone) -> Vec<Stmt> {
-    let replica = tollgate_core::replica::TokenReplica::Deleted(tombstone.clone());
-    let ttl = tollgate_core::replica::TOMBSTONE_TTL.millis() / 1000;
-    vec![
-        stmt(
-            "DELETE FROM tokens WHERE sid = ?",
-            vec![text(tombstone.sid.as_str())],
-        ),
-        outbox(
-            format!("tok:{}", tombstone.sid.as_str()),
-            V::String(replica.to_json()),
-            tombstone.revision,
-            Some(ttl),
-        ),
-    ]
-}
-
-pub(crate) fn outbox(key: String, value: V, revision: u64, ttl_secs: Option<i64>) -> Stmt {
-    stmt(
-        "INSERT INTO outbox (key, value, revision, ttl_secs) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET \
-         value = excluded.value, revision = excluded.revision, ttl_secs = excluded.ttl_secs WHERE excluded.revision >= outbox.revision",
-        vec![text(key), value, int(revision), V::from(ttl_secs)],
-    )
-}
-
-/// Forgets a replica write once KV has it (unless a newer one was queued meanwhile).
-pub fn sent(key: &str, revision: f64) -> Stmt {
-    stmt(
-        "DELETE FROM outbox WHERE key = ? AND revision = ?",
-        vec![text(key), V::Float(revision)],
-    )
-}
-
-pub fn put_session(digest: &str, s: &SessionRecord) -> ApiResult<Stmt> {
-    Ok(stmt(
-        "INSERT INTO sessions (digest, user_id, expires_at, record) VALUES (?, ?, ?, ?) \
-         ON CONFLICT(digest) DO UPDATE SET expires_at = excluded.expires_at, record = excluded.record",
-        vec![
-            text(digest),
-            text(s.user_id.clone()),
-            int(s.expires_at().0),
-            json(s)?,
-        ],
-    ))
-}
-
-/// Refreshes a session only while it still exists: an ended session is never written back.
-pub fn touch_session(digest: &str, s: &SessionRecord) -> ApiResult<Stmt> {
-    Ok(stmt(
-        "UPDATE sessions SET record = ? WHERE digest = ?",
-        vec![json(s)?, text(digest)],
-    ))
-}
-
-pub fn delete_session(digest: &str) -> Stmt {
-    stmt("DELETE FROM sessions WHERE digest = ?", vec![text(digest)])
-}
-
-pub fn end_sessions_of(user_id: &str) -> Stmt {
-    stmt(
-        "DELETE FROM sessions WHERE user_id = ?",
-        vec![text(user_id)],
-    )
-}
-
-pub fn drop_expired_sessions(now: Timestamp) -> Stmt {
-    stmt(
-        "DELETE FROM sessions WHERE expires_at < ?",
-        vec![int(now.0)],
-    )
-}
-
-pub fn audit(e: &AuditEntry) -> ApiResult<Stmt> {
-    Ok(stmt(
-        "INSERT INTO audit (target, entry) VALUES (?, ?)",
-        vec![text(e.target.clone()), json(e)?],
-    ))
-}
-
-pub fn keep_answer(
-    key: &str,
-    fingerprint: &str,
-    now: Timestamp,
-    status: u16,
-    sealed_body: String,
-) -> Vec<Stmt> {
-    let oldest = now.minus(tollgate_core::idempotency::KEEP_FOR);
-    vec![
-        stmt(
-            "DELETE FROM idempotency WHERE created_at < ?",
-            vec![int(oldest.0)],
-        ),
-        stmt(
-            "INSERT INTO idempotency (key, fingerprint, created_at, status, sealed_body) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, \
-             status = excluded.status, sealed_body = excluded.sealed_body",
-            vec![
-                text(key),
-                text(fingerprint),
-                int(now.0),
-                int(status),
-                text(sealed_body),
-            ],
-        ),
-    ]
-}
-
-pub fn put_counter(key: &str, c: Counter) -> Stmt {
-    stmt(
-        "INSERT INTO throttle (key, window_start, failures) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET \
-         window_start = excluded.window_start, failures = excluded.failures",
-        vec![text(key), int(c.window_start.0), int(c.failures)],
-    )
-}
-
-pub fn clear_counter(key: &str) -> Stmt {
-    stmt("DELETE FROM throttle WHERE key = ?", vec![text(key)])
 }

@@ -2,40 +2,49 @@
 //! the single source of truth and the only writer of everything that belongs to the account:
 //! the account record, its users, tokens, sessions and audit log (see [`db`]).
 //!
-//! Every admin request of the account runs here. A change reads the current state, applies
-//! the core's rule and writes — all synchronously, in one transaction, with no `await` in
-//! between — so two changes can never undo one another. The same transaction queues the
-//! edge's replica writes in the outbox and arms the object's alarm; after the commit the
-//! request writes the outbox to KV and publishes it on the revocation feed
-//! ([`AccountObject::flush`], [`crate::feed`]) before it answers, and if either fails (or
-//! the isolate dies first) the alarm retries until both took it.
+//! Every admin request of the account runs here. A handler reads what it needs, asks the
+//! core's operation (`tollgate_core::admin`) what the request means, and commits the
+//! returned `Change` ([`persist`]) — all synchronously, in one transaction, with no `await`
+//! between the reads and the commit — so two changes can never undo one another. The same
+//! transaction queues the edge's replica rows in the outbox and the commit arms the object's
+//! alarm; the request then writes the outbox to KV and publishes it on the revocation feed
+//! ([`AccountObject::flush`], [`crate::feed`]) before it answers, and if either fails (or the
+//! isolate dies first) the alarm retries until both took it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use tollgate_core::account::is_account_id;
-use tollgate_core::feed::Change;
+use tollgate_core::admin::Outcome;
+use tollgate_core::admin::leaks::LeakRequest;
+use tollgate_core::admin::notices::UnsubscribeRequest;
+use tollgate_core::change::Change;
+use tollgate_core::feed::Update;
+use tollgate_core::throttle::Limiter;
 use tollgate_core::time::Timestamp;
+use tollgate_core::token::{MAX_NEW_TOKENS, NEW_TOKEN_WINDOW};
 use worker::{Date, Delay, DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use crate::error::{ApiError, ApiResult};
+use crate::reply;
 use crate::store::Store;
 
+pub mod claim;
 pub mod db;
 mod import;
-pub mod leaks;
+mod leaks;
 pub mod notices;
+mod people;
+mod persist;
+pub mod protocol;
 mod router;
-pub mod session;
+mod session;
 mod settings;
 mod tokens;
-mod users;
 
-/// The header that names the account (set by the front door and other objects only).
-pub const ACCOUNT_HEADER: &str = "X-Tollgate-Account";
-/// The header that carries the client's address (from `CF-Connecting-IP`).
-pub const CLIENT_HEADER: &str = "X-Tollgate-Client";
-/// The binding of the account objects' namespace.
-pub const BINDING: &str = "ACCOUNTS";
+use protocol::{
+    ACCOUNT_HEADER, CLIENT_HEADER, Call, Claim, Delivered, HasUser, Import, Login, Setup,
+};
+
 /// When the alarm retries replica writes that have not reached KV.
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 /// A flush that has not finished after this long is taken over by the next request.
@@ -48,6 +57,12 @@ pub struct AccountObject {
     db: db::Db,
     /// When the running flush started, if one runs.
     flushing: Cell<Option<f64>>,
+    /// New tokens per account (create and duplicate): exact, since this object is the
+    /// account's only instance.
+    new_tokens: RefCell<Limiter>,
+    /// The core's limit, unless the deployment sets `NEW_TOKENS_PER_MINUTE` (the benchmark
+    /// raises it to create 10,000 tokens).
+    new_token_limit: u32,
 }
 
 impl std::fmt::Debug for AccountObject {
@@ -70,26 +85,32 @@ impl Ctx<'_> {
     pub fn db(&self) -> &db::Db {
         &self.obj.db
     }
+
     pub fn env(&self) -> &Env {
         &self.obj.env
     }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
     }
-    /// Refuses a change made against an older revision than `current`: 412 `stale_revision`
-    /// with `view`, the record as it is now (from the request's `If-Match`).
-    pub fn precondition<T: serde::Serialize>(
-        &self,
-        current: u64,
-        view: impl FnOnce() -> T,
-    ) -> ApiResult<()> {
-        tollgate_core::revision::check_if_match(self.header("If-Match").as_deref(), current)
-            .map_err(|e| ApiError::stale(&e, serde_json::to_value(view()).unwrap_or_default()))
+
+    /// Commits `change` (one transaction) at this request's time.
+    pub async fn commit(&self, change: &Change) -> ApiResult<()> {
+        self.obj.commit(change, self.now).await
     }
 
-    /// Commits `stmts` (one transaction) and arms the alarm that retries the replica.
-    pub async fn commit(&self, stmts: Vec<db::Stmt>) -> ApiResult<()> {
-        self.obj.commit(stmts).await
+    /// Commits an outcome's change and answers it (or its failure).
+    pub async fn settle(&self, outcome: Outcome) -> ApiResult<Response> {
+        self.commit(&outcome.change).await?;
+        match outcome.answer {
+            Ok(a) => reply::answer(&a),
+            Err(f) => Err(f.into()),
+        }
+    }
+
+    /// Reads a typed internal request's body.
+    pub async fn call<C: Call>(&mut self) -> ApiResult<C> {
+        crate::body::json(&mut self.req, false).await
     }
 }
 
@@ -99,11 +120,16 @@ impl DurableObject for AccountObject {
         if db.migrate().is_err() {
             worker::console_error!("account object: migration failed");
         }
+        let limit = crate::vars::optional(&env, "NEW_TOKENS_PER_MINUTE")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_NEW_TOKENS);
         AccountObject {
             state,
             env,
             db,
             flushing: Cell::new(None),
+            new_tokens: RefCell::new(Limiter::new(NEW_TOKEN_WINDOW, limit)),
+            new_token_limit: limit,
         }
     }
 
@@ -136,13 +162,8 @@ impl DurableObject for AccountObject {
             self.arm_alarm().await;
         } else if let Some(at) = next_notice {
             let wait = (at.0 - now.0).max(1_000) as u64;
-            if self
-                .state
-                .storage()
-                .set_alarm(std::time::Duration::from_millis(wait))
-                .await
-                .is_err()
-            {
+            let later = std::time::Duration::from_millis(wait);
+            if self.state.storage().set_alarm(later).await.is_err() {
                 worker::console_error!("account object: could not arm the expiry alarm");
             }
         }
@@ -152,12 +173,8 @@ impl DurableObject for AccountObject {
 
 impl AccountObject {
     async fn serve(&self, req: Request, now: Timestamp) -> ApiResult<Response> {
-        let account_id = req
-            .headers()
-            .get(ACCOUNT_HEADER)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let header = |name: &str| req.headers().get(name).ok().flatten();
+        let account_id = header(ACCOUNT_HEADER).unwrap_or_default();
         if !is_account_id(&account_id) {
             return Err(ApiError::not_found());
         }
@@ -170,12 +187,7 @@ impl AccountObject {
         {
             return Err(ApiError::not_found());
         }
-        let client = req
-            .headers()
-            .get(CLIENT_HEADER)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "unknown".into());
+        let client = header(CLIENT_HEADER).unwrap_or_else(|| "unknown".into());
         let method = req.method().to_string();
         let path = req.path();
         let mut ctx = Ctx {
@@ -186,28 +198,45 @@ impl AccountObject {
             account_id,
             client,
         };
+        if path == Setup::PATH {
+            return session::setup(&mut ctx).await;
+        }
+        import::ensure(&ctx).await?;
         match path.as_str() {
-            "/internal/setup" => session::setup(&mut ctx).await,
-            _ => {
-                import::ensure(&ctx).await?;
-                match path.as_str() {
-                    "/internal/import" => crate::reply::no_content(),
-                    "/internal/has-user" => users::has_user(&mut ctx).await,
-                    "/internal/login" => session::login(&mut ctx).await,
-                    "/internal/leaked" => leaks::report(&mut ctx).await,
-                    "/internal/unsubscribe" => notices::unsubscribe(&mut ctx).await,
-                    "/internal/notifications/claim" => notices::claim(&mut ctx).await,
-                    "/internal/notifications/result" => notices::result(&mut ctx).await,
-                    _ => router::route(&mut ctx, &path).await,
-                }
-            }
+            Import::PATH => reply::json(200, &protocol::Done {}),
+            HasUser::PATH => people::has_user(&mut ctx).await,
+            Login::PATH => session::login(&mut ctx).await,
+            LeakRequest::PATH => leaks::report(&mut ctx).await,
+            UnsubscribeRequest::PATH => notices::unsubscribe(&mut ctx).await,
+            Claim::PATH => notices::claim(&mut ctx).await,
+            Delivered::PATH => notices::delivered(&mut ctx).await,
+            _ => router::route(&mut ctx, &path).await,
         }
     }
 
-    async fn commit(&self, stmts: Vec<db::Stmt>) -> ApiResult<()> {
+    /// Commits `change` in one transaction; when it leaves replica rows or messages to send,
+    /// the first await after it arms the alarm that retries them (joining the same write).
+    async fn commit(&self, change: &Change, now: Timestamp) -> ApiResult<()> {
+        self.commit_with(change, Vec::new(), now).await
+    }
+
+    /// [`AccountObject::commit`] with statements of the store's own in the same transaction
+    /// (the import's legacy audit rows and marker).
+    async fn commit_with(
+        &self,
+        change: &Change,
+        extra: Vec<db::Stmt>,
+        now: Timestamp,
+    ) -> ApiResult<()> {
+        if change.is_empty() && extra.is_empty() {
+            return Ok(());
+        }
+        let mut stmts = persist::statements(&self.env, &self.db, change, now)?;
+        stmts.extend(extra);
         self.db.atomic(stmts)?;
-        // The first await after the writes: setting the alarm joins the same write batch.
-        self.arm_alarm().await;
+        if change.reaches_the_edge() || !change.events.is_empty() {
+            self.arm_alarm().await;
+        }
         Ok(())
     }
 
@@ -259,10 +288,10 @@ impl AccountObject {
         let Ok(store) = Store::open(&self.env) else {
             return false;
         };
-        let changes: Vec<Change> = rows
+        let updates: Vec<Update> = rows
             .iter()
             .filter(|r| tollgate_core::replica::on_feed(&r.key))
-            .map(|r| Change {
+            .map(|r| Update {
                 key: r.key.clone(),
                 revision: r.revision as u64,
                 value: r.value.clone(),
@@ -273,7 +302,7 @@ impl AccountObject {
                 .map(|r| store.put_replica(&r.key, &r.value, r.ttl_secs.map(|t| t as u64))),
         );
         let (results, published) =
-            futures_util::future::join(kv, crate::feed::publish(&self.env, &changes)).await;
+            futures_util::future::join(kv, crate::feed::publish(&self.env, &updates)).await;
         if published.is_err() {
             worker::console_error!(
                 "account object: the revocation feed did not take the changes; the alarm retries"
@@ -290,69 +319,4 @@ impl AccountObject {
         }
         all && self.db.atomic(sent).is_ok()
     }
-}
-
-/// The account's record (every request past setup has one).
-pub fn stored_account(obj: &AccountObject) -> ApiResult<tollgate_core::account::AccountRecord> {
-    obj.db.account()?.ok_or_else(ApiError::not_found)
-}
-
-/// Sends a request to an account's object (from the front door or another object).
-pub async fn call(env: &Env, account_id: &str, req: Request) -> ApiResult<Response> {
-    let ns = env.durable_object(BINDING)?;
-    let stub = ns.id_from_name(account_id)?.get_stub()?;
-    Ok(stub.fetch_with_request(req).await?)
-}
-
-/// Whether the account `holder` names has the user it names, with that e-mail.
-pub async fn has_user(
-    env: &Env,
-    holder: &crate::directory::Holder,
-    email: &str,
-) -> ApiResult<bool> {
-    let body = serde_json::json!({ "user_id": holder.user_id, "email": email });
-    let mut resp = call(
-        env,
-        &holder.account_id,
-        internal_request(&holder.account_id, "/internal/has-user", &body)?,
-    )
-    .await?;
-    if resp.status_code() != 200 {
-        return Err(ApiError::unavailable());
-    }
-    let v: serde_json::Value = resp.json().await?;
-    Ok(v["exists"].as_bool().unwrap_or(true))
-}
-
-/// A JSON request to an account object's internal endpoint.
-pub fn internal_request(
-    account_id: &str,
-    path: &str,
-    body: &serde_json::Value,
-) -> ApiResult<Request> {
-    internal_request_from(account_id, path, body.to_string().as_bytes(), None)
-}
-
-/// A request to an account object's internal endpoint with a raw JSON body and, when the
-/// object needs it, the client's address.
-pub fn internal_request_from(
-    account_id: &str,
-    path: &str,
-    body: &[u8],
-    client: Option<&str>,
-) -> ApiResult<Request> {
-    let headers = worker::Headers::new();
-    headers.set(ACCOUNT_HEADER, account_id)?;
-    headers.set("Content-Type", "application/json")?;
-    if let Some(c) = client {
-        headers.set(CLIENT_HEADER, c)?;
-    }
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post)
-        .with_headers(headers)
-        .with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
-    Ok(Request::new_with_init(
-        &format!("https://account.internal{path}"),
-        &init,
-    )?)
 }

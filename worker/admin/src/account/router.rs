@@ -1,55 +1,77 @@
-//! The admin API inside an account's object: which handler serves which method and path,
-//! after the session (and, on changes, the CSRF token) was checked.
+//! The admin API inside an account's object: the session check (the core's `admit`), then
+//! the core's route table (the permission first, then the endpoint), then the handler.
 
-use tollgate_core::account::Permission;
+use tollgate_core::admin::caller::{self, Admission, Found, Knock};
+use tollgate_core::admin::{Caller, sign_in};
+use tollgate_core::api::route::{Endpoint, route as table};
 use tollgate_core::session::changes_state;
 use worker::Response;
 
-use super::{Ctx, notices, session, settings, tokens, users};
-use crate::error::{ApiError, ApiResult};
+use super::{Ctx, notices, people, session, settings, tokens};
+use crate::error::ApiResult;
+use crate::reply;
 
 pub async fn route(ctx: &mut Ctx<'_>, path: &str) -> ApiResult<Response> {
-    let caller = session::authenticate(ctx, changes_state(&ctx.method))?;
+    let caller = authenticate(ctx).await?;
+    let routed = table(&ctx.method, path);
+    caller.require(routed.permission)?;
     let c = &caller;
-    let method = ctx.method.clone();
-    let segments: Vec<&str> = path
-        .trim_start_matches("/api")
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("GET", ["session"]) => session::view(ctx, c),
-        ("DELETE", ["session"]) => session::logout(ctx, c),
-        ("PATCH", ["session"]) => session::set_locale(ctx, c).await,
-        ("POST", ["session", "sudo"]) => session::sudo(ctx, c).await,
-        ("GET", ["notifications"]) => notices::list(ctx, c),
-        ("GET", ["catalog"]) => settings::catalog(ctx, c),
-        ("GET", ["tokens"]) => {
-            c.require(Permission::ViewTokens)?;
-            tokens::list(ctx, c).await
+    match routed.endpoint? {
+        Endpoint::Session => reply::answer(&sign_in::view(c, &session::api_url(ctx.env()))),
+        Endpoint::SignOut => ctx.settle(sign_in::logout(c, ctx.now)).await,
+        Endpoint::SetLocale => session::set_locale(ctx, c).await,
+        Endpoint::Sudo => session::sudo(ctx, c).await,
+        Endpoint::Notifications => notices::list(ctx),
+        Endpoint::Catalog => settings::catalog(ctx, c),
+        Endpoint::Tokens => tokens::list(ctx, c).await,
+        Endpoint::CreateToken => tokens::create(ctx, c).await,
+        Endpoint::Token(sid) => tokens::get(ctx, c, &sid).await,
+        Endpoint::EditToken(sid) => tokens::edit(ctx, c, &sid).await,
+        Endpoint::DeleteToken(sid) => tokens::delete(ctx, c, &sid).await,
+        Endpoint::TokenUsage(sid) => tokens::usage(ctx, c, &sid).await,
+        Endpoint::Act(sid, action) => tokens::act(ctx, c, &sid, action).await,
+        Endpoint::Users => people::list(ctx),
+        Endpoint::CreateUser => people::create(ctx, c).await,
+        Endpoint::PatchUser { id, disable } => people::patch(ctx, c, &id, disable).await,
+        Endpoint::Account => reply::answer(&tollgate_core::admin::settings::view(c)),
+        Endpoint::PatchAccount => settings::patch(ctx, c).await,
+        Endpoint::Audit => settings::audit(ctx),
+    }
+}
+
+/// The caller of an admin request, from its session cookie (and, on state-changing
+/// requests, its CSRF token). A refresh of the session's idle timer (at most once a minute)
+/// or the removal of a dead session is committed here.
+async fn authenticate(ctx: &Ctx<'_>) -> ApiResult<Caller> {
+    let presented = caller::presented(ctx.header("Cookie").as_deref())?;
+    let session = ctx.db().session(&presented.digest)?;
+    let user = match &session {
+        Some(s) => ctx.db().user(&s.user_id)?,
+        None => None,
+    };
+    let found = Found {
+        session,
+        user,
+        account: ctx.db().account()?,
+    };
+    let csrf = ctx.header("X-CSRF-Token");
+    let knock = Knock {
+        csrf: csrf.as_deref(),
+        changes_state: changes_state(&ctx.method),
+        now: ctx.now,
+    };
+    match caller::admit(presented, found, knock) {
+        Admission::Admitted(caller, touch) => {
+            ctx.commit(&touch).await?;
+            Ok(caller)
         }
-        ("POST", ["tokens"]) => {
-            c.require(Permission::ManageTokens)?;
-            tokens::create(ctx, c).await
+        Admission::Refused(outcome) => {
+            ctx.commit(&outcome.change).await?;
+            Err(outcome
+                .answer
+                .err()
+                .unwrap_or_else(tollgate_core::error_code::Failure::unauthenticated)
+                .into())
         }
-        ("GET", ["tokens", sid, "usage"]) => {
-            c.require(Permission::ViewTokens)?;
-            tokens::usage(ctx, c, sid).await
-        }
-        (_, ["tokens", sid, rest @ ..]) => tokens::one(ctx, c, sid, rest).await,
-        ("GET", ["users"]) => users::list(ctx, c),
-        ("POST", ["users"]) => users::create(ctx, c).await,
-        ("PATCH" | "DELETE", ["users", id]) => users::patch(ctx, c, id).await,
-        ("GET", ["account"]) => settings::account(c),
-        ("PATCH", ["account"]) => settings::patch_account(ctx, c).await,
-        ("GET", ["audit"]) => settings::audit(ctx, c),
-        (
-            _,
-            [
-                "catalog" | "tokens" | "users" | "account" | "audit" | "session" | "notifications",
-                ..,
-            ],
-        ) => Err(ApiError::method_not_allowed()),
-        _ => Err(ApiError::not_found()),
     }
 }
