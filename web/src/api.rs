@@ -1,41 +1,40 @@
 //! The admin API client. Requests carry the session cookie (same origin) and, when they
-//! change something, the CSRF token from sign-in.
+//! change something, the CSRF token from sign-in. The endpoints are in [`calls`].
 
-use std::cell::RefCell;
+mod calls;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tollgate_core::api::{
-    AccountPatch, AccountView, AuditPage, CatalogResponse, IssuedToken, LoginRequest, NewUser,
-    ResetRequest, RevealedToken, SessionView, TokenDraft, TokenEdit, TokenPage, TokenView,
-    UpgradeRequest, UserPatch, UserView,
-};
+use tollgate_core::api::{IssuedToken, SessionView};
 use tollgate_core::error_code::{ErrorCode, Failure};
 
-thread_local! {
-    static API_URL: RefCell<String> = const { RefCell::new(String::new()) };
-    static BASE: RefCell<String> = const { RefCell::new(String::new()) };
-    static CSRF: RefCell<String> = const { RefCell::new(String::new()) };
-    static ON_SIGNED_OUT: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+/// What the client keeps between requests: where the API answers, the session's CSRF token,
+/// where the verifier answers (the `curl` lines), and what to do when the session is gone.
+#[derive(Default)]
+struct State {
+    base: String,
+    csrf: String,
+    api_url: String,
+    signed_out: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
 }
 
-/// What to do when the API says the session is gone (expired, ended elsewhere).
-pub fn on_signed_out(f: impl Fn() + 'static) {
-    ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+/// The admin API client, held in the app's context ([`use_api`]): a handle that every
+/// component and action copies. A request made after the app was unmounted (its state gone)
+/// goes to the page's own origin without a CSRF token and is refused; it never panics.
+#[derive(Clone, Copy)]
+pub struct Api(StoredValue<State>);
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Api")
+    }
 }
 
-/// Sets the origin that serves `/api/` (empty: the page's own origin).
-pub fn set_base(base: &str) {
-    BASE.with(|b| *b.borrow_mut() = base.to_owned());
-}
-
-pub fn base() -> String {
-    BASE.with(|b| b.borrow().clone())
-}
-
-fn url(path: &str) -> String {
-    format!("{}{path}", base())
+/// The app's API client.
+pub fn use_api() -> Api {
+    expect_context::<Api>()
 }
 
 /// An error answer of the API, or a failure to reach it (status 0, no code).
@@ -152,7 +151,7 @@ impl ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
+async fn answer<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
     if r.ok() {
         return r.json::<T>().await.map_err(ApiError::network);
     }
@@ -175,69 +174,20 @@ async fn read<T: DeserializeOwned>(r: Response) -> ApiResult<T> {
         // The record as it is now, read from the answer only when asked for (`current`).
         current: (status == 412).then_some(body),
     };
-    if status == 401 && e.is(ErrorCode::Unauthenticated) {
-        ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|f| f()));
-    }
     Err(e)
 }
 
-async fn read_empty(r: Response) -> ApiResult<()> {
+async fn answer_empty(r: Response) -> ApiResult<()> {
     if r.ok() {
         Ok(())
     } else {
-        read::<serde::de::IgnoredAny>(r).await.map(|_| ())
+        answer::<serde::de::IgnoredAny>(r).await.map(|_| ())
     }
-}
-
-fn with_csrf(b: RequestBuilder) -> RequestBuilder {
-    let token = CSRF.with(|c| c.borrow().clone());
-    b.header("X-CSRF-Token", &token)
-}
-
-async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    read(
-        Request::get(&url(path))
-            .send()
-            .await
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
-async fn send<B: Serialize, T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: &B,
-) -> ApiResult<T> {
-    send_with(method, path, body, None, None).await
 }
 
 /// `If-Match` for a change made from a page that shows `revision`.
 fn if_match(revision: u64) -> String {
     format!("\"{revision}\"")
-}
-
-/// A change with an optional `If-Match` revision and `Idempotency-Key`.
-async fn send_with<B: Serialize, T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: &B,
-    revision: Option<u64>,
-    key: Option<&str>,
-) -> ApiResult<T> {
-    let mut b = match method {
-        "PATCH" => Request::patch(&url(path)),
-        "DELETE" => Request::delete(&url(path)),
-        _ => Request::post(&url(path)),
-    };
-    if let Some(r) = revision {
-        b = b.header("If-Match", &if_match(r));
-    }
-    if let Some(k) = key {
-        b = b.header("Idempotency-Key", k);
-    }
-    let req = with_csrf(b).json(body).map_err(ApiError::network)?;
-    read(req.send().await.map_err(ApiError::network)?).await
 }
 
 /// A new idempotency key for one admin intent (a click that issues credentials), from the
@@ -249,209 +199,129 @@ fn intent_key() -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Issues credentials with an idempotency key, retrying once with the same key when the
-/// network failed: a retry never issues a second token.
-async fn issue<B: Serialize>(
-    path: &str,
-    body: &B,
-    revision: Option<u64>,
-) -> ApiResult<IssuedToken> {
-    let Some(key) = intent_key() else {
-        // Without a key a retry could issue twice: no retry.
-        return send_with("POST", path, body, revision, None).await;
-    };
-    match send_with("POST", path, body, revision, Some(&key)).await {
-        Err(e) if e.status == 0 => send_with("POST", path, body, revision, Some(&key)).await,
-        other => other,
+impl Api {
+    /// A client of the API at `base` (empty: the page's own origin).
+    pub fn new(base: &str) -> Api {
+        Api(StoredValue::new(State {
+            base: base.to_owned(),
+            ..State::default()
+        }))
     }
-}
 
-fn remember(s: &SessionView) {
-    CSRF.with(|c| *c.borrow_mut() = s.csrf_token.clone());
-    API_URL.with(|a| *a.borrow_mut() = s.api_url.clone());
-}
+    /// What to do when the API says the session is gone (expired, ended elsewhere).
+    pub fn on_signed_out(self, f: impl Fn() + Send + Sync + 'static) {
+        self.0
+            .update_value(|s| s.signed_out = Some(std::sync::Arc::new(f)));
+    }
 
-/// Where the API (the verifier Worker) answers, as the session said; empty if not known.
-pub fn api_url() -> String {
-    API_URL.with(|a| a.borrow().clone())
-}
+    fn state<T>(self, f: impl FnOnce(&State) -> T) -> Option<T> {
+        self.0.try_with_value(f)
+    }
 
-pub async fn login(email: &str, password: &str) -> ApiResult<SessionView> {
-    let body = LoginRequest {
-        email: email.to_owned(),
-        password: password.to_owned(),
-    };
-    let req = Request::post(&url("/api/session"))
-        .json(&body)
-        .map_err(ApiError::network)?;
-    let s: SessionView = read(req.send().await.map_err(ApiError::network)?).await?;
-    remember(&s);
-    Ok(s)
-}
+    /// The origin that serves `/api/` (empty: the page's own).
+    pub fn base(self) -> String {
+        self.state(|s| s.base.clone()).unwrap_or_default()
+    }
 
-pub async fn session() -> ApiResult<SessionView> {
-    let s: SessionView = get("/api/session").await?;
-    remember(&s);
-    Ok(s)
-}
+    /// Where the API (the verifier Worker) answers, as the session said; empty if not known.
+    pub fn api_url(self) -> String {
+        self.state(|s| s.api_url.clone()).unwrap_or_default()
+    }
 
-pub async fn logout() -> ApiResult<()> {
-    let r = with_csrf(Request::delete(&url("/api/session")))
-        .send()
+    fn url(self, path: &str) -> String {
+        format!("{}{path}", self.base())
+    }
+
+    fn remember(self, s: &SessionView) {
+        self.0.try_update_value(|st| {
+            st.csrf.clone_from(&s.csrf_token);
+            st.api_url.clone_from(&s.api_url);
+        });
+    }
+
+    /// An answer, read; a 401 `unauthenticated` also tells the app the session is gone.
+    async fn read<T: DeserializeOwned>(self, r: Response) -> ApiResult<T> {
+        let result = answer(r).await;
+        if let Err(e) = &result
+            && e.status == 401
+            && e.is(ErrorCode::Unauthenticated)
+            && let Some(f) = self.state(|s| s.signed_out.clone()).flatten()
+        {
+            f();
+        }
+        result
+    }
+
+    fn with_csrf(self, b: RequestBuilder) -> RequestBuilder {
+        let token = self.state(|s| s.csrf.clone()).unwrap_or_default();
+        b.header("X-CSRF-Token", &token)
+    }
+
+    pub(crate) async fn get<T: DeserializeOwned>(self, path: &str) -> ApiResult<T> {
+        self.read(
+            Request::get(&self.url(path))
+                .send()
+                .await
+                .map_err(ApiError::network)?,
+        )
         .await
-        .map_err(ApiError::network)?;
-    read_empty(r).await
-}
-
-/// A page of the tokens that match `filter` (a query string of `TokenFilter::to_query`;
-/// empty: every token), after `cursor`.
-pub async fn tokens(filter: &str, cursor: Option<&str>) -> ApiResult<TokenPage> {
-    let f = if filter.is_empty() {
-        String::new()
-    } else {
-        format!("&{filter}")
-    };
-    let c = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-    get(&format!("/api/tokens?limit=100{f}{c}")).await
-}
-
-pub async fn token(sid: &str) -> ApiResult<TokenView> {
-    get(&format!("/api/tokens/{sid}")).await
-}
-
-pub async fn create(d: &TokenDraft) -> ApiResult<IssuedToken> {
-    issue("/api/tokens", d, None).await
-}
-
-// Every change of a token carries the revision the page shows (`If-Match`): a change made
-// by someone else meanwhile answers 412 with the current state instead of being overwritten.
-
-pub async fn edit(sid: &str, e: &TokenEdit, revision: u64) -> ApiResult<TokenView> {
-    send_with(
-        "PATCH",
-        &format!("/api/tokens/{sid}"),
-        e,
-        Some(revision),
-        None,
-    )
-    .await
-}
-
-pub async fn delete(sid: &str, revision: u64) -> ApiResult<()> {
-    let b = with_csrf(Request::delete(&url(&format!("/api/tokens/{sid}"))))
-        .header("If-Match", &if_match(revision));
-    read_empty(b.send().await.map_err(ApiError::network)?).await
-}
-
-pub async fn duplicate(sid: &str, revision: u64) -> ApiResult<IssuedToken> {
-    issue(
-        &format!("/api/tokens/{sid}/duplicate"),
-        &Empty {},
-        Some(revision),
-    )
-    .await
-}
-
-pub async fn reset(sid: &str, r: &ResetRequest, revision: u64) -> ApiResult<IssuedToken> {
-    issue(&format!("/api/tokens/{sid}/reset"), r, Some(revision)).await
-}
-
-pub async fn upgrade(sid: &str, revision: u64) -> ApiResult<TokenView> {
-    send_with(
-        "POST",
-        &format!("/api/tokens/{sid}/upgrade"),
-        &UpgradeRequest::default(),
-        Some(revision),
-        None,
-    )
-    .await
-}
-
-pub async fn set_enabled(sid: &str, enabled: bool, revision: u64) -> ApiResult<TokenView> {
-    let action = if enabled { "enable" } else { "disable" };
-    send_with(
-        "POST",
-        &format!("/api/tokens/{sid}/{action}"),
-        &Empty {},
-        Some(revision),
-        None,
-    )
-    .await
-}
-
-pub async fn reveal(sid: &str) -> ApiResult<RevealedToken> {
-    send("POST", &format!("/api/tokens/{sid}/reveal"), &Empty {}).await
-}
-
-/// The password again: opens the session's sudo window (revealing stored Auth Tokens).
-pub async fn sudo(password: &str) -> ApiResult<()> {
-    let req = tollgate_core::api::SudoRequest {
-        password: password.to_owned(),
-    };
-    send::<_, tollgate_core::api::SudoView>("POST", "/api/session/sudo", &req)
-        .await
-        .map(|_| ())
-}
-
-pub async fn usage(sid: &str, days: u32) -> ApiResult<tollgate_core::usage::UsageView> {
-    get(&format!("/api/tokens/{sid}/usage?days={days}")).await
-}
-
-pub async fn catalog(version: &str) -> ApiResult<CatalogResponse> {
-    get(&format!("/api/catalog?version={version}")).await
-}
-
-pub async fn users() -> ApiResult<Vec<UserView>> {
-    get("/api/users").await
-}
-
-pub async fn add_user(u: &NewUser) -> ApiResult<UserView> {
-    send("POST", "/api/users", u).await
-}
-
-pub async fn patch_user(id: &str, p: &UserPatch, revision: u64) -> ApiResult<UserView> {
-    send_with(
-        "PATCH",
-        &format!("/api/users/{id}"),
-        p,
-        Some(revision),
-        None,
-    )
-    .await
-}
-
-pub async fn account() -> ApiResult<AccountView> {
-    get("/api/account").await
-}
-
-pub async fn patch_account(p: &AccountPatch, revision: u64) -> ApiResult<AccountView> {
-    send_with("PATCH", "/api/account", p, Some(revision), None).await
-}
-
-pub async fn audit(token: Option<&str>, cursor: Option<&str>) -> ApiResult<AuditPage> {
-    let mut q = vec!["limit=50".to_owned()];
-    if let Some(t) = token {
-        q.push(format!("token={t}"));
     }
-    if let Some(c) = cursor {
-        q.push(format!("cursor={c}"));
+
+    pub(crate) async fn send<B: Serialize, T: DeserializeOwned>(
+        self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> ApiResult<T> {
+        self.send_with(method, path, body, None, None).await
     }
-    get(&format!("/api/audit?{}", q.join("&"))).await
-}
 
-pub async fn notifications(
-    cursor: Option<&str>,
-) -> ApiResult<tollgate_core::notify::NotificationPage> {
-    let c = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
-    get(&format!("/api/notifications{c}")).await
-}
+    /// A change with an optional `If-Match` revision and `Idempotency-Key`.
+    pub(crate) async fn send_with<B: Serialize, T: DeserializeOwned>(
+        self,
+        method: &str,
+        path: &str,
+        body: &B,
+        revision: Option<u64>,
+        key: Option<&str>,
+    ) -> ApiResult<T> {
+        let mut b = match method {
+            "PATCH" => Request::patch(&self.url(path)),
+            "DELETE" => Request::delete(&self.url(path)),
+            _ => Request::post(&self.url(path)),
+        };
+        if let Some(r) = revision {
+            b = b.header("If-Match", &if_match(r));
+        }
+        if let Some(k) = key {
+            b = b.header("Idempotency-Key", k);
+        }
+        let req = self.with_csrf(b).json(body).map_err(ApiError::network)?;
+        self.read(req.send().await.map_err(ApiError::network)?)
+            .await
+    }
 
-/// Saves the signed-in user's language (the app's and their notifications').
-pub async fn set_locale(locale: tollgate_core::language::Language) -> ApiResult<UserView> {
-    send(
-        "PATCH",
-        "/api/session",
-        &tollgate_core::api::SessionPatch { locale },
-    )
-    .await
+    /// Issues credentials with an idempotency key, retrying once with the same key when the
+    /// network failed: a retry never issues a second token.
+    pub(crate) async fn issue<B: Serialize>(
+        self,
+        path: &str,
+        body: &B,
+        revision: Option<u64>,
+    ) -> ApiResult<IssuedToken> {
+        let Some(key) = intent_key() else {
+            // Without a key a retry could issue twice: no retry.
+            return self.send_with("POST", path, body, revision, None).await;
+        };
+        match self
+            .send_with("POST", path, body, revision, Some(&key))
+            .await
+        {
+            Err(e) if e.status == 0 => {
+                self.send_with("POST", path, body, revision, Some(&key))
+                    .await
+            }
+            other => other,
+        }
+    }
 }

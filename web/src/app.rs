@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use tollgate_core::account::Permission;
 use tollgate_core::api::SessionView;
 
-use crate::api;
 use crate::components::{ToastList, Toasts};
 use crate::i18n::{I18n, Locale, browser_locale, remember_locale, use_i18n};
 use crate::route::{Link, Navigator, Route, use_navigator};
@@ -41,7 +40,12 @@ pub enum Mounting {
 pub fn App(
     #[prop(optional)] mounting: Mounting,
     #[prop(optional)] locale: Option<Locale>,
+    /// The origin that serves `/api/` (empty: the page's own).
+    #[prop(optional, into)]
+    api_base: String,
 ) -> impl IntoView {
+    let api = crate::api::Api::new(&api_base);
+    provide_context(api);
     let i18n = I18n::new(locale.unwrap_or_else(browser_locale));
     provide_context(i18n);
     provide_context(Toasts::new(i18n));
@@ -57,9 +61,9 @@ pub fn App(
     };
     provide_context(auth);
     // A session that ends (idle timeout, sign-out elsewhere) sends the user to sign in.
-    api::on_signed_out(move || auth.session.set(None));
+    api.on_signed_out(move || auth.session.set(None));
     leptos::task::spawn_local(async move {
-        if let Ok(s) = api::session().await {
+        if let Ok(s) = api.session().await {
             auth.session.set(Some(s));
         }
         auth.checked.set(true);
@@ -212,12 +216,13 @@ fn focus_page_heading(main: NodeRef<leptos::html::Main>, tries: u32) {
 
 #[component]
 fn Header(main: NodeRef<leptos::html::Main>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let auth = use_auth();
     let nav = use_navigator();
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
-            let _ = api::logout().await;
+            let _ = api.logout().await;
             auth.session.set(None);
             nav.go(Route::Login);
         });
@@ -264,7 +269,7 @@ fn Header(main: NodeRef<leptos::html::Main>) -> impl IntoView {
                         leptos::task::spawn_local(async move {
                             i.switch(l).await;
                             if signed_in {
-                                let _ = api::set_locale(l.language()).await;
+                                let _ = api.set_locale(l.language()).await;
                             }
                         });
                     }

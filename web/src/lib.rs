@@ -174,11 +174,11 @@ async fn mount_manager(
     let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
     root.append_child(&container)
         .map_err(|_| JsError::new("Could not add the token manager to the element."))?;
-    api::set_base(&api_base);
     let handle = leptos::mount::mount_to(container.clone(), move || {
         App(AppProps {
             mounting: Mounting::Embedded,
             locale: Some(locale),
+            api_base: api_base.clone(),
         })
         .into_any()
     });

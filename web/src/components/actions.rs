@@ -117,6 +117,7 @@ pub struct ResetChoice {
 /// (the actions' requests and answers) loads with the first action taken (`#[lazy]`).
 #[lazy]
 pub async fn perform(
+    api: api::Api,
     action: TokenAction,
     token: TokenView,
     choice: ResetChoice,
@@ -127,15 +128,16 @@ pub async fn perform(
         .map(|d| (d > 0).then(|| tollgate_core::policy::preset(d, now())));
     let (sid, rev) = (token.sid.as_str(), token.revision);
     Ok(match action {
-        TokenAction::Duplicate => Outcome::Issued(api::duplicate(sid, rev).await?),
-        TokenAction::Reset => {
-            Outcome::Issued(api::reset(sid, &ResetRequest { grace, expires_at }, rev).await?)
-        }
-        TokenAction::Upgrade => Outcome::Changed(api::upgrade(sid, rev).await?),
-        TokenAction::Disable => Outcome::Changed(api::set_enabled(sid, false, rev).await?),
-        TokenAction::Enable => Outcome::Changed(api::set_enabled(sid, true, rev).await?),
+        TokenAction::Duplicate => Outcome::Issued(api.duplicate(sid, rev).await?),
+        TokenAction::Reset => Outcome::Issued(
+            api.reset(sid, &ResetRequest { grace, expires_at }, rev)
+                .await?,
+        ),
+        TokenAction::Upgrade => Outcome::Changed(api.upgrade(sid, rev).await?),
+        TokenAction::Disable => Outcome::Changed(api.set_enabled(sid, false, rev).await?),
+        TokenAction::Enable => Outcome::Changed(api.set_enabled(sid, true, rev).await?),
         TokenAction::Delete => {
-            api::delete(sid, rev).await?;
+            api.delete(sid, rev).await?;
             Outcome::Removed
         }
     })
@@ -193,11 +195,12 @@ fn ActionConfirm(
             });
         }
     });
+    let api = api::use_api();
     let run = Action::new_local(move |(t, choice): &(TokenView, ResetChoice)| {
         let (t, choice) = (t.clone(), *choice);
         async move {
             let sid = t.sid.to_string();
-            let answer = perform(action, t, choice).await;
+            let answer = perform(api, action, t, choice).await;
             done.try_run((action, sid, answer));
         }
     });

@@ -7,7 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::{FieldError, FormError, focused_element, next_id};
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::i18n::use_i18n;
 
 /// A modal dialog labelled by its heading (`heading` is the heading's id). Its content is
@@ -136,22 +136,26 @@ pub fn Confirm(
 /// field and keeps the dialog open; the right one closes it and calls `on_done`.
 #[component]
 pub fn SudoDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    // The answer is handled where the request was made; the dialog may be gone by then.
     let confirm = Action::new_local(move |pw: &String| {
         let pw = pw.clone();
-        async move { api::sudo(&pw).await }
-    });
-    Effect::new(move |_| match confirm.value().get() {
-        Some(Ok(())) => {
-            password.set(String::new());
-            error.set(None);
-            open.set(false);
-            on_done.try_run(());
+        async move {
+            match api.sudo(&pw).await {
+                Ok(()) => {
+                    password.try_set(String::new());
+                    error.try_set(None);
+                    open.try_set(false);
+                    on_done.try_run(());
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
+            }
         }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
     });
     Effect::new(move |_| {
         if !open.get() {

@@ -23,7 +23,8 @@ pub fn IssuedPanel(
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
-    let base = match (crate::api::api_url(), crate::api::base()) {
+    let api = crate::api::use_api();
+    let base = match (api.api_url(), api.base()) {
         (api, _) if !api.is_empty() => api,
         (_, admin) if !admin.is_empty() => admin,
         _ => origin,

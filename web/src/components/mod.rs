@@ -13,6 +13,7 @@ mod issued;
 mod leak;
 pub mod load;
 pub mod menu;
+pub mod paged;
 pub mod policy;
 pub mod scopes;
 

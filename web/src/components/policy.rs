@@ -6,7 +6,7 @@ use tollgate_core::policy::{EXPIRY_PRESETS_DAYS, RATE_PERIODS, RateLimit, preset
 use tollgate_core::time::Timestamp;
 use tollgate_core::usage::{DEFAULT_DAYS, UsagePoint};
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::components::FieldError;
 use crate::i18n::use_i18n;
 
@@ -163,10 +163,11 @@ pub fn RateField(
 /// when it cannot be loaded the section says so (the page works without it).
 #[component]
 pub fn UsageChart(sid: String) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let usage = LocalResource::new(move || {
         let sid = sid.clone();
-        async move { api::usage(&sid, DEFAULT_DAYS).await }
+        async move { api.usage(&sid, DEFAULT_DAYS).await }
     });
     view! {
         <section class="card usage" data-testid="usage">

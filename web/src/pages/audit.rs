@@ -5,24 +5,24 @@ use leptos::prelude::*;
 use tollgate_core::api::AuditPage as Page;
 use tollgate_core::audit::AuditEntry;
 
-use crate::api::{self, ApiError};
 use crate::components::load::Loaded;
-use crate::components::{ScrollRegion, use_toasts};
+use crate::components::paged::{Columns, Paged, PagedTable};
 use crate::i18n::use_i18n;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let token = RwSignal::new(String::new());
-    let tokens = LocalResource::new(|| async {
-        api::tokens("", None)
+    let tokens = LocalResource::new(move || async move {
+        api.tokens("", None)
             .await
             .map(|p| p.tokens)
             .unwrap_or_default()
     });
     let first = LocalResource::new(move || {
         let t = token.get();
-        async move { api::audit((!t.is_empty()).then_some(t.as_str()), None).await }
+        async move { api.audit((!t.is_empty()).then_some(t.as_str()), None).await }
     });
     view! {
         <h1>{move || i.t("audit.title")}</h1>
@@ -40,38 +40,32 @@ pub fn AuditPage() -> impl IntoView {
 /// The first page of entries, and the pages "Load more" adds.
 #[component]
 fn AuditLog(first: Page, token: String) -> impl IntoView {
-    let i = use_i18n();
-    let toasts = use_toasts();
-    let entries = RwSignal::new(first.entries);
-    let next = RwSignal::new(first.next_cursor);
-    let more = Action::new_local(move |cursor: &String| {
-        let (t, c) = (token.clone(), cursor.clone());
-        async move { api::audit((!t.is_empty()).then_some(t.as_str()), Some(&c)).await }
-    });
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            entries.update(|e| e.extend(p.entries));
-            next.set(p.next_cursor);
+    let api = crate::api::use_api();
+    let load = move |cursor: String| {
+        let t = token.clone();
+        async move {
+            let p = api
+                .audit((!t.is_empty()).then_some(t.as_str()), Some(&cursor))
+                .await?;
+            Ok(paged(p))
         }
-        Some(Err::<Page, ApiError>(e)) => toasts.fail(&e),
-        None => {}
-    });
+    };
+    let columns = Columns {
+        caption: "audit.title",
+        headings: &["audit.when", "audit.who", "audit.what", "audit.target"],
+        empty: "audit.empty",
+        testid: None,
+    };
     view! {
-        <Show when=move || entries.with(Vec::is_empty)><p class="empty">{move || i.t("audit.empty")}</p></Show>
-        <ScrollRegion label=Signal::derive(move || i.t("audit.title"))>
-            <table class="table">
-                <thead><tr><th>{move || i.t("audit.when")}</th><th>{move || i.t("audit.who")}</th><th>{move || i.t("audit.what")}</th><th>{move || i.t("audit.target")}</th></tr></thead>
-                <tbody>
-                    <For each=move || entries.get() key=|e| e.id.clone() let:e>
-                        <AuditRow entry=e />
-                    </For>
-                </tbody>
-            </table>
-        </ScrollRegion>
-        <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="button" disabled=move || more.pending().get()
-                on:click=move |_| { if let Some(c) = next.get_untracked() { more.dispatch(c); } }>{move || i.t("app.load_more")}</button>
-        </Show>
+        <PagedTable first=paged(first) columns=columns load=load key=|e: &AuditEntry| e.id.clone()
+            row=|e| view! { <AuditRow entry=e /> } />
+    }
+}
+
+fn paged(p: Page) -> Paged<AuditEntry> {
+    Paged {
+        entries: p.entries,
+        next: p.next_cursor,
     }
 }
 

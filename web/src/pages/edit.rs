@@ -11,7 +11,7 @@ use tollgate_core::api::{
 };
 use tollgate_core::error_code::ErrorCode;
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::app::use_auth;
 use crate::components::actions::{GraceChoice, Outcome, ResetChoice, TokenAction, perform};
 use crate::components::contacts::{ContactSelect, EmailList};
@@ -28,11 +28,12 @@ use crate::i18n::use_i18n;
 /// token shows the not-found page, another failure its message and Retry.
 #[component]
 pub fn EditPage(sid: String) -> impl IntoView {
+    let api = crate::api::use_api();
     let loaded = LocalResource::new(move || {
         let sid = sid.clone();
         async move {
-            let token = api::token(&sid).await?;
-            let users = api::users().await.unwrap_or_default();
+            let token = api.token(&sid).await?;
+            let users = api.users().await.unwrap_or_default();
             Ok::<_, ApiError>((token, users))
         }
     });
@@ -67,6 +68,12 @@ impl Form {
         f
     }
 
+    /// Whether the page that held the form is gone (an answer that arrives after the admin
+    /// left, or after the session ended, is then dropped).
+    fn gone(self) -> bool {
+        self.token.is_disposed()
+    }
+
     /// Shows `t` (the server's answer): the record and every field.
     fn fill(self, t: TokenView) {
         self.t.show(&t);
@@ -97,6 +104,7 @@ impl Form {
 /// credentials after a reset.
 #[component]
 fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let auth = use_auth();
     let nav = use_navigator();
@@ -106,7 +114,7 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
     let version = Memo::new(move |_| f.token.with(|t| t.api_version));
     let catalog = LocalResource::new(move || {
         let v = version.get();
-        async move { api::catalog(v.as_str()).await.ok() }
+        async move { api.catalog(v.as_str()).await.ok() }
     });
     let catalog = Signal::derive(move || catalog.get().flatten());
     warn_while_unsaved(f);
@@ -154,34 +162,36 @@ fn TokenEditor(initial: TokenView, users: Vec<UserView>) -> impl IntoView {
 /// Delete.
 #[component]
 fn EditActions(f: Form, ask: Callback<TokenAction>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let toasts = use_toasts();
+    // The answer is handled where the request was made; the page may be gone by then.
     let update = Action::new_local(move |(sid, edit, revision): &(String, TokenEdit, u64)| {
         let (sid, edit, revision) = (sid.clone(), edit.clone(), *revision);
-        async move { api::edit(&sid, &edit, revision).await }
-    });
-    Effect::new(move |_| {
-        let Some(answer) = update.value().get() else {
-            return;
-        };
-        untrack(|| match answer {
-            Ok(v) => {
-                f.error.set(None);
-                f.fill(v);
-                toasts.ok(i.t("toast.updated"));
+        async move {
+            let answer = api.edit(&sid, &edit, revision).await;
+            if f.gone() {
+                return;
             }
-            Err(e) if e.is_stale() => {
-                // Someone else changed the token: show its current state, not ours.
-                if let Some(v) = e.current::<TokenView>() {
+            match answer {
+                Ok(v) => {
+                    f.error.set(None);
                     f.fill(v);
+                    toasts.ok(i.t("toast.updated"));
                 }
-                toasts.stale();
+                Err(e) if e.is_stale() => {
+                    // Someone else changed the token: show its current state, not ours.
+                    if let Some(v) = e.current::<TokenView>() {
+                        f.fill(v);
+                    }
+                    toasts.stale();
+                }
+                Err(e) => {
+                    toasts.fail(&e);
+                    f.error.set(Some(e));
+                }
             }
-            Err(e) => {
-                toasts.fail(&e);
-                f.error.set(Some(e));
-            }
-        });
+        }
     });
     let save = move |_| {
         let (sid, revision) = f.token.with_untracked(|t| (t.sid.to_string(), t.revision));
@@ -225,39 +235,40 @@ fn ActionDialog(
             open.set(true);
         }
     });
+    let api = crate::api::use_api();
     let act = Action::new_local(move |(a, t, g): &(TokenAction, TokenView, ResetChoice)| {
         let (a, t, g) = (*a, t.clone(), *g);
-        async move { (a, perform(a, t, g).await) }
-    });
-    Effect::new(move |_| {
-        let Some((a, answer)) = act.value().get() else {
-            return;
-        };
-        untrack(|| match answer {
-            Ok(outcome) => {
-                match outcome {
-                    Outcome::Changed(v) => f.fill(v),
-                    Outcome::Removed => {
-                        nav.warn_on_leave(None);
-                        nav.go(Route::Tokens);
-                    }
-                    Outcome::Issued(new) => {
-                        if a == TokenAction::Reset {
-                            f.fill(new.token.clone());
+        async move {
+            let answer = perform(api, a, t, g).await;
+            if f.gone() {
+                return;
+            }
+            match answer {
+                Ok(outcome) => {
+                    match outcome {
+                        Outcome::Changed(v) => f.fill(v),
+                        Outcome::Removed => {
+                            nav.warn_on_leave(None);
+                            nav.go(Route::Tokens);
                         }
-                        issued.set(Some(new));
+                        Outcome::Issued(new) => {
+                            if a == TokenAction::Reset {
+                                f.fill(new.token.clone());
+                            }
+                            issued.set(Some(new));
+                        }
                     }
+                    toasts.ok(i.t(a.done()));
                 }
-                toasts.ok(i.t(a.done()));
-            }
-            Err(e) if e.is_stale() => {
-                if let Some(v) = e.current::<TokenView>() {
-                    f.fill(v);
+                Err(e) if e.is_stale() => {
+                    if let Some(v) = e.current::<TokenView>() {
+                        f.fill(v);
+                    }
+                    toasts.stale();
                 }
-                toasts.stale();
+                Err(e) => toasts.fail(&e),
             }
-            Err(e) => toasts.fail(&e),
-        });
+        }
     });
     let run = move |_| {
         if let Some(a) = pending.get_untracked() {
@@ -382,27 +393,28 @@ fn Credentials(
 /// sudo window has ended (the server says so), then the token until hidden.
 #[component]
 fn StoredToken(sid: Signal<String>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let toasts = use_toasts();
     let revealed = RwSignal::new(None::<String>);
     let sudo_open = RwSignal::new(false);
     let reveal = Action::new_local(move |sid: &String| {
         let sid = sid.clone();
-        async move { api::reveal(&sid).await }
+        async move {
+            match api.reveal(&sid).await {
+                Ok(r) => {
+                    revealed.try_set(Some(r.auth_token));
+                }
+                Err(e) if e.is(ErrorCode::ReauthenticationRequired) => {
+                    sudo_open.try_set(true);
+                }
+                Err(e) => toasts.fail(&e),
+            }
+        }
     });
     let ask_reveal = move || {
         reveal.dispatch(sid.get_untracked());
     };
-    Effect::new(move |_| {
-        let Some(answer) = reveal.value().get() else {
-            return;
-        };
-        untrack(|| match answer {
-            Ok(r) => revealed.set(Some(r.auth_token)),
-            Err(e) if e.is(ErrorCode::ReauthenticationRequired) => sudo_open.set(true),
-            Err(e) => toasts.fail(&e),
-        });
-    });
     view! {
         <Show when=move || revealed.with(Option::is_some) fallback=move || view! {
             <button type="button" class="button small" data-testid="reveal-token" disabled=move || reveal.pending().get() on:click=move |_| ask_reveal()>{move || i.t("edit.reveal")}</button>

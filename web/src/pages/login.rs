@@ -1,7 +1,7 @@
 use crate::route::{Route, use_navigator};
 use leptos::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::app::use_auth;
 use crate::components::FormError;
 use crate::i18n::use_i18n;
@@ -9,6 +9,7 @@ use crate::i18n::use_i18n;
 /// Sign-in: e-mail and password; a refusal is said above the button.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let auth = use_auth();
     let nav = use_navigator();
@@ -20,18 +21,18 @@ pub fn LoginPage() -> impl IntoView {
     let login = Action::new_local(move |(email, password): &(String, String)| {
         let (email, password) = (email.clone(), password.clone());
         async move {
-            let s = api::login(&email, &password).await?;
-            auth.session.set(Some(s));
-            nav.go(Route::Tokens);
-            Ok::<(), ApiError>(())
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Err(mut e)) = login.value().get() {
-            if e.status == 401 {
-                e.code = Some(tollgate_core::error_code::ErrorCode::InvalidCredentials);
+            match api.login(&email, &password).await {
+                Ok(s) => {
+                    auth.session.set(Some(s));
+                    nav.go(Route::Tokens);
+                }
+                Err(mut e) => {
+                    if e.status == 401 {
+                        e.code = Some(tollgate_core::error_code::ErrorCode::InvalidCredentials);
+                    }
+                    error.try_set(Some(e));
+                }
             }
-            error.set(Some(e));
         }
     });
     let busy = login.pending();

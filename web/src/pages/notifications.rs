@@ -4,15 +4,15 @@
 use leptos::prelude::*;
 use tollgate_core::notify::{Delivery, NotificationPage as Page, NotificationView};
 
-use crate::api::{self, ApiError};
 use crate::components::load::Loaded;
-use crate::components::{ScrollRegion, use_toasts};
+use crate::components::paged::{Columns, Paged, PagedTable};
 use crate::i18n::use_i18n;
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
-    let first = LocalResource::new(|| api::notifications(None));
+    let first = LocalResource::new(move || api.notifications(None));
     view! {
         <h1>{move || i.t("notifications.title")}</h1>
         <p class="hint">{move || i.t("notifications.intro")}</p>
@@ -24,49 +24,37 @@ pub fn NotificationsPage() -> impl IntoView {
 /// The first page of messages, and the pages "Load more" adds.
 #[component]
 fn Notifications(first: Page) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
-    let toasts = use_toasts();
     let mail_configured = first.mail_configured;
-    let entries = RwSignal::new(first.entries);
-    let next = RwSignal::new(first.next_cursor);
-    let more = Action::new_local(|cursor: &String| {
-        let c = cursor.clone();
-        async move { api::notifications(Some(&c)).await }
-    });
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(p)) => {
-            entries.update(|e| e.extend(p.entries));
-            next.set(p.next_cursor);
-        }
-        Some(Err::<Page, ApiError>(e)) => toasts.fail(&e),
-        None => {}
-    });
+    let load =
+        move |cursor: String| async move { Ok(paged(api.notifications(Some(&cursor)).await?)) };
+    let columns = Columns {
+        caption: "notifications.title",
+        headings: &[
+            "notifications.when",
+            "notifications.what",
+            "notifications.token",
+            "notifications.to",
+            "notifications.status",
+        ],
+        empty: "notifications.empty",
+        testid: Some("notifications"),
+    };
     view! {
         <Show when=move || !mail_configured>
             <p class="card" role="note" data-testid="mail-off">{move || i.t("notifications.kept_note")}</p>
         </Show>
-        <Show when=move || entries.with(Vec::is_empty)><p class="empty">{move || i.t("notifications.empty")}</p></Show>
-        <ScrollRegion label=Signal::derive(move || i.t("notifications.title"))>
-            <table class="table" data-testid="notifications">
-                <caption class="visually-hidden">{move || i.t("notifications.title")}</caption>
-                <thead><tr>
-                    <th scope="col">{move || i.t("notifications.when")}</th>
-                    <th scope="col">{move || i.t("notifications.what")}</th>
-                    <th scope="col">{move || i.t("notifications.token")}</th>
-                    <th scope="col">{move || i.t("notifications.to")}</th>
-                    <th scope="col">{move || i.t("notifications.status")}</th>
-                </tr></thead>
-                <tbody>
-                    <For each=move || entries.get() key=|n| (n.id.clone(), n.updated_at, n.delivery) let:n>
-                        <NotificationRow n=n />
-                    </For>
-                </tbody>
-            </table>
-        </ScrollRegion>
-        <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="button" disabled=move || more.pending().get()
-                on:click=move |_| { if let Some(c) = next.get_untracked() { more.dispatch(c); } }>{move || i.t("app.load_more")}</button>
-        </Show>
+        <PagedTable first=paged(first) columns=columns load=load
+            key=|n: &NotificationView| (n.id.clone(), n.updated_at, n.delivery)
+            row=|n| view! { <NotificationRow n=n /> } />
+    }
+}
+
+fn paged(p: Page) -> Paged<NotificationView> {
+    Paged {
+        entries: p.entries,
+        next: p.next_cursor,
     }
 }
 

@@ -28,6 +28,7 @@ const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(200)
 /// next filter's answer comes).
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let auth = use_auth();
     let nav = use_navigator();
@@ -39,7 +40,7 @@ pub fn TokensPage() -> impl IntoView {
     Effect::new(move |_| nav.set_query(&filter.with(TokenFilter::to_query)));
     let first = LocalResource::new(move || {
         let query = filter.with(TokenFilter::to_query);
-        async move { api::tokens(&query, None).await }
+        async move { api.tokens(&query, None).await }
     });
     let layout = RwSignal::new(Layout::preferred());
     let issued = RwSignal::new(None::<IssuedToken>);
@@ -102,6 +103,7 @@ fn TokenResults(
     count: RwSignal<Option<usize>>,
     can_manage: Signal<bool>,
 ) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let toasts = use_toasts();
     let loaded = RwSignal::new(LoadedList::new(page.tokens, page.total, page.next_cursor));
@@ -112,18 +114,17 @@ fn TokenResults(
         loaded.with(|l| l.shown(&m))
     });
 
+    // The answer is handled where the request was made; the list may be gone by then.
     let more = Action::new_local(move |cursor: &String| {
         let (query, cursor) = (filter.with_untracked(TokenFilter::to_query), cursor.clone());
-        async move { api::tokens(&query, Some(&cursor)).await }
-    });
-    Effect::new(move |_| {
-        let Some(answer) = more.value().get() else {
-            return;
-        };
-        untrack(|| match answer {
-            Ok(p) => loaded.update(|l| l.extend(p.tokens, p.total, p.next_cursor)),
-            Err(e) => toasts.fail(&e),
-        });
+        async move {
+            match api.tokens(&query, Some(&cursor)).await {
+                Ok(p) => {
+                    loaded.try_update(|l| l.extend(p.tokens, p.total, p.next_cursor));
+                }
+                Err(e) => toasts.fail(&e),
+            }
+        }
     });
 
     // What an action's answer changes: the row (or its absence) and the count, the new

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use tollgate_core::account::Role;
 use tollgate_core::api::{NewUser, UserPatch, UserView};
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::app::use_auth;
 use crate::components::load::Loaded;
 use crate::components::{FieldError, FormError, use_toasts};
@@ -21,7 +21,8 @@ fn role_key(r: Role) -> &'static str {
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let i = use_i18n();
-    let users = LocalResource::new(api::users);
+    let api = crate::api::use_api();
+    let users = LocalResource::new(move || api.users());
     let reload = Callback::new(move |_| users.refetch());
     view! {
         <h1>{move || i.t("users.title")}</h1>
@@ -34,27 +35,29 @@ pub fn UsersPage() -> impl IntoView {
 /// (or refused because someone else changed the user first).
 #[component]
 fn UserTable(users: Vec<UserView>, changed: Callback<()>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let auth = use_auth();
     let toasts = use_toasts();
     let me = auth
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.user.id.clone()).unwrap_or_default());
+    // The answer is handled where the request was made.
     let patch = Action::new_local(move |(id, revision, p): &(String, u64, UserPatch)| {
         let (id, revision, p) = (id.clone(), *revision, p.clone());
-        async move { api::patch_user(&id, &p, revision).await }
-    });
-    Effect::new(move |_| match patch.value().get() {
-        Some(Ok(_)) => {
-            toasts.ok(i.t("users.changed"));
-            changed.try_run(());
+        async move {
+            match api.patch_user(&id, &p, revision).await {
+                Ok(_) => {
+                    toasts.ok(i.t("users.changed"));
+                    changed.try_run(());
+                }
+                Err(e) if e.is_stale() => {
+                    toasts.stale();
+                    changed.try_run(());
+                }
+                Err(e) => toasts.fail(&e),
+            }
         }
-        Some(Err::<_, ApiError>(e)) if e.is_stale() => {
-            toasts.stale();
-            changed.try_run(());
-        }
-        Some(Err(e)) => toasts.fail(&e),
-        None => {}
     });
     view! {
         <table class="table">
@@ -98,6 +101,7 @@ fn UserTable(users: Vec<UserView>, changed: Callback<()>) -> impl IntoView {
 /// The form that adds a user; `added` runs once the user exists.
 #[component]
 fn AddUser(added: Callback<()>) -> impl IntoView {
+    let api = crate::api::use_api();
     let i = use_i18n();
     let toasts = use_toasts();
     let email = RwSignal::new(String::new());
@@ -105,21 +109,24 @@ fn AddUser(added: Callback<()>) -> impl IntoView {
     let role = RwSignal::new(Role::StandardUser);
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let add = Action::new_local(|u: &NewUser| {
+    // The answer is handled where the request was made; the form may be gone by then.
+    let add = Action::new_local(move |u: &NewUser| {
         let u = u.clone();
-        async move { api::add_user(&u).await }
-    });
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(_)) => {
-            error.set(None);
-            email.set(String::new());
-            name.set(String::new());
-            password.set(String::new());
-            toasts.ok(i.t("users.added"));
-            added.try_run(());
+        async move {
+            match api.add_user(&u).await {
+                Ok(_) => {
+                    error.try_set(None);
+                    email.try_set(String::new());
+                    name.try_set(String::new());
+                    password.try_set(String::new());
+                    toasts.ok(i.t("users.added"));
+                    added.try_run(());
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
+            }
         }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

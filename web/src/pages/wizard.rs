@@ -11,7 +11,7 @@ use tollgate_core::time::Timestamp;
 use tollgate_core::token::{TokenError, check_description, check_emails, check_name};
 use tollgate_core::version::{ApiVersion, VERSIONS};
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::components::contacts::{ContactSelect, EmailList, local_error};
 use crate::components::form::TokenFields;
 use crate::components::load::Loaded;
@@ -170,10 +170,11 @@ fn step_of(field: &str) -> usize {
 /// The scope catalog of the chosen API version, loaded again when it changes; selected
 /// scopes the version does not have are dropped.
 fn scope_catalog(f: Fields) -> Signal<Option<CatalogResponse>> {
+    let api = crate::api::use_api();
     let toasts = use_toasts();
     let load = LocalResource::new(move || {
         let v = f.version.get();
-        async move { api::catalog(v.as_str()).await }
+        async move { api.catalog(v.as_str()).await }
     });
     Effect::new(move |_| {
         let Some(answer) = load.get() else { return };
@@ -197,7 +198,8 @@ fn scope_catalog(f: Fields) -> Signal<Option<CatalogResponse>> {
 #[component]
 pub fn WizardPage() -> impl IntoView {
     let i = use_i18n();
-    let users = LocalResource::new(api::users);
+    let api = crate::api::use_api();
+    let users = LocalResource::new(move || api.users());
     view! {
         <Crumbs />
         <h1>{move || i.t("wizard.title")}</h1>
@@ -205,159 +207,225 @@ pub fn WizardPage() -> impl IntoView {
     }
 }
 
-/// The four steps over one draft, each a history entry; Create at the end.
-#[component]
-fn Wizard(users: Vec<UserView>) -> impl IntoView {
-    let i = use_i18n();
-    let toasts = use_toasts();
-    let nav = use_navigator();
-    let step = RwSignal::new(0usize);
-    let f = Fields::empty();
-    let reached = RwSignal::new(0usize);
-    // Back or Forward onto a step: the kept draft, up to the step it reached. Otherwise (the
-    // Create link) a fresh draft, and this entry becomes step 1.
-    let memory = use_context::<DraftMemory>();
-    match (
-        step_in(&untrack(|| nav.query())),
-        memory.and_then(|m| m.0.get_value()),
-    ) {
-        (Some(at), Some(d)) => {
-            reached.set(d.reached);
-            step.set(at.min(d.reached));
-            f.restore(d);
-        }
-        _ => {
-            if let Some(m) = memory {
-                m.0.set_value(None);
+/// Where the wizard is: the step shown, the furthest step the draft passed the checks up to,
+/// and the URL that names the step (each step a history entry).
+#[derive(Debug, Clone, Copy)]
+struct Steps {
+    at: RwSignal<usize>,
+    reached: RwSignal<usize>,
+    nav: crate::route::Navigator,
+    memory: Option<DraftMemory>,
+}
+
+impl Steps {
+    /// Back or Forward onto a step: the kept draft, up to the step it reached. Otherwise (the
+    /// Create link) a fresh draft, and this entry becomes step 1.
+    fn resume(f: Fields) -> Steps {
+        let nav = use_navigator();
+        let memory = use_context::<DraftMemory>();
+        let s = Steps {
+            at: RwSignal::new(0),
+            reached: RwSignal::new(0),
+            nav,
+            memory,
+        };
+        let kept = memory.and_then(|m| m.0.get_value());
+        match (step_in(&untrack(|| nav.query())), kept) {
+            (Some(at), Some(d)) => {
+                s.reached.set(d.reached);
+                s.at.set(at.min(d.reached));
+                f.restore(d);
             }
-            nav.set_query("step=1");
+            _ => {
+                s.forget();
+                nav.set_query("step=1");
+            }
         }
+        s
     }
-    // The form as a draft (reactive): kept by the app on every change, and what Create sends.
-    let snapshot = move || f.draft(reached.get());
-    Effect::new(move |_| {
-        let draft = snapshot();
-        if let Some(m) = memory {
-            m.0.set_value(Some(draft));
-        }
-    });
-    // The URL names the step: Back and Forward move between steps already reached.
-    Effect::new(move |_| {
-        if let Some(at) = step_in(&nav.query()) {
-            let at = at.min(reached.get_untracked());
-            if step.get_untracked() != at {
-                step.set(at);
-            }
-        }
-    });
-    let go_to_step = move |at: usize, new_entry: bool| {
-        reached.update(|r| *r = (*r).max(at));
+
+    /// Moves to step `at` (0-based), as a new history entry or in place of this one.
+    fn go(self, at: usize, new_entry: bool) {
+        self.reached.update(|r| *r = (*r).max(at));
         let q = format!("step={}", at + 1);
         if new_entry {
-            nav.push_query(&q)
+            self.nav.push_query(&q)
         } else {
-            nav.set_query(&q)
+            self.nav.set_query(&q)
         }
-    };
-    let auth = crate::app::use_auth();
-    let max_days = move || {
-        auth.session
-            .with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days))
-    };
-    let users = RwSignal::new(users);
-    let catalog = scope_catalog(f);
-    let error = f.error;
-    let issued = RwSignal::new(None::<IssuedToken>);
+    }
 
-    let next = move |_| match f.check(step.get_untracked(), max_days()) {
-        Ok(()) => {
-            error.set(None);
-            go_to_step((step.get_untracked() + 1).min(3), true);
+    /// Back one step: the browser's Back where the app owns the URL (the same entry).
+    fn back(self) {
+        if !self.nav.back() {
+            self.go(self.at.get_untracked().saturating_sub(1), false);
         }
-        Err(e) => error.set(Some(e)),
-    };
-    let create = Action::new_local(|draft: &TokenDraft| {
-        let draft = draft.clone();
-        async move { api::create(&draft).await }
-    });
-    Effect::new(move |_| {
-        let Some(answer) = create.value().get() else {
-            return;
-        };
-        untrack(|| match answer {
-            Ok(t) => {
-                toasts.ok(i.t("toast.created"));
-                if let Some(m) = memory {
-                    m.0.set_value(None);
-                }
-                issued.set(Some(t));
-            }
-            Err(e) => {
-                if let Some(f) = e.field.as_deref() {
-                    go_to_step(step_of(f), false);
-                }
-                toasts.fail(&e);
-                error.set(Some(e));
+    }
+
+    /// The app forgets the draft (it was created, or a new one starts).
+    fn forget(self) {
+        if let Some(m) = self.memory {
+            m.0.try_set_value(None);
+        }
+    }
+
+    /// Keeps the draft on every change, and follows the URL: Back and Forward move between
+    /// the steps already reached.
+    fn follow(self, f: Fields) {
+        Effect::new(move |_| {
+            let draft = f.draft(self.reached.get());
+            if let Some(m) = self.memory {
+                m.0.set_value(Some(draft));
             }
         });
-    });
-    let busy = create.pending();
-    let account_type = move || {
-        catalog
-            .with(|c| c.as_ref().map(|c| c.account_type))
-            .unwrap_or(AccountType::Partner)
-    };
-    // Each step starts at its heading (not on the first step: the page heading has focus).
-    let form_ref = NodeRef::<leptos::html::Form>::new();
+        Effect::new(move |_| {
+            if let Some(at) = step_in(&self.nav.query()) {
+                let at = at.min(self.reached.get_untracked());
+                if self.at.get_untracked() != at {
+                    self.at.set(at);
+                }
+            }
+        });
+    }
+}
+
+/// Moves focus to each new step's heading (not on the first step: the page heading has it).
+fn focus_each_step(at: RwSignal<usize>, form: NodeRef<leptos::html::Form>) {
     Effect::new(move |previous: Option<usize>| {
-        let now = step.get();
+        let now = at.get();
         if previous.is_some_and(|p| p != now) {
             request_animation_frame(move || {
-                if let Some(f) = form_ref.try_get().flatten() {
+                if let Some(f) = form.try_get().flatten() {
                     crate::components::focus_start(&f, "h2");
                 }
             });
         }
         now
     });
+}
+
+/// The four steps over one draft, each a history entry; Create at the end.
+#[component]
+fn Wizard(users: Vec<UserView>) -> impl IntoView {
+    let nav = use_navigator();
+    let f = Fields::empty();
+    let steps = Steps::resume(f);
+    steps.follow(f);
+    let issued = RwSignal::new(None::<IssuedToken>);
+    let create = creating(f, steps, issued);
+    let users = RwSignal::new(users);
+    let catalog = scope_catalog(f);
+    let account_type = Signal::derive(move || {
+        catalog
+            .with(|c| c.as_ref().map(|c| c.account_type))
+            .unwrap_or(AccountType::Partner)
+    });
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    focus_each_step(steps.at, form_ref);
+    let at = steps.at;
+    let close = Callback::new(move |_| nav.go(Route::Tokens));
     view! {
         <Show when=move || issued.with(Option::is_some)>
-            {
-                move || {
-                    issued.get().map(|t| view! { <IssuedPanel issued=t on_close=Callback::new(move |_| nav.go(Route::Tokens)) /> })
-                }
-            }
+            {move || issued.get().map(|t| view! { <IssuedPanel issued=t on_close=close /> })}
         </Show>
         <Show when=move || issued.with(Option::is_none)>
-            <ol class="steps" aria-label=move || i.t("wizard.title")>
-                {STEPS.iter().enumerate().map(|(n, key)| view! {
-                    <li class:current=move || step.get() == n class:done=move || { step.get() > n } aria-current=move || if step.get() == n { "step" } else { "false" }>
-                        <span class="step-number">{n + 1}</span>" "{move || i.t(key)}
-                    </li>
-                }).collect_view()}
-            </ol>
+            <Progress at=at />
             <form class="card wizard" node_ref=form_ref on:submit=move |ev| ev.prevent_default()>
-                <Show when=move || step.get() == 0><SetupStep f=f /></Show>
-                <Show when=move || step.get() == 1><ContactStep f=f users=users /></Show>
-                <Show when=move || step.get() == 2><ScopesStep f=f catalog=catalog /></Show>
-                <Show when=move || step.get() == 3><ReviewStep f=f users=users account_type=Signal::derive(account_type) /></Show>
-                <FormError error=error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
-                <div class="wizard-actions">
-                    <button type="button" class="button" disabled=move || step.get() == 0 on:click=move |_| {
-                        error.set(None);
-                        // The browser's Back where the app owns the URL (the same entry).
-                        if !nav.back() {
-                            go_to_step(step.get_untracked().saturating_sub(1), false);
-                        }
-                    }>{move || i.t("wizard.back")}</button>
-                    <Show when=move || step.get() < 3 fallback=move || view! {
-                        <button type="button" class="button primary" disabled=move || busy.get() on:click=move |_| { create.dispatch(untrack(snapshot).token_draft()); }>{move || if busy.get() { i.t("app.loading") } else { i.t("wizard.create") }}</button>
-                    }>
-                        <button type="button" class="button primary" on:click=next>{move || i.t("wizard.next")}</button>
-                    </Show>
-                </div>
+                <Show when=move || at.get() == 0><SetupStep f=f /></Show>
+                <Show when=move || at.get() == 1><ContactStep f=f users=users /></Show>
+                <Show when=move || at.get() == 2><ScopesStep f=f catalog=catalog /></Show>
+                <Show when=move || at.get() == 3><ReviewStep f=f users=users account_type=account_type /></Show>
+                <FormError error=f.error fields=&["name", "description", "primary_contact", "developer_emails", "scopes", "expires_at", "allowed_ips", "rate_limit"] />
+                <WizardButtons f=f steps=steps create=create />
             </form>
         </Show>
+    }
+}
+
+/// Create: the draft as it stands, sent once; the new credentials are shown, or the step with
+/// the refused field. The answer is handled where the request was made; the wizard may be
+/// gone by then.
+fn creating(
+    f: Fields,
+    steps: Steps,
+    issued: RwSignal<Option<IssuedToken>>,
+) -> Action<TokenDraft, ()> {
+    let api = crate::api::use_api();
+    let i = use_i18n();
+    let toasts = use_toasts();
+    Action::new_local(move |draft: &TokenDraft| {
+        let draft = draft.clone();
+        async move {
+            let answer = api.create(&draft).await;
+            if f.error.is_disposed() {
+                return;
+            }
+            match answer {
+                Ok(t) => {
+                    toasts.ok(i.t("toast.created"));
+                    steps.forget();
+                    issued.set(Some(t));
+                }
+                Err(e) => {
+                    if let Some(field) = e.field.as_deref() {
+                        steps.go(step_of(field), false);
+                    }
+                    toasts.fail(&e);
+                    f.error.set(Some(e));
+                }
+            }
+        }
+    })
+}
+
+/// Where the wizard is, as a list of its steps.
+#[component]
+fn Progress(at: RwSignal<usize>) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <ol class="steps" aria-label=move || i.t("wizard.title")>
+            {STEPS.iter().enumerate().map(|(n, key)| view! {
+                <li class:current=move || at.get() == n class:done=move || { at.get() > n } aria-current=move || if at.get() == n { "step" } else { "false" }>
+                    <span class="step-number">{n + 1}</span>" "{move || i.t(key)}
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// Back, Next (after the step's checks) and, on the last step, Create.
+#[component]
+fn WizardButtons(f: Fields, steps: Steps, create: Action<TokenDraft, ()>) -> impl IntoView {
+    let i = use_i18n();
+    let auth = crate::app::use_auth();
+    let max_days = move || {
+        auth.session
+            .with_untracked(|s| s.as_ref().and_then(|s| s.account.max_token_lifetime_days))
+    };
+    let at = steps.at;
+    let next = move |_| match f.check(at.get_untracked(), max_days()) {
+        Ok(()) => {
+            f.error.set(None);
+            steps.go((at.get_untracked() + 1).min(3), true);
+        }
+        Err(e) => f.error.set(Some(e)),
+    };
+    let busy = create.pending();
+    let send = move |_| {
+        create.dispatch(untrack(|| f.draft(steps.reached.get())).token_draft());
+    };
+    view! {
+        <div class="wizard-actions">
+            <button type="button" class="button" disabled=move || at.get() == 0 on:click=move |_| {
+                f.error.set(None);
+                steps.back();
+            }>{move || i.t("wizard.back")}</button>
+            <Show when=move || at.get() < 3 fallback=move || view! {
+                <button type="button" class="button primary" disabled=move || busy.get() on:click=send>{move || if busy.get() { i.t("app.loading") } else { i.t("wizard.create") }}</button>
+            }>
+                <button type="button" class="button primary" on:click=next>{move || i.t("wizard.next")}</button>
+            </Show>
+        </div>
     }
 }
 
