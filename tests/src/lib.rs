@@ -5,15 +5,17 @@
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+pub mod fixture;
 pub mod mailbox;
 pub mod revocation;
 pub mod scanner;
 mod server;
+pub mod suite;
 
 pub type Result<T> = std::result::Result<T, String>;
 
@@ -215,6 +217,17 @@ impl Session {
     }
 
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Answer> {
+        self.call_with(method, path, body, &[])
+    }
+
+    /// [`Session::call`] with extra headers (`If-Match`, `Idempotency-Key`).
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        extra: &[(&str, &str)],
+    ) -> Result<Answer> {
         let text = body.map(Value::to_string);
         let mut headers = vec![
             ("Cookie", self.cookie.as_str()),
@@ -223,6 +236,7 @@ impl Session {
         if text.is_some() {
             headers.push(("Content-Type", "application/json"));
         }
+        headers.extend_from_slice(extra);
         send(
             method,
             &format!("{}{path}", self.base),
@@ -407,65 +421,4 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
             fs::read(p).is_ok_and(|bytes| !n.is_empty() && bytes.windows(n.len()).any(|w| w == n))
         })
         .collect()
-}
-
-/// A case of a suite whose cases share one context (one server).
-pub type Case<C> = fn(&mut C) -> Result<()>;
-
-/// Runs a suite: boots its context, runs the cases in order (only those named in
-/// `TOLLGATE_CASES`, comma-separated, when set), prints a line per case and libtest's
-/// summary line, stops the context, and exits non-zero when a case failed.
-pub fn run_suite<C>(
-    cases: &[(&str, Case<C>)],
-    boot: impl FnOnce() -> Result<C>,
-    describe: impl Fn(&C) -> String,
-    stop: impl FnOnce(&mut C),
-) {
-    let started = Instant::now();
-    let only: Option<Vec<String>> = std::env::var("TOLLGATE_CASES")
-        .ok()
-        .map(|v| v.split(',').map(str::to_owned).collect());
-    let chosen: Vec<&(&str, Case<C>)> = cases
-        .iter()
-        .filter(|(n, _)| only.as_ref().is_none_or(|o| o.iter().any(|x| x == n)))
-        .collect();
-    let filtered = cases.len() - chosen.len();
-    let mut ctx = match boot() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("could not start the Worker: {e}");
-            println!(
-                "test result: FAILED. 0 passed; {} failed; 0 ignored; 0 measured; 0 filtered out",
-                chosen.len()
-            );
-            std::process::exit(1);
-        }
-    };
-    println!(
-        "\nrunning {} tests against {}",
-        chosen.len(),
-        describe(&ctx)
-    );
-    let mut failed = Vec::new();
-    for (name, case) in &chosen {
-        let t = Instant::now();
-        match case(&mut ctx) {
-            Ok(()) => println!("test {name} ... ok ({:.1} s)", t.elapsed().as_secs_f64()),
-            Err(e) => {
-                println!("test {name} ... FAILED\n    {e}");
-                failed.push(*name);
-            }
-        }
-    }
-    stop(&mut ctx);
-    let passed = chosen.len() - failed.len();
-    let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {filtered} filtered out; finished in {:.2}s\n",
-        failed.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !failed.is_empty() {
-        std::process::exit(1);
-    }
 }

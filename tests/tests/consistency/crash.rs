@@ -28,11 +28,12 @@ pub fn crash_during_writes(c: &mut Ctx) -> Result<()> {
         .collect::<Result<_>>()?;
     // Writers toggle their token and rename it, recording each acknowledged revision.
     let stop = std::sync::atomic::AtomicBool::new(false);
+    let admin = c.admin.clone();
     let acked: Vec<Vec<u64>> = std::thread::scope(|scope| {
         let handles: Vec<_> = tokens
             .iter()
             .map(|(sid, _)| {
-                let (s, stop) = (&c.admin, &stop);
+                let (s, stop) = (&admin, &stop);
                 scope.spawn(move || {
                     let mut revisions = Vec::new();
                     let mut i = 0u32;

@@ -16,7 +16,7 @@ use tollgate_core::token::{self, AccountContext};
 use tollgate_tests::{Result, Sandbox, Session};
 
 use super::crash::replica_revision;
-use super::{Ctx, call_with, verify};
+use super::{Ctx, verify};
 
 use tollgate_tests::ensure;
 
@@ -169,8 +169,7 @@ pub fn import(c: &mut Ctx) -> Result<()> {
             .is_some_and(|u| u.len() == 1 && u[0]["email"] == EMAIL),
         "the legacy user: {users}"
     );
-    let d = call_with(
-        &s,
+    let d = s.call_with(
         "POST",
         &format!("/api/tokens/{sid}/disable"),
         None,

@@ -10,36 +10,78 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tollgate_core::authorization::encode_basic;
 use tollgate_core::feed::SILENCE_LIMIT;
+pub(crate) use tollgate_tests::fixture::status;
+use tollgate_tests::fixture::{Account, Fixture, create_token};
 use tollgate_tests::revocation::{self, percentile};
-use tollgate_tests::{Result, Sandbox, Server, Session, ensure, send, setup_account};
+use tollgate_tests::suite::World;
+use tollgate_tests::{Result, Sandbox, Session, ensure, send};
 
-#[path = "edge/policies.rs"]
 mod policies;
 
-pub(crate) struct Ctx {
-    sandbox: Sandbox,
-    server: Server,
-    admin: Session,
-    admin_password: String,
+tollgate_tests::suite!(
+    Ctx,
+    [
+        two_workers,
+        hot_path_reads_nothing,
+        revocation_bound,
+        narrowing_changes,
+        policies::validation,
+        policies::expiry,
+        policies::ip_allowlist,
+        policies::rate_limit,
+        policies::tightening,
+        policies::usage,
+        fail_safe,
+    ]
+);
+
+/// Both Workers, the verifier keeping its KV answers a minute (as a remote location would),
+/// and a partner account.
+pub(crate) struct Ctx(Fixture);
+
+impl std::ops::Deref for Ctx {
+    type Target = Fixture;
+    fn deref(&self) -> &Fixture {
+        &self.0
+    }
 }
 
-type Case = fn(&mut Ctx) -> Result<()>;
+impl std::ops::DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut Fixture {
+        &mut self.0
+    }
+}
+
+impl World for Ctx {
+    fn boot() -> Result<Ctx> {
+        let sandbox = Sandbox::with_vars(
+            "edge",
+            &[
+                ("EXPOSE_STATS", "true"),
+                ("NEW_TOKENS_PER_MINUTE", "100000"),
+                ("KV_HOLD_SECONDS", "60"),
+            ],
+        )?;
+        let account = Account {
+            name: "Edge Partner",
+            kind: "partner",
+            email: "admin@edge.test",
+        };
+        Fixture::boot(sandbox, account).map(Ctx)
+    }
+
+    fn stop(&mut self) {
+        self.0.stop();
+    }
+
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+}
 
 /// How many revocations the bound is measured over.
 const REVOCATIONS: usize = 120;
-
-pub(crate) fn status(edge: &str, path: &str, sid: &str, token: &str) -> Result<u16> {
-    let h = encode_basic(sid, token);
-    Ok(send(
-        "GET",
-        &format!("{edge}{path}"),
-        &[("Authorization", &h)],
-        None,
-    )?
-    .status)
-}
 
 pub(crate) fn stats(c: &Ctx) -> Result<Value> {
     Ok(send(
@@ -52,18 +94,8 @@ pub(crate) fn stats(c: &Ctx) -> Result<Value> {
 }
 
 fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, u64)> {
-    let a = s.call(
-        "POST",
-        "/api/tokens",
-        Some(&json!({ "name": name, "primary_contact": s.user["id"], "scopes": scopes })),
-    )?;
-    ensure!(a.status == 201, "create: {} {}", a.status, a.body);
-    let v = a.json();
-    Ok((
-        v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
-        v["auth_token"].as_str().unwrap_or_default().to_owned(),
-        v["token"]["revision"].as_u64().unwrap_or(0),
-    ))
+    let t = create_token(s, name, scopes, json!({}))?;
+    Ok((t.sid, t.token, t.revision))
 }
 
 /// Waits until `f` holds, for at most the feed's bound plus a margin for the prober.
@@ -285,65 +317,4 @@ fn fail_safe(c: &mut Ctx) -> Result<()> {
         status(&c.server.edge, "/v1/verify", &live_sid, &live_token)?;
     }
     Ok(())
-}
-
-fn main() {
-    let cases: &[(&str, Case)] = &[
-        ("two_workers", two_workers),
-        ("hot_path_reads_nothing", hot_path_reads_nothing),
-        ("revocation_bound", revocation_bound),
-        ("narrowing_changes", narrowing_changes),
-        ("policy_validation", policies::validation),
-        ("expiry", policies::expiry),
-        ("ip_allowlist", policies::ip_allowlist),
-        ("rate_limit", policies::rate_limit),
-        (
-            "tightening_reaches_a_verifier_that_holds_the_token",
-            policies::tightening,
-        ),
-        ("usage_counts_survive_a_restart", policies::usage),
-        ("fail_safe", fail_safe),
-    ];
-    tollgate_tests::run_suite(
-        cases,
-        boot,
-        |c| {
-            format!(
-                "{} + verifier {} (logs in {})",
-                c.server.base,
-                c.server.edge,
-                c.sandbox.dir.display()
-            )
-        },
-        |c| c.server.kill(),
-    );
-}
-
-fn boot() -> Result<Ctx> {
-    let sandbox = Sandbox::with_vars(
-        "edge",
-        &[
-            ("EXPOSE_STATS", "true"),
-            ("NEW_TOKENS_PER_MINUTE", "100000"),
-            ("KV_HOLD_SECONDS", "60"),
-        ],
-    )?;
-    let server = sandbox.start()?;
-    let admin_password = format!("pw-{}", tollgate_tests::random_b64(12));
-    let a = setup_account(
-        &server.base,
-        &sandbox.setup_secret,
-        "Edge Partner",
-        "partner",
-        "admin@edge.test",
-        &admin_password,
-    )?;
-    ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
-    let admin = Session::login(&server.base, "admin@edge.test", &admin_password)?;
-    Ok(Ctx {
-        sandbox,
-        server,
-        admin,
-        admin_password,
-    })
 }

@@ -1,84 +1,116 @@
-//! Integration tests of the real Worker on `wrangler dev --local`, with a fresh state
-//! directory per run. A small runner (no libtest) owns the server, so that it is stopped
-//! however the run ends, and runs the cases in order; the output ends with libtest's
-//! summary line.
+//! Integration tests of both Workers on `wrangler dev --local`, with a fresh state directory
+//! per run and two accounts; the cases run in order against one world
+//! (`tollgate_tests::suite`).
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tollgate_core::authorization::encode_basic;
-use tollgate_tests::{Answer, Result, Sandbox, Server, Session, send, setup_account};
+use tollgate_tests::fixture::{Account, Fixture, create_token, verify};
+pub(crate) use tollgate_tests::fixture::{expect, expect_error, password};
+use tollgate_tests::suite::World;
+use tollgate_tests::{Answer, Result, Sandbox, Session, send, setup_account};
 
-#[path = "worker/abuse.rs"]
 mod abuse;
-#[path = "worker/gateway.rs"]
 mod gateway;
-#[path = "worker/input.rs"]
 mod input;
-#[path = "worker/load.rs"]
 mod load;
-#[path = "worker/people.rs"]
 mod people;
 use abuse::*;
 use input::*;
 use load::*;
 use people::*;
 
+use tollgate_tests::ensure;
+
+tollgate_tests::suite!(
+    Ctx,
+    [
+        setup_is_guarded,
+        grace_begin,
+        lifecycle,
+        one_answer_for_every_failure,
+        duplicate_and_upgrade,
+        filters_and_paging,
+        roles,
+        tenant_isolation,
+        bad_input_changes_nothing,
+        bad_requests_change_nothing,
+        edit_and_reveal,
+        sessions,
+        malformed_authorization,
+        authorization_matrix,
+        mass_assignment,
+        csrf,
+        session_fixation,
+        edge_abuse,
+        brute_force_many_clients,
+        catalog_and_users,
+        gateway::forwards_to_origin,
+        gateway::hygiene,
+        no_plaintext_secret_at_rest,
+        grace_end,
+        restart_keeps_everything,
+        load_and_faults,
+        new_token_flood,
+        no_secret_leaked,
+    ]
+);
+
+/// Both Workers, a partner account (its admin signed in) and a brand account.
 struct Ctx {
-    sandbox: Sandbox,
-    server: Server,
-    base: String,
-    /// The verifier Worker.
-    edge: String,
-    admin: Session,
-    admin_password: String,
+    fx: Fixture,
     other: Session,
     /// (deadline, sid, old token, new token) of a reset with grace, checked at the end.
     grace: Option<(Instant, String, String, String)>,
 }
 
-type Case = fn(&mut Ctx) -> Result<()>;
-
-use tollgate_tests::ensure;
-
-pub(crate) fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
-    ensure!(
-        a.status == status,
-        "{what}: expected {status}, got {} {}",
-        a.status,
-        a.body
-    );
-    Ok(())
+impl std::ops::Deref for Ctx {
+    type Target = Fixture;
+    fn deref(&self) -> &Fixture {
+        &self.fx
+    }
 }
 
-pub(crate) fn expect_error(a: &Answer, status: u16, code: &str, what: &str) -> Result<()> {
-    expect(a, status, what)?;
-    ensure!(
-        a.code() == code,
-        "{what}: expected code {code}, got {}",
-        a.body
-    );
-    ensure!(
-        a.json()["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{what}: no message"
-    );
-    Ok(())
+impl std::ops::DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut Fixture {
+        &mut self.fx
+    }
 }
 
-pub(crate) fn password() -> String {
-    format!("pw-{}", tollgate_tests::random_b64(12))
-}
+impl World for Ctx {
+    fn boot() -> Result<Ctx> {
+        let account = Account {
+            name: "Acme Partners",
+            kind: "partner",
+            email: "admin@acme.test",
+        };
+        let fx = Fixture::boot(Sandbox::new("worker")?, account)?;
+        let other_password = password();
+        let b = setup_account(
+            &fx.base,
+            &fx.sandbox.setup_secret,
+            "Other Brand",
+            "brand",
+            "admin@other.test",
+            &other_password,
+        )?;
+        expect(&b, 201, "setup B")?;
+        let other = Session::login(&fx.base, "admin@other.test", &other_password)?;
+        Ok(Ctx {
+            fx,
+            other,
+            grace: None,
+        })
+    }
 
-fn verify(base: &str, sid: &str, token: &str) -> Result<Answer> {
-    let h = encode_basic(sid, token);
-    send(
-        "GET",
-        &format!("{base}/v1/verify"),
-        &[("Authorization", &h)],
-        None,
-    )
+    fn stop(&mut self) {
+        self.fx.stop();
+    }
+
+    fn describe(&self) -> String {
+        self.fx.describe()
+    }
 }
 
 fn gateway(base: &str, method: &str, path: &str, sid: &str, token: &str) -> Result<Answer> {
@@ -92,24 +124,10 @@ fn gateway(base: &str, method: &str, path: &str, sid: &str, token: &str) -> Resu
 }
 
 pub(crate) fn create(s: &Session, name: &str, scopes: &[&str]) -> Result<(String, String, Value)> {
-    let a = s.call(
-        "POST",
-        "/api/tokens",
-        Some(&json!({
-            "name": name,
-            "description": "integration test",
-            "primary_contact": s.user["id"],
-            "developer_emails": ["dev@example.com"],
-            "scopes": scopes,
-        })),
-    )?;
-    expect(&a, 201, "create token")?;
-    let v = a.json();
-    Ok((
-        v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
-        v["auth_token"].as_str().unwrap_or_default().to_owned(),
-        v,
-    ))
+    let more =
+        json!({ "description": "integration test", "developer_emails": ["dev@example.com"] });
+    let t = create_token(s, name, scopes, more)?;
+    Ok((t.sid, t.token, t.body))
 }
 
 fn count_tokens(s: &Session) -> Result<u64> {
@@ -725,93 +743,4 @@ fn no_plaintext_secret_at_rest(c: &mut Ctx) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn main() {
-    let cases: &[(&str, Case)] = &[
-        ("setup_is_guarded", setup_is_guarded),
-        ("grace_begin", grace_begin),
-        ("lifecycle", lifecycle),
-        ("one_answer_for_every_failure", one_answer_for_every_failure),
-        ("duplicate_and_upgrade", duplicate_and_upgrade),
-        ("filters_and_paging", filters_and_paging),
-        ("roles", roles),
-        ("tenant_isolation", tenant_isolation),
-        ("bad_input_changes_nothing", bad_input_changes_nothing),
-        ("edit_and_reveal", edit_and_reveal),
-        ("sessions", sessions),
-        ("malformed_authorization", malformed_authorization),
-        ("authorization_matrix", authorization_matrix),
-        ("mass_assignment", mass_assignment),
-        ("csrf", csrf),
-        ("session_fixation", session_fixation),
-        ("edge_abuse", edge_abuse),
-        ("brute_force_many_clients", brute_force_many_clients),
-        ("catalog_and_users", catalog_and_users),
-        ("gateway_forwards_to_origin", gateway::forwards_to_origin),
-        ("gateway_hygiene", gateway::hygiene),
-        ("no_plaintext_secret_at_rest", no_plaintext_secret_at_rest),
-        ("grace_end", grace_end),
-        ("restart_keeps_everything", restart_keeps_everything),
-        ("load_and_faults", load_and_faults),
-        ("new_token_flood", new_token_flood),
-        ("no_secret_leaked", no_secret_leaked),
-    ];
-    tollgate_tests::run_suite(
-        cases,
-        boot,
-        |c| {
-            format!(
-                "{} (log: {})",
-                c.base,
-                c.sandbox.dir.join("wrangler.log").display()
-            )
-        },
-        |c| c.server.kill(),
-    );
-}
-
-fn boot() -> Result<Ctx> {
-    let sandbox = Sandbox::new("worker")?;
-    let server = sandbox.start()?;
-    let base = server.base.clone();
-    let edge = server.edge.clone();
-    let admin_password = password();
-    expect(
-        &setup_account(
-            &base,
-            &sandbox.setup_secret,
-            "Acme Partners",
-            "partner",
-            "admin@acme.test",
-            &admin_password,
-        )?,
-        201,
-        "setup A",
-    )?;
-    let other_password = password();
-    expect(
-        &setup_account(
-            &base,
-            &sandbox.setup_secret,
-            "Other Brand",
-            "brand",
-            "admin@other.test",
-            &other_password,
-        )?,
-        201,
-        "setup B",
-    )?;
-    let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
-    let other = Session::login(&base, "admin@other.test", &other_password)?;
-    Ok(Ctx {
-        sandbox,
-        server,
-        base,
-        edge,
-        admin,
-        admin_password,
-        other,
-        grace: None,
-    })
 }

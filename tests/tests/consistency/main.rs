@@ -7,97 +7,103 @@
 //! earlier KV-only layout is imported on first use. A small runner (no libtest) owns the
 //! server; the output ends with libtest's summary line.
 
-#[path = "consistency/crash.rs"]
 mod crash;
-#[path = "consistency/model.rs"]
+mod legacy;
 mod model;
-#[path = "consistency/races.rs"]
 mod races;
-#[path = "consistency/security.rs"]
 mod security;
 
 use std::time::Instant;
 
-use serde_json::{Value, json};
-use tollgate_core::authorization::encode_basic;
-use tollgate_tests::{Answer, Result, Sandbox, Server, Session, send, setup_account};
+use serde_json::json;
+pub use tollgate_tests::fixture::password;
+use tollgate_tests::fixture::{Account, Fixture, create_token};
+use tollgate_tests::suite::World;
+use tollgate_tests::{Result, Sandbox, Session};
 
 use tollgate_tests::ensure;
 
+tollgate_tests::suite!(
+    Ctx,
+    [
+        if_match,
+        idempotent_retries,
+        crash::replica_follows_every_change,
+        races::races,
+        races::same_email_at_once,
+        security::sign_in_throttle,
+        races::sign_out_races_refresh,
+        security::admin_security_findings,
+        crash::crash_during_writes,
+        legacy::import,
+    ]
+);
+
+/// Both Workers (an account of the earlier KV-only layout seeded in their state), a
+/// partner account, and sessions signed in at the start.
 struct Ctx {
-    sandbox: Sandbox,
-    server: Server,
-    base: String,
-    /// The verifier Worker.
-    edge: String,
-    admin: Session,
-    admin_password: String,
+    fx: Fixture,
     /// Sessions signed in at the start, for the sign-out race once they are due a refresh.
     old_sessions: Vec<Session>,
     started: Instant,
 }
 
-type Case = fn(&mut Ctx) -> Result<()>;
-
-pub fn password() -> String {
-    format!("pw-{}", tollgate_tests::random_b64(12))
-}
-
-pub fn verify(base: &str, sid: &str, token: &str) -> Result<u16> {
-    let h = encode_basic(sid, token);
-    Ok(send(
-        "GET",
-        &format!("{base}/v1/verify"),
-        &[("Authorization", &h)],
-        None,
-    )?
-    .status)
-}
-
-/// `call` with extra headers (If-Match, Idempotency-Key).
-pub fn call_with(
-    s: &Session,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-    extra: &[(&str, &str)],
-) -> Result<Answer> {
-    let text = body.map(Value::to_string);
-    let mut headers = vec![
-        ("Cookie", s.cookie.as_str()),
-        ("X-CSRF-Token", s.csrf.as_str()),
-    ];
-    if text.is_some() {
-        headers.push(("Content-Type", "application/json"));
+impl std::ops::Deref for Ctx {
+    type Target = Fixture;
+    fn deref(&self) -> &Fixture {
+        &self.fx
     }
-    headers.extend_from_slice(extra);
-    send(
-        method,
-        &format!("{}{path}", s.base),
-        &headers,
-        text.as_deref(),
-    )
+}
+
+impl std::ops::DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut Fixture {
+        &mut self.fx
+    }
+}
+
+impl World for Ctx {
+    fn boot() -> Result<Ctx> {
+        let sandbox = Sandbox::with_vars(
+            "consistency",
+            &[
+                ("EXPOSE_STATS", "true"),
+                ("NEW_TOKENS_PER_MINUTE", "100000"),
+            ],
+        )?;
+        legacy::seed(&sandbox)?;
+        let account = Account {
+            name: "Acme Partners",
+            kind: "partner",
+            email: "admin@acme.test",
+        };
+        let fx = Fixture::boot(sandbox, account)?;
+        let old_sessions = (0..6)
+            .map(|_| Session::login(&fx.base, account.email, &fx.admin_password))
+            .collect::<Result<_>>()?;
+        Ok(Ctx {
+            fx,
+            old_sessions,
+            started: Instant::now(),
+        })
+    }
+
+    fn stop(&mut self) {
+        self.fx.stop();
+    }
+
+    fn describe(&self) -> String {
+        self.fx.describe()
+    }
+}
+
+pub fn verify(edge: &str, sid: &str, token: &str) -> Result<u16> {
+    Ok(tollgate_tests::fixture::verify(edge, sid, token)?.status)
 }
 
 pub fn new_token(s: &Session, name: &str, version: &str) -> Result<(String, String)> {
-    let a = s.call(
-        "POST",
-        "/api/tokens",
-        Some(&json!({
-            "name": name,
-            "description": "original",
-            "api_version": version,
-            "primary_contact": s.user["id"],
-            "developer_emails": [],
-            "scopes": ["reports.read", "actions.read"],
-        })),
-    )?;
-    ensure!(a.status == 201, "create: {} {}", a.status, a.body);
-    let v = a.json();
-    Ok((
-        v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
-        v["auth_token"].as_str().unwrap_or_default().to_owned(),
-    ))
+    let more = json!({ "description": "original", "api_version": version, "developer_emails": [] });
+    let t = create_token(s, name, &["reports.read", "actions.read"], more)?;
+    Ok((t.sid, t.token))
 }
 
 // ------------------------------------------------------------------ If-Match and retries
@@ -108,8 +114,7 @@ fn if_match(c: &mut Ctx) -> Result<()> {
     let etag = get.header("etag").unwrap_or_default().to_owned();
     ensure!(etag == "\"1\"", "ETag of a new token: {etag:?}");
     let path = format!("/api/tokens/{sid}");
-    let edit = call_with(
-        &c.admin,
+    let edit = c.admin.call_with(
         "PATCH",
         &path,
         Some(&json!({"name": "renamed"})),
@@ -130,8 +135,7 @@ fn if_match(c: &mut Ctx) -> Result<()> {
         ("POST", "/duplicate", None),
         ("DELETE", "", None),
     ] {
-        let a = call_with(
-            &c.admin,
+        let a = c.admin.call_with(
             method,
             &format!("{path}{suffix}"),
             body.as_ref(),
@@ -159,8 +163,7 @@ fn if_match(c: &mut Ctx) -> Result<()> {
         .json()["total"]
         .clone();
     ensure!(total == 1, "a stale duplicate made a token: {total}");
-    let bad = call_with(
-        &c.admin,
+    let bad = c.admin.call_with(
         "PATCH",
         &path,
         Some(&json!({"name": "x"})),
@@ -175,8 +178,7 @@ fn if_match(c: &mut Ctx) -> Result<()> {
     // Users and the account carry revisions too.
     let acct = c.admin.call("GET", "/api/account", None)?;
     let tag = acct.header("etag").unwrap_or_default().to_owned();
-    let ok = call_with(
-        &c.admin,
+    let ok = c.admin.call_with(
         "PATCH",
         "/api/account",
         Some(&json!({"name": "Acme Partners"})),
@@ -188,8 +190,7 @@ fn if_match(c: &mut Ctx) -> Result<()> {
         ok.status,
         ok.body
     );
-    let stale = call_with(
-        &c.admin,
+    let stale = c.admin.call_with(
         "PATCH",
         "/api/account",
         Some(&json!({"name": "Stale"})),
@@ -210,8 +211,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         "name": "idempotent", "description": "once", "primary_contact": c.admin.user["id"],
         "developer_emails": [], "scopes": ["reports.read"],
     });
-    let first = call_with(
-        &c.admin,
+    let first = c.admin.call_with(
         "POST",
         "/api/tokens",
         Some(&body),
@@ -224,8 +224,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         first.body
     );
     for _ in 0..3 {
-        let again = call_with(
-            &c.admin,
+        let again = c.admin.call_with(
             "POST",
             "/api/tokens",
             Some(&body),
@@ -247,8 +246,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         list.body
     );
     let other = json!({"name": "something else", "description": "", "primary_contact": c.admin.user["id"], "developer_emails": [], "scopes": ["reports.read"]});
-    let reused = call_with(
-        &c.admin,
+    let reused = c.admin.call_with(
         "POST",
         "/api/tokens",
         Some(&other),
@@ -266,8 +264,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         .unwrap_or_default()
         .to_owned();
     let rkey = format!("reset-{}", tollgate_tests::random_b64(9));
-    let reset = call_with(
-        &c.admin,
+    let reset = c.admin.call_with(
         "POST",
         &format!("/api/tokens/{sid}/reset"),
         None,
@@ -279,8 +276,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         reset.status,
         reset.body
     );
-    let again = call_with(
-        &c.admin,
+    let again = c.admin.call_with(
         "POST",
         &format!("/api/tokens/{sid}/reset"),
         None,
@@ -307,8 +303,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         actions == ["token_reset", "token_created"],
         "one audit entry per request, not per retry: {actions:?}"
     );
-    let bad = call_with(
-        &c.admin,
+    let bad = c.admin.call_with(
         "POST",
         "/api/tokens",
         Some(&body),
@@ -321,75 +316,4 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         bad.body
     );
     Ok(())
-}
-
-fn main() {
-    let cases: &[(&str, Case)] = &[
-        ("if_match", if_match),
-        ("idempotent_retries", idempotent_retries),
-        (
-            "replica_follows_every_change",
-            crash::replica_follows_every_change,
-        ),
-        ("races", races::races),
-        ("same_email_at_once", races::same_email_at_once),
-        ("sign_in_throttle", security::sign_in_throttle),
-        ("sign_out_races_refresh", races::sign_out_races_refresh),
-        ("admin_security_findings", security::admin_security_findings),
-        ("crash_during_writes", crash::crash_during_writes),
-        ("legacy_import", legacy::import),
-    ];
-    tollgate_tests::run_suite(
-        cases,
-        boot,
-        |c| {
-            format!(
-                "{} (log: {})",
-                c.base,
-                c.sandbox.dir.join("wrangler.log").display()
-            )
-        },
-        |c| c.server.kill(),
-    );
-}
-
-#[path = "consistency/legacy.rs"]
-mod legacy;
-
-fn boot() -> Result<Ctx> {
-    let sandbox = Sandbox::with_vars(
-        "consistency",
-        &[
-            ("EXPOSE_STATS", "true"),
-            ("NEW_TOKENS_PER_MINUTE", "100000"),
-        ],
-    )?;
-    legacy::seed(&sandbox)?;
-    let server = sandbox.start()?;
-    let base = server.base.clone();
-    let edge = server.edge.clone();
-    let admin_password = password();
-    let a = setup_account(
-        &base,
-        &sandbox.setup_secret,
-        "Acme Partners",
-        "partner",
-        "admin@acme.test",
-        &admin_password,
-    )?;
-    ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
-    let admin = Session::login(&base, "admin@acme.test", &admin_password)?;
-    let old_sessions = (0..6)
-        .map(|_| Session::login(&base, "admin@acme.test", &admin_password))
-        .collect::<Result<_>>()?;
-    Ok(Ctx {
-        sandbox,
-        server,
-        base,
-        edge,
-        admin,
-        admin_password,
-        old_sessions,
-        started: Instant::now(),
-    })
 }

@@ -8,50 +8,97 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tollgate_core::credential::{AuthToken, Digest};
+use tollgate_tests::fixture::{Account, Fixture, create_token};
 use tollgate_tests::mailbox::Mailbox;
 use tollgate_tests::scanner::{self, KEY_ID, KeyServer, Scanner};
-use tollgate_tests::{Result, Sandbox, Server, Session, ensure, send, setup_account};
+use tollgate_tests::suite::World;
+use tollgate_tests::{Result, Sandbox, Session, ensure, send};
 
-#[path = "leaks/notices.rs"]
 mod notices;
 
+tollgate_tests::suite!(
+    Ctx,
+    [
+        bad_signatures_change_nothing,
+        non_tokens_are_false_positives,
+        a_leak_is_stopped_within_the_bound,
+        notify_policy_only_marks,
+        notices::once_each_in_their_language,
+        notices::leak_notifications,
+        notices::unsubscribe,
+        notices::expiry_notice,
+        notices::dead_letter,
+        the_key_list_is_fetched_once_and_cached,
+        reports_are_rate_limited,
+    ]
+);
+
+/// Both Workers with a real Queue, a loopback mail API and a published key list, and a
+/// partner account.
 pub(crate) struct Ctx {
-    _sandbox: Sandbox,
-    server: Server,
-    admin: Session,
+    fx: Fixture,
     scanner: Scanner,
     keys: KeyServer,
     mail: Mailbox,
 }
 
-type Case = fn(&mut Ctx) -> Result<()>;
+impl std::ops::Deref for Ctx {
+    type Target = Fixture;
+    fn deref(&self) -> &Fixture {
+        &self.fx
+    }
+}
+
+impl World for Ctx {
+    fn boot() -> Result<Ctx> {
+        let scanner = Scanner::new()?;
+        let mail = Mailbox::start()?;
+        let keys = KeyServer::start(scanner.key_list()?)?;
+        let sandbox = Sandbox::with_vars(
+            "leaks",
+            &[
+                ("SECRET_SCANNING_KEYS_URL", &keys.url),
+                ("MAIL_API_URL", &mail.url),
+                ("MAIL_API_TOKEN", "mail-test-token"),
+            ],
+        )?;
+        let account = Account {
+            name: "Leak Partner",
+            kind: "partner",
+            email: "admin@leaks.test",
+        };
+        Ok(Ctx {
+            fx: Fixture::boot(sandbox, account)?,
+            scanner,
+            keys,
+            mail,
+        })
+    }
+
+    fn stop(&mut self) {
+        self.fx.stop();
+    }
+
+    fn describe(&self) -> String {
+        self.fx.describe()
+    }
+}
 
 /// The bound on a leak's response: the report's arrival to the verifier's first 401.
 const LEAK_BOUND: Duration = Duration::from_secs(2);
 
 pub(crate) fn verify(edge: &str, sid: &str, token: &str) -> Result<u16> {
-    let h = tollgate_core::authorization::encode_basic(sid, token);
-    Ok(send(
-        "GET",
-        &format!("{edge}/v1/verify"),
-        &[("Authorization", &h)],
-        None,
-    )?
-    .status)
+    Ok(tollgate_tests::fixture::verify(edge, sid, token)?.status)
 }
 
 pub(crate) fn create(s: &Session, name: &str, emails: &[&str]) -> Result<(String, String)> {
-    let a = s.call(
-        "POST",
-        "/api/tokens",
-        Some(&json!({ "name": name, "primary_contact": s.user["id"], "scopes": ["reports.read"], "developer_emails": emails })),
+    let t = create_token(
+        s,
+        name,
+        &["reports.read"],
+        json!({ "developer_emails": emails }),
     )?;
-    ensure!(a.status == 201, "create: {} {}", a.status, a.body);
-    let v = a.json();
-    Ok((
-        v["token"]["sid"].as_str().unwrap_or_default().to_owned(),
-        v["auth_token"].as_str().unwrap_or_default().to_owned(),
-    ))
+    Ok((t.sid, t.token))
 }
 
 pub(crate) fn token(s: &Session, sid: &str) -> Result<Value> {
@@ -434,75 +481,4 @@ fn reports_are_rate_limited(c: &mut Ctx) -> Result<()> {
         ensure!(a.status == 200, "report {n}: {} {}", a.status, a.body);
     }
     Err("200 reports in a row were never limited".into())
-}
-
-fn main() {
-    let cases: &[(&str, Case)] = &[
-        (
-            "bad_signatures_change_nothing",
-            bad_signatures_change_nothing,
-        ),
-        (
-            "non_tokens_are_false_positives",
-            non_tokens_are_false_positives,
-        ),
-        (
-            "a_leak_is_stopped_within_the_bound",
-            a_leak_is_stopped_within_the_bound,
-        ),
-        ("notify_policy_only_marks", notify_policy_only_marks),
-        (
-            "notifications_reach_each_person_once_in_their_language",
-            notices::once_each_in_their_language,
-        ),
-        ("leak_notifications", notices::leak_notifications),
-        ("unsubscribe", notices::unsubscribe),
-        ("expiry_notice", notices::expiry_notice),
-        ("failing_mail_api_dead_letters", notices::dead_letter),
-        (
-            "the_key_list_is_fetched_once_and_cached",
-            the_key_list_is_fetched_once_and_cached,
-        ),
-        ("reports_are_rate_limited", reports_are_rate_limited),
-    ];
-    tollgate_tests::run_suite(
-        cases,
-        boot,
-        |c| format!("{} + verifier {}", c.server.base, c.server.edge),
-        |c| c.server.kill(),
-    );
-}
-
-fn boot() -> Result<Ctx> {
-    let scanner = Scanner::new()?;
-    let mail = Mailbox::start()?;
-    let keys = KeyServer::start(scanner.key_list()?)?;
-    let sandbox = Sandbox::with_vars(
-        "leaks",
-        &[
-            ("SECRET_SCANNING_KEYS_URL", &keys.url),
-            ("MAIL_API_URL", &mail.url),
-            ("MAIL_API_TOKEN", "mail-test-token"),
-        ],
-    )?;
-    let server = sandbox.start()?;
-    let password = format!("pw-{}", tollgate_tests::random_b64(12));
-    let a = setup_account(
-        &server.base,
-        &sandbox.setup_secret,
-        "Leak Partner",
-        "partner",
-        "admin@leaks.test",
-        &password,
-    )?;
-    ensure!(a.status == 201, "setup: {} {}", a.status, a.body);
-    let admin = Session::login(&server.base, "admin@leaks.test", &password)?;
-    Ok(Ctx {
-        _sandbox: sandbox,
-        server,
-        admin,
-        scanner,
-        keys,
-        mail,
-    })
 }
