@@ -2,9 +2,12 @@
 // playwright-core; prints one JSON object.
 //  - the npm package's filterTokens over the scale account's 10,000 TokenViews (TOKENS_FILE);
 //  - navigation to a rendered token list, in a fresh context each time (cold cache), for
-//    the demo account (1 token) and the scale account (10,000 tokens).
+//    the demo account (1 token) and the scale account (10,000 tokens);
+//  - what a browser fetches to show the sign-in page: every HTML, JS, wasm and CSS response
+//    of a fresh context opening /login, each body gzipped (as the edge serves it).
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join, normalize } from "node:path";
 
 const { BASE, PKG, TOKENS_FILE, SCALE_EMAIL, SCALE_PASSWORD, DEMO_EMAIL, DEMO_PASSWORD } = process.env;
@@ -80,5 +83,28 @@ async function navigation(email, password) {
 }
 out.navigation_runs = RUNS;
 out.navigation_ms = { demo: await navigation(DEMO_EMAIL, DEMO_PASSWORD), scale: await navigation(SCALE_EMAIL, SCALE_PASSWORD) };
+// The sign-in page's weight as a browser fetches it: the lazily loaded sign-in part included.
+async function signInFetch() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const bodies = [];
+  page.on("response", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (/\.(js|wasm|css|html)$|^\/login$/.test(path) && r.status() === 200) bodies.push(r.body().then((b) => [path, b]));
+  });
+  await page.goto(`${BASE}/login`);
+  await page.locator("input[type=password]").first().waitFor({ timeout: 30000 });
+  await page.waitForLoadState("networkidle");
+  const files = {};
+  let total = 0;
+  for (const [path, body] of await Promise.all(bodies)) {
+    const gz = gzipSync(body, { level: 9 }).length;
+    files[path] = Math.round(gz / 102.4) / 10;
+    total += gz;
+  }
+  await context.close();
+  return { gz_kib: Math.round(total / 102.4) / 10, files };
+}
+out.sign_in_fetch = await signInFetch();
 await browser.close();
 console.log(JSON.stringify(out));

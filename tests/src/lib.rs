@@ -15,6 +15,7 @@ pub mod mailbox;
 pub mod revocation;
 pub mod scanner;
 mod server;
+pub mod source;
 pub mod suite;
 
 pub type Result<T> = std::result::Result<T, String>;

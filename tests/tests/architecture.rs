@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use tollgate_tests::source::{cycles, functions, module_graph, rust_files};
+
 fn tree(target: Option<&str>) -> String {
     tree_of("tollgate-core", target)
 }
@@ -87,7 +89,7 @@ fn only_the_worker_touches_kv() {
         !core.contains("worker"),
         "the core's manifest names no worker crate"
     );
-    for file in walk(&root.join("crates/tollgate-core/src")) {
+    for file in rust_files(&root.join("crates/tollgate-core/src")) {
         let text = std::fs::read_to_string(&file).expect("readable");
         for banned in [
             "std::fs",
@@ -101,18 +103,14 @@ fn only_the_worker_touches_kv() {
     }
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-    out
-}
+/// Where our Rust sources are (the fuzz targets and the tests' own cases aside).
+const SOURCES: [&str; 5] = [
+    "crates",
+    "worker/admin/src",
+    "worker/verifier/src",
+    "web/src",
+    "tests/src",
+];
 
 /// Files of one concern: no Rust source of ours grows past 600 lines (split it by concern
 /// before it does).
@@ -120,18 +118,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn no_source_file_passes_600_lines() {
     let root = tollgate_tests::root();
     let mut long = Vec::new();
-    for dir in [
-        "crates",
-        "worker/admin/src",
-        "worker/verifier/src",
-        "web/src",
-        "tests/src",
-        "tests/tests",
-    ] {
-        for file in walk(&root.join(dir)) {
-            if file.components().any(|c| c.as_os_str() == "target") {
-                continue;
-            }
+    for dir in SOURCES.iter().chain(&["tests/tests"]) {
+        for file in rust_files(&root.join(dir)) {
             let lines = std::fs::read_to_string(&file)
                 .expect("readable")
                 .lines()
@@ -142,4 +130,57 @@ fn no_source_file_passes_600_lines() {
         }
     }
     assert!(long.is_empty(), "split these by concern: {long:?}");
+}
+
+/// No function of ours (outside tests) is longer than 80 lines: split it into functions
+/// that each say what they do.
+#[test]
+fn no_function_passes_80_lines() {
+    let root = tollgate_tests::root();
+    let mut long = Vec::new();
+    for dir in SOURCES {
+        for file in rust_files(&root.join(dir)) {
+            let in_tests = file
+                .components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+                && !file.starts_with(root.join("tests/src"));
+            if in_tests || file.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).expect("readable");
+            for f in functions(&text).into_iter().filter(|f| f.lines > 80) {
+                let rel = file
+                    .strip_prefix(&root)
+                    .unwrap_or(&file)
+                    .display()
+                    .to_string();
+                long.push(format!("{rel}:{} {} ({} lines)", f.line, f.name, f.lines));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these functions:\n{}",
+        long.join("\n")
+    );
+}
+
+/// The core's modules form no circle: wire types depend on domain types, leaves on nothing
+/// of the core, and every module can be read (and changed) without the ones that use it.
+#[test]
+fn the_core_has_no_module_cycle() {
+    let graph = module_graph(&tollgate_tests::root().join("crates/tollgate-core/src"));
+    assert!(
+        graph.len() > 20,
+        "the core's modules were not found: {graph:?}"
+    );
+    assert!(
+        graph["api"].contains("token") && graph["token"].contains("account"),
+        "the graph misses uses it should see: {graph:?}"
+    );
+    let circles = cycles(&graph);
+    assert!(
+        circles.is_empty(),
+        "modules of the core use each other in a circle: {circles:?}"
+    );
 }

@@ -18,6 +18,7 @@ use crate::time::{Span, Timestamp};
 
 mod loaded;
 mod page;
+mod query;
 mod search;
 pub use loaded::LoadedList;
 pub use page::{Cursor, PageRequest, cut_page, list, list_counted, matching, sort_newest_first};
@@ -160,84 +161,6 @@ impl TokenFilter {
             nfkc: std::marker::PhantomData,
         }
     }
-
-    /// Reads `q`, `created` and `state` from a URL query string (without `?`), plus the
-    /// paging parameters `cursor` and `limit`.
-    pub fn from_query(query: &str) -> Result<(TokenFilter, PageRequest), FilterError> {
-        let mut filter = TokenFilter::default();
-        let mut page = PageRequest::default();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = percent_decode(k)?;
-            let value = percent_decode(v)?;
-            match key.as_str() {
-                "q" => {
-                    filter.q = (!value.trim().is_empty()).then_some(value);
-                    filter.check()?;
-                }
-                "created" => {
-                    filter.created = match value.as_str() {
-                        "7d" => Some(CreatedWithin::Last7Days),
-                        "30d" => Some(CreatedWithin::Last30Days),
-                        "older" => Some(CreatedWithin::OlderThan30Days),
-                        "" => None,
-                        _ => return Err(FilterError::Created),
-                    }
-                }
-                "state" => {
-                    filter.state = match value.as_str() {
-                        "enabled" => Some(StateFilter::Enabled),
-                        "disabled" => Some(StateFilter::Disabled),
-                        "" => None,
-                        _ => return Err(FilterError::State),
-                    }
-                }
-                "limit" => {
-                    page.limit =
-                        PageRequest::checked_limit(value.parse().map_err(|_| FilterError::Limit)?)?;
-                }
-                "cursor" => {
-                    page.cursor = (!value.is_empty())
-                        .then(|| Cursor::parse(&value))
-                        .transpose()?
-                }
-                _ => {
-                    return Err(FilterError::UnknownParameter(
-                        key.chars().take(32).collect(),
-                    ));
-                }
-            }
-        }
-        Ok((filter, page))
-    }
-
-    /// Writes the filter as a URL query string (without `?`).
-    pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(q) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
-            parts.push(format!("q={}", percent_encode(q)));
-        }
-        if let Some(c) = self.created {
-            parts.push(format!(
-                "created={}",
-                match c {
-                    CreatedWithin::Last7Days => "7d",
-                    CreatedWithin::Last30Days => "30d",
-                    CreatedWithin::OlderThan30Days => "older",
-                }
-            ));
-        }
-        if let Some(s) = self.state {
-            parts.push(format!(
-                "state={}",
-                match s {
-                    StateFilter::Enabled => "enabled",
-                    StateFilter::Disabled => "disabled",
-                }
-            ));
-        }
-        parts.join("&")
-    }
 }
 
 /// A filter as plain bounds, for a store that filters itself (the account object's SQL):
@@ -291,38 +214,6 @@ impl<N: Nfkc> Matcher<N> {
             None => true,
         }
     }
-}
-
-fn percent_decode(s: &str) -> Result<String, FilterError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3).ok_or(FilterError::Encoding)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| FilterError::Encoding)?;
-                out.push(u8::from_str_radix(hex, 16).map_err(|_| FilterError::Encoding)?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| FilterError::Encoding)
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -436,55 +327,6 @@ mod tests {
     }
 
     #[test]
-    fn query_strings_round_trip_and_reject_garbage() {
-        let f = TokenFilter {
-            q: Some("本番 token".into()),
-            created: Some(CreatedWithin::Last30Days),
-            state: Some(StateFilter::Enabled),
-        };
-        let q = f.to_query();
-        let (back, page) = TokenFilter::from_query(&q).expect("parses");
-        assert_eq!(back, f);
-        assert_eq!(page, PageRequest::default());
-        assert_eq!(
-            TokenFilter::from_query("created=1y").unwrap_err(),
-            FilterError::Created
-        );
-        assert_eq!(
-            TokenFilter::from_query("state=on").unwrap_err(),
-            FilterError::State
-        );
-        assert_eq!(
-            TokenFilter::from_query("limit=1000000000").unwrap_err(),
-            FilterError::Limit
-        );
-        assert_eq!(
-            TokenFilter::from_query("limit=0").unwrap_err(),
-            FilterError::Limit
-        );
-        assert_eq!(
-            TokenFilter::from_query("cursor=zzz").unwrap_err(),
-            FilterError::Cursor
-        );
-        assert_eq!(
-            TokenFilter::from_query("q=%E3%81").unwrap_err(),
-            FilterError::Encoding
-        );
-        assert_eq!(
-            TokenFilter::from_query("q=%").unwrap_err(),
-            FilterError::Encoding
-        );
-        assert!(matches!(
-            TokenFilter::from_query("admin=1"),
-            Err(FilterError::UnknownParameter(_))
-        ));
-        assert_eq!(
-            TokenFilter::from_query("").expect("empty").0,
-            TokenFilter::default()
-        );
-    }
-
-    #[test]
     fn paging_walks_every_match_once() {
         let tokens: Vec<T> = (0..23)
             .map(|i| t(&format!("tok{i}"), i % 5, i % 2 == 0))
@@ -557,7 +399,7 @@ mod tests {
             })
     }
 
-    fn arb_filter() -> impl Strategy<Value = TokenFilter> {
+    pub(super) fn arb_filter() -> impl Strategy<Value = TokenFilter> {
         (
             proptest::option::of("[a-cA-Cあア本ｱ ]{0,3}"),
             proptest::option::of(prop_oneof![
@@ -617,18 +459,6 @@ mod tests {
             let (got, next) = cut_page(rows, limit);
             prop_assert_eq!(got.iter().map(|t| t.sid.clone()).collect::<Vec<_>>(), want.iter().map(|t| t.sid.clone()).collect::<Vec<_>>());
             prop_assert_eq!(next, want_next);
-        }
-
-        #[test]
-        fn from_query_never_panics(s in "\\PC{0,120}") {
-            let _ = TokenFilter::from_query(&s);
-        }
-
-        #[test]
-        fn query_round_trip(f in arb_filter()) {
-            let (back, _) = TokenFilter::from_query(&f.to_query()).expect("own query parses");
-            let clean = TokenFilter { q: f.q.clone().filter(|q| !q.trim().is_empty()), ..f.clone() };
-            prop_assert_eq!(back, clean);
         }
     }
 }

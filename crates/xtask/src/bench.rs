@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use tollgate_tests::{
-    Output, Sandbox, Server, Session, bootstrap_demo, free_port, node_and_wrangler, random_b64,
-    send,
+    Output, Sandbox, Server, bootstrap_demo, free_port, node_and_wrangler, random_b64, send,
 };
 
 mod edge;
 mod report;
+mod scale;
 
 use crate::tools::Tools;
 use crate::{Result, gzipped_size, root, run, step, target_dir, wasm_opt};
@@ -25,8 +25,6 @@ use crate::{Result, gzipped_size, root, run, step, target_dir, wasm_opt};
 /// Requests per load run, and clients at once.
 pub(crate) const REQUESTS: u32 = 4000;
 pub(crate) const CONCURRENCY: u32 = 32;
-/// Tokens in the scale account.
-const SCALE_TOKENS: u32 = 10_000;
 
 pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
@@ -225,9 +223,8 @@ fn sizes(t: &Tools) -> Result<Value> {
         .ok_or("no .wasm in worker/admin/build")?;
     let worker_js = worker.join("index.js");
     let dist = root().join("web/dist");
-    let app = crate::first_load_files(&dist);
     let mut app_total = 0.0;
-    for f in &app {
+    for f in &crate::sign_in_files(&dist)? {
         app_total += kib(f)?;
     }
     let pkg = crate::package::package_dir();
@@ -238,7 +235,7 @@ fn sizes(t: &Tools) -> Result<Value> {
         "worker_wasm_raw_kib": raw_kib(&worker_wasm),
         "worker_js_gz_kib": kib(&worker_js)?,
         "admin_first_load_gz_kib": (app_total * 10.0f64).round() / 10.0,
-        "admin_wasm_gz_kib": kib(&app[0])?,
+        "admin_wasm_gz_kib": kib(&dist.join("pkg/tollgate_web_bg.wasm"))?,
         "npm_wasm_gz_kib": kib(&pkg.join("tollgate_wasm_bg.wasm"))?,
         "npm_wasm_raw_kib": raw_kib(&pkg.join("tollgate_wasm_bg.wasm")),
         "npm_manager_wasm_gz_kib": kib(&pkg.join("manager/tollgate_web_bg.wasm"))?,
@@ -265,20 +262,27 @@ pub fn bench() -> Result<()> {
     crate::package::package(&t)?;
     build_noop(&t)?;
     let verify_wasm = build_verify_wasm(&t)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut report = json!({ "machine": machine(), "date": today() });
+    report["cpu"] = cpu(&verify_wasm)?;
+    // 5. Weight.
+    report["weight"] = sizes(&t)?;
+    servers(&oha_bin, &mut report)?;
+    report["seconds"] = json!(started.elapsed().as_secs());
+    write_report(&report)?;
+    step(&format!(
+        "report written to bench/results/latest.md and latest.json ({} s)",
+        started.elapsed().as_secs()
+    ));
+    Ok(())
+}
 
-    // 3. In-isolate CPU.
+/// 3. In-isolate CPU: criterion natively, and the verification loop as wasm under Node.
+fn cpu(verify_wasm: &Path) -> Result<Value> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step("3. in-isolate CPU: criterion (native)");
-    run(Command::new(&cargo).args([
-        "bench",
-        "-p",
-        "tollgate-core",
-        "--bench",
-        "verify",
-        "--",
-        "--noplot",
-    ]))?;
+    run(Command::new(&cargo)
+        .args(["bench", "-p", "tollgate-core", "--bench", "verify"])
+        .args(["--", "--noplot"]))?;
     let native = json!({
         "verify_ns": criterion_median("verify_screen+sha256+compare")?,
         "parse_basic_ns": criterion_median("verify_parse_basic")?,
@@ -297,19 +301,18 @@ pub fn bench() -> Result<()> {
         .output()
         .map_err(|e| format!("node: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "the wasm microbenchmark failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("the wasm microbenchmark failed: {why}"));
     }
     let wasm: Value =
         serde_json::from_slice(&out.stdout).map_err(|e| format!("run.mjs output: {e}"))?;
-    report["cpu"] = json!({ "native": native, "wasm_node": wasm });
+    Ok(json!({ "native": native, "wasm_node": wasm }))
+}
 
-    // 5. Weight.
-    report["weight"] = sizes(&t)?;
-
-    // Servers: Tollgate (with the stats endpoint) and the no-op baseline, side by side.
+/// Tollgate (with the stats endpoint) and the no-op baseline side by side: the edge (1, 2,
+/// 6, 7, 8: the verifier against the no-op, rejections, cold starts, revocation, the feed's
+/// cost) and 4, an account with 10,000 tokens.
+fn servers(oha_bin: &Path, report: &mut Value) -> Result<()> {
     step(
         "starting Tollgate (admin Worker + verifier) and the no-op Worker on wrangler dev --local",
     );
@@ -324,48 +327,36 @@ pub fn bench() -> Result<()> {
         ],
     )?;
     let server = sandbox.start()?;
-    let noop_state = sandbox.dir.join("noop-state");
     let noop = Server::start_with(
         Some(&root().join("crates/bench-noop-worker/wrangler.toml")),
-        &noop_state,
+        &sandbox.dir.join("noop-state"),
         free_port()?,
         None,
         Output::File(sandbox.dir.join("noop.log")),
     )?;
     let password = format!("pw-{}", random_b64(12));
     let demo = bootstrap_demo(&server.base, &sandbox.setup_secret, &password)?;
-
-    // 1, 2, 6, 7, 8: the verifier against the no-op, rejections, cold starts, revocation
-    // and the feed's cost.
     let ctx = edge::EdgeBench {
-        oha: &oha_bin,
+        oha: oha_bin,
         server: &server,
         noop: &noop,
         sandbox: &sandbox,
         demo: &demo,
     };
-    edge::run(&ctx, &mut report)?;
+    edge::run(&ctx, report)?;
+    report["scale"] = scale::scale(oha_bin, &server, &sandbox, &password)?;
+    Ok(())
+}
 
-    // 4. Scale: an account with 10,000 tokens.
-    report["scale"] = scale(&oha_bin, &server, &sandbox, &node, &password)?;
-
-    drop(noop);
-    drop(server);
-    report["seconds"] = json!(started.elapsed().as_secs());
-    let md = report::markdown(&report);
+/// Writes `latest.json` and `latest.md` and prints the report.
+fn write_report(report: &Value) -> Result<()> {
+    let md = report::markdown(report);
     let dir = root().join("bench/results");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(
-        dir.join("latest.json"),
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
-    )
-    .map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(dir.join("latest.json"), json).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("latest.md"), &md).map_err(|e| e.to_string())?;
     println!("\n{md}");
-    step(&format!(
-        "report written to bench/results/latest.md and latest.json ({} s)",
-        started.elapsed().as_secs()
-    ));
     Ok(())
 }
 
@@ -381,223 +372,4 @@ fn today() -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
-}
-
-const SCALE_NAMES: [&str; 4] = [
-    "Reporting sync",
-    "Nightly export",
-    "ＡＰＩ 連携",
-    "接口同步",
-];
-
-fn scale(
-    oha_bin: &Path,
-    server: &Server,
-    sandbox: &Sandbox,
-    node: &Path,
-    demo_password: &str,
-) -> Result<Value> {
-    step(&format!("4. scale: an account with {SCALE_TOKENS} tokens"));
-    let base = &server.base;
-    let password = format!("pw-{}", random_b64(12));
-    let a = tollgate_tests::setup_account(
-        base,
-        &sandbox.setup_secret,
-        "Scale Brand",
-        "brand",
-        "admin@scale.test",
-        &password,
-    )?;
-    if a.status != 201 {
-        return Err(format!("scale account: {} {}", a.status, a.body));
-    }
-    let s = Session::login(base, "admin@scale.test", &password)?;
-    let headers = [
-        ("Cookie", s.cookie.as_str()),
-        ("X-CSRF-Token", s.csrf.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let per_name = SCALE_TOKENS / SCALE_NAMES.len() as u32;
-    let created = Instant::now();
-    let mut create_runs = Vec::new();
-    for name in SCALE_NAMES {
-        let body = json!({
-            "name": name,
-            "description": "",
-            "primary_contact": s.user["id"],
-            "developer_emails": [],
-            "scopes": ["reports.read"],
-        })
-        .to_string();
-        let r = oha(
-            oha_bin,
-            &format!("{base}/api/tokens"),
-            per_name,
-            16,
-            "POST",
-            &headers,
-            Some(&body),
-        )?;
-        if r.statuses.get("201").and_then(Value::as_u64) != Some(u64::from(per_name)) {
-            return Err(format!("creating tokens: statuses {}", r.statuses));
-        }
-        create_runs.push(r);
-    }
-    let create_seconds = created.elapsed().as_secs_f64();
-    let creation = json!({
-        "tokens": SCALE_TOKENS,
-        "concurrency": 16,
-        "per_second": f64::from(SCALE_TOKENS) / create_seconds,
-        "p50_ms": median(create_runs.iter().map(|r| r.p50_ms).collect()),
-        "p99_ms": median(create_runs.iter().map(|r| r.p99_ms).collect()),
-    });
-    println!("    created {SCALE_TOKENS} tokens in {create_seconds:.1} s");
-
-    // Walk every page once: the tokens for the browser filter, and a deep page's cursor.
-    let mut tokens: Vec<Value> = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut cursors = Vec::new();
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/tokens?limit=100&cursor={c}"),
-            None => "/api/tokens?limit=100".to_owned(),
-        };
-        let page = s.call("GET", &path, None)?;
-        if page.status != 200 {
-            return Err(format!("listing: {} {}", page.status, page.body));
-        }
-        let v = page.json();
-        tokens.extend(v["tokens"].as_array().cloned().unwrap_or_default());
-        cursor = v["next_cursor"].as_str().map(str::to_owned);
-        match &cursor {
-            Some(c) => cursors.push(c.clone()),
-            None => break,
-        }
-    }
-    if tokens.len() != SCALE_TOKENS as usize {
-        return Err(format!("the walk found {} tokens", tokens.len()));
-    }
-    let deep = cursors.get(cursors.len() / 2).cloned().unwrap_or_default();
-    let auth = [("Cookie", s.cookie.as_str())];
-    let page = |path: &str| oha(oha_bin, &format!("{base}{path}"), 30, 1, "GET", &auth, None);
-    let first = page("/api/tokens?limit=100")?;
-    let deep_page = page(&format!("/api/tokens?limit=100&cursor={deep}"))?;
-    let search = page("/api/tokens?limit=100&q=nightly")?;
-    // The first page right after a change (the index version moved: read afresh).
-    let changed_sid = tokens
-        .first()
-        .and_then(|t| t["sid"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let mut after_change = Vec::new();
-    for i in 0..10 {
-        let edit = s.call(
-            "PATCH",
-            &format!("/api/tokens/{changed_sid}"),
-            Some(&json!({ "description": format!("bench {i}") })),
-        )?;
-        if edit.status != 200 {
-            return Err(format!("edit: {} {}", edit.status, edit.body));
-        }
-        let t = Instant::now();
-        let a = s.call("GET", "/api/tokens?limit=100", None)?;
-        after_change.push(t.elapsed().as_secs_f64() * 1000.0);
-        if a.status != 200 {
-            return Err(format!("list: {} {}", a.status, a.body));
-        }
-    }
-    let after_change = median(after_change);
-    println!(
-        "    list page p50: first {:.1} ms (right after a change {after_change:.1} ms), page {} {:.1} ms, search {:.1} ms",
-        first.p50_ms,
-        cursors.len() / 2 + 2,
-        deep_page.p50_ms,
-        search.p50_ms
-    );
-
-    let side_by_side = side_by_side(oha_bin, base, &s, demo_password)?;
-
-    // The browser: the package's filter over the 10,000 tokens, and navigation to a rendered list.
-    let tokens_file = sandbox.dir.join("tokens.json");
-    std::fs::write(&tokens_file, Value::Array(tokens).to_string()).map_err(|e| e.to_string())?;
-    step(
-        "4/5. headless Chromium: the filter over 10,000 tokens, and navigation to a rendered token list",
-    );
-    let out = Command::new(node)
-        .arg(root().join("bench/browser.mjs"))
-        .current_dir(root())
-        .env("BASE", base.replace("127.0.0.1", "localhost"))
-        .env("PKG", crate::package::package_dir())
-        .env("TOKENS_FILE", &tokens_file)
-        .env("SCALE_EMAIL", "admin@scale.test")
-        .env("SCALE_PASSWORD", &password)
-        .env("DEMO_EMAIL", "admin@demo.tollgate.test")
-        .env("DEMO_PASSWORD", demo_password)
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "bench/browser.mjs failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let browser: Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("browser.mjs output: {e}"))?;
-    Ok(json!({
-        "creation": creation,
-        "list": {
-            "pages": cursors.len() + 1,
-            "first_page_p50_ms": first.p50_ms,
-            "first_page_after_change_p50_ms": after_change,
-            "deep_page": cursors.len() / 2 + 2,
-            "deep_page_p50_ms": deep_page.p50_ms,
-            "search_first_page_p50_ms": search.p50_ms,
-        },
-        "side_by_side": side_by_side,
-        "browser": browser,
-    }))
-}
-
-/// Rounds of the side-by-side list and audit comparison.
-const SIDE_BY_SIDE_ROUNDS: usize = 5;
-
-/// The same requests to the 10,000-token account and to the demo account (1 token), in
-/// turns: a page of 100 tokens and a page of 100 audit entries. Each account's object
-/// answers from indexed SQL, so the big account should cost about what the small one does
-/// (goal: at most 1.5×).
-fn side_by_side(oha_bin: &Path, base: &str, big: &Session, demo_password: &str) -> Result<Value> {
-    step("4. list and audit: the 10,000-token account against a 1-token account, in turns");
-    let small = Session::login(base, "admin@demo.tollgate.test", demo_password)?;
-    let mut m: [Vec<f64>; 6] = Default::default();
-    for _ in 0..SIDE_BY_SIDE_ROUNDS {
-        for (i, (s, path)) in [
-            (big, "/api/tokens?limit=100"),
-            (&small, "/api/tokens?limit=100"),
-            (big, "/api/audit?limit=100"),
-            (&small, "/api/audit?limit=100"),
-            // The same page size from both: what the account's size alone costs.
-            (big, "/api/tokens?limit=1"),
-            (&small, "/api/tokens?limit=1"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let auth = [("Cookie", s.cookie.as_str())];
-            m[i].push(oha(oha_bin, &format!("{base}{path}"), 30, 1, "GET", &auth, None)?.p50_ms);
-        }
-    }
-    let [bl, sl, ba, sa, b1, s1] = m.map(median);
-    println!(
-        "    list p50 {bl:.1} ms (10,000 tokens) vs {sl:.1} ms (1 token): {:.2}×; audit p50 {ba:.1} vs {sa:.1} ms: {:.2}×; a page of 1 from each: {b1:.1} vs {s1:.1} ms: {:.2}×",
-        bl / sl,
-        ba / sa,
-        b1 / s1
-    );
-    Ok(json!({
-        "rounds": SIDE_BY_SIDE_ROUNDS,
-        "list_big_p50_ms": bl, "list_small_p50_ms": sl, "list_ratio": bl / sl, "goal_list": bl / sl <= 1.5,
-        "audit_big_p50_ms": ba, "audit_small_p50_ms": sa, "audit_ratio": ba / sa, "goal_audit": ba / sa <= 1.5,
-        "page_of_one_big_p50_ms": b1, "page_of_one_small_p50_ms": s1, "page_of_one_ratio": b1 / s1,
-    }))
 }

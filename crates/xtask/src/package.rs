@@ -33,6 +33,40 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 
 /// Builds the package; expects the admin app in `web/dist` (see `build_web`).
 pub fn package(t: &Tools) -> Result<()> {
+    let out = package_dir();
+    let bg = bind_core(t, &out)?;
+    write_types(&out)?;
+    copy_template(&out)?;
+    // The whole app: its first-load module, the loader of the other pages' parts, the parts.
+    let app = root().join("web/dist/pkg");
+    for entry in std::fs::read_dir(&app).map_err(|e| format!("{}: {e}", app.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if let Some(name) = path.file_name() {
+            copy(&path, &out.join("manager").join(name))?;
+        }
+    }
+    step("npm pack");
+    let _ = std::fs::remove_file(tarball());
+    run(Command::new("npm")
+        .args(["pack", "--silent", "--pack-destination"])
+        .arg(target_dir().join("npm"))
+        .arg(&out))?;
+    if !tarball().exists() {
+        return Err(format!("npm pack did not write {}", tarball().display()));
+    }
+    step(&format!(
+        "npm package @tollgate/core {}: {} — tollgate_wasm_bg.wasm {:.1} KiB gzipped; token manager (loaded by mountTokenManager) {:.1} KiB gzipped",
+        env!("CARGO_PKG_VERSION"),
+        out.display(),
+        gzipped_size(&bg)? as f64 / 1024.0,
+        gzipped_size(&out.join("manager/tollgate_web_bg.wasm"))? as f64 / 1024.0,
+    ));
+    Ok(())
+}
+
+/// Compiles `tollgate-wasm`, binds it into a fresh `out` and optimises it; returns the
+/// `.wasm`.
+fn bind_core(t: &Tools, out: &Path) -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step("building the npm package's WebAssembly (tollgate-wasm, wasm32, profile web)");
     run(Command::new(&cargo).args([
@@ -45,19 +79,23 @@ pub fn package(t: &Tools) -> Result<()> {
         "--profile",
         "web",
     ]))?;
-    let out = package_dir();
-    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out.join("manager")).map_err(|e| format!("{}: {e}", out.display()))?;
     step("wasm-bindgen --target web (with TypeScript declarations)");
     run(Command::new(&t.wasm_bindgen)
         .arg(target_dir().join("wasm32-unknown-unknown/web/tollgate_wasm.wasm"))
         .args(["--target", "web", "--out-dir"])
-        .arg(&out))?;
+        .arg(out))?;
     let bg = out.join("tollgate_wasm_bg.wasm");
     step("wasm-opt -Oz");
     wasm_opt(t, &bg)?;
     let _ = std::fs::remove_file(out.join("tollgate_wasm_bg.wasm.d.ts"));
+    Ok(bg)
+}
 
+/// `types.d.ts`, generated from the Rust types by `tollgate-wasm-types`.
+fn write_types(out: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     step("generating types.d.ts from the Rust types (tollgate-wasm-types)");
     let types = Command::new(&cargo)
         .args([
@@ -79,9 +117,11 @@ pub fn package(t: &Tools) -> Result<()> {
             String::from_utf8_lossy(&types.stderr)
         ));
     }
-    std::fs::write(out.join("types.d.ts"), &types.stdout)
-        .map_err(|e| format!("types.d.ts: {e}"))?;
+    std::fs::write(out.join("types.d.ts"), &types.stdout).map_err(|e| format!("types.d.ts: {e}"))
+}
 
+/// The package's hand-written files and its manifest, stamped with this version.
+fn copy_template(out: &Path) -> Result<()> {
     let template = root().join("crates/tollgate-wasm/npm");
     for name in ["index.js", "index.d.ts", "node.js", "list.js", "README.md"] {
         copy(&template.join(name), &out.join(name))?;
@@ -93,34 +133,7 @@ pub fn package(t: &Tools) -> Result<()> {
         &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
         1,
     );
-    std::fs::write(out.join("package.json"), manifest).map_err(|e| format!("package.json: {e}"))?;
-
-    // The whole app: its first-load module, the loader of the other pages' parts, the parts.
-    let app = root().join("web/dist/pkg");
-    for entry in std::fs::read_dir(&app).map_err(|e| format!("{}: {e}", app.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if let Some(name) = path.file_name() {
-            copy(&path, &out.join("manager").join(name))?;
-        }
-    }
-
-    step("npm pack");
-    let _ = std::fs::remove_file(tarball());
-    run(Command::new("npm")
-        .args(["pack", "--silent", "--pack-destination"])
-        .arg(target_dir().join("npm"))
-        .arg(&out))?;
-    if !tarball().exists() {
-        return Err(format!("npm pack did not write {}", tarball().display()));
-    }
-    step(&format!(
-        "npm package @tollgate/core {}: {} — tollgate_wasm_bg.wasm {:.1} KiB gzipped; token manager (loaded by mountTokenManager) {:.1} KiB gzipped",
-        env!("CARGO_PKG_VERSION"),
-        out.display(),
-        gzipped_size(&bg)? as f64 / 1024.0,
-        gzipped_size(&out.join("manager/tollgate_web_bg.wasm"))? as f64 / 1024.0,
-    ));
-    Ok(())
+    std::fs::write(out.join("package.json"), manifest).map_err(|e| format!("package.json: {e}"))
 }
 
 /// Installs the packed package into a fresh project under `target/npm/consumer` and uses it

@@ -65,91 +65,103 @@ fn newer(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Installs a crate's binary with `cargo install` at an exact version.
+fn cargo_install(name: &str, version: &str, extra: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(&cargo)
+        .args(["install", name, "--version", &format!("={version}")])
+        .args(extra))
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        step("rust target wasm32-unknown-unknown: present");
+        Ok(())
+    } else {
+        step("adding rust target wasm32-unknown-unknown");
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    }
+}
+
+fn ensure_npm_tools() -> Result<()> {
+    let lock = root().join("package-lock.json");
+    let stamp = root().join("node_modules/.package-lock.json");
+    if stamp.exists() && !newer(&lock, &stamp) {
+        step("npm tools (package-lock.json): present");
+        return Ok(());
+    }
+    // `npm ci`: exactly the committed lock (which lists every platform's optional packages),
+    // never a rewrite of it, so a run leaves the working tree clean.
+    step("installing npm tools pinned in package-lock.json (npm ci)");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+fn ensure_wasm_bindgen() -> Result<PathBuf> {
+    let want = locked_wasm_bindgen()?;
+    let wasm_bindgen = cargo_bin("wasm-bindgen");
+    let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(want.as_str()) {
+        step(&format!("wasm-bindgen-cli {want}: present"));
+    } else {
+        step(&format!(
+            "installing wasm-bindgen-cli {want} (matches Cargo.lock; takes a few minutes)"
+        ));
+        cargo_install("wasm-bindgen-cli", &want, &[])?;
+    }
+    Ok(wasm_bindgen)
+}
+
+fn ensure_worker_build() -> Result<PathBuf> {
+    let worker_build = cargo_bin("worker-build");
+    let have = output(Command::new(&worker_build).arg("--version")).unwrap_or_default();
+    if have.trim() == WORKER_BUILD_VERSION {
+        step(&format!("worker-build {WORKER_BUILD_VERSION}: present"));
+    } else {
+        step(&format!("installing worker-build {WORKER_BUILD_VERSION}"));
+        cargo_install("worker-build", WORKER_BUILD_VERSION, &[])?;
+    }
+    Ok(worker_build)
+}
+
+fn ensure_wasm_split() -> Result<PathBuf> {
+    let wasm_split = cargo_bin("wasm-split-cli");
+    let stamp = cargo_bin(".wasm-split-cli.version");
+    let have = std::fs::read_to_string(&stamp).unwrap_or_default();
+    if wasm_split.exists() && have.trim() == WASM_SPLIT_VERSION {
+        step(&format!("wasm-split-cli {WASM_SPLIT_VERSION}: present"));
+        return Ok(wasm_split);
+    }
+    step(&format!(
+        "installing wasm-split-cli {WASM_SPLIT_VERSION} (wasm_split_cli_support)"
+    ));
+    cargo_install(
+        "wasm_split_cli_support",
+        WASM_SPLIT_VERSION,
+        &["--features", "build-binary"],
+    )?;
+    std::fs::write(&stamp, WASM_SPLIT_VERSION).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(wasm_split)
+}
+
 impl Tools {
+    /// Installs what is missing (each step says whether it was present) and says where
+    /// each tool is; Chromium only when `browser`.
     pub fn ensure(browser: bool) -> Result<Tools> {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-
-        let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
-            .unwrap_or_default();
-        if installed
-            .lines()
-            .any(|l| l.trim() == "wasm32-unknown-unknown")
-        {
-            step("rust target wasm32-unknown-unknown: present");
-        } else {
-            step("adding rust target wasm32-unknown-unknown");
-            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-        }
-
-        let lock = root().join("package-lock.json");
-        let stamp = root().join("node_modules/.package-lock.json");
-        if stamp.exists() && !newer(&lock, &stamp) {
-            step("npm tools (package-lock.json): present");
-        } else {
-            // `npm ci`: exactly the committed lock (which lists every platform's optional
-            // packages), never a rewrite of it, so a run leaves the working tree clean.
-            step("installing npm tools pinned in package-lock.json (npm ci)");
-            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
-        }
-
-        let want = locked_wasm_bindgen()?;
-        let wasm_bindgen = cargo_bin("wasm-bindgen");
-        let have = output(Command::new(&wasm_bindgen).arg("--version")).unwrap_or_default();
-        if have.split_whitespace().nth(1) == Some(want.as_str()) {
-            step(&format!("wasm-bindgen-cli {want}: present"));
-        } else {
-            step(&format!(
-                "installing wasm-bindgen-cli {want} (matches Cargo.lock; takes a few minutes)"
-            ));
-            run(Command::new(&cargo).args([
-                "install",
-                "wasm-bindgen-cli",
-                "--version",
-                &format!("={want}"),
-            ]))?;
-        }
-
-        let worker_build = cargo_bin("worker-build");
-        let have = output(Command::new(&worker_build).arg("--version")).unwrap_or_default();
-        if have.trim() == WORKER_BUILD_VERSION {
-            step(&format!("worker-build {WORKER_BUILD_VERSION}: present"));
-        } else {
-            step(&format!("installing worker-build {WORKER_BUILD_VERSION}"));
-            run(Command::new(&cargo).args([
-                "install",
-                "worker-build",
-                "--version",
-                &format!("={WORKER_BUILD_VERSION}"),
-            ]))?;
-        }
-
-        let wasm_split = cargo_bin("wasm-split-cli");
-        let stamp = cargo_bin(".wasm-split-cli.version");
-        let have = std::fs::read_to_string(&stamp).unwrap_or_default();
-        if wasm_split.exists() && have.trim() == WASM_SPLIT_VERSION {
-            step(&format!("wasm-split-cli {WASM_SPLIT_VERSION}: present"));
-        } else {
-            step(&format!(
-                "installing wasm-split-cli {WASM_SPLIT_VERSION} (wasm_split_cli_support)"
-            ));
-            run(Command::new(&cargo).args([
-                "install",
-                "wasm_split_cli_support",
-                "--version",
-                &format!("={WASM_SPLIT_VERSION}"),
-                "--features",
-                "build-binary",
-            ]))?;
-            std::fs::write(&stamp, WASM_SPLIT_VERSION)
-                .map_err(|e| format!("{}: {e}", stamp.display()))?;
-        }
-
+        ensure_wasm_target()?;
+        ensure_npm_tools()?;
+        let wasm_bindgen = ensure_wasm_bindgen()?;
+        let worker_build = ensure_worker_build()?;
+        let wasm_split = ensure_wasm_split()?;
         let chromium = if browser {
             Some(ensure_chromium()?)
         } else {
             None
         };
-
         Ok(Tools {
             worker_build,
             wasm_bindgen_test_runner: cargo_bin("wasm-bindgen-test-runner"),

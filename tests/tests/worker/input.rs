@@ -211,7 +211,8 @@ pub(crate) fn bad_requests_change_nothing(c: &mut Ctx) -> Result<()> {
     );
     let url = format!("{}/api/tokens", c.base);
     // Without a session, and with its cookie but no (or a forged) CSRF token.
-    let anonymous: [(&[(&str, &str)], u16, &str); 3] = [
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    let anonymous: [(Headers<'_>, u16, &str); 3] = [
         (&[JSON], 401, "unauthenticated"),
         (&[("Cookie", &s.cookie), JSON], 403, "csrf"),
         (

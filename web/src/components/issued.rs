@@ -16,45 +16,15 @@ pub fn IssuedPanel(
 ) -> impl IntoView {
     let i = use_i18n();
     let auth = crate::app::use_auth();
-    let sid = issued.token.sid.to_string();
-    let token = issued.auth_token.clone();
     let name = issued.token.name.clone();
     let old_until = issued.token.previous_valid_until.map(|t| t.0);
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
-    let api = crate::api::use_api();
-    let base = match (api.api_url(), api.base()) {
-        (api, _) if !api.is_empty() => api,
-        (_, admin) if !admin.is_empty() => admin,
-        _ => origin,
-    };
-    let curl = format!("curl -u '{sid}:{token}' {base}/v1/verify");
-    let (s1, s2, t1, t2, c1, c2) = (
-        sid.clone(),
-        sid.clone(),
-        token.clone(),
-        token.clone(),
-        curl.clone(),
-        curl.clone(),
-    );
     let show_once = move || {
         auth.session
             .with(|s| s.as_ref().is_some_and(|s| s.account.show_tokens_once))
     };
     let dialog_ref = NodeRef::<leptos::html::Dialog>::new();
     let title_ref = NodeRef::<leptos::html::H2>::new();
-    // Opened once the dialog is in the document (`showModal` refuses a detached dialog; in a
-    // `Suspense` the view is built before it is inserted).
-    Effect::new(move |_| {
-        if dialog_ref.get().is_some() {
-            super::dialog::show_when_connected(dialog_ref, 30, move || {
-                if let Some(t) = title_ref.try_get().flatten() {
-                    let _ = t.focus();
-                }
-            });
-        }
-    });
+    open_on_title(dialog_ref, title_ref);
     view! {
         <dialog class="dialog issued" aria-labelledby="issued-title" node_ref=dialog_ref
             on:close=move |_| { on_close.try_run(()); }
@@ -75,27 +45,63 @@ pub fn IssuedPanel(
             {old_until.map(|until| view! {
                 <p class="hint" data-testid="grace-until">{move || i.t("done.grace_until").replace("{when}", &i.datetime(until))}</p>
             })}
-            <dl>
-                <dt>{move || i.t("done.sid")}</dt>
-                <dd>
-                    <code data-testid="issued-sid">{s1}</code>
-                    <super::CopyButton value=Signal::derive(move || s2.clone()) label=Signal::derive(move || i.t("edit.copy_sid")) />
-                </dd>
-                <dt>{move || i.t("done.token")}</dt>
-                <dd>
-                    <code data-testid="issued-token">{t1}</code>
-                    <super::CopyButton value=Signal::derive(move || t2.clone()) label=Signal::derive(move || i.t("edit.copy_token")) />
-                </dd>
-                <dt>{move || i.t("done.example")}</dt>
-                <dd>
-                    <code class="curl">{c1}</code>
-                    <super::CopyButton value=Signal::derive(move || c2.clone()) label=Signal::derive(move || i.t("done.copy_example")) />
-                </dd>
-            </dl>
+            <Credentials sid=issued.token.sid.to_string() token=issued.auth_token.clone() />
             <div class="dialog-actions">
                 <button type="button" class="button primary" on:click=move |_| { on_close.try_run(()); }>{move || i.t("done.back")}</button>
             </div>
         </dialog>
+    }
+}
+
+/// Opens the dialog once it is in the document (`showModal` refuses a detached dialog; in a
+/// `Suspense` the view is built before it is inserted), focus on its title.
+fn open_on_title(dialog: NodeRef<leptos::html::Dialog>, title: NodeRef<leptos::html::H2>) {
+    Effect::new(move |_| {
+        if dialog.get().is_some() {
+            super::dialog::show_when_connected(dialog, 30, move || {
+                if let Some(t) = title.try_get().flatten() {
+                    let _ = t.focus();
+                }
+            });
+        }
+    });
+}
+
+/// Where the `curl` line sends its request: the API's address the session named, else the
+/// API client's origin, else this page's.
+fn api_origin() -> String {
+    let api = crate::api::use_api();
+    match (api.api_url(), api.base()) {
+        (url, _) if !url.is_empty() => url,
+        (_, admin) if !admin.is_empty() => admin,
+        _ => web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default(),
+    }
+}
+
+/// The Account SID, the Auth Token and a ready `curl` line, each with a copy button.
+#[component]
+fn Credentials(sid: String, token: String) -> impl IntoView {
+    let i = use_i18n();
+    let curl = format!("curl -u '{sid}:{token}' {}/v1/verify", api_origin());
+    // The value (found by the tests by its test id, or class) and its copy button.
+    let copy = |value: String, label: &'static str, testid: Option<&'static str>, class| {
+        let shown = value.clone();
+        view! {
+            <code data-testid=testid class=class>{shown}</code>
+            <super::CopyButton value=Signal::derive(move || value.clone()) label=Signal::derive(move || i.t(label)) />
+        }
+    };
+    view! {
+        <dl>
+            <dt>{move || i.t("done.sid")}</dt>
+            <dd>{copy(sid, "edit.copy_sid", Some("issued-sid"), None)}</dd>
+            <dt>{move || i.t("done.token")}</dt>
+            <dd>{copy(token, "edit.copy_token", Some("issued-token"), None)}</dd>
+            <dt>{move || i.t("done.example")}</dt>
+            <dd>{copy(curl, "done.copy_example", None, Some("curl"))}</dd>
+        </dl>
     }
 }
 

@@ -104,6 +104,89 @@ pub fn ScopePicker(
     }
 }
 
+/// A category's scopes and what its switch does: on exactly when one of its scopes is
+/// selected; switching it on selects its read scopes (or all, when it has none) and lists
+/// them, off clears them.
+#[derive(Clone, Copy)]
+struct Group {
+    key: StoredValue<String>,
+    ids: StoredValue<Vec<String>>,
+    reads: StoredValue<Vec<String>>,
+    selected: RwSignal<BTreeSet<String>>,
+    opened: RwSignal<BTreeSet<String>>,
+}
+
+impl Group {
+    fn new(
+        c: &CategoryJson,
+        selected: RwSignal<BTreeSet<String>>,
+        opened: RwSignal<BTreeSet<String>>,
+    ) -> Group {
+        let ids = |read_only: bool| -> Vec<String> {
+            c.scopes
+                .iter()
+                .filter(|s| !read_only || s.access == Access::Read)
+                .map(|s| s.id.clone())
+                .collect()
+        };
+        Group {
+            key: StoredValue::new(c.key.clone()),
+            ids: StoredValue::new(ids(false)),
+            reads: StoredValue::new(ids(true)),
+            selected,
+            opened,
+        }
+    }
+
+    /// How many of the category's scopes are selected.
+    fn count(self) -> usize {
+        self.selected.with(|s| {
+            self.ids
+                .try_with_value(|ids| ids.iter().filter(|id| s.contains(*id)).count())
+                .unwrap_or(0)
+        })
+    }
+
+    fn on(self) -> bool {
+        self.count() > 0
+    }
+
+    /// Whether its scopes are listed: when on, or opened by its switch.
+    fn listed(self) -> bool {
+        self.on()
+            || self
+                .opened
+                .with(|o| self.key.try_with_value(|k| o.contains(k)).unwrap_or(false))
+    }
+
+    fn switch(self, on: bool) {
+        let k = self.key.get_value();
+        if on {
+            let pick = self.reads.with_value(|r| {
+                if r.is_empty() {
+                    self.ids.get_value()
+                } else {
+                    r.clone()
+                }
+            });
+            self.selected.update(|s| s.extend(pick));
+            self.opened.update(|o| {
+                o.insert(k);
+            });
+        } else {
+            self.selected
+                .update(|s| self.ids.with_value(|ids| s.retain(|id| !ids.contains(id))));
+            self.opened.update(|o| {
+                o.remove(&k);
+            });
+        }
+    }
+
+    fn select_all(self) {
+        self.selected.update(|s| s.extend(self.ids.get_value()));
+    }
+}
+
 #[component]
 fn Category(
     category: CategoryJson,
@@ -112,61 +195,13 @@ fn Category(
     opened: RwSignal<BTreeSet<String>>,
 ) -> impl IntoView {
     let i = use_i18n();
-    let key = StoredValue::new(category.key.clone());
-    let ids = StoredValue::new(
-        category
-            .scopes
-            .iter()
-            .map(|s| s.id.clone())
-            .collect::<Vec<_>>(),
-    );
-    let reads = StoredValue::new(
-        category
-            .scopes
-            .iter()
-            .filter(|s| s.access == Access::Read)
-            .map(|s| s.id.clone())
-            .collect::<Vec<_>>(),
-    );
+    let g = Group::new(&category, selected, opened);
     let total = category.scopes.len();
-    let count = move || {
-        selected.with(|s| {
-            ids.try_with_value(|ids| ids.iter().filter(|id| s.contains(*id)).count())
-                .unwrap_or(0)
-        })
+    let n_of_m = move || {
+        let text = i.t("scopes.n_of_m");
+        text.replace("{n}", &g.count().to_string())
+            .replace("{m}", &total.to_string())
     };
-    let on = move || count() > 0;
-    let listed =
-        move || on() || opened.with(|o| key.try_with_value(|k| o.contains(k)).unwrap_or(false));
-    let about_id = format!("cat-about-{}", category.key);
-    let switch = move |ev| {
-        let k = key.get_value();
-        if event_target_checked(&ev) {
-            let pick = reads.with_value(|r| {
-                if r.is_empty() {
-                    ids.get_value()
-                } else {
-                    r.clone()
-                }
-            });
-            selected.update(|s| s.extend(pick));
-            opened.update(|o| {
-                o.insert(k);
-            });
-        } else {
-            selected.update(|s| {
-                ids.with_value(|ids| {
-                    ids.iter().for_each(|id| {
-                        s.remove(id);
-                    })
-                })
-            });
-            opened.update(|o| {
-                o.remove(&k);
-            });
-        }
-    };
-    let all = move |_| selected.update(|s| s.extend(ids.get_value()));
     let kept = StoredValue::new(kept);
     let scopes = move || {
         kept.try_with_value(|kept| {
@@ -175,29 +210,25 @@ fn Category(
                 .collect_view()
         })
     };
+    let about_id = format!("cat-about-{}", category.key);
     let label_key = format!("cat.{}", category.key);
     let label_key2 = label_key.clone();
     let about_key = format!("cat.{}.about", category.key);
     view! {
-        <fieldset class="scope-category" class:on=on data-category=category.key.clone()>
+        <fieldset class="scope-category" class:on=move || g.on() data-category=category.key.clone()>
             <legend>
                 <label class="switch">
-                    <input
-                        type="checkbox"
-                        role="switch"
-                        prop:checked=on
-                        aria-label=move || i.t(&label_key2)
-                        aria-describedby=about_id.clone()
-                        on:change=switch
-                    />
+                    <input type="checkbox" role="switch" prop:checked=move || g.on()
+                        aria-label=move || i.t(&label_key2) aria-describedby=about_id.clone()
+                        on:change=move |ev| g.switch(event_target_checked(&ev)) />
                     <span>{move || i.t(&label_key)}</span>
                 </label>
-                " "<span class="hint" data-testid="category-count">{move || i.t("scopes.n_of_m").replace("{n}", &count().to_string()).replace("{m}", &total.to_string())}</span>
+                " "<span class="hint" data-testid="category-count">{n_of_m}</span>
             </legend>
             <p class="hint category-about" id=about_id>{move || i.t(&about_key)}</p>
-            <Show when=listed>
+            <Show when=move || g.listed()>
                 <div class="scope-list">
-                    <button type="button" class="link" on:click=all>{move || i.t("scopes.select_all")}</button>
+                    <button type="button" class="link" on:click=move |_| g.select_all()>{move || i.t("scopes.select_all")}</button>
                     <ul class="scopes">{scopes}</ul>
                 </div>
             </Show>

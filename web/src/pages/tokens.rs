@@ -92,57 +92,66 @@ fn ListError(error: api::ApiError, retry: Callback<()>) -> impl IntoView {
     }
 }
 
-/// The loaded tokens of one filter: the rows, Load more, and the actions with their
-/// confirmation. Each action's answer updates the rows and the count in place.
-#[component]
-fn TokenResults(
-    page: TokenPage,
+/// The tokens loaded under the current filter, and how the server's answers change them.
+#[derive(Clone, Copy)]
+struct Results {
+    loaded: RwSignal<LoadedList<TokenView>>,
     filter: RwSignal<TokenFilter>,
-    layout: RwSignal<Layout>,
     issued: RwSignal<Option<IssuedToken>>,
-    count: RwSignal<Option<usize>>,
-    can_manage: Signal<bool>,
-) -> impl IntoView {
-    let api = crate::api::use_api();
-    let i = use_i18n();
-    let toasts = use_toasts();
-    let loaded = RwSignal::new(LoadedList::new(page.tokens, page.total, page.next_cursor));
-    let matcher = move || filter.with(|f| f.matcher_with::<BrowserNfkc>(now()));
-    Effect::new(move |_| count.set(Some(loaded.with(LoadedList::count))));
-    let shown = Signal::derive(move || {
-        let m: Matcher<BrowserNfkc> = matcher();
-        loaded.with(|l| l.shown(&m))
-    });
+}
 
-    // The answer is handled where the request was made; the list may be gone by then.
-    let more = Action::new_local(move |cursor: &String| {
-        let (query, cursor) = (filter.with_untracked(TokenFilter::to_query), cursor.clone());
-        async move {
-            match api.tokens(&query, Some(&cursor)).await {
-                Ok(p) => {
-                    loaded.try_update(|l| l.extend(p.tokens, p.total, p.next_cursor));
+impl Results {
+    fn matcher(self) -> Matcher<BrowserNfkc> {
+        self.filter.with(|f| f.matcher_with::<BrowserNfkc>(now()))
+    }
+
+    /// The rows shown: the loaded tokens that the filter still matches.
+    fn shown(self) -> Signal<Vec<TokenView>> {
+        Signal::derive(move || {
+            let m = self.matcher();
+            self.loaded.with(|l| l.shown(&m))
+        })
+    }
+
+    /// Load more: the next page, appended (the answer is handled where the request was
+    /// made; the list may be gone by then).
+    fn more(self) -> Action<String, ()> {
+        let api = crate::api::use_api();
+        let toasts = use_toasts();
+        Action::new_local(move |cursor: &String| {
+            let query = self.filter.with_untracked(TokenFilter::to_query);
+            let cursor = cursor.clone();
+            async move {
+                match api.tokens(&query, Some(&cursor)).await {
+                    Ok(p) => {
+                        self.loaded
+                            .try_update(|l| l.extend(p.tokens, p.total, p.next_cursor));
+                    }
+                    Err(e) => toasts.fail(&e),
                 }
-                Err(e) => toasts.fail(&e),
             }
-        }
-    });
+        })
+    }
 
-    // What an action's answer changes: the row (or its absence) and the count, the new
-    // credentials, a toast.
-    let done = Callback::new(move |(action, sid, outcome): Done| {
-        untrack(|| {
-            let m = matcher();
+    /// What an action's answer changes: the row (or its absence) and the count, the new
+    /// credentials, a toast.
+    fn done(self) -> Callback<Done> {
+        let i = use_i18n();
+        let toasts = use_toasts();
+        Callback::new(move |(action, sid, outcome): Done| {
+            let m = untrack(|| self.matcher());
+            let changed = |t: TokenView| self.loaded.try_update(|l| l.changed(t, &m));
             match outcome {
-                Ok(Outcome::Changed(t)) => loaded.try_update(|l| l.changed(t, &m)),
-                Ok(Outcome::Removed) => loaded.try_update(|l| l.removed(&sid, &m)),
+                Ok(Outcome::Changed(t)) => changed(t),
+                Ok(Outcome::Removed) => self.loaded.try_update(|l| l.removed(&sid, &m)),
                 Ok(Outcome::Issued(new)) => {
-                    issued.set(Some(new.clone()));
-                    loaded.try_update(|l| l.changed(new.token, &m))
+                    self.issued.set(Some(new.clone()));
+                    changed(new.token)
                 }
                 Err(e) if e.is_stale() => {
                     // Someone else changed the token: show it as it is now, change nothing.
                     if let Some(t) = e.current::<TokenView>() {
-                        loaded.try_update(|l| l.changed(t, &m));
+                        changed(t);
                     }
                     toasts.stale();
                     return;
@@ -154,7 +163,29 @@ fn TokenResults(
             };
             toasts.ok(i.t(action.done()));
         })
-    });
+    }
+}
+
+/// The loaded tokens of one filter: the rows, Load more, and the actions with their
+/// confirmation. Each action's answer updates the rows and the count in place.
+#[component]
+fn TokenResults(
+    page: TokenPage,
+    filter: RwSignal<TokenFilter>,
+    layout: RwSignal<Layout>,
+    issued: RwSignal<Option<IssuedToken>>,
+    count: RwSignal<Option<usize>>,
+    can_manage: Signal<bool>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let r = Results {
+        loaded: RwSignal::new(LoadedList::new(page.tokens, page.total, page.next_cursor)),
+        filter,
+        issued,
+    };
+    Effect::new(move |_| count.set(Some(r.loaded.with(LoadedList::count))));
+    let shown = r.shown();
+    let more = r.more();
     let pending = RwSignal::new(None::<(TokenAction, TokenView)>);
     let ctx = ListCtx {
         can_manage,
@@ -162,25 +193,39 @@ fn TokenResults(
     };
     let nothing_shown = move || shown.with(Vec::is_empty);
     view! {
-        <Show when=move || nothing_shown() && filter.with(TokenFilter::is_clear)>
-            <section class="empty card">
-                <p>{move || i.t("tokens.empty")}</p>
-                <Show when=move || can_manage.get()><Link to=Route::NewToken class="button primary">{move || i.t("tokens.create")}</Link></Show>
-            </section>
-        </Show>
-        <Show when=move || nothing_shown() && !filter.with(TokenFilter::is_clear)>
-            <p class="empty">{move || i.t("tokens.no_match")}</p>
-        </Show>
+        <NothingShown nothing=Signal::derive(nothing_shown) filter=filter can_manage=can_manage />
         <Show when=move || !nothing_shown()>
             <Show when=move || layout.get() == Layout::Table fallback=move || view! { <TokenCards tokens=shown ctx=ctx /> }>
                 <TokenTable tokens=shown ctx=ctx />
             </Show>
         </Show>
-        {move || loaded.with(|l| l.next_cursor().map(str::to_owned)).map(|cursor| view! {
+        {move || r.loaded.with(|l| l.next_cursor().map(str::to_owned)).map(|cursor| view! {
             <button type="button" class="button" disabled=move || more.pending().get()
                 on:click=move |_| { more.dispatch(cursor.clone()); }>{move || i.t("app.load_more")}</button>
         })}
-        <LaterConfirm pending=pending done=done />
+        <LaterConfirm pending=pending done=r.done() />
+    }
+}
+
+/// What the list says when it shows no token: none yet (with Create), or none that match.
+#[component]
+fn NothingShown(
+    nothing: Signal<bool>,
+    filter: RwSignal<TokenFilter>,
+    can_manage: Signal<bool>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let clear = move || filter.with(TokenFilter::is_clear);
+    view! {
+        <Show when=move || nothing.get() && clear()>
+            <section class="empty card">
+                <p>{move || i.t("tokens.empty")}</p>
+                <Show when=move || can_manage.get()><Link to=Route::NewToken class="button primary">{move || i.t("tokens.create")}</Link></Show>
+            </section>
+        </Show>
+        <Show when=move || nothing.get() && !clear()>
+            <p class="empty">{move || i.t("tokens.no_match")}</p>
+        </Show>
     }
 }
 

@@ -37,6 +37,39 @@ fn unauthenticated() -> Result<Response> {
     )
 }
 
+/// What a request to `path` asks for: the credentials alone (`/v1/verify`), or a gateway
+/// route; a method or path the API does not take is answered at once.
+fn target_of<'a>(
+    path: &'a str,
+    method: &worker::Method,
+) -> std::result::Result<Target<'a>, Result<Response>> {
+    let not_allowed = || {
+        answer::error(
+            ErrorCode::MethodNotAllowed,
+            "this method is not allowed here",
+            None,
+        )
+    };
+    if path == "/v1/verify" {
+        return match method {
+            worker::Method::Get | worker::Method::Post => Ok(Target::CredentialsOnly),
+            _ => Err(not_allowed()),
+        };
+    }
+    let Some(method) = Method::parse(method.as_ref()) else {
+        return Err(not_allowed());
+    };
+    // Before any scope is matched: the origin must get the very path that was checked.
+    if let Err(e) = gateway::check_path(path) {
+        return Err(answer::error(
+            ErrorCode::InvalidPath,
+            &e.to_string(),
+            Some("path"),
+        ));
+    }
+    Ok(Target::Route { method, path })
+}
+
 pub async fn handle(
     mut req: Request,
     env: &Env,
@@ -45,34 +78,10 @@ pub async fn handle(
 ) -> Result<Response> {
     records::started(now);
     let path = req.path();
-    let method_name = req.method();
-    let target = if path == "/v1/verify" {
-        if !matches!(method_name, worker::Method::Get | worker::Method::Post) {
-            return answer::error(
-                ErrorCode::MethodNotAllowed,
-                "this method is not allowed here",
-                None,
-            );
-        }
-        Target::CredentialsOnly
-    } else {
-        let Some(method) = Method::parse(method_name.as_ref()) else {
-            return answer::error(
-                ErrorCode::MethodNotAllowed,
-                "this method is not allowed here",
-                None,
-            );
-        };
-        // Before any scope is matched: the origin must get the very path that was checked.
-        if let Err(e) = gateway::check_path(&path) {
-            return answer::error(ErrorCode::InvalidPath, &e.to_string(), Some("path"));
-        }
-        Target::Route {
-            method,
-            path: &path,
-        }
+    let target = match target_of(&path, &req.method()) {
+        Ok(t) => t,
+        Err(answered) => return answered,
     };
-
     // Two Authorization headers arrive joined by ", ", which fails strict parsing.
     let header = req.headers().get("Authorization")?;
     let Ok(screened) = screen(header.as_deref()) else {
@@ -88,19 +97,18 @@ pub async fn handle(
         if let Some(account) = &looked.holder {
             usage::count(account, &sid, outcome, now);
         }
+        usage::flush_if_due(env, ctx, now);
     };
     let identity = match looked.decision {
         Ok(identity) => identity,
         Err(Denial::Unauthenticated(_)) => {
             count(Outcome::Unauthenticated);
-            usage::flush_if_due(env, ctx, now);
             return failed_attempt(env, &sid).await;
         }
         Err(denial) => {
             if let Some(o) = outcome_of(&denial) {
                 count(o);
             }
-            usage::flush_if_due(env, ctx, now);
             return refusal(denial);
         }
     };
@@ -110,11 +118,20 @@ pub async fn handle(
         .map(|limit| usage::admit(&sid, limit, now));
     if let Some(a) = admission.filter(|a| !a.allowed) {
         count(Outcome::RateLimited);
-        usage::flush_if_due(env, ctx, now);
         return over_limit(&a);
     }
     count(Outcome::Allowed);
-    usage::flush_if_due(env, ctx, now);
+    record_use(env, ctx, sid, now);
+    let response = if matches!(target, Target::CredentialsOnly) {
+        answer::json(200, &identity)?
+    } else {
+        crate::gateway::forward(&mut req, env, &identity).await?
+    };
+    Ok(with_rate_headers(response, admission))
+}
+
+/// Writes the token's last use, at most once a minute per isolate, after the response.
+fn record_use(env: &Env, ctx: &Context, sid: String, now: Timestamp) {
     if records::due_use(&sid, now) {
         let env = env.clone();
         ctx.wait_until(async move {
@@ -123,19 +140,18 @@ pub async fn handle(
             }
         });
     }
-    let mut response = if matches!(target, Target::CredentialsOnly) {
-        answer::json(200, &identity)?
-    } else {
-        crate::gateway::forward(&mut req, env, &identity).await?
-    };
+}
+
+/// The rate limit's state on the verifier's own answer (the origin's answer has immutable
+/// headers: only the verifier's say it).
+fn with_rate_headers(mut response: Response, admission: Option<Admission>) -> Response {
     if let Some(a) = admission {
-        // The origin's answer has immutable headers: only the verifier's own answers say it.
         let h = response.headers_mut();
         let _ = h
             .set("RateLimit-Policy", &a.policy_header())
             .and_then(|()| h.set("RateLimit", &a.state_header()));
     }
-    Ok(response)
+    response
 }
 
 /// What a valid token's refusal counts as in its usage.

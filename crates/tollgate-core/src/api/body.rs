@@ -104,11 +104,14 @@ mod tests {
 
     const JSON: Option<&str> = Some("application/json; charset=utf-8");
 
+    /// Content type, body, the code refused with, the field named.
+    type Case<'a> = (Option<&'a str>, &'a [u8], ErrorCode, Option<&'a str>);
+
     #[test]
     fn bodies_are_json_with_named_faults() {
         let r: ResetRequest = parse(JSON, b"", true).expect("empty is {}");
         assert_eq!(r, ResetRequest::default());
-        let table: [(Option<&str>, &[u8], ErrorCode, Option<&str>); 5] = [
+        let table: [Case<'_>; 5] = [
             (
                 Some("text/plain"),
                 b"{}",

@@ -169,9 +169,17 @@ mod tests {
         assert_eq!(usage_days("days=7"), Ok(7));
     }
 
+    /// What is read, its result, the code it must be refused with, the field it must name.
+    type Case = (
+        &'static str,
+        Result<(), Failure>,
+        ErrorCode,
+        Option<&'static str>,
+    );
+
     #[test]
     fn bad_parameters_name_themselves() {
-        let table: [(&str, Result<(), Failure>, ErrorCode, Option<&str>); 9] = [
+        let table: [Case; 9] = [
             (
                 "audit token",
                 AuditQuery::parse("token=x").map(drop),

@@ -85,54 +85,22 @@ fn overhead(c: &EdgeBench<'_>, report: &mut Value) -> Result<f64> {
     let client = ("CF-Connecting-IP", "203.0.113.7");
     let tollgate_url = format!("{}/v1/reports", c.server.edge);
     let noop_url = format!("{}/v1/reports", c.noop.base);
-    oha(
-        c.oha,
-        &tollgate_url,
-        500,
-        CONCURRENCY,
-        "GET",
-        &[("Authorization", &good)],
-        None,
-    )?;
-    oha(
-        c.oha,
-        &tollgate_url,
-        500,
-        CONCURRENCY,
-        "GET",
-        &[("Authorization", &policed), client],
-        None,
-    )?;
-    oha(c.oha, &noop_url, 500, CONCURRENCY, "GET", &[], None)?;
+    let targets: [(&str, Vec<(&str, &str)>); 3] = [
+        (&tollgate_url, vec![("Authorization", &good)]),
+        (&tollgate_url, vec![("Authorization", &policed), client]),
+        (&noop_url, vec![]),
+    ];
+    let run = |(url, headers): &(&str, Vec<(&str, &str)>), requests| {
+        oha(c.oha, url, requests, CONCURRENCY, "GET", headers, None)
+    };
+    for target in &targets {
+        run(target, 500)?;
+    }
     let (mut a, mut p, mut b) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
-        a.push(oha(
-            c.oha,
-            &tollgate_url,
-            REQUESTS,
-            CONCURRENCY,
-            "GET",
-            &[("Authorization", &good)],
-            None,
-        )?);
-        p.push(oha(
-            c.oha,
-            &tollgate_url,
-            REQUESTS,
-            CONCURRENCY,
-            "GET",
-            &[("Authorization", &policed), client],
-            None,
-        )?);
-        b.push(oha(
-            c.oha,
-            &noop_url,
-            REQUESTS,
-            CONCURRENCY,
-            "GET",
-            &[],
-            None,
-        )?);
+        a.push(run(&targets[0], REQUESTS)?);
+        p.push(run(&targets[1], REQUESTS)?);
+        b.push(run(&targets[2], REQUESTS)?);
         println!(
             "    round {}: verifier {:.0} req/s p99 {:.2} ms | with every policy {:.0} req/s p99 {:.2} ms | no-op {:.0} req/s p99 {:.2} ms",
             round + 1,

@@ -14,9 +14,20 @@ fn f(v: &Value) -> String {
     }
 }
 
+fn met(v: &Value) -> &'static str {
+    if v.as_bool() == Some(true) {
+        "met"
+    } else {
+        "not met"
+    }
+}
+
+fn ratio(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
 pub fn markdown(r: &Value) -> String {
     let m = &r["machine"];
-    let e = &r["edge"];
     let mut s = format!(
         "# Tollgate benchmark\n\n{} on {} ({} cores, {} GiB, Linux {}), {}. Release builds, wasm-opt applied; \
          local workerd (`wrangler dev --local`), loopback only; medians of rounds run in turns. \
@@ -28,151 +39,155 @@ pub fn markdown(r: &Value) -> String {
         m["kernel"].as_str().unwrap_or(""),
         m["rustc"].as_str().unwrap_or(""),
     );
-    s += &format!(
+    s += &edge(&r["edge"]);
+    s += &rejections(r);
+    s += &cpu(&r["cpu"]);
+    s += &scale(&r["scale"], &r["cpu"]);
+    s += &weight(&r["weight"], &r["scale"]);
+    s += &edge_extras(r);
+    s += &before_after(r);
+    s += &format!("\nThe whole run took {} s.\n", r["seconds"]);
+    s
+}
+
+/// 1. The verifier against a no-op Worker.
+fn edge(e: &Value) -> String {
+    let row = |name: &str, v: &Value| {
+        format!(
+            "| {name} | {} | {} | {} |\n",
+            f(&v["rps"]),
+            f(&v["p50_ms"]),
+            f(&v["p99_ms"])
+        )
+    };
+    format!(
         "## 1. The verifier against a no-op Worker ({} requests × {} rounds each, concurrency {})\n\n\
-         | Worker | req/s | p50 ms | p99 ms |\n|---|---|---|---|\n\
-         | Tollgate verifier, `/v1/` gateway, valid token, echo | {} | {} | {} |\n\
-         | … a token with an expiry, an IP allowlist and a rate limit | {} | {} | {} |\n\
-         | no-op Rust Worker (constant 200) | {} | {} | {} |\n\n\
+         | Worker | req/s | p50 ms | p99 ms |\n|---|---|---|---|\n{}{}{}\n\
          Throughput ratio **{:.2}×** the no-op (goal ≥ 0.95×: {}); with every policy **{:.2}×** (goal ≥ 0.95×: {}); \
          p99 ratio **{:.2}×** (goal ≤ 1.1×: {}).\n\n",
         e["requests"],
         e["tollgate"]["rounds"],
         e["concurrency"],
-        f(&e["tollgate"]["rps"]),
-        f(&e["tollgate"]["p50_ms"]),
-        f(&e["tollgate"]["p99_ms"]),
-        f(&e["policies"]["rps"]),
-        f(&e["policies"]["p50_ms"]),
-        f(&e["policies"]["p99_ms"]),
-        f(&e["noop"]["rps"]),
-        f(&e["noop"]["p50_ms"]),
-        f(&e["noop"]["p99_ms"]),
-        e["throughput_ratio"].as_f64().unwrap_or(0.0),
-        if e["goal_throughput"].as_bool() == Some(true) {
-            "met"
-        } else {
-            "not met"
-        },
-        e["policy_throughput_ratio"].as_f64().unwrap_or(f64::NAN),
-        if e["goal_policy_throughput"].as_bool() == Some(true) {
-            "met"
-        } else {
-            "not met"
-        },
-        e["p99_ratio"].as_f64().unwrap_or(f64::NAN),
-        if e["goal_p99"].as_bool() == Some(true) {
-            "met"
-        } else {
-            "not met"
-        },
-    );
-    s += "## 2. Rejection cost\n\n| Case | req/s | ratio to no-op | p50 ms | p99 ms | statuses | KV reads / request |\n|---|---|---|---|---|---|---|\n";
-    if let Some(map) = r["rejections"].as_object() {
-        for (name, c) in map {
-            s += &format!(
-                "| {name} | {} | {:.2}× | {} | {} | `{}` | {} |\n",
-                f(&c["rps"]),
-                c["ratio_to_noop"].as_f64().unwrap_or(0.0),
-                f(&c["p50_ms"]),
-                f(&c["p99_ms"]),
-                c["statuses"],
-                f(&c["kv_reads_per_request"])
-            );
-        }
+        row(
+            "Tollgate verifier, `/v1/` gateway, valid token, echo",
+            &e["tollgate"]
+        ),
+        row(
+            "… a token with an expiry, an IP allowlist and a rate limit",
+            &e["policies"]
+        ),
+        row("no-op Rust Worker (constant 200)", &e["noop"]),
+        ratio(&e["throughput_ratio"]),
+        met(&e["goal_throughput"]),
+        ratio(&e["policy_throughput_ratio"]),
+        met(&e["goal_policy_throughput"]),
+        ratio(&e["p99_ratio"]),
+        met(&e["goal_p99"]),
+    )
+}
+
+/// 2. What a refused request costs.
+fn rejections(r: &Value) -> String {
+    let mut s = "## 2. Rejection cost\n\n| Case | req/s | ratio to no-op | p50 ms | p99 ms | statuses | KV reads / request |\n|---|---|---|---|---|---|---|\n".to_owned();
+    for (name, c) in r["rejections"].as_object().into_iter().flatten() {
+        s += &format!(
+            "| {name} | {} | {:.2}× | {} | {} | `{}` | {} |\n",
+            f(&c["rps"]),
+            ratio(&c["ratio_to_noop"]),
+            f(&c["p50_ms"]),
+            f(&c["p99_ms"]),
+            c["statuses"],
+            f(&c["kv_reads_per_request"])
+        );
     }
-    s += &format!(
+    s + &format!(
         "\nKV reads are counted by the verifier itself (`GET /__tollgate/stats`, on only with `EXPOSE_STATS`). \
          A valid token it holds costs {} KV reads per request; an unknown SID is remembered after one read. \
          Past 20 failures a minute per SID the rate-limiting binding answers 429.\n\n",
         f(&r["rejections_valid_kv_reads_per_request"])
-    );
-    let c = &r["cpu"];
-    s += &format!(
+    )
+}
+
+/// 3. In-isolate CPU of one verification.
+fn cpu(c: &Value) -> String {
+    let wasm = &c["wasm_node"];
+    let goal = wasm["ns_per_verification"]
+        .as_f64()
+        .is_some_and(|x| x < 20_000.0);
+    format!(
         "## 3. In-isolate CPU of one verification (parse + checksum + SHA-256 + constant-time compare)\n\n\
          | | ns / verification |\n|---|---|\n| native (criterion, median) | {} |\n| wasm under Node ({} iterations × {} runs, median) | {} |\n\n\
          Goal under 20 µs in wasm: {}. Native parts: Basic parse {} ns, token format + checksum {} ns, SHA-256 {} ns.\n\n",
         f(&c["native"]["verify_ns"]),
-        c["wasm_node"]["iterations"],
-        c["wasm_node"]["runs"],
-        f(&c["wasm_node"]["ns_per_verification"]),
-        if c["wasm_node"]["ns_per_verification"]
-            .as_f64()
-            .is_some_and(|x| x < 20_000.0)
-        {
-            "met"
-        } else {
-            "not met"
-        },
+        wasm["iterations"],
+        wasm["runs"],
+        f(&wasm["ns_per_verification"]),
+        met(&json!(goal)),
         f(&c["native"]["parse_basic_ns"]),
         f(&c["native"]["token_checksum_ns"]),
         f(&c["native"]["sha256_ns"]),
-    );
-    let sc = &r["scale"];
-    s += &format!(
+    )
+}
+
+/// 4. One account with many tokens.
+fn scale(sc: &Value, c: &Value) -> String {
+    let (creation, list, side) = (&sc["creation"], &sc["list"], &sc["side_by_side"]);
+    let filter = sc["browser"]["filter_ms"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} {} ms", f(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let native_filter = json!(c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6);
+    let mut s = format!(
         "## 4. Scale: one account with {} tokens\n\n\
          - Creation through the admin API at concurrency {}: **{} tokens/s** (p50 {} ms, p99 {} ms).\n\
          - `GET /api/tokens?limit=100` p50: first page **{} ms** (right after a change to the index: {} ms), page {} of {} **{} ms**, search `q=nightly` first page **{} ms**.\n\
-         - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {}.\n\
-         - Native core filter over 10,000 tokens (search, first page): {} ms.\n\
-         - Side by side in turns ({} rounds), each answered by its account's object from indexed SQL: a page of 100 tokens p50 **{} ms** with {} tokens vs **{} ms** with 1 token: **{:.2}×** (goal ≤ 1.5×: {}); a page of 100 audit entries **{} ms** vs **{} ms**: **{:.2}×** (goal ≤ 1.5×: {}); the same page size from both (`limit=1`): **{} ms** vs **{} ms**: **{:.2}×** (what the account's size alone costs).\n\n",
-        sc["creation"]["tokens"],
-        sc["creation"]["concurrency"],
-        f(&sc["creation"]["per_second"]),
-        f(&sc["creation"]["p50_ms"]),
-        f(&sc["creation"]["p99_ms"]),
-        f(&sc["list"]["first_page_p50_ms"]),
-        f(&sc["list"]["first_page_after_change_p50_ms"]),
-        sc["list"]["deep_page"],
-        sc["list"]["pages"],
-        f(&sc["list"]["deep_page_p50_ms"]),
-        f(&sc["list"]["search_first_page_p50_ms"]),
-        sc["creation"]["tokens"],
-        sc["browser"]["filter_ms"]
-            .as_object()
-            .map(|o| o
-                .iter()
-                .map(|(k, v)| format!("{k} {} ms", f(v)))
-                .collect::<Vec<_>>()
-                .join(", "))
-            .unwrap_or_default(),
-        f(&json!(
-            c["native"]["filter_10000_ns"].as_f64().unwrap_or(f64::NAN) / 1e6
-        )),
-        sc["side_by_side"]["rounds"],
-        f(&sc["side_by_side"]["list_big_p50_ms"]),
-        sc["creation"]["tokens"],
-        f(&sc["side_by_side"]["list_small_p50_ms"]),
-        sc["side_by_side"]["list_ratio"]
-            .as_f64()
-            .unwrap_or(f64::NAN),
-        if sc["side_by_side"]["goal_list"].as_bool() == Some(true) {
-            "met"
-        } else {
-            "not met"
-        },
-        f(&sc["side_by_side"]["audit_big_p50_ms"]),
-        f(&sc["side_by_side"]["audit_small_p50_ms"]),
-        sc["side_by_side"]["audit_ratio"]
-            .as_f64()
-            .unwrap_or(f64::NAN),
-        if sc["side_by_side"]["goal_audit"].as_bool() == Some(true) {
-            "met"
-        } else {
-            "not met"
-        },
-        f(&sc["side_by_side"]["page_of_one_big_p50_ms"]),
-        f(&sc["side_by_side"]["page_of_one_small_p50_ms"]),
-        sc["side_by_side"]["page_of_one_ratio"]
-            .as_f64()
-            .unwrap_or(f64::NAN),
+         - The npm package's `filterTokens` over all {} `TokenView`s in headless Chromium (median): {filter}.\n\
+         - Native core filter over 10,000 tokens (search, first page): {} ms.\n",
+        creation["tokens"],
+        creation["concurrency"],
+        f(&creation["per_second"]),
+        f(&creation["p50_ms"]),
+        f(&creation["p99_ms"]),
+        f(&list["first_page_p50_ms"]),
+        f(&list["first_page_after_change_p50_ms"]),
+        list["deep_page"],
+        list["pages"],
+        f(&list["deep_page_p50_ms"]),
+        f(&list["search_first_page_p50_ms"]),
+        creation["tokens"],
+        f(&native_filter),
     );
-    let w = &r["weight"];
     s += &format!(
+        "- Side by side in turns ({} rounds), each answered by its account's object from indexed SQL: a page of 100 tokens p50 **{} ms** with {} tokens vs **{} ms** with 1 token: **{:.2}×** (goal ≤ 1.5×: {}); a page of 100 audit entries **{} ms** vs **{} ms**: **{:.2}×** (goal ≤ 1.5×: {}); the same page size from both (`limit=1`): **{} ms** vs **{} ms**: **{:.2}×** (what the account's size alone costs).\n\n",
+        side["rounds"],
+        f(&side["list_big_p50_ms"]),
+        creation["tokens"],
+        f(&side["list_small_p50_ms"]),
+        ratio(&side["list_ratio"]),
+        met(&side["goal_list"]),
+        f(&side["audit_big_p50_ms"]),
+        f(&side["audit_small_p50_ms"]),
+        ratio(&side["audit_ratio"]),
+        met(&side["goal_audit"]),
+        f(&side["page_of_one_big_p50_ms"]),
+        f(&side["page_of_one_small_p50_ms"]),
+        ratio(&side["page_of_one_ratio"]),
+    );
+    s
+}
+
+/// 5. What ships, and what a browser fetches to show the sign-in page.
+fn weight(w: &Value, sc: &Value) -> String {
+    let fetched = &sc["browser"]["sign_in_fetch"];
+    format!(
         "## 5. Weight\n\n| What ships | gzipped KiB |\n|---|---|\n\
          | Verifier Worker bundle (wasm + JS; budget 150 KiB) | {} |\n\
          | Admin Worker bundle: wasm ({} KiB raw) + `index.js` | {} + {} |\n\
-         | Admin app first load (HTML + JS + CSS + wasm; budget 300 KiB) | {} (wasm {}) |\n\
+         | Admin app, every file needed to show the sign-in page (HTML + JS + CSS + wasm, the sign-in part included; budget 300 KiB) | {} (first-load wasm {}) |\n\
+         | … the same, counted from the responses headless Chromium received opening `/login` | {} |\n\
          | npm package `.wasm` ({} KiB raw) | {} |\n\
          | npm package token manager `.wasm` (loaded by `mountTokenManager`) | {} |\n\n\
          Navigation to a rendered token list in headless Chromium (fresh context, median of {} runs): {} ms with 1 token, {} ms with {} tokens.\n\n",
@@ -182,6 +197,7 @@ pub fn markdown(r: &Value) -> String {
         f(&w["worker_js_gz_kib"]),
         f(&w["admin_first_load_gz_kib"]),
         f(&w["admin_wasm_gz_kib"]),
+        f(&fetched["gz_kib"]),
         f(&w["npm_wasm_raw_kib"]),
         f(&w["npm_wasm_gz_kib"]),
         f(&w["npm_manager_wasm_gz_kib"]),
@@ -189,11 +205,7 @@ pub fn markdown(r: &Value) -> String {
         f(&sc["browser"]["navigation_ms"]["demo"]),
         f(&sc["browser"]["navigation_ms"]["scale"]),
         sc["creation"]["tokens"],
-    );
-    s += &edge_extras(r);
-    s += &before_after(r);
-    s += &format!("\nThe whole run took {} s.\n", r["seconds"]);
-    s
+    )
 }
 
 /// 6–8: cold start, revocation, the feed's cost.
@@ -233,6 +245,82 @@ fn edge_extras(r: &Value) -> String {
         fd["kv_fallbacks"],
     )
 }
+
+/// The rows of the before/after table: what, where in the report, unit, the factor from the
+/// stored unit to the shown one, and whether higher is better.
+type Row = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    f64,
+    bool,
+);
+
+const BEFORE_AFTER: [Row; 9] = [
+    (
+        "`GET /api/tokens` first page, 10,000 tokens (p50)",
+        &["scale", "list", "first_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    ),
+    (
+        "… page 51 of 100 (p50)",
+        &["scale", "list", "deep_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    ),
+    (
+        "… search `q=nightly` (p50)",
+        &["scale", "list", "search_first_page_p50_ms"],
+        "ms",
+        1.0,
+        false,
+    ),
+    (
+        "core filter, search over 10,000, native (median)",
+        &["cpu", "native", "filter_10000_ns"],
+        "ms",
+        1e-6,
+        false,
+    ),
+    (
+        "`filterTokens` search in Chromium (median)",
+        &["scale", "browser", "filter_ms", "search"],
+        "ms",
+        1.0,
+        false,
+    ),
+    (
+        "`filterTokens` full-width search in Chromium",
+        &["scale", "browser", "filter_ms", "search (full-width, NFKC)"],
+        "ms",
+        1.0,
+        false,
+    ),
+    (
+        "navigation to a rendered list, 10,000 tokens",
+        &["scale", "browser", "navigation_ms", "scale"],
+        "ms",
+        1.0,
+        false,
+    ),
+    (
+        "token creation",
+        &["scale", "creation", "per_second"],
+        "tokens/s",
+        1.0,
+        true,
+    ),
+    (
+        "edge: gateway throughput, ratio to the no-op Worker",
+        &["edge", "throughput_ratio"],
+        "×",
+        1.0,
+        true,
+    ),
+];
 
 /// The improvement section: this run against `bench/results/baseline.json`, a run of the
 /// same benchmark before the change (see its `note`).
@@ -277,68 +365,8 @@ fn before_after(r: &Value) -> String {
             .as_str()
             .unwrap_or("Before: the baseline run in bench/results/baseline.json.")
     );
-    s += &row(
-        "`GET /api/tokens` first page, 10,000 tokens (p50)",
-        &["scale", "list", "first_page_p50_ms"],
-        "ms",
-        1.0,
-        false,
-    );
-    s += &row(
-        "… page 51 of 100 (p50)",
-        &["scale", "list", "deep_page_p50_ms"],
-        "ms",
-        1.0,
-        false,
-    );
-    s += &row(
-        "… search `q=nightly` (p50)",
-        &["scale", "list", "search_first_page_p50_ms"],
-        "ms",
-        1.0,
-        false,
-    );
-    s += &row(
-        "core filter, search over 10,000, native (median)",
-        &["cpu", "native", "filter_10000_ns"],
-        "ms",
-        1e-6,
-        false,
-    );
-    s += &row(
-        "`filterTokens` search in Chromium (median)",
-        &["scale", "browser", "filter_ms", "search"],
-        "ms",
-        1.0,
-        false,
-    );
-    s += &row(
-        "`filterTokens` full-width search in Chromium",
-        &["scale", "browser", "filter_ms", "search (full-width, NFKC)"],
-        "ms",
-        1.0,
-        false,
-    );
-    s += &row(
-        "navigation to a rendered list, 10,000 tokens",
-        &["scale", "browser", "navigation_ms", "scale"],
-        "ms",
-        1.0,
-        false,
-    );
-    s += &row(
-        "token creation",
-        &["scale", "creation", "per_second"],
-        "tokens/s",
-        1.0,
-        true,
-    );
-    s += &row(
-        "edge: gateway throughput, ratio to the no-op Worker",
-        &["edge", "throughput_ratio"],
-        "×",
-        1.0,
-        true,
-    );
+    for (what, path, unit, scale, higher_is_better) in BEFORE_AFTER {
+        s += &row(what, path, unit, scale, higher_is_better);
+    }
     s
 }
