@@ -73,6 +73,19 @@ pub fn password() -> String {
     format!("pw-{}", random_b64(12))
 }
 
+/// `s` with the case of every ASCII letter flipped (a token that differs only in case).
+pub fn case_flipped(s: &str) -> String {
+    s.chars()
+        .map(|ch| {
+            if ch.is_ascii_lowercase() {
+                ch.to_ascii_uppercase()
+            } else {
+                ch.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
 /// `GET /v1/verify` with Basic credentials.
 pub fn verify(edge: &str, sid: &str, token: &str) -> Result<Answer> {
     let h = encode_basic(sid, token);
@@ -128,6 +141,17 @@ pub fn expect(a: &Answer, status: u16, what: &str) -> Result<()> {
     ensure!(
         a.status == status,
         "{what}: expected {status}, got {} {}",
+        a.status,
+        a.body
+    );
+    Ok(())
+}
+
+/// An answer with one of `statuses` (where a race may end either way).
+pub fn expect_one_of(a: &Answer, statuses: &[u16], what: &str) -> Result<()> {
+    ensure!(
+        statuses.contains(&a.status),
+        "{what}: expected one of {statuses:?}, got {} {}",
         a.status,
         a.body
     );

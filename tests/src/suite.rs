@@ -6,24 +6,24 @@
 //! the world stops once they have run, however they ended.
 //!
 //! ```ignore
-//! tollgate_tests::suite!(Ctx, [lifecycle, roles, gateway::hygiene]);
+//! tollgate_tests::suite!(Ctx on fx, [lifecycle, roles, gateway::hygiene]);
 //! ```
 
+use std::ops::DerefMut;
 use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::Result;
+use crate::fixture::Fixture;
 
 /// A case of a suite: a function of the suite's world.
 pub type Case<W> = fn(&mut W) -> Result<()>;
 
-/// A suite's world: how it starts and stops, and what a failure report names of it.
-pub trait World: Sized + Send + 'static {
+/// A suite's world: how it starts, on a [`Fixture`] (which stops it, and names where to look
+/// when a case fails).
+pub trait World: Sized + Send + 'static + DerefMut<Target = Fixture> {
     fn boot() -> Result<Self>;
-    fn stop(&mut self);
-    /// Where to look when a case fails (the address, the log).
-    fn describe(&self) -> String;
 }
 
 /// A case's name as the suite lists it: its path without spaces (`gateway::hygiene`).
@@ -67,10 +67,24 @@ fn run_case<W: World>(
     }
 }
 
-/// Declares a suite's `main`: its world type and its cases, each named once.
+/// Declares a suite's `main`: its world type (and the field that holds its fixture, which
+/// the world derefs to), and its cases, each named once.
 #[macro_export]
 macro_rules! suite {
-    ($world:ty, [$($case:path),* $(,)?]) => {
+    ($world:ident on $fixture:tt, [$($case:path),* $(,)?]) => {
+        impl std::ops::Deref for $world {
+            type Target = $crate::fixture::Fixture;
+            fn deref(&self) -> &$crate::fixture::Fixture {
+                &self.$fixture
+            }
+        }
+
+        impl std::ops::DerefMut for $world {
+            fn deref_mut(&mut self) -> &mut $crate::fixture::Fixture {
+                &mut self.$fixture
+            }
+        }
+
         fn main() {
             $crate::suite::run::<$world>(vec![
                 $(($crate::suite::name(stringify!($case)), $case as $crate::suite::Case<$world>)),*

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tollgate_core::authorization::{encode_basic, parse_basic};
 use tollgate_core::credential::{AccountSid, AuthToken};
-use tollgate_core::filter::{Listed, PageRequest, TokenFilter, list};
+use tollgate_core::filter::{PageRequest, Row, TokenFilter, list};
 use tollgate_core::time::Timestamp;
 use tollgate_core::verify::screen;
 
@@ -37,29 +37,6 @@ fn verification(c: &mut Criterion) {
     c.bench_function("verify/sha256", |b| b.iter(|| black_box(&token).digest()));
 }
 
-#[derive(Clone)]
-struct Row {
-    sid: String,
-    name: String,
-    created: i64,
-    enabled: bool,
-}
-
-impl Listed for Row {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn sid(&self) -> &str {
-        &self.sid
-    }
-    fn created_at(&self) -> Timestamp {
-        Timestamp(self.created)
-    }
-    fn enabled(&self) -> bool {
-        self.enabled
-    }
-}
-
 fn filter(c: &mut Criterion) {
     let now = 1_800_000_000_000;
     let rows: Vec<Row> = (0..10_000)
@@ -69,7 +46,7 @@ fn filter(c: &mut Criterion) {
                 "{} token {i}",
                 ["Reporting", "Nightly export", "ＡＰＩ 連携", "接口同步"][i % 4]
             ),
-            created: now - (i as i64) * 600_000,
+            created_at: Timestamp(now - (i as i64) * 600_000),
             enabled: i % 3 != 0,
         })
         .collect();

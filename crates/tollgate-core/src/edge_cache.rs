@@ -28,6 +28,35 @@ pub struct Slot<T> {
     used: u64,
 }
 
+/// A copy of a key's record from KV or the feed: its revision, its value (`None`: nothing is
+/// stored under the key) and its size in bytes.
+#[derive(Debug, Clone)]
+pub struct Entry<T> {
+    pub revision: Revision,
+    pub value: Option<T>,
+    pub bytes: usize,
+}
+
+impl<T> Entry<T> {
+    pub fn new(revision: Revision, value: Option<T>, bytes: usize) -> Entry<T> {
+        Entry {
+            revision,
+            value,
+            bytes,
+        }
+    }
+
+    fn slot(self, pinned_until: Option<Timestamp>) -> Slot<T> {
+        Slot {
+            revision: self.revision,
+            value: self.value,
+            pinned_until,
+            bytes: self.bytes,
+            used: 0,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct EdgeCache<T> {
     map: HashMap<String, Slot<T>>,
@@ -77,48 +106,13 @@ impl<T> EdgeCache<T> {
 
     /// Stores what KV answered for `key` unless a newer copy is held; returns the copy to
     /// believe.
-    pub fn from_kv(
-        &mut self,
-        key: &str,
-        revision: Revision,
-        value: Option<T>,
-        bytes: usize,
-        now: Timestamp,
-    ) -> &Slot<T> {
-        self.put(
-            key,
-            Slot {
-                revision,
-                value,
-                pinned_until: None,
-                bytes,
-                used: 0,
-            },
-            now,
-        )
+    pub fn from_kv(&mut self, key: &str, entry: Entry<T>, now: Timestamp) -> &Slot<T> {
+        self.put(key, entry.slot(None), now)
     }
 
     /// Applies a feed entry (pinned for the replay window) unless a newer copy is held.
-    pub fn from_feed(
-        &mut self,
-        key: &str,
-        revision: Revision,
-        value: Option<T>,
-        bytes: usize,
-        now: Timestamp,
-    ) {
-        let pinned_until = Some(now.plus(REPLAY_WINDOW));
-        self.put(
-            key,
-            Slot {
-                revision,
-                value,
-                pinned_until,
-                bytes,
-                used: 0,
-            },
-            now,
-        );
+    pub fn from_feed(&mut self, key: &str, entry: Entry<T>, now: Timestamp) {
+        self.put(key, entry.slot(Some(now.plus(REPLAY_WINDOW))), now);
     }
 
     fn put(&mut self, key: &str, mut slot: Slot<T>, now: Timestamp) -> &Slot<T> {
@@ -188,10 +182,10 @@ mod tests {
     fn a_stale_kv_read_never_replaces_a_feed_entry() {
         let mut c = EdgeCache::default();
         let now = Timestamp(1000);
-        c.from_feed("tok:a", 5, Some("disabled"), 10, now);
-        let believed = c.from_kv("tok:a", 4, Some("enabled"), 10, now);
+        c.from_feed("tok:a", Entry::new(5, Some("disabled"), 10), now);
+        let believed = c.from_kv("tok:a", Entry::new(4, Some("enabled"), 10), now);
         assert_eq!((believed.revision, believed.value), (5, Some("disabled")));
-        let believed = c.from_kv("tok:a", 6, Some("later"), 10, now);
+        let believed = c.from_kv("tok:a", Entry::new(6, Some("later"), 10), now);
         assert_eq!(believed.value, Some("later"));
     }
 
@@ -199,8 +193,8 @@ mod tests {
     fn dropping_after_a_gap_keeps_the_pinned_entries() {
         let mut c = EdgeCache::default();
         let now = Timestamp(1000);
-        c.from_kv("tok:kv", 1, Some(1), 10, now);
-        c.from_feed("tok:feed", 1, Some(2), 10, now);
+        c.from_kv("tok:kv", Entry::new(1, Some(1), 10), now);
+        c.from_feed("tok:feed", Entry::new(1, Some(2), 10), now);
         c.drop_unpinned(now);
         assert!(c.get("tok:kv").is_none());
         assert!(c.get("tok:feed").is_some());
@@ -221,7 +215,7 @@ mod tests {
                 let key = format!("k{k}");
                 // Pins expire quickly so that the bounds can be checked.
                 let now = Timestamp(i as i64 * REPLAY_WINDOW.0);
-                if feed { c.from_feed(&key, rev, Some(rev), bytes, now); } else { c.from_kv(&key, rev, Some(rev), bytes, now); }
+                if feed { c.from_feed(&key, Entry::new(rev, Some(rev), bytes), now); } else { c.from_kv(&key, Entry::new(rev, Some(rev), bytes), now); }
                 let b = best.entry(key.clone()).or_insert(rev);
                 *b = (*b).max(rev);
                 if let Some(s) = c.get(&key) {

@@ -9,326 +9,120 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// An error code of the HTTP API. Serialized as its snake-case name (`"stale_revision"`),
-/// through [`ErrorCode::as_str`] and its `FromStr` (one table of names, which the admin app
-/// also reads its translations by).
-#[cfg_attr(
-    feature = "typescript",
-    derive(ts_rs::TS),
-    ts(rename_all = "snake_case")
-)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    // ------------------------------------------------ who is asking
-    Unauthenticated,
-    InvalidCredentials,
-    Forbidden,
-    Csrf,
-    SelfChange,
-    CurrentPasswordWrong,
-    ReauthenticationRequired,
-    InsufficientScope,
-    IpNotAllowed,
-    InvalidSignature,
-    // ------------------------------------------------ what is asked for
-    NotFound,
-    NoSuchRoute,
-    MethodNotAllowed,
-    RateLimited,
-    Unavailable,
-    KeyListUnavailable,
-    // ------------------------------------------------ the request's shape
-    BodyTooLarge,
-    ReportTooLarge,
-    UnreadableBody,
-    BodyRequired,
-    UnsupportedMediaType,
-    UnknownField,
-    MissingField,
-    InvalidJson,
-    InvalidValue,
-    UnknownParameter,
-    UnknownVersion,
-    InvalidLimit,
-    InvalidCursor,
-    InvalidCreated,
-    InvalidState,
-    QueryTooLong,
-    InvalidEncoding,
-    InvalidPrecondition,
-    InvalidIdempotencyKey,
-    InvalidPath,
-    InvalidReport,
-    // ------------------------------------------------ the state of the record
-    StaleRevision,
-    ShowOnce,
-    NotRevealable,
-    AlreadyAtVersion,
-    AlreadyDisabled,
-    AlreadyEnabled,
-    TokenLeaked,
-    EmailTaken,
-    LastAdmin,
-    // ------------------------------------------------ the values sent
-    IdempotencyKeyReused,
-    CurrentPasswordRequired,
-    NameEmpty,
-    NameTooLong,
-    NameControlCharacter,
-    DescriptionTooLong,
-    DescriptionControlCharacter,
-    UnknownContact,
-    EmailInvalid,
-    EmailRepeated,
-    TooManyEmails,
-    NoScopes,
-    UnknownScope,
-    Downgrade,
-    LeakedGrace,
-    PasswordTooShort,
-    PasswordTooLong,
-    ExpiryInPast,
-    ExpiryBeyondLimit,
-    ExpiryRequired,
-    IpInvalid,
-    IpRepeated,
-    TooManyIps,
-    RateLimitRequests,
-    RateLimitPeriod,
-    LifetimeLimit,
-    TooManyMatches,
+use crate::wire_name::named_enum;
+
+/// Declares the codes once, each with its HTTP status: the enum, [`ErrorCode::ALL`],
+/// [`ErrorCode::as_str`] (the name in snake case) and [`ErrorCode::status`] are made from the
+/// one table below.
+macro_rules! error_codes {
+    ($(#[$meta:meta])* $($code:ident = $status:literal,)*) => {
+        named_enum! {
+            $(#[$meta])*
+            #[cfg_attr(
+                feature = "typescript",
+                derive(ts_rs::TS),
+                ts(rename_all = "snake_case")
+            )]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum ErrorCode {
+                $($code,)*
+            }
+        }
+
+        impl ErrorCode {
+            /// The HTTP status that goes with the code.
+            #[inline]
+            pub fn status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$code => $status,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    pub const ALL: [ErrorCode; 73] = {
-        use ErrorCode::*;
-        [
-            Unauthenticated,
-            InvalidCredentials,
-            Forbidden,
-            Csrf,
-            SelfChange,
-            CurrentPasswordWrong,
-            ReauthenticationRequired,
-            InsufficientScope,
-            IpNotAllowed,
-            InvalidSignature,
-            NotFound,
-            NoSuchRoute,
-            MethodNotAllowed,
-            RateLimited,
-            Unavailable,
-            KeyListUnavailable,
-            BodyTooLarge,
-            ReportTooLarge,
-            UnreadableBody,
-            BodyRequired,
-            UnsupportedMediaType,
-            UnknownField,
-            MissingField,
-            InvalidJson,
-            InvalidValue,
-            UnknownParameter,
-            UnknownVersion,
-            InvalidLimit,
-            InvalidCursor,
-            InvalidCreated,
-            InvalidState,
-            QueryTooLong,
-            InvalidEncoding,
-            InvalidPrecondition,
-            InvalidIdempotencyKey,
-            InvalidPath,
-            InvalidReport,
-            StaleRevision,
-            ShowOnce,
-            NotRevealable,
-            AlreadyAtVersion,
-            AlreadyDisabled,
-            AlreadyEnabled,
-            TokenLeaked,
-            EmailTaken,
-            LastAdmin,
-            IdempotencyKeyReused,
-            CurrentPasswordRequired,
-            NameEmpty,
-            NameTooLong,
-            NameControlCharacter,
-            DescriptionTooLong,
-            DescriptionControlCharacter,
-            UnknownContact,
-            EmailInvalid,
-            EmailRepeated,
-            TooManyEmails,
-            NoScopes,
-            UnknownScope,
-            Downgrade,
-            LeakedGrace,
-            PasswordTooShort,
-            PasswordTooLong,
-            ExpiryInPast,
-            ExpiryBeyondLimit,
-            ExpiryRequired,
-            IpInvalid,
-            IpRepeated,
-            TooManyIps,
-            RateLimitRequests,
-            RateLimitPeriod,
-            LifetimeLimit,
-            TooManyMatches,
-        ]
-    };
-
-    /// The code as it appears in `{"error": {"code": …}}`.
-    #[inline]
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            Unauthenticated => "unauthenticated",
-            InvalidCredentials => "invalid_credentials",
-            Forbidden => "forbidden",
-            Csrf => "csrf",
-            SelfChange => "self_change",
-            CurrentPasswordWrong => "current_password_wrong",
-            ReauthenticationRequired => "reauthentication_required",
-            InsufficientScope => "insufficient_scope",
-            IpNotAllowed => "ip_not_allowed",
-            InvalidSignature => "invalid_signature",
-            NotFound => "not_found",
-            NoSuchRoute => "no_such_route",
-            MethodNotAllowed => "method_not_allowed",
-            RateLimited => "rate_limited",
-            Unavailable => "unavailable",
-            KeyListUnavailable => "key_list_unavailable",
-            BodyTooLarge => "body_too_large",
-            ReportTooLarge => "report_too_large",
-            UnreadableBody => "unreadable_body",
-            BodyRequired => "body_required",
-            UnsupportedMediaType => "unsupported_media_type",
-            UnknownField => "unknown_field",
-            MissingField => "missing_field",
-            InvalidJson => "invalid_json",
-            InvalidValue => "invalid_value",
-            UnknownParameter => "unknown_parameter",
-            UnknownVersion => "unknown_version",
-            InvalidLimit => "invalid_limit",
-            InvalidCursor => "invalid_cursor",
-            InvalidCreated => "invalid_created",
-            InvalidState => "invalid_state",
-            QueryTooLong => "query_too_long",
-            InvalidEncoding => "invalid_encoding",
-            InvalidPrecondition => "invalid_precondition",
-            InvalidIdempotencyKey => "invalid_idempotency_key",
-            InvalidPath => "invalid_path",
-            InvalidReport => "invalid_report",
-            StaleRevision => "stale_revision",
-            ShowOnce => "show_once",
-            NotRevealable => "not_revealable",
-            AlreadyAtVersion => "already_at_version",
-            AlreadyDisabled => "already_disabled",
-            AlreadyEnabled => "already_enabled",
-            TokenLeaked => "token_leaked",
-            EmailTaken => "email_taken",
-            LastAdmin => "last_admin",
-            IdempotencyKeyReused => "idempotency_key_reused",
-            CurrentPasswordRequired => "current_password_required",
-            NameEmpty => "name_empty",
-            NameTooLong => "name_too_long",
-            NameControlCharacter => "name_control_character",
-            DescriptionTooLong => "description_too_long",
-            DescriptionControlCharacter => "description_control_character",
-            UnknownContact => "unknown_contact",
-            EmailInvalid => "email_invalid",
-            EmailRepeated => "email_repeated",
-            TooManyEmails => "too_many_emails",
-            NoScopes => "no_scopes",
-            UnknownScope => "unknown_scope",
-            Downgrade => "downgrade",
-            LeakedGrace => "leaked_grace",
-            PasswordTooShort => "password_too_short",
-            PasswordTooLong => "password_too_long",
-            ExpiryInPast => "expiry_in_past",
-            ExpiryBeyondLimit => "expiry_beyond_limit",
-            ExpiryRequired => "expiry_required",
-            IpInvalid => "ip_invalid",
-            IpRepeated => "ip_repeated",
-            TooManyIps => "too_many_ips",
-            RateLimitRequests => "rate_limit_requests",
-            RateLimitPeriod => "rate_limit_period",
-            LifetimeLimit => "lifetime_limit",
-            TooManyMatches => "too_many_matches",
-        }
-    }
-
-    /// The HTTP status that goes with the code.
-    #[inline]
-    pub fn status(self) -> u16 {
-        use ErrorCode::*;
-        match self {
-            Unauthenticated | InvalidCredentials | InvalidSignature => 401,
-            Forbidden
-            | Csrf
-            | SelfChange
-            | CurrentPasswordWrong
-            | ReauthenticationRequired
-            | InsufficientScope
-            | IpNotAllowed => 403,
-            NotFound | NoSuchRoute => 404,
-            MethodNotAllowed => 405,
-            ShowOnce | NotRevealable | AlreadyAtVersion | AlreadyDisabled | AlreadyEnabled
-            | TokenLeaked | EmailTaken | LastAdmin => 409,
-            StaleRevision => 412,
-            BodyTooLarge | ReportTooLarge => 413,
-            UnsupportedMediaType => 415,
-            RateLimited => 429,
-            Unavailable | KeyListUnavailable => 503,
-            UnreadableBody
-            | BodyRequired
-            | UnknownField
-            | MissingField
-            | InvalidJson
-            | InvalidValue
-            | UnknownParameter
-            | UnknownVersion
-            | InvalidLimit
-            | InvalidCursor
-            | InvalidCreated
-            | InvalidState
-            | QueryTooLong
-            | InvalidEncoding
-            | InvalidPrecondition
-            | InvalidIdempotencyKey
-            | InvalidPath
-            | InvalidReport => 400,
-            IdempotencyKeyReused
-            | CurrentPasswordRequired
-            | NameEmpty
-            | NameTooLong
-            | NameControlCharacter
-            | DescriptionTooLong
-            | DescriptionControlCharacter
-            | UnknownContact
-            | EmailInvalid
-            | EmailRepeated
-            | TooManyEmails
-            | NoScopes
-            | UnknownScope
-            | Downgrade
-            | LeakedGrace
-            | PasswordTooShort
-            | PasswordTooLong
-            | ExpiryInPast
-            | ExpiryBeyondLimit
-            | ExpiryRequired
-            | IpInvalid
-            | IpRepeated
-            | TooManyIps
-            | RateLimitRequests
-            | RateLimitPeriod
-            | LifetimeLimit
-            | TooManyMatches => 422,
-        }
-    }
+error_codes! {
+    /// An error code of the HTTP API. Serialized as its snake-case name (`"stale_revision"`),
+    /// through [`ErrorCode::as_str`] and its `FromStr` (one table of names, which the admin app
+    /// also reads its translations by).
+    // who is asking
+    Unauthenticated = 401,
+    InvalidCredentials = 401,
+    Forbidden = 403,
+    Csrf = 403,
+    SelfChange = 403,
+    CurrentPasswordWrong = 403,
+    ReauthenticationRequired = 403,
+    InsufficientScope = 403,
+    IpNotAllowed = 403,
+    InvalidSignature = 401,
+    // what is asked for
+    NotFound = 404,
+    NoSuchRoute = 404,
+    MethodNotAllowed = 405,
+    RateLimited = 429,
+    Unavailable = 503,
+    KeyListUnavailable = 503,
+    // the request's shape
+    BodyTooLarge = 413,
+    ReportTooLarge = 413,
+    UnreadableBody = 400,
+    BodyRequired = 400,
+    UnsupportedMediaType = 415,
+    UnknownField = 400,
+    MissingField = 400,
+    InvalidJson = 400,
+    InvalidValue = 400,
+    UnknownParameter = 400,
+    UnknownVersion = 400,
+    InvalidLimit = 400,
+    InvalidCursor = 400,
+    InvalidCreated = 400,
+    InvalidState = 400,
+    QueryTooLong = 400,
+    InvalidEncoding = 400,
+    InvalidPrecondition = 400,
+    InvalidIdempotencyKey = 400,
+    InvalidPath = 400,
+    InvalidReport = 400,
+    // the state of the record
+    StaleRevision = 412,
+    ShowOnce = 409,
+    NotRevealable = 409,
+    AlreadyAtVersion = 409,
+    AlreadyDisabled = 409,
+    AlreadyEnabled = 409,
+    TokenLeaked = 409,
+    EmailTaken = 409,
+    LastAdmin = 409,
+    // the values sent
+    IdempotencyKeyReused = 422,
+    CurrentPasswordRequired = 422,
+    NameEmpty = 422,
+    NameTooLong = 422,
+    NameControlCharacter = 422,
+    DescriptionTooLong = 422,
+    DescriptionControlCharacter = 422,
+    UnknownContact = 422,
+    EmailInvalid = 422,
+    EmailRepeated = 422,
+    TooManyEmails = 422,
+    NoScopes = 422,
+    UnknownScope = 422,
+    Downgrade = 422,
+    LeakedGrace = 422,
+    PasswordTooShort = 422,
+    PasswordTooLong = 422,
+    ExpiryInPast = 422,
+    ExpiryBeyondLimit = 422,
+    ExpiryRequired = 422,
+    IpInvalid = 422,
+    IpRepeated = 422,
+    TooManyIps = 422,
+    RateLimitRequests = 422,
+    RateLimitPeriod = 422,
+    LifetimeLimit = 422,
+    TooManyMatches = 422,
 }
 
 impl fmt::Display for ErrorCode {
@@ -355,10 +149,7 @@ impl std::str::FromStr for ErrorCode {
     type Err = ();
 
     fn from_str(s: &str) -> Result<ErrorCode, ()> {
-        ErrorCode::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or(())
+        ErrorCode::from_name(s).ok_or(())
     }
 }
 

@@ -38,6 +38,41 @@ pub trait Listed {
     fn enabled(&self) -> bool;
 }
 
+/// Implements [`Listed`] for a type with the fields `name`, `sid` and `created_at`, given how
+/// to tell whether it is enabled.
+macro_rules! listed_by_fields {
+    ($ty:ty, |$it:ident| $enabled:expr) => {
+        impl $crate::filter::Listed for $ty {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn sid(&self) -> &str {
+                self.sid.as_str()
+            }
+            fn created_at(&self) -> $crate::time::Timestamp {
+                self.created_at
+            }
+            fn enabled(&self) -> bool {
+                let $it = self;
+                $enabled
+            }
+        }
+    };
+}
+
+pub(crate) use listed_by_fields;
+
+/// A row of the list and nothing else: for a host's own rows, tests and benchmarks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    pub sid: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub enabled: bool,
+}
+
+listed_by_fields!(Row, |row| row.enabled);
+
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CreatedWithin {
@@ -221,28 +256,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    #[derive(Debug, Clone)]
-    struct T {
-        name: String,
-        sid: String,
-        created: i64,
-        enabled: bool,
-    }
-
-    impl Listed for T {
-        fn name(&self) -> &str {
-            &self.name
-        }
-        fn sid(&self) -> &str {
-            &self.sid
-        }
-        fn created_at(&self) -> Timestamp {
-            Timestamp(self.created)
-        }
-        fn enabled(&self) -> bool {
-            self.enabled
-        }
-    }
+    type T = Row;
 
     const NOW: i64 = 100 * 86_400_000;
 
@@ -250,7 +264,7 @@ mod tests {
         T {
             name: name.into(),
             sid: format!("S{name}{days_ago}").replace(|c: char| !c.is_ascii_alphanumeric(), ""),
-            created: NOW - days_ago * 86_400_000,
+            created_at: Timestamp(NOW - days_ago * 86_400_000),
             enabled,
         }
     }
@@ -364,7 +378,7 @@ mod tests {
                 None => true,
             })
             .filter(|t| {
-                let age = now.saturating_sub(t.created);
+                let age = now.saturating_sub(t.created_at.0);
                 match f.created {
                     Some(CreatedWithin::Last7Days) => age <= 7 * day,
                     Some(CreatedWithin::Last30Days) => age <= 30 * day,
@@ -380,7 +394,7 @@ mod tests {
                 q.is_empty() || n.windows(q.len()).any(|w| w == q.as_slice())
             })
             .collect();
-        out.sort_by(|a, b| b.created.cmp(&a.created).then(a.sid.cmp(&b.sid)));
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.sid.cmp(&b.sid)));
         out.into_iter().map(|t| t.sid.clone()).collect()
     }
 
@@ -394,7 +408,7 @@ mod tests {
             .prop_map(|(name, sid, created, enabled)| T {
                 name,
                 sid,
-                created,
+                created_at: Timestamp(created),
                 enabled,
             })
     }

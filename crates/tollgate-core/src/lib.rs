@@ -55,3 +55,4 @@ pub mod typescript;
 pub mod usage;
 pub mod verify;
 pub mod version;
+mod wire_name;

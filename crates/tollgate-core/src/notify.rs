@@ -17,6 +17,7 @@ use crate::language::Language;
 use crate::time::{Span, Timestamp};
 use crate::token::TokenRecord;
 use crate::version::ApiVersion;
+use crate::wire_name::named_enum;
 
 mod letters;
 pub mod text;
@@ -63,36 +64,21 @@ pub enum Event {
     },
 }
 
-/// The kind of an [`Event`], as the Notifications page lists it.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    TokenCreated,
-    TokenReset,
-    TokenDisabled,
-    TokenEnabled,
-    TokenDeleted,
-    TokenUpgraded,
-    TokenLeaked,
-    TokenExpiring,
-    ScopesChanged,
-}
-
-impl EventKind {
-    /// The kind's name, as serialized (`token_created`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::TokenCreated => "token_created",
-            EventKind::TokenReset => "token_reset",
-            EventKind::TokenDisabled => "token_disabled",
-            EventKind::TokenEnabled => "token_enabled",
-            EventKind::TokenDeleted => "token_deleted",
-            EventKind::TokenUpgraded => "token_upgraded",
-            EventKind::TokenLeaked => "token_leaked",
-            EventKind::TokenExpiring => "token_expiring",
-            EventKind::ScopesChanged => "scopes_changed",
-        }
+named_enum! {
+    /// The kind of an [`Event`], as the Notifications page lists it.
+    #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum EventKind {
+        TokenCreated,
+        TokenReset,
+        TokenDisabled,
+        TokenEnabled,
+        TokenDeleted,
+        TokenUpgraded,
+        TokenLeaked,
+        TokenExpiring,
+        ScopesChanged,
     }
 }
 
@@ -119,25 +105,17 @@ pub fn scope_change(before: &TokenRecord, after: &TokenRecord) -> Option<Event> 
     (!added.is_empty() || !removed.is_empty()).then_some(Event::ScopesChanged { added, removed })
 }
 
-/// Why someone gets a token's notifications.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", ts(rename = "RecipientRole"))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The account's contact of record for the token: cannot unsubscribe.
-    PrimaryContact,
-    /// A developer e-mail on the token: may unsubscribe.
-    Developer,
-}
-
-impl Role {
-    /// The role's name, as serialized.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::PrimaryContact => "primary_contact",
-            Role::Developer => "developer",
-        }
+named_enum! {
+    /// Why someone gets a token's notifications.
+    #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "typescript", ts(rename = "RecipientRole"))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        /// The account's contact of record for the token: cannot unsubscribe.
+        PrimaryContact,
+        /// A developer e-mail on the token: may unsubscribe.
+        Developer,
     }
 }
 
@@ -219,47 +197,24 @@ pub fn compose(
     }
 }
 
-/// Where a message is.
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Delivery {
-    /// No mail API is configured: kept in the account's outbox, shown in the admin app.
-    Kept,
-    /// Written with the change, not yet handed to the queue.
-    Pending,
-    /// On the queue.
-    Queued,
-    /// A sender claimed it and is posting it.
-    Sending,
-    /// The mail API took it.
-    Sent,
-    /// Every attempt failed; it went to the dead-letter queue.
-    Failed,
-}
-
-impl Delivery {
-    pub const ALL: [Delivery; 6] = [
-        Delivery::Kept,
-        Delivery::Pending,
-        Delivery::Queued,
-        Delivery::Sending,
-        Delivery::Sent,
-        Delivery::Failed,
-    ];
-
-    pub fn parse(s: &str) -> Option<Delivery> {
-        Delivery::ALL.into_iter().find(|d| d.as_str() == s)
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Kept => "kept",
-            Delivery::Pending => "pending",
-            Delivery::Queued => "queued",
-            Delivery::Sending => "sending",
-            Delivery::Sent => "sent",
-            Delivery::Failed => "failed",
-        }
+named_enum! {
+    /// Where a message is.
+    #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Delivery {
+        /// No mail API is configured: kept in the account's outbox, shown in the admin app.
+        Kept,
+        /// Written with the change, not yet handed to the queue.
+        Pending,
+        /// On the queue.
+        Queued,
+        /// A sender claimed it and is posting it.
+        Sending,
+        /// The mail API took it.
+        Sent,
+        /// Every attempt failed; it went to the dead-letter queue.
+        Failed,
     }
 }
 

@@ -274,20 +274,7 @@ impl TokenRecord {
     }
 }
 
-impl crate::filter::Listed for TokenRecord {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn sid(&self) -> &str {
-        self.sid.as_str()
-    }
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-    fn enabled(&self) -> bool {
-        self.enabled
-    }
-}
+crate::filter::listed_by_fields!(TokenRecord, |record| record.enabled);
 
 impl TokenRecord {
     /// Reads a stored record, refusing unknown layouts.

@@ -174,23 +174,24 @@ mod tests {
         EdgeToken::from(r)
     }
 
-    fn header(i: &crate::token::Issued) -> String {
+    pub(super) fn header(i: &crate::token::Issued) -> String {
         encode_basic(i.record.sid.as_str(), i.auth_token.expose())
+    }
+
+    /// The credentials alone, for a partner account that is active, from no known address.
+    pub(super) fn check(
+        s: &Screened,
+        record: Option<&EdgeToken>,
+        now: Timestamp,
+    ) -> Result<Identity, Denial> {
+        decide(s, record, P, now, Target::CredentialsOnly, None)
     }
 
     #[test]
     fn allows_the_right_token_and_names_the_caller() {
         let i = issued(1);
         let s = screen(Some(&header(&i))).expect("well formed");
-        let id = decide(
-            &s,
-            Some(&edge(&i.record)),
-            P,
-            Timestamp(5),
-            Target::CredentialsOnly,
-            None,
-        )
-        .expect("allowed");
+        let id = check(&s, Some(&edge(&i.record)), Timestamp(5)).expect("allowed");
         assert_eq!(id.sid, i.record.sid);
         assert_eq!(id.account, "acc_1");
         assert_eq!(
@@ -207,23 +208,9 @@ mod tests {
         let s = screen(Some(&header(&i))).expect("well formed");
         let disabled = disable(&i.record, &ctx(&u), Timestamp(1)).expect("disables");
         let cases = [
-            decide(&s, None, P, Timestamp(5), Target::CredentialsOnly, None),
-            decide(
-                &s,
-                Some(&edge(&other.record)),
-                P,
-                Timestamp(5),
-                Target::CredentialsOnly,
-                None,
-            ),
-            decide(
-                &s,
-                Some(&edge(&disabled)),
-                P,
-                Timestamp(5),
-                Target::CredentialsOnly,
-                None,
-            ),
+            check(&s, None, Timestamp(5)),
+            check(&s, Some(&edge(&other.record)), Timestamp(5)),
+            check(&s, Some(&edge(&disabled)), Timestamp(5)),
             decide(
                 &s,
                 Some(&edge(&i.record)),
@@ -253,14 +240,7 @@ mod tests {
         let mixed = encode_basic(b.record.sid.as_str(), a.auth_token.expose());
         let s = screen(Some(&mixed)).expect("well formed");
         assert_eq!(
-            decide(
-                &s,
-                Some(&edge(&b.record)),
-                P,
-                Timestamp(5),
-                Target::CredentialsOnly,
-                None
-            ),
+            check(&s, Some(&edge(&b.record)), Timestamp(5)),
             Err(Denial::Unauthenticated(Why::WrongToken))
         );
     }
@@ -279,28 +259,8 @@ mod tests {
         )
         .expect("resets");
         let old = screen(Some(&header(&i))).expect("well formed");
-        assert!(
-            decide(
-                &old,
-                Some(&edge(&r.record)),
-                P,
-                now.plus(Span::minutes(14)),
-                Target::CredentialsOnly,
-                None
-            )
-            .is_ok()
-        );
-        assert!(
-            decide(
-                &old,
-                Some(&edge(&r.record)),
-                P,
-                now.plus(Span::minutes(15)),
-                Target::CredentialsOnly,
-                None
-            )
-            .is_err()
-        );
+        assert!(check(&old, Some(&edge(&r.record)), now.plus(Span::minutes(14))).is_ok());
+        assert!(check(&old, Some(&edge(&r.record)), now.plus(Span::minutes(15))).is_err());
     }
 
     #[test]
@@ -357,6 +317,7 @@ mod tests {
 
 #[cfg(test)]
 mod policy_tests {
+    use super::tests::{check, header};
     use super::*;
     use crate::authorization::encode_basic;
     use crate::token::tests::issued;
@@ -366,33 +327,12 @@ mod policy_tests {
     #[test]
     fn an_expired_token_is_refused_like_an_unknown_one() {
         let i = issued(1);
-        let s = screen(Some(&encode_basic(
-            i.record.sid.as_str(),
-            i.auth_token.expose(),
-        )))
-        .expect("well formed");
+        let s = screen(Some(&header(&i))).expect("well formed");
         let mut e = EdgeToken::from(&i.record);
         e.expires_at = Some(Timestamp(100));
-        assert!(
-            decide(
-                &s,
-                Some(&e),
-                P,
-                Timestamp(99),
-                Target::CredentialsOnly,
-                None
-            )
-            .is_ok()
-        );
+        assert!(check(&s, Some(&e), Timestamp(99)).is_ok());
         assert_eq!(
-            decide(
-                &s,
-                Some(&e),
-                P,
-                Timestamp(100),
-                Target::CredentialsOnly,
-                None
-            ),
+            check(&s, Some(&e), Timestamp(100)),
             Err(Denial::Unauthenticated(Why::Expired))
         );
     }
@@ -400,11 +340,7 @@ mod policy_tests {
     #[test]
     fn the_client_address_is_checked_after_the_credentials() {
         let i = issued(1);
-        let s = screen(Some(&encode_basic(
-            i.record.sid.as_str(),
-            i.auth_token.expose(),
-        )))
-        .expect("well formed");
+        let s = screen(Some(&header(&i))).expect("well formed");
         let mut e = EdgeToken::from(&i.record);
         e.allowed_ips = vec![crate::policy::IpRange::parse_or_nothing("203.0.113.0/24")];
         let at = |ip| decide(&s, Some(&e), P, Timestamp(5), Target::CredentialsOnly, ip);

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tollgate_core::authorization::encode_basic;
 use tollgate_core::credential::{AccountSid, AuthToken};
-use tollgate_core::filter::{Cursor, Listed, PageRequest, TokenFilter, list};
+use tollgate_core::filter::{Cursor, PageRequest, Row, TokenFilter, list};
 use tollgate_core::scope::{Method, required_scope};
 use tollgate_core::time::Timestamp;
 use tollgate_core::verify::{Malformed, screen};
@@ -113,18 +113,14 @@ struct Plain {
     created_at: i64,
 }
 
-impl Listed for Plain {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn sid(&self) -> &str {
-        &self.sid
-    }
-    fn created_at(&self) -> Timestamp {
-        Timestamp(self.created_at)
-    }
-    fn enabled(&self) -> bool {
-        self.state == "enabled"
+impl From<Plain> for Row {
+    fn from(p: Plain) -> Row {
+        Row {
+            enabled: p.state == "enabled",
+            sid: p.sid,
+            name: p.name,
+            created_at: Timestamp(p.created_at),
+        }
     }
 }
 
@@ -133,8 +129,9 @@ fn list_filter_and_pages() {
     let v = vectors();
     let f = &v["filter"];
     let now = Timestamp(f["now"].as_i64().expect("now"));
-    let tokens: Vec<Plain> = serde_json::from_value(f["tokens"].clone()).expect("tokens");
-    let sids = |ts: &[Plain]| ts.iter().map(|t| t.sid.clone()).collect::<Vec<_>>();
+    let plain: Vec<Plain> = serde_json::from_value(f["tokens"].clone()).expect("tokens");
+    let tokens: Vec<Row> = plain.into_iter().map(Row::from).collect();
+    let sids = |ts: &[Row]| ts.iter().map(|t| t.sid.clone()).collect::<Vec<_>>();
     for case in f["cases"].as_array().expect("array") {
         let filter: TokenFilter = serde_json::from_value(case["filter"].clone()).expect("filter");
         let (hits, next) = list(

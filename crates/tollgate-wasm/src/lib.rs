@@ -95,16 +95,8 @@ fn version_or_latest(version: Option<String>) -> Result<ApiVersion, JsValue> {
 
 fn check(result: Result<(), tollgate_core::credential::CredentialError>) -> FormatCheck {
     match result {
-        Ok(()) => FormatCheck {
-            valid: true,
-            code: None,
-            reason: None,
-        },
-        Err(e) => FormatCheck {
-            valid: false,
-            code: Some(e.code().to_owned()),
-            reason: Some(e.to_string()),
-        },
+        Ok(()) => FormatCheck::passed(),
+        Err(e) => FormatCheck::failed(e.code(), e.to_string()),
     }
 }
 

@@ -9,21 +9,17 @@ use tollgate_core::policy::{
 use tollgate_core::time::Timestamp;
 use wasm_bindgen::prelude::*;
 
-use crate::shapes::{AllowedIpsCheck, ExpiryPreset, PolicyCheck};
+use crate::shapes::{AllowedIpsCheck, ExpiryPreset, FormatCheck, PolicyCheck};
 use crate::{from_js, to_js};
 
 fn policy_check(r: Result<(), PolicyError>) -> PolicyCheck {
     match r {
         Ok(()) => PolicyCheck {
-            valid: true,
-            code: None,
-            reason: None,
+            check: FormatCheck::passed(),
             field: None,
         },
         Err(e) => PolicyCheck {
-            valid: false,
-            code: Some(e.code().as_str().to_owned()),
-            reason: Some(e.to_string()),
+            check: FormatCheck::failed(e.code().as_str(), e.to_string()),
             field: e.field().map(str::to_owned),
         },
     }

@@ -10,7 +10,8 @@ use tollgate_core::time::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FormatCheck {
     pub valid: bool,
-    /// A stable code such as `token_checksum`, when not valid.
+    /// A stable code such as `token_checksum` (or `rate_limit_period` for a policy), when
+    /// not valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub code: Option<String>,
@@ -18,6 +19,24 @@ pub struct FormatCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub reason: Option<String>,
+}
+
+impl FormatCheck {
+    pub fn passed() -> FormatCheck {
+        FormatCheck {
+            valid: true,
+            code: None,
+            reason: None,
+        }
+    }
+
+    pub fn failed(code: &str, reason: String) -> FormatCheck {
+        FormatCheck {
+            valid: false,
+            code: Some(code.to_owned()),
+            reason: Some(reason),
+        }
+    }
 }
 
 /// The credentials of a Basic `Authorization` header.
@@ -63,15 +82,10 @@ pub struct TokenOrder {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyCheck {
-    pub valid: bool,
-    /// A stable code such as `rate_limit_period`, when not valid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", ts(optional))]
-    pub code: Option<String>,
-    /// What is wrong, in English, when not valid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", ts(optional))]
-    pub reason: Option<String>,
+    /// Whether it is valid, and when not, a code such as `rate_limit_period` and why.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "typescript", ts(flatten))]
+    pub check: FormatCheck,
     /// The admin API field at fault, when not valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]

@@ -13,6 +13,7 @@ use tollgate_core::audit::{AuditAction, AuditEntry};
 use tollgate_core::credential::CredentialSeed;
 use tollgate_core::time::Timestamp;
 use tollgate_core::token::{self, AccountContext};
+use tollgate_tests::fixture::{expect, expect_error};
 use tollgate_tests::{Result, Sandbox, Session};
 
 use super::crash::replica_revision;
@@ -175,12 +176,7 @@ pub fn import(c: &mut Ctx) -> Result<()> {
         None,
         &[("If-Match", &format!("\"{rev}\""))],
     )?;
-    ensure!(
-        d.status == 200,
-        "disable the imported token: {} {}",
-        d.status,
-        d.body
-    );
+    expect(&d, 200, "disable the imported token")?;
     ensure!(
         verify(&c.edge, &sid, &secret)? == 401,
         "the disabled imported token still verifies"
@@ -198,12 +194,7 @@ pub fn import(c: &mut Ctx) -> Result<()> {
             &json!({"email": EMAIL, "name": "Squatter", "role": "standard_user", "password": "another long password"}),
         ),
     )?;
-    ensure!(
-        taken.status == 409 && taken.code() == "email_taken",
-        "a legacy e-mail reused: {} {}",
-        taken.status,
-        taken.body
-    );
+    expect_error(&taken, 409, "email_taken", "a legacy e-mail reused")?;
     println!(
         "    legacy account imported on first sign-in: 1 user, 1 token, 1 audit entry; the token then follows the object"
     );

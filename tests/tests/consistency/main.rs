@@ -17,14 +17,14 @@ use std::time::Instant;
 
 use serde_json::json;
 pub use tollgate_tests::fixture::password;
-use tollgate_tests::fixture::{Account, Fixture, create_token};
+use tollgate_tests::fixture::{Account, Fixture, create_token, expect, expect_error};
 use tollgate_tests::suite::World;
 use tollgate_tests::{Result, Sandbox, Session};
 
 use tollgate_tests::ensure;
 
 tollgate_tests::suite!(
-    Ctx,
+    Ctx on fx,
     [
         if_match,
         idempotent_retries,
@@ -46,19 +46,6 @@ struct Ctx {
     /// Sessions signed in at the start, for the sign-out race once they are due a refresh.
     old_sessions: Vec<Session>,
     started: Instant,
-}
-
-impl std::ops::Deref for Ctx {
-    type Target = Fixture;
-    fn deref(&self) -> &Fixture {
-        &self.fx
-    }
-}
-
-impl std::ops::DerefMut for Ctx {
-    fn deref_mut(&mut self) -> &mut Fixture {
-        &mut self.fx
-    }
 }
 
 impl World for Ctx {
@@ -85,14 +72,6 @@ impl World for Ctx {
             old_sessions,
             started: Instant::now(),
         })
-    }
-
-    fn stop(&mut self) {
-        self.fx.stop();
-    }
-
-    fn describe(&self) -> String {
-        self.fx.describe()
     }
 }
 
@@ -141,12 +120,12 @@ fn if_match(c: &mut Ctx) -> Result<()> {
             body.as_ref(),
             &[("If-Match", &etag)],
         )?;
-        ensure!(
-            a.status == 412 && a.code() == "stale_revision",
-            "{method} {suffix} with a stale revision: {} {}",
-            a.status,
-            a.body
-        );
+        expect_error(
+            &a,
+            412,
+            "stale_revision",
+            &format!("{method} {suffix} with a stale revision"),
+        )?;
         ensure!(
             a.json()["current"]["name"] == "renamed",
             "412 carries the current view: {}",
@@ -169,12 +148,7 @@ fn if_match(c: &mut Ctx) -> Result<()> {
         Some(&json!({"name": "x"})),
         &[("If-Match", "2")],
     )?;
-    ensure!(
-        bad.status == 400 && bad.code() == "invalid_precondition",
-        "unquoted If-Match: {} {}",
-        bad.status,
-        bad.body
-    );
+    expect_error(&bad, 400, "invalid_precondition", "unquoted If-Match")?;
     // Users and the account carry revisions too.
     let acct = c.admin.call("GET", "/api/account", None)?;
     let tag = acct.header("etag").unwrap_or_default().to_owned();
@@ -184,24 +158,14 @@ fn if_match(c: &mut Ctx) -> Result<()> {
         Some(&json!({"name": "Acme Partners"})),
         &[("If-Match", &tag)],
     )?;
-    ensure!(
-        ok.status == 200,
-        "account change with its revision: {} {}",
-        ok.status,
-        ok.body
-    );
+    expect(&ok, 200, "account change with its revision")?;
     let stale = c.admin.call_with(
         "PATCH",
         "/api/account",
         Some(&json!({"name": "Stale"})),
         &[("If-Match", "\"0\"")],
     )?;
-    ensure!(
-        stale.status == 412,
-        "stale account change: {} {}",
-        stale.status,
-        stale.body
-    );
+    expect(&stale, 412, "stale account change")?;
     Ok(())
 }
 
@@ -217,12 +181,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         Some(&body),
         &[("Idempotency-Key", &key)],
     )?;
-    ensure!(
-        first.status == 201,
-        "create: {} {}",
-        first.status,
-        first.body
-    );
+    expect(&first, 201, "create")?;
     for _ in 0..3 {
         let again = c.admin.call_with(
             "POST",
@@ -252,12 +211,12 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         Some(&other),
         &[("Idempotency-Key", &key)],
     )?;
-    ensure!(
-        reused.status == 422 && reused.code() == "idempotency_key_reused",
-        "key reused for another body: {} {}",
-        reused.status,
-        reused.body
-    );
+    expect_error(
+        &reused,
+        422,
+        "idempotency_key_reused",
+        "key reused for another body",
+    )?;
 
     let sid = first.json()["token"]["sid"]
         .as_str()
@@ -270,12 +229,7 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         None,
         &[("Idempotency-Key", &rkey)],
     )?;
-    ensure!(
-        reset.status == 200,
-        "reset: {} {}",
-        reset.status,
-        reset.body
-    );
+    expect(&reset, 200, "reset")?;
     let again = c.admin.call_with(
         "POST",
         &format!("/api/tokens/{sid}/reset"),
@@ -309,11 +263,6 @@ fn idempotent_retries(c: &mut Ctx) -> Result<()> {
         Some(&body),
         &[("Idempotency-Key", "has space")],
     )?;
-    ensure!(
-        bad.status == 400 && bad.code() == "invalid_idempotency_key",
-        "bad key: {} {}",
-        bad.status,
-        bad.body
-    );
+    expect_error(&bad, 400, "invalid_idempotency_key", "bad key")?;
     Ok(())
 }

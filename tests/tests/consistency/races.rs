@@ -6,6 +6,7 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use serde_json::json;
+use tollgate_tests::fixture::{expect, expect_one_of};
 use tollgate_tests::{Answer, Result, Session, setup_account};
 
 use super::model::{Model, Op};
@@ -48,12 +49,7 @@ struct Seen {
 
 fn observe(c: &Ctx, sid: &str, original: &str, answers: &[Answer; 2]) -> Result<Seen> {
     let get = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;
-    ensure!(
-        get.status == 200 || get.status == 404,
-        "GET after race: {} {}",
-        get.status,
-        get.body
-    );
+    expect_one_of(&get, &[200, 404], "GET after race")?;
     let v = get.json();
     let mut edge = [verify(&c.edge, sid, original)? == 200, false, false];
     let mut copies = Vec::new();
@@ -135,12 +131,7 @@ pub fn races(c: &mut Ctx) -> Result<()> {
                     let d = c
                         .admin
                         .call("POST", &format!("/api/tokens/{sid}/disable"), None)?;
-                    ensure!(
-                        d.status == 200,
-                        "disable before race: {} {}",
-                        d.status,
-                        d.body
-                    );
+                    expect(&d, 200, "disable before race")?;
                 }
                 let answers = fire(&c.admin, &sid, *a, *b)?;
                 let seen = observe(c, &sid, &original, &answers)?;
@@ -202,21 +193,11 @@ pub fn sign_out_races_refresh(c: &mut Ctx) -> Result<()> {
         let out = out.map_err(|_| "sign-out thread panicked".to_owned())??;
         let refresh = refresh.map_err(|_| "refresh thread panicked".to_owned())??;
         ensure!(out.status == 204, "sign-out: {} {}", out.status, out.body);
-        ensure!(
-            refresh.status == 200 || refresh.status == 401,
-            "refresh: {} {}",
-            refresh.status,
-            refresh.body
-        );
+        expect_one_of(&refresh, &[200, 401], "refresh")?;
         refreshed_first += usize::from(refresh.status == 200);
         for _ in 0..3 {
             let after = s.call("GET", "/api/session", None)?;
-            ensure!(
-                after.status == 401,
-                "a signed-out session came back: {} {}",
-                after.status,
-                after.body
-            );
+            expect(&after, 401, "a signed-out session came back")?;
         }
     }
     println!(

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::json;
+use tollgate_tests::fixture::{expect, expect_error, expect_one_of};
 use tollgate_tests::{Answer, Result, Session, send};
 
 use super::{Ctx, password};
@@ -35,12 +36,7 @@ pub fn sign_in_throttle(c: &mut Ctx) -> Result<()> {
     let mut limited = 0;
     for _ in 0..15 {
         let a = login("203.0.113.66", "wrong password!!")?;
-        ensure!(
-            a.status == 401 || a.status == 429,
-            "guess: {} {}",
-            a.status,
-            a.body
-        );
+        expect_one_of(&a, &[401, 429], "guess")?;
         limited += usize::from(a.status == 429);
     }
     ensure!(
@@ -52,12 +48,7 @@ pub fn sign_in_throttle(c: &mut Ctx) -> Result<()> {
         "the attacker's address is still limited, even with the right password"
     );
     let owner = login("198.51.100.20", &pw)?;
-    ensure!(
-        owner.status == 201,
-        "the owner from another address was refused: {} {}",
-        owner.status,
-        owner.body
-    );
+    expect(&owner, 201, "the owner from another address was refused")?;
     let audit = c.admin.call("GET", "/api/audit?limit=100", None)?.json();
     let failed = audit["entries"]
         .as_array()
@@ -84,34 +75,24 @@ pub fn admin_security_findings(c: &mut Ctx) -> Result<()> {
         &format!("/api/users/{me}"),
         Some(&json!({"password": new_pw})),
     )?;
-    ensure!(
-        a.status == 422 && a.code() == "current_password_required",
-        "own password without the current one: {} {}",
-        a.status,
-        a.body
-    );
+    expect_error(
+        &a,
+        422,
+        "current_password_required",
+        "own password without the current one",
+    )?;
     let a = c.admin.call(
         "PATCH",
         &format!("/api/users/{me}"),
         Some(&json!({"password": new_pw, "current_password": "not it at all"})),
     )?;
-    ensure!(
-        a.status == 403 && a.code() == "current_password_wrong",
-        "wrong current password: {} {}",
-        a.status,
-        a.body
-    );
+    expect_error(&a, 403, "current_password_wrong", "wrong current password")?;
     let a = c.admin.call(
         "PATCH",
         &format!("/api/users/{me}"),
         Some(&json!({"password": new_pw, "current_password": c.admin_password})),
     )?;
-    ensure!(
-        a.status == 200,
-        "own password with the current one: {} {}",
-        a.status,
-        a.body
-    );
+    expect(&a, 200, "own password with the current one")?;
     c.admin_password = new_pw;
     c.admin = Session::login(&c.base, "admin@acme.test", &c.admin_password)?;
     // A body without Content-Length is cut at the limit.
@@ -135,12 +116,11 @@ pub fn admin_security_findings(c: &mut Ctx) -> Result<()> {
         ],
         Some("{}"),
     )?;
-    ensure!(
-        lower.status == 400,
-        "lower-case bearer is accepted (then the body is checked): {} {}",
-        lower.status,
-        lower.body
-    );
+    expect(
+        &lower,
+        400,
+        "lower-case bearer is accepted (then the body is checked)",
+    )?;
     let mut limited = false;
     for _ in 0..8 {
         let a = send(

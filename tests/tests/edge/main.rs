@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tollgate_core::feed::SILENCE_LIMIT;
+use tollgate_tests::fixture::expect;
 pub(crate) use tollgate_tests::fixture::status;
 use tollgate_tests::fixture::{Account, Fixture, create_token};
 use tollgate_tests::revocation::{self, percentile};
@@ -20,7 +21,7 @@ use tollgate_tests::{Result, Sandbox, Session, ensure, send};
 mod policies;
 
 tollgate_tests::suite!(
-    Ctx,
+    Ctx on 0,
     [
         two_workers,
         hot_path_reads_nothing,
@@ -40,19 +41,6 @@ tollgate_tests::suite!(
 /// and a partner account.
 pub(crate) struct Ctx(Fixture);
 
-impl std::ops::Deref for Ctx {
-    type Target = Fixture;
-    fn deref(&self) -> &Fixture {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Ctx {
-    fn deref_mut(&mut self) -> &mut Fixture {
-        &mut self.0
-    }
-}
-
 impl World for Ctx {
     fn boot() -> Result<Ctx> {
         let sandbox = Sandbox::with_vars(
@@ -69,14 +57,6 @@ impl World for Ctx {
             email: "admin@edge.test",
         };
         Fixture::boot(sandbox, account).map(Ctx)
-    }
-
-    fn stop(&mut self) {
-        self.0.stop();
-    }
-
-    fn describe(&self) -> String {
-        self.0.describe()
     }
 }
 
@@ -122,12 +102,7 @@ fn two_workers(c: &mut Ctx) -> Result<()> {
         a.body
     );
     let v = send("GET", &format!("{}/api/session", c.server.edge), &[], None)?;
-    ensure!(
-        v.status == 404,
-        "verifier /api/session: {} {}",
-        v.status,
-        v.body
-    );
+    expect(&v, 404, "verifier /api/session")?;
     let unauth = send("GET", &format!("{}/v1/verify", c.server.edge), &[], None)?;
     ensure!(
         unauth.status == 401 && unauth.header("www-authenticate").is_some(),

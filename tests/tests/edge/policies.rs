@@ -5,6 +5,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use tollgate_core::authorization::encode_basic;
+use tollgate_tests::fixture::{expect, expect_error, expect_one_of};
 use tollgate_tests::{Answer, Result, Session, ensure, send};
 
 use super::{Ctx, status, within_bound};
@@ -237,31 +238,21 @@ pub fn ip_allowlist(c: &mut Ctx) -> Result<()> {
     let (sid, token) = created(&c.admin, "Office only", list)?;
     for ip in ["203.0.113.7", "2001:db8:5::1", "::ffff:203.0.113.9"] {
         let a = from(&edge, "/v1/reports/1", &sid, &token, ip)?;
-        ensure!(
-            a.status == 200,
-            "{ip} is on the list: {} {}",
-            a.status,
-            a.body
-        );
+        expect(&a, 200, &format!("{ip} is on the list"))?;
     }
     for ip in ["198.51.100.1", "2001:db9::1"] {
         let a = from(&edge, "/v1/reports/1", &sid, &token, ip)?;
-        ensure!(
-            a.status == 403 && a.code() == "ip_not_allowed",
-            "{ip} is not on the list: {} {}",
-            a.status,
-            a.body
-        );
+        expect_error(
+            &a,
+            403,
+            "ip_not_allowed",
+            &format!("{ip} is not on the list"),
+        )?;
     }
     // The credentials come first: a wrong token from outside the list is just unauthenticated.
     let wrong = "tgat_000000000000000000000000000000000000000000031AabC";
     let a = from(&edge, "/v1/verify", &sid, wrong, "198.51.100.1")?;
-    ensure!(
-        a.status == 401,
-        "wrong token from outside: {} {}",
-        a.status,
-        a.body
-    );
+    expect(&a, 401, "wrong token from outside")?;
     Ok(())
 }
 
@@ -462,12 +453,7 @@ pub fn usage(c: &mut Ctx) -> Result<()> {
     let bad = c
         .admin
         .call("GET", &format!("/api/tokens/{sid}/usage?days=91"), None)?;
-    ensure!(
-        bad.status == 422 || bad.status == 400,
-        "days=91 refused: {} {}",
-        bad.status,
-        bad.body
-    );
+    expect_one_of(&bad, &[422, 400], "days=91 refused")?;
 
     c.server.kill();
     c.server = c.sandbox.start()?;

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tollgate_core::credential::{AuthToken, Digest};
-use tollgate_tests::fixture::{Account, Fixture, create_token};
+use tollgate_tests::fixture::{
+    Account, Fixture, create_token, expect, expect_error, expect_one_of,
+};
 use tollgate_tests::mailbox::Mailbox;
 use tollgate_tests::scanner::{self, KEY_ID, KeyServer, Scanner};
 use tollgate_tests::suite::World;
@@ -17,7 +19,7 @@ use tollgate_tests::{Result, Sandbox, Session, ensure, send};
 mod notices;
 
 tollgate_tests::suite!(
-    Ctx,
+    Ctx on fx,
     [
         bad_signatures_change_nothing,
         non_tokens_are_false_positives,
@@ -40,13 +42,6 @@ pub(crate) struct Ctx {
     scanner: Scanner,
     keys: KeyServer,
     mail: Mailbox,
-}
-
-impl std::ops::Deref for Ctx {
-    type Target = Fixture;
-    fn deref(&self) -> &Fixture {
-        &self.fx
-    }
 }
 
 impl World for Ctx {
@@ -73,14 +68,6 @@ impl World for Ctx {
             keys,
             mail,
         })
-    }
-
-    fn stop(&mut self) {
-        self.fx.stop();
-    }
-
-    fn describe(&self) -> String {
-        self.fx.describe()
     }
 }
 
@@ -176,12 +163,7 @@ fn bad_signatures_change_nothing(c: &mut Ctx) -> Result<()> {
         ("not base64", Scanner::post(&base, &body, KEY_ID, "%%%")?),
     ];
     for (what, a) in &tries {
-        ensure!(
-            a.status == 401 && a.code() == "invalid_signature",
-            "{what}: {} {}",
-            a.status,
-            a.body
-        );
+        expect_error(a, 401, "invalid_signature", what)?;
         ensure!(!a.body.contains(&sid), "{what}: the answer names the token");
     }
     ensure!(
@@ -201,12 +183,7 @@ fn bad_signatures_change_nothing(c: &mut Ctx) -> Result<()> {
     // A malformed body that is correctly signed is refused as such.
     let junk = "{not json";
     let a = Scanner::post(&base, junk, KEY_ID, &c.scanner.sign(junk))?;
-    ensure!(
-        a.status == 400 && a.code() == "invalid_report",
-        "malformed report: {} {}",
-        a.status,
-        a.body
-    );
+    expect_error(&a, 400, "invalid_report", "malformed report")?;
     Ok(())
 }
 
@@ -325,34 +302,19 @@ fn a_leak_is_stopped_within_the_bound(c: &mut Ctx) -> Result<()> {
     let enable = c
         .admin
         .call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
-    ensure!(
-        enable.status == 409 && enable.code() == "token_leaked",
-        "enable a leaked token: {} {}",
-        enable.status,
-        enable.body
-    );
+    expect_error(&enable, 409, "token_leaked", "enable a leaked token")?;
     let grace = c.admin.call(
         "POST",
         &format!("/api/tokens/{sid}/reset"),
         Some(&json!({ "grace": "1h" })),
     )?;
-    ensure!(
-        grace.status == 422 && grace.code() == "leaked_grace",
-        "reset with grace: {} {}",
-        grace.status,
-        grace.body
-    );
+    expect_error(&grace, 422, "leaked_grace", "reset with grace")?;
     let reset = c.admin.call(
         "POST",
         &format!("/api/tokens/{sid}/reset"),
         Some(&json!({})),
     )?;
-    ensure!(
-        reset.status == 200,
-        "reset (revision {rev}): {} {}",
-        reset.status,
-        reset.body
-    );
+    expect(&reset, 200, &format!("reset (revision {rev})"))?;
     let fresh = reset.json()["auth_token"]
         .as_str()
         .unwrap_or_default()
@@ -364,12 +326,7 @@ fn a_leak_is_stopped_within_the_bound(c: &mut Ctx) -> Result<()> {
     let enable = c
         .admin
         .call("POST", &format!("/api/tokens/{sid}/enable"), None)?;
-    ensure!(
-        enable.status == 200,
-        "enable after the reset: {} {}",
-        enable.status,
-        enable.body
-    );
+    expect(&enable, 200, "enable after the reset")?;
     eventually("the new auth token passes", Duration::from_secs(2), || {
         Ok(verify(&edge, &sid, &fresh)? == 200)
     })?;
@@ -413,12 +370,7 @@ fn notify_policy_only_marks(c: &mut Ctx) -> Result<()> {
         "/api/account",
         Some(&json!({ "leak_policy": "ignore" })),
     )?;
-    ensure!(
-        bad.status == 400 || bad.status == 422,
-        "an unknown policy: {} {}",
-        bad.status,
-        bad.body
-    );
+    expect_one_of(&bad, &[400, 422], "an unknown policy")?;
     let a = c.admin.call(
         "PATCH",
         "/api/account",
@@ -432,12 +384,7 @@ fn notify_policy_only_marks(c: &mut Ctx) -> Result<()> {
 /// reports since did not ask again, and signatures still verify while it cannot be reached.
 fn the_key_list_is_fetched_once_and_cached(c: &mut Ctx) -> Result<()> {
     let empty = Scanner::post(&c.server.base, "[]", KEY_ID, &c.scanner.sign("[]"))?;
-    ensure!(
-        empty.status == 200,
-        "a signed empty report: {} {}",
-        empty.status,
-        empty.body
-    );
+    expect(&empty, 200, "a signed empty report")?;
     ensure!(
         c.keys.fetches() == 1,
         "the key list was fetched {} times over the suite's reports",

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tollgate_tests::fixture::{expect, expect_one_of};
 use tollgate_tests::mailbox::Received;
 use tollgate_tests::{Result, ensure, send};
 
@@ -62,12 +63,7 @@ pub fn once_each_in_their_language(c: &mut Ctx) -> Result<()> {
     let bad = c
         .admin
         .call("PATCH", "/api/session", Some(&json!({ "locale": "fr" })))?;
-    ensure!(
-        bad.status == 400 || bad.status == 422,
-        "an unknown locale: {} {}",
-        bad.status,
-        bad.body
-    );
+    expect_one_of(&bad, &[400, 422], "an unknown locale")?;
     let a = c
         .admin
         .call("PATCH", "/api/account", Some(&json!({ "language": "zh" })))?;
@@ -89,12 +85,7 @@ pub fn once_each_in_their_language(c: &mut Ctx) -> Result<()> {
         &format!("/api/tokens/{sid}/reset"),
         Some(&json!({})),
     )?;
-    ensure!(
-        reset.status == 200,
-        "reset: {} {}",
-        reset.status,
-        reset.body
-    );
+    expect(&reset, 200, "reset")?;
     let second = reset.json()["auth_token"]
         .as_str()
         .unwrap_or_default()

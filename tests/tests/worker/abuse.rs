@@ -41,16 +41,7 @@ pub(crate) fn malformed_authorization(c: &mut Ctx) -> Result<()> {
         b64(format!("{sid}:{}", "a".repeat(8 * 1024)).as_bytes())
     );
     let lookalike = sid.replacen('S', "\u{0405}", 1);
-    let flipped: String = token
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_lowercase() {
-                ch.to_ascii_uppercase()
-            } else {
-                ch.to_ascii_lowercase()
-            }
-        })
-        .collect();
+    let flipped = case_flipped(&token);
     let unknown_with_checksum = "tgat_000000000000000000000000000000000000000000031AabC";
     let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("missing", vec![]),
@@ -206,12 +197,7 @@ pub(crate) fn malformed_authorization(c: &mut Ctx) -> Result<()> {
     for (what, headers) in &cases {
         let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let a = send("GET", &url, &h, None)?;
-        ensure!(
-            a.status == 401,
-            "{what}: expected 401, got {} {}",
-            a.status,
-            a.body
-        );
+        expect(&a, 401, &format!("{what}: expected 401, got"))?;
         ensure!(
             a.body == uniform.body,
             "{what}: the body tells the cases apart: {}",

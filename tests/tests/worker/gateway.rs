@@ -8,9 +8,10 @@ use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
 use tollgate_core::authorization::encode_basic;
-use tollgate_tests::{Result, Sandbox, Session, send, setup_account};
+use tollgate_tests::fixture::{Account, Fixture};
+use tollgate_tests::{Result, Sandbox, send};
 
-use super::{Ctx, create, expect, expect_error, password};
+use super::{Ctx, create, expect, expect_error};
 
 use tollgate_tests::ensure;
 
@@ -70,24 +71,14 @@ pub fn forwards_to_origin(_c: &mut Ctx) -> Result<()> {
         b"HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-Origin: yes\r\nContent-Length: 8\r\nConnection: close\r\n\r\nfrom-api",
     ])?;
     let sandbox = Sandbox::with_vars("forward", &[("ORIGIN_URL", &origin_url)])?;
-    let server = sandbox.start()?;
-    let base = server.base.clone();
-    let edge = server.edge.clone();
-    let pw = password();
-    expect(
-        &setup_account(
-            &base,
-            &sandbox.setup_secret,
-            "Fwd",
-            "brand",
-            "fwd@brand.test",
-            &pw,
-        )?,
-        201,
-        "setup",
-    )?;
-    let s = Session::login(&base, "fwd@brand.test", &pw)?;
-    let (sid, token, _) = create(&s, "Forwarded", &["conversions.write"])?;
+    let account = Account {
+        name: "Fwd",
+        kind: "brand",
+        email: "fwd@brand.test",
+    };
+    let fx = Fixture::boot(sandbox, account)?;
+    let (s, edge) = (&fx.admin, fx.edge.as_str());
+    let (sid, token, _) = create(s, "Forwarded", &["conversions.write"])?;
     let h = encode_basic(&sid, &token);
     let a = send(
         "POST",
@@ -147,24 +138,14 @@ pub fn hygiene(_c: &mut Ctx) -> Result<()> {
         "hygiene",
         &[("ORIGIN_URL", &origin_url), ("EXPOSE_STATS", "true")],
     )?;
-    let server = sandbox.start()?;
-    let base = server.base.clone();
-    let edge = server.edge.clone();
-    let pw = password();
-    expect(
-        &setup_account(
-            &base,
-            &sandbox.setup_secret,
-            "Hyg",
-            "brand",
-            "hyg@brand.test",
-            &pw,
-        )?,
-        201,
-        "setup",
-    )?;
-    let s = Session::login(&base, "hyg@brand.test", &pw)?;
-    let (sid, token, _) = create(&s, "Hygiene", &["conversions.write", "reports.read"])?;
+    let account = Account {
+        name: "Hyg",
+        kind: "brand",
+        email: "hyg@brand.test",
+    };
+    let fx = Fixture::boot(sandbox, account)?;
+    let (s, edge) = (&fx.admin, fx.edge.as_str());
+    let (sid, token, _) = create(s, "Hygiene", &["conversions.write", "reports.read"])?;
     let h = encode_basic(&sid, &token);
 
     // 1. Headers a client must not hand the origin.

@@ -95,12 +95,7 @@ pub(crate) fn load_round(
                 };
                 let a = c.admin.call(method, &path, body.as_ref())?;
                 let answered = Instant::now();
-                ensure!(
-                    a.status == 200,
-                    "admin {method} {path}: {} {}",
-                    a.status,
-                    a.body
-                );
+                expect(&a, 200, &format!("admin {method} {path}"))?;
                 changes += 1;
                 let mut vs = versions.lock().map_err(|_| "lock")?;
                 let last = vs[k]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tollgate_core::authorization::encode_basic;
-use tollgate_tests::fixture::{Account, Fixture, create_token, verify};
+use tollgate_tests::fixture::{Account, Fixture, case_flipped, create_token, verify};
 pub(crate) use tollgate_tests::fixture::{expect, expect_error, password};
 use tollgate_tests::suite::World;
 use tollgate_tests::{Answer, Result, Sandbox, Session, send, setup_account};
@@ -28,7 +28,7 @@ use tokens::*;
 use tollgate_tests::ensure;
 
 tollgate_tests::suite!(
-    Ctx,
+    Ctx on fx,
     [
         setup_is_guarded,
         grace_begin,
@@ -69,19 +69,6 @@ struct Ctx {
     grace: Option<(Instant, String, String, String)>,
 }
 
-impl std::ops::Deref for Ctx {
-    type Target = Fixture;
-    fn deref(&self) -> &Fixture {
-        &self.fx
-    }
-}
-
-impl std::ops::DerefMut for Ctx {
-    fn deref_mut(&mut self) -> &mut Fixture {
-        &mut self.fx
-    }
-}
-
 impl World for Ctx {
     fn boot() -> Result<Ctx> {
         let account = Account {
@@ -106,14 +93,6 @@ impl World for Ctx {
             other,
             grace: None,
         })
-    }
-
-    fn stop(&mut self) {
-        self.fx.stop();
-    }
-
-    fn describe(&self) -> String {
-        self.fx.describe()
     }
 }
 
@@ -225,16 +204,7 @@ fn edge_abuse(c: &mut Ctx) -> Result<()> {
         401,
         "lower-cased SID",
     )?;
-    let flipped: String = token
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_lowercase() {
-                ch.to_ascii_uppercase()
-            } else {
-                ch.to_ascii_lowercase()
-            }
-        })
-        .collect();
+    let flipped = case_flipped(&token);
     expect(&verify(&c.edge, &sid, &flipped)?, 401, "case-flipped token")?;
     // Last use is recorded.
     let v = c.admin.call("GET", &format!("/api/tokens/{sid}"), None)?;

@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tollgate_core::account::AccountType;
-use tollgate_core::edge_cache::EdgeCache;
+use tollgate_core::edge_cache::{EdgeCache, Entry};
 use tollgate_core::feed::{FeedEntry, KV_CACHE_TTL_SECS, Trust};
 use tollgate_core::replica::{EdgeAccount, EdgeReplica};
 use tollgate_core::time::{Span, Timestamp};
@@ -141,8 +141,11 @@ pub async fn with_token<R>(
         let revision = replica.as_ref().map_or(0, EdgeReplica::revision);
         let bytes = text.as_ref().map_or(0, String::len);
         RECORDS.with(|c| {
-            c.borrow_mut()
-                .from_kv(sid, revision, replica.map(Known::Token), bytes, now);
+            c.borrow_mut().from_kv(
+                sid,
+                Entry::new(revision, replica.map(Known::Token), bytes),
+                now,
+            );
         });
     }
     Ok(RECORDS.with(|c| {
@@ -181,7 +184,11 @@ pub async fn account(
     let bytes = text.as_ref().map_or(0, String::len);
     Ok(RECORDS.with(|c| {
         c.borrow_mut()
-            .from_kv(id, revision, edge.map(Known::Account), bytes, now)
+            .from_kv(
+                id,
+                Entry::new(revision, edge.map(Known::Account), bytes),
+                now,
+            )
             .value
             .as_ref()
             .and_then(account_of)
@@ -200,9 +207,7 @@ pub fn apply(entries: &[FeedEntry], now: Timestamp) {
                 Ok(r) => RECORDS.with(|c| {
                     c.borrow_mut().from_feed(
                         sid,
-                        e.revision,
-                        Some(Known::Token(r)),
-                        e.value.len(),
+                        Entry::new(e.revision, Some(Known::Token(r)), e.value.len()),
                         now,
                     )
                 }),
@@ -213,8 +218,11 @@ pub fn apply(entries: &[FeedEntry], now: Timestamp) {
                 Ok(r) => {
                     let edge = Some(Known::Account((r.account_type, r.api_access_enabled)));
                     RECORDS.with(|c| {
-                        c.borrow_mut()
-                            .from_feed(id, e.revision, edge, e.value.len(), now)
+                        c.borrow_mut().from_feed(
+                            id,
+                            Entry::new(e.revision, edge, e.value.len()),
+                            now,
+                        )
                     });
                 }
                 Err(err) => worker::console_error!("unreadable feed entry: {err}"),

@@ -117,23 +117,42 @@ pub fn throttle_keys(email: &str, client: &str) -> [(String, u32); 2] {
     throttle::keys(email, client)
 }
 
-/// Refuses an attempt that one of its counters has stopped (before any password is hashed).
-fn throttled(counters: &Counters, now: Timestamp) -> Result<(), Failure> {
-    for (_, max, counter) in counters {
-        if let Some(secs) = throttle::retry_after(*counter, *max, now) {
-            return Err(Failure::rate_limited(secs));
-        }
-    }
-    Ok(())
+/// A password guessed, at sign-in or to re-authenticate: the throttle's counters it is judged
+/// by, where it came from and when.
+#[derive(Debug)]
+pub struct Guess<'a> {
+    pub counters: Counters,
+    /// The client's address (`CF-Connecting-IP`).
+    pub client: &'a str,
+    pub now: Timestamp,
 }
 
-/// One more failure on each counter.
-fn failed(change: &mut Change, counters: &Counters, now: Timestamp) {
-    for (key, _, counter) in counters {
-        change.counter(CounterWrite::Put {
-            key: key.clone(),
-            counter: throttle::after_failure(*counter, now),
-        });
+impl Guess<'_> {
+    /// Refuses a guess that one of its counters has stopped (before any password is hashed).
+    fn throttled(&self) -> Result<(), Failure> {
+        for (_, max, counter) in &self.counters {
+            if let Some(secs) = throttle::retry_after(*counter, *max, self.now) {
+                return Err(Failure::rate_limited(secs));
+            }
+        }
+        Ok(())
+    }
+
+    /// A wrong guess: one more failure on each counter.
+    fn failed(&self, change: &mut Change) {
+        for (key, _, counter) in &self.counters {
+            change.counter(CounterWrite::Put {
+                key: key.clone(),
+                counter: throttle::after_failure(*counter, self.now),
+            });
+        }
+    }
+
+    /// A right guess: the e-mail's counter starts again (the address's stays).
+    fn succeeded(&self, change: &mut Change) {
+        if let Some((pair, _, _)) = self.counters.first() {
+            change.counter(CounterWrite::Clear { key: pair.clone() });
+        }
     }
 }
 
@@ -144,27 +163,25 @@ pub struct Attempt<'a> {
     /// The user with the e-mail, if the account has one, and the account.
     pub user: Option<UserRecord>,
     pub account: Option<AccountRecord>,
-    pub counters: Counters,
-    /// The client's address (`CF-Connecting-IP`).
-    pub client: &'a str,
     /// A new random secret, the session id's if the password is right.
     pub secret: &'a str,
     /// Where the API answers (the admin app's `curl` lines).
     pub api_url: &'a str,
-    pub now: Timestamp,
+    pub guess: Guess<'a>,
 }
 
 /// `POST /api/session`: a session for the right password of an enabled user, with its
 /// cookie; a wrong one counts against the throttle and is audited (for a known user).
 pub fn login(a: Attempt<'_>, passwords: &dyn Passwords) -> Result<Outcome, Failure> {
-    throttled(&a.counters, a.now)?;
+    let g = &a.guess;
+    g.throttled()?;
     let stored = a.user.as_ref().map(|u| u.password_hash.as_str());
     let valid = passwords.verify(&a.request.password, stored)?;
     let (user, account) = match (a.user, a.account) {
         (Some(u), Some(acc)) if valid && u.enabled => (u, acc),
         (user, _) => {
             let mut change = Change::new();
-            failed(&mut change, &a.counters, a.now);
+            g.failed(&mut change);
             if let Some(u) = &user {
                 let why = if valid {
                     "user disabled"
@@ -172,12 +189,12 @@ pub fn login(a: Attempt<'_>, passwords: &dyn Passwords) -> Result<Outcome, Failu
                     "wrong password"
                 };
                 change.audit(Audit {
-                    at: a.now,
+                    at: g.now,
                     actor: Actor::new("", &u.email),
                     action: AuditAction::SignInFailed,
                     target: u.id.clone(),
                     target_name: u.name.clone(),
-                    detail: Detail::Text(format!("{why}, from {}", a.client)),
+                    detail: Detail::Text(format!("{why}, from {}", g.client)),
                 });
             }
             return Ok(Outcome::refused(change, invalid_credentials()));
@@ -192,8 +209,8 @@ pub fn login(a: Attempt<'_>, passwords: &dyn Passwords) -> Result<Outcome, Failu
         account_id: account.id.clone(),
         generation: user.generation,
         csrf_digest: Digest::of(csrf.as_bytes()),
-        created_at: a.now,
-        last_seen: a.now,
+        created_at: g.now,
+        last_seen: g.now,
         sudo_until: None,
     };
     let view = SessionView {
@@ -205,19 +222,17 @@ pub fn login(a: Attempt<'_>, passwords: &dyn Passwords) -> Result<Outcome, Failu
     };
     let mut change = Change::new();
     change
-        .session(SessionWrite::DropExpired { before: a.now })
+        .session(SessionWrite::DropExpired { before: g.now })
         .session(SessionWrite::Put { digest, record })
         .audit(Audit {
-            at: a.now,
+            at: g.now,
             actor: Actor::new(&user.id, &user.email),
             action: AuditAction::SignedIn,
             target: user.id.clone(),
             target_name: user.name.clone(),
             detail: Detail::None,
         });
-    if let Some((pair, _, _)) = a.counters.first() {
-        change.counter(CounterWrite::Clear { key: pair.clone() });
-    }
+    g.succeeded(&mut change);
     let mut answer = Answer::new(201, Body::Session(view));
     answer.set_cookie = Some(session_cookie(&session_id));
     Ok(Outcome::answered(change, answer))
@@ -285,39 +300,36 @@ pub struct Sudo<'a> {
     pub password: &'a str,
     pub user: Option<UserRecord>,
     pub session: Option<SessionRecord>,
-    pub counters: Counters,
-    pub client: &'a str,
-    pub now: Timestamp,
+    pub guess: Guess<'a>,
 }
 
 /// `POST /api/session/sudo`: the password again opens the session's sudo window. A wrong
 /// password counts against the sign-in throttle and is audited, so the window is no way
 /// around sign-in's guessing limits.
 pub fn sudo(caller: &Caller, s: Sudo<'_>, passwords: &dyn Passwords) -> Result<Outcome, Failure> {
-    throttled(&s.counters, s.now)?;
+    let g = &s.guess;
+    g.throttled()?;
     let user = s.user.ok_or_else(Failure::unauthenticated)?;
     let mut session = s.session.ok_or_else(Failure::unauthenticated)?;
-    if session.state(s.now, user.generation) == SessionState::Expired || !user.enabled {
+    if session.state(g.now, user.generation) == SessionState::Expired || !user.enabled {
         return Err(Failure::unauthenticated());
     }
     let target = (user.id.as_str(), user.name.as_str());
     let mut change = Change::new();
     if !passwords.verify(s.password, Some(&user.password_hash))? {
-        failed(&mut change, &s.counters, s.now);
-        let why = format!("wrong password to re-authenticate, from {}", s.client);
-        change.audit(caller.audit(s.now, AuditAction::SignInFailed, target, Detail::Text(why)));
+        g.failed(&mut change);
+        let why = format!("wrong password to re-authenticate, from {}", g.client);
+        change.audit(caller.audit(g.now, AuditAction::SignInFailed, target, Detail::Text(why)));
         let f = Failure::new(ErrorCode::CurrentPasswordWrong, "that is not your password");
         return Ok(Outcome::refused(change, f.at("password")));
     }
-    let sudo_until = session.grant_sudo(s.now);
+    let sudo_until = session.grant_sudo(g.now);
     change.session(SessionWrite::Touch {
         digest: caller.digest.clone(),
         record: session,
     });
-    if let Some((pair, _, _)) = s.counters.first() {
-        change.counter(CounterWrite::Clear { key: pair.clone() });
-    }
-    change.audit(caller.audit(s.now, AuditAction::Reauthenticated, target, Detail::None));
+    g.succeeded(&mut change);
+    change.audit(caller.audit(g.now, AuditAction::Reauthenticated, target, Detail::None));
     Ok(Outcome::answered(
         change,
         Answer::new(200, Body::Sudo(SudoView { sudo_until })),

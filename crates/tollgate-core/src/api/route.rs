@@ -5,41 +5,18 @@
 
 use crate::account::Permission;
 use crate::error_code::Failure;
+use crate::wire_name::named_enum;
 
-/// A token action (`POST /api/tokens/{sid}/{action}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenAction {
-    Duplicate,
-    Reset,
-    Upgrade,
-    Disable,
-    Enable,
-    Reveal,
-}
-
-impl TokenAction {
-    pub const ALL: [TokenAction; 6] = [
-        TokenAction::Duplicate,
-        TokenAction::Reset,
-        TokenAction::Upgrade,
-        TokenAction::Disable,
-        TokenAction::Enable,
-        TokenAction::Reveal,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenAction::Duplicate => "duplicate",
-            TokenAction::Reset => "reset",
-            TokenAction::Upgrade => "upgrade",
-            TokenAction::Disable => "disable",
-            TokenAction::Enable => "enable",
-            TokenAction::Reveal => "reveal",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TokenAction> {
-        TokenAction::ALL.into_iter().find(|a| a.as_str() == s)
+named_enum! {
+    /// A token action (`POST /api/tokens/{sid}/{action}`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TokenAction {
+        Duplicate,
+        Reset,
+        Upgrade,
+        Disable,
+        Enable,
+        Reveal,
     }
 }
 
@@ -156,12 +133,12 @@ fn token_route(method: &str, sid: &str, rest: &[&str]) -> Routed {
         ("GET", []) => to(permission, E::Token(sid)),
         ("PATCH", []) => to(permission, E::EditToken(sid)),
         ("DELETE", []) => to(permission, E::DeleteToken(sid)),
-        ("POST", [action]) => match TokenAction::parse(action) {
+        ("POST", [action]) => match TokenAction::from_name(action) {
             Some(a) => to(permission, E::Act(sid, a)),
             None => refused(permission, Failure::not_found()),
         },
         (_, []) => refused(permission, Failure::method_not_allowed()),
-        (_, [action]) if TokenAction::parse(action).is_some() => {
+        (_, [action]) if TokenAction::from_name(action).is_some() => {
             refused(permission, Failure::method_not_allowed())
         }
         _ => refused(permission, Failure::not_found()),

@@ -58,34 +58,27 @@ impl From<&TokenDraft> for TokenSpec {
 /// `PATCH /api/tokens/{sid}`: only the fields present change.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", ts(optional_fields = nullable))]
+#[serde(default, deny_unknown_fields)]
 pub struct TokenEdit {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_contact: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_emails: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// A new expiry, or `null` for never.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub expires_at: Option<Option<Timestamp>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
     /// A new rate limit, or `null` for none.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional, type = "RateLimit | null"))]
     pub rate_limit: Option<Option<RateLimit>>,
 }
@@ -108,16 +101,12 @@ impl From<&TokenEdit> for TokenChanges {
 /// `POST /api/tokens/{sid}/reset`.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", ts(optional_fields = nullable))]
+#[serde(default, deny_unknown_fields)]
 pub struct ResetRequest {
-    #[serde(default)]
     pub grace: GracePeriod,
     /// A new expiry for the token (or `null` for never); absent: keep it.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional, type = "number | null"))]
     pub expires_at: Option<Option<Timestamp>>,
 }
@@ -226,20 +215,7 @@ impl TokenView {
     }
 }
 
-impl crate::filter::Listed for TokenView {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn sid(&self) -> &str {
-        self.sid.as_str()
-    }
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-    fn enabled(&self) -> bool {
-        self.state == TokenState::Enabled
-    }
-}
+crate::filter::listed_by_fields!(TokenView, |view| view.state == TokenState::Enabled);
 
 /// Create, duplicate and reset answer with the token and, this once, its secret.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]

@@ -105,33 +105,14 @@ impl<T: Listed + Clone> LoadedList<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::{StateFilter, TokenFilter};
+    use crate::filter::{Row, StateFilter, TokenFilter};
     use crate::time::Timestamp;
-
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    struct Row {
-        sid: String,
-        enabled: bool,
-    }
-
-    impl Listed for Row {
-        fn name(&self) -> &str {
-            &self.sid
-        }
-        fn sid(&self) -> &str {
-            &self.sid
-        }
-        fn created_at(&self) -> Timestamp {
-            Timestamp(0)
-        }
-        fn enabled(&self) -> bool {
-            self.enabled
-        }
-    }
 
     fn row(sid: &str, enabled: bool) -> Row {
         Row {
             sid: sid.into(),
+            name: sid.into(),
+            created_at: Timestamp(0),
             enabled,
         }
     }

@@ -8,7 +8,7 @@ mod store;
 
 use std::collections::BTreeMap;
 
-use tollgate_core::admin::caller::{self, Admission, Found, Knock};
+use tollgate_core::admin::caller::{self, Admission};
 use tollgate_core::admin::leaks::{self, Reported};
 use tollgate_core::admin::sign_in::{self};
 use tollgate_core::admin::tokens::{self, Adjustment, Flood};
@@ -300,16 +300,8 @@ fn a_session_ends_with_sign_out_and_a_request_without_csrf_changes_nothing() {
         caller.session_id
     )))
     .expect("presented");
-    let found = Found {
-        session: store.sessions.get(&presented.digest).cloned(),
-        user: store.users.first().cloned(),
-        account: store.account.clone(),
-    };
-    let knock = Knock {
-        csrf: None,
-        changes_state: true,
-        now: at(1),
-    };
+    let found = store.found(&presented.digest);
+    let knock = changing(at(1));
     match caller::admit(presented.clone(), found, knock) {
         Admission::Refused(o) => {
             assert_eq!(o.answer.map(drop).map_err(|f| f.code), Err(ErrorCode::Csrf));
@@ -320,16 +312,8 @@ fn a_session_ends_with_sign_out_and_a_request_without_csrf_changes_nothing() {
     store
         .run(sign_in::logout(&caller, at(2)))
         .expect("signed out");
-    let found = Found {
-        session: store.sessions.get(&presented.digest).cloned(),
-        user: store.users.first().cloned(),
-        account: store.account.clone(),
-    };
-    let knock = Knock {
-        csrf: None,
-        changes_state: false,
-        now: at(3),
-    };
+    let found = store.found(&presented.digest);
+    let knock = read_only(at(3));
     assert!(matches!(
         caller::admit(presented, found, knock),
         Admission::Refused(_)

@@ -2,8 +2,8 @@
 
 use crate::store::{Plain, Store};
 use tollgate_core::account::AccountType;
-use tollgate_core::admin::caller::{self, Admission, Found, Knock};
-use tollgate_core::admin::sign_in::{self, Attempt, NewIds};
+use tollgate_core::admin::caller::{self, Admission, Knock};
+use tollgate_core::admin::sign_in::{self, Attempt, Guess, NewIds};
 use tollgate_core::admin::tokens::{self, Act};
 use tollgate_core::admin::{Body, Caller};
 use tollgate_core::api::{LoginRequest, NewAccount, NewAdmin, SetupRequest, TokenDraft};
@@ -75,11 +75,13 @@ pub fn sign_in(
             .find(|u| u.email.eq_ignore_ascii_case(email))
             .cloned(),
         account: store.account.clone(),
-        counters,
-        client: "203.0.113.7",
         secret: &secret,
         api_url: "",
-        now,
+        guess: Guess {
+            counters,
+            client: "203.0.113.7",
+            now,
+        },
     };
     let outcome = sign_in::login(attempt, &Plain)?;
     let cookie = outcome
@@ -91,16 +93,8 @@ pub fn sign_in(
     let cookie = cookie.expect("a cookie");
     let header = cookie.split(';').next().expect("name=value").to_owned();
     let presented = caller::presented(Some(&header))?;
-    let found = Found {
-        session: store.sessions.get(&presented.digest).cloned(),
-        user: store.users.first().cloned(),
-        account: store.account.clone(),
-    };
-    let knock = Knock {
-        csrf: None,
-        changes_state: false,
-        now,
-    };
+    let found = store.found(&presented.digest);
+    let knock = read_only(now);
     match caller::admit(presented, found, knock) {
         Admission::Admitted(c, touch) => {
             store.commit(touch);
@@ -150,4 +144,21 @@ pub fn create(
 
 pub fn token(store: &Store, sid: &str) -> TokenRecord {
     store.tokens.get(sid).cloned().expect("stored")
+}
+
+/// A request that changes nothing (no CSRF token needed) at `now`.
+pub fn read_only(now: Timestamp) -> Knock<'static> {
+    Knock {
+        csrf: None,
+        changes_state: false,
+        now,
+    }
+}
+
+/// A request that changes state, without a CSRF token, at `now`.
+pub fn changing(now: Timestamp) -> Knock<'static> {
+    Knock {
+        changes_state: true,
+        ..read_only(now)
+    }
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use tollgate_core::account::{AccountRecord, UserRecord};
+use tollgate_core::admin::caller::Found;
 use tollgate_core::admin::sign_in::Passwords;
 use tollgate_core::admin::tokens::Flood;
 use tollgate_core::admin::{Body, Outcome};
@@ -48,6 +49,15 @@ pub struct Store {
 }
 
 impl Store {
+    /// What the object reads to admit a request presenting the session `digest`.
+    pub fn found(&self, digest: &str) -> Found {
+        Found {
+            session: self.sessions.get(digest).cloned(),
+            user: self.users.first().cloned(),
+            account: self.account.clone(),
+        }
+    }
+
     /// Commits a change as the account's object does (one transaction, then the replica).
     pub fn commit(&mut self, c: Change) {
         if let Some(a) = c.account {

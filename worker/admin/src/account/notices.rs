@@ -117,7 +117,7 @@ pub async fn claim(ctx: &mut Ctx<'_>) -> ApiResult<Response> {
             },
         );
     };
-    let delivery = Delivery::parse(&state.delivery).unwrap_or(Delivery::Failed);
+    let delivery = Delivery::from_name(&state.delivery).unwrap_or(Delivery::Failed);
     let claimed_at = state.claimed_at.map(|t| Timestamp(t as i64));
     let attempt = state.attempts as u32;
     if !notify::may_send(delivery, claimed_at, ctx.now) {
@@ -147,7 +147,7 @@ pub async fn delivered(ctx: &mut Ctx<'_>) -> ApiResult<Response> {
         return reply::json(200, &Done {});
     };
     // A message that went out stays sent, whatever a late report says.
-    if Delivery::parse(&state.delivery) != Some(Delivery::Sent) {
+    if Delivery::from_name(&state.delivery) != Some(Delivery::Sent) {
         let error = o
             .error
             .as_deref()

@@ -27,6 +27,27 @@ pub trait Call: Serialize + DeserializeOwned {
     type Answer: Serialize + DeserializeOwned;
 }
 
+/// Each request's path and answer, in one table.
+macro_rules! calls {
+    ($($request:ty => $path:literal, $answer:ty;)*) => {
+        $(impl Call for $request {
+            const PATH: &'static str = $path;
+            type Answer = $answer;
+        })*
+    };
+}
+
+calls! {
+    Setup => "/internal/setup", tollgate_core::api::SetupResponse;
+    Import => "/internal/import", Done;
+    HasUser => "/internal/has-user", HasUserAnswer;
+    Login => "/internal/login", tollgate_core::api::SessionView;
+    LeakRequest => "/internal/leaked", LeakAnswer;
+    UnsubscribeRequest => "/internal/unsubscribe", Done;
+    Claim => "/internal/notifications/claim", Claimed;
+    Delivered => "/internal/notifications/result", Done;
+}
+
 /// An answer that says only that it was done.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Done {}
@@ -38,19 +59,9 @@ pub struct Setup {
     pub admin: UserRecord,
 }
 
-impl Call for Setup {
-    const PATH: &'static str = "/internal/setup";
-    type Answer = tollgate_core::api::SetupResponse;
-}
-
 /// Import the account from the KV-only layout if it is there.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Import {}
-
-impl Call for Import {
-    const PATH: &'static str = "/internal/import";
-    type Answer = Done;
-}
 
 /// Whether the account has this user, with this e-mail.
 #[derive(Debug, Serialize, Deserialize)]
@@ -64,32 +75,12 @@ pub struct HasUserAnswer {
     pub exists: bool,
 }
 
-impl Call for HasUser {
-    const PATH: &'static str = "/internal/has-user";
-    type Answer = HasUserAnswer;
-}
-
 /// A sign-in for an e-mail the directory says is this account's.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Login {
     pub request: LoginRequest,
     /// The client's address (`CF-Connecting-IP`), for the throttle and the audit log.
     pub client: String,
-}
-
-impl Call for Login {
-    const PATH: &'static str = "/internal/login";
-    type Answer = tollgate_core::api::SessionView;
-}
-
-impl Call for LeakRequest {
-    const PATH: &'static str = "/internal/leaked";
-    type Answer = LeakAnswer;
-}
-
-impl Call for UnsubscribeRequest {
-    const PATH: &'static str = "/internal/unsubscribe";
-    type Answer = Done;
 }
 
 /// A sender asks to post a notification.
@@ -106,11 +97,6 @@ pub struct Claimed {
     pub attempt: u32,
 }
 
-impl Call for Claim {
-    const PATH: &'static str = "/internal/notifications/claim";
-    type Answer = Claimed;
-}
-
 /// How a send ended.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Delivered {
@@ -119,11 +105,6 @@ pub struct Delivered {
     pub delivery: Delivery,
     #[serde(default)]
     pub error: Option<String>,
-}
-
-impl Call for Delivered {
-    const PATH: &'static str = "/internal/notifications/result";
-    type Answer = Done;
 }
 
 /// A client of one account's object.

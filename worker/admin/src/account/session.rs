@@ -4,7 +4,7 @@
 //! (`tollgate_core::admin::sign_in`); these read, hash through [`Argon`] and commit.
 
 use tollgate_core::admin::Caller;
-use tollgate_core::admin::sign_in::{self, Attempt, Counters, Sudo};
+use tollgate_core::admin::sign_in::{self, Attempt, Counters, Guess, Sudo};
 use tollgate_core::api::{SessionPatch, SudoRequest};
 use worker::{Env, Response};
 
@@ -50,11 +50,13 @@ pub async fn login(ctx: &mut Ctx<'_>) -> ApiResult<Response> {
         request: &request,
         user: ctx.db().user_by_email(request.email.trim())?,
         account: ctx.db().account()?,
-        counters: counters(ctx, &request.email)?,
-        client: &ctx.client,
         secret: &secret,
         api_url: &api_url,
-        now: ctx.now,
+        guess: Guess {
+            counters: counters(ctx, &request.email)?,
+            client: &ctx.client,
+            now: ctx.now,
+        },
     };
     let outcome = sign_in::login(attempt, &Argon).inspect_err(|f| {
         worker::console_warn!("sign-in refused for a client: {}", f.code);
@@ -88,9 +90,11 @@ pub async fn sudo(ctx: &mut Ctx<'_>, c: &Caller) -> ApiResult<Response> {
         password: &r.password,
         user: ctx.db().user(&c.user.id)?,
         session: ctx.db().session(&c.digest)?,
-        counters: counters(ctx, &c.user.email)?,
-        client: &ctx.client,
-        now: ctx.now,
+        guess: Guess {
+            counters: counters(ctx, &c.user.email)?,
+            client: &ctx.client,
+            now: ctx.now,
+        },
     };
     let outcome = sign_in::sudo(c, s, &Argon)?;
     if outcome.answer.is_err() {

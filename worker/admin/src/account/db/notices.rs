@@ -23,7 +23,7 @@ struct Row {
 impl Row {
     fn view(&self) -> ApiResult<NotificationView> {
         let mut v: NotificationView = parse("notification", &self.view)?;
-        v.delivery = Delivery::parse(&self.delivery).unwrap_or(v.delivery);
+        v.delivery = Delivery::from_name(&self.delivery).unwrap_or(v.delivery);
         v.attempts = self.attempts as u32;
         v.updated_at = Timestamp(self.updated_at as i64);
         v.last_error = self.last_error.clone();
